@@ -1,0 +1,77 @@
+/* HRESULT values (MS-ERREF 2.1, 2.2; MS-ISTM 2.2.1) and their names for logs.
+ * Only what the project uses; add values as they are needed, with their source. */
+#ifndef ISTMD_HRESULT_H
+#define ISTMD_HRESULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* HRESULTs are plain uint32_t here, as Samba's HRESULT is when
+ * HAVE_IMMEDIATE_STRUCTURES is not defined (cmake/Dependencies.cmake makes sure
+ * of that), so generated NDR code and our own code share one type. */
+#define HR(x) ((uint32_t)(x))
+
+#define S_OK HR(0x00000000)
+#define S_FALSE HR(0x00000001)
+#define E_NOTIMPL HR(0x80004001)
+#define E_NOINTERFACE HR(0x80004002)
+#define E_POINTER HR(0x80004003)
+#define E_ABORT HR(0x80004004)
+#define E_FAIL HR(0x80004005)
+#define E_UNEXPECTED HR(0x8000FFFF)
+#define E_ACCESSDENIED HR(0x80070005)
+#define E_HANDLE HR(0x80070006)
+#define E_OUTOFMEMORY HR(0x8007000E)
+#define E_INVALIDARG HR(0x80070057)
+#define REGDB_E_CLASSNOTREG HR(0x80040154)
+#define CO_E_OBJNOTCONNECTED HR(0x800401FD)
+#define RPC_E_INVALID_OXID HR(0x80010151)   /* MS-ERREF: OR_INVALID_OXID is 0x80070776 as Win32 */
+#define RPC_E_VERSION_MISMATCH HR(0x80010110)
+#define RPC_E_INVALID_HEADER HR(0x80010111)
+#define RPC_E_DISCONNECTED HR(0x80010108)
+
+/* Win32 error codes (MS-ERREF 2.2) used through HRESULT_FROM_WIN32. */
+#define ERROR_FILE_NOT_FOUND 2u
+#define ERROR_PATH_NOT_FOUND 3u
+#define ERROR_ACCESS_DENIED 5u
+#define ERROR_INVALID_DATA 13u
+#define ERROR_NOT_READY 21u
+#define ERROR_BAD_LENGTH 24u
+#define ERROR_SHARING_VIOLATION 32u
+#define ERROR_NOT_SUPPORTED 50u
+#define ERROR_FILE_EXISTS 80u
+#define ERROR_INVALID_PARAMETER 87u
+#define ERROR_DRIVE_LOCKED 108u
+#define ERROR_DISK_FULL 112u
+#define ERROR_INVALID_NAME 123u
+#define ERROR_ALREADY_EXISTS 183u
+#define ERROR_FILE_TOO_LARGE 223u
+#define ERROR_BUSY 170u
+#define ERROR_MORE_DATA 234u
+#define ERROR_NO_MORE_ITEMS 259u
+#define ERROR_INVALID_STATE 5023u
+#define ERROR_NOT_FOUND 1168u
+#define ERROR_OBJECT_ALREADY_EXISTS 5010u
+#define ERROR_DEVICE_IN_USE 2404u
+#define ERROR_DIR_NOT_EMPTY 145u
+
+/* MS-ERREF 2.1.2: HRESULT_FROM_WIN32 */
+static inline uint32_t HRESULT_FROM_WIN32(uint32_t x)
+{
+	return (int32_t)x <= 0 ? x : HR((x & 0x0000FFFFu) | (7u << 16) | 0x80000000u);
+}
+
+static inline bool HR_FAILED(uint32_t hr)
+{
+	return (hr & 0x80000000u) != 0;
+}
+
+/* "E_INVALIDARG", "HRESULT_FROM_WIN32(ERROR_FILE_EXISTS)" or "0x8xxxxxxx". Static storage
+ * for known values; BUF (>= 48 bytes) otherwise. */
+const char *hresult_name(uint32_t hr, char *buf, unsigned bufsize);
+
+/* An HRESULT for a negative errno from the system (the generic fallback mapping;
+ * callers with a more precise meaning map themselves). */
+uint32_t hresult_from_errno(int neg_errno);
+
+#endif

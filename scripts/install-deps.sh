@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, running and testing istmd needs.
+# Run as root. Set ISTMD_SKIP_DEPS=1 to skip (e.g. on a machine already set up).
+set -euo pipefail
+
+if [ "${ISTMD_SKIP_DEPS:-0}" = 1 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: run as root (apt-get install)" >&2
+  exit 1
+fi
+
+BUILD_PKGS=(
+  build-essential cmake pkg-config python3
+  samba-dev libtalloc-dev libtevent-dev libgnutls28-dev nettle-dev libsqlite3-dev
+  libiscsi-dev libisns-dev libsystemd-dev libcmocka-dev
+)
+RUN_PKGS=(
+  tgt util-linux sqlite3
+)
+TEST_PKGS=(
+  python3-impacket tshark qemu-utils libvhdi-utils open-isns-server libiscsi-bin
+  xfsprogs btrfs-progs procps iproute2
+)
+
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer once, non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update
+apt-get install -y --no-install-recommends "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}"

@@ -1,0 +1,146 @@
+/* istmd: the MS-ISTM server daemon. Parses options and the config file, builds
+ * the layers on one tevent loop, and runs until SIGTERM/SIGINT. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-daemon.h>
+#include <talloc.h>
+#include <tevent.h>
+
+#include "istmd/config.h"
+#include "istmd/log.h"
+#include "istmd/version.h"
+
+#define DEFAULT_CONFIG "/etc/istmd/istmd.conf"
+
+struct daemon_ctx {
+	struct tevent_context *ev;
+	struct cfg *cfg;
+	bool stop;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: istmd [--config FILE] [--foreground] [--log-level LEVEL]\n"
+		"       istmd --version\n"
+		"\n"
+		"  -c, --config FILE     configuration file (default " DEFAULT_CONFIG ")\n"
+		"  -f, --foreground      stay in the foreground (the only mode; systemd\n"
+		"                        supervises the process)\n"
+		"  -l, --log-level LVL   error, warning, notice, info or debug; overrides\n"
+		"                        [log] level\n"
+		"  -V, --version         print the version and exit\n");
+}
+
+static void on_stop_signal(struct tevent_context *ev, struct tevent_signal *se, int signum,
+			   int count, void *siginfo, void *priv)
+{
+	struct daemon_ctx *d = priv;
+	log_notice("received %s, stopping", strsignal(signum));
+	d->stop = true;
+}
+
+static void warn_unused_key(const char *section, const char *key, unsigned line, void *priv)
+{
+	log_warn("%s:%u: unknown key [%s] %s ignored", (const char *)priv, line, section, key);
+}
+
+static int configure_logging(struct cfg *cfg, const char *override)
+{
+	static const char *const levels[] = { "error", "warning", "notice", "info", "debug", NULL };
+	static const enum log_level values[] = { LOG_LVL_ERR, LOG_LVL_WARNING, LOG_LVL_NOTICE,
+						 LOG_LVL_INFO, LOG_LVL_DEBUG };
+	char *err = NULL;
+	unsigned idx;
+
+	if (cfg_get_enum(cfg, "log", "level", "info", levels, &idx, &err) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_set_level(values[idx]);
+	if (override != NULL) {
+		enum log_level lvl;
+		if (!log_level_parse(override, &lvl)) {
+			log_err("--log-level: unknown level '%s'", override);
+			return -1;
+		}
+		log_set_level(lvl);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = DEFAULT_CONFIG;
+	const char *level_override = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:fl:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config_path = optarg; break;
+		case 'f': break;
+		case 'l': level_override = optarg; break;
+		case 'V': printf("istmd %s\n", ISTMD_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct daemon_ctx *d = talloc_zero(mem, struct daemon_ctx);
+	char *err = NULL;
+
+	d->cfg = cfg_load(d, config_path, &err);
+	if (d->cfg == NULL) {
+		log_err("cannot read configuration: %s", err);
+		talloc_free(mem);
+		return 1;
+	}
+	if (configure_logging(d->cfg, level_override) != 0) {
+		talloc_free(mem);
+		return 1;
+	}
+
+	d->ev = tevent_context_init(d);
+	if (d->ev == NULL) {
+		log_err("cannot create the event loop");
+		talloc_free(mem);
+		return 1;
+	}
+	tevent_add_signal(d->ev, d, SIGTERM, 0, on_stop_signal, d);
+	tevent_add_signal(d->ev, d, SIGINT, 0, on_stop_signal, d);
+	signal(SIGPIPE, SIG_IGN);
+
+	cfg_foreach_unused(d->cfg, warn_unused_key, (void *)cfg_path(d->cfg));
+
+	log_notice("istmd %s started", ISTMD_VERSION);
+	sd_notify(0, "READY=1\nSTATUS=serving");
+
+	while (!d->stop) {
+		if (tevent_loop_once(d->ev) != 0) {
+			log_err("event loop failed");
+			break;
+		}
+	}
+
+	sd_notify(0, "STOPPING=1");
+	talloc_free(mem);
+	log_notice("istmd stopped");
+	return 0;
+}

@@ -1,0 +1,174 @@
+#include "istmd/workpool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "istmd/log.h"
+
+struct wp_job {
+	struct wp_job *next;
+	struct workpool *pool;
+	void (*fn)(void *state);
+	void *state;                 /* owned by the job until handed back */
+	struct tevent_req *req;      /* NULL once the caller gave up */
+	struct tevent_immediate *im; /* completion, scheduled from the worker */
+};
+
+struct workpool {
+	struct tevent_threaded_context *tctx;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct wp_job *head, *tail; /* queued, not yet picked up */
+	pthread_t *threads;
+	unsigned nthreads, max_threads, idle;
+	bool stopping;
+};
+
+struct wp_run_state {
+	struct wp_job *job;
+	void *result;
+};
+
+static void wp_job_done(struct tevent_context *ev, struct tevent_immediate *im, void *priv);
+
+static void *wp_thread(void *arg)
+{
+	struct workpool *pool = arg;
+
+	pthread_mutex_lock(&pool->lock);
+	for (;;) {
+		while (pool->head == NULL && !pool->stopping) {
+			pool->idle++;
+			pthread_cond_wait(&pool->cond, &pool->lock);
+			pool->idle--;
+		}
+		if (pool->stopping)
+			break;
+		struct wp_job *job = pool->head;
+		pool->head = job->next;
+		if (pool->head == NULL)
+			pool->tail = NULL;
+		pthread_mutex_unlock(&pool->lock);
+
+		job->fn(job->state);
+		tevent_threaded_schedule_immediate(pool->tctx, job->im, wp_job_done, job);
+
+		pthread_mutex_lock(&pool->lock);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return NULL;
+}
+
+static int workpool_destructor(struct workpool *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	pool->stopping = true;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	for (unsigned i = 0; i < pool->nthreads; i++)
+		pthread_join(pool->threads[i], NULL);
+	pthread_cond_destroy(&pool->cond);
+	pthread_mutex_destroy(&pool->lock);
+	return 0;
+}
+
+struct workpool *workpool_create(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+				 unsigned max_threads)
+{
+	struct workpool *pool = talloc_zero(mem_ctx, struct workpool);
+	if (pool == NULL)
+		return NULL;
+	pool->max_threads = max_threads ? max_threads : 1;
+	pool->threads = talloc_zero_array(pool, pthread_t, pool->max_threads);
+	pool->tctx = tevent_threaded_context_create(pool, ev);
+	if (pool->threads == NULL || pool->tctx == NULL) {
+		talloc_free(pool);
+		return NULL;
+	}
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->cond, NULL);
+	talloc_set_destructor(pool, workpool_destructor);
+	return pool;
+}
+
+static int wp_run_state_destructor(struct wp_run_state *state)
+{
+	/* The caller gave up: the job finishes alone and frees itself. */
+	if (state->job != NULL)
+		state->job->req = NULL;
+	return 0;
+}
+
+struct tevent_req *workpool_run_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+				     struct workpool *pool, void (*fn)(void *state), void *job_state)
+{
+	struct wp_run_state *state;
+	struct tevent_req *req = tevent_req_create(mem_ctx, &state, struct wp_run_state);
+	if (req == NULL)
+		return NULL;
+
+	/* The job hangs off the pool, not the request, so it outlives a cancel. */
+	struct wp_job *job = talloc_zero(pool, struct wp_job);
+	if (job == NULL || (job->im = tevent_create_immediate(job)) == NULL) {
+		talloc_free(job);
+		tevent_req_error(req, ENOMEM);
+		return tevent_req_post(req, ev);
+	}
+	job->pool = pool;
+	job->fn = fn;
+	job->state = talloc_steal(job, job_state);
+	job->req = req;
+	state->job = job;
+	talloc_set_destructor(state, wp_run_state_destructor);
+
+	pthread_mutex_lock(&pool->lock);
+	if (pool->tail)
+		pool->tail->next = job;
+	else
+		pool->head = job;
+	pool->tail = job;
+	int rc = 0;
+	if (pool->idle == 0 && pool->nthreads < pool->max_threads) {
+		rc = pthread_create(&pool->threads[pool->nthreads], NULL, wp_thread, pool);
+		if (rc == 0)
+			pool->nthreads++;
+	}
+	pthread_cond_signal(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	if (rc != 0 && pool->nthreads == 0) {
+		log_err("cannot start a worker thread: %d", rc);
+		/* Still queued; it will run when a thread can be started. */
+	}
+	return req;
+}
+
+static void wp_job_done(struct tevent_context *ev, struct tevent_immediate *im, void *priv)
+{
+	struct wp_job *job = priv;
+	struct tevent_req *req = job->req;
+
+	if (req == NULL) {
+		talloc_free(job);
+		return;
+	}
+	struct wp_run_state *state = tevent_req_data(req, struct wp_run_state);
+	state->job = NULL;
+	state->result = talloc_steal(state, job->state);
+	talloc_free(job);
+	tevent_req_done(req);
+}
+
+int workpool_run_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx, void **job_state)
+{
+	struct wp_run_state *state = tevent_req_data(req, struct wp_run_state);
+	enum tevent_req_state rs;
+	uint64_t err;
+
+	if (tevent_req_is_error(req, &rs, &err))
+		return rs == TEVENT_REQ_USER_ERROR ? -(int)err : -EIO;
+	if (job_state != NULL)
+		*job_state = talloc_steal(mem_ctx, state->result);
+	return 0;
+}
