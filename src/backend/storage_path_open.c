@@ -54,7 +54,7 @@ static int open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	const char *path = rel[0] != '\0' ? rel : ".";
@@ -73,7 +73,7 @@ static int open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
 
 int storage_path_open(const struct storage_path *p, int flags)
 {
-	if (flags & (O_CREAT | O_TMPFILE))
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) /* O_TMPFILE includes O_DIRECTORY */
 		return -EINVAL;
 	return open_beneath(p->root->dirfd, p->rel, flags, 0);
 }

@@ -41,7 +41,7 @@ struct storage_root {
 	int dirfd;         /* the root directory, open for the object's lifetime */
 	dev_t dev;
 	char fs_type[32];  /* from /proc/self/mountinfo, e.g. "ext4" */
-	char *mount_point; /* of the file system holding the root */
+	char *mount_point; /* of the file system holding the root (talloc child of path) */
 	char fs_uuid[64];  /* "" when the file system has none (tmpfs, overlay) */
 	char volume_guid[STORAGE_GUID_LEN + 1]; /* lower-case, with braces */
 	char drive[4];     /* "D:\" */

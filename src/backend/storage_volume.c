@@ -138,7 +138,7 @@ int storage_volume_identify(struct storage_root *root, const char *mountinfo, co
 	root->fs_uuid[0] = '\0';
 	if (best.mount_point != NULL) {
 		snprintf(root->fs_type, sizeof(root->fs_type), "%s", best.fs_type);
-		root->mount_point = talloc_strdup(root, best.mount_point);
+		root->mount_point = talloc_strdup(root->path, best.mount_point);
 		probe_uuid(best.source, root->fs_uuid, sizeof(root->fs_uuid));
 		/* The root's path inside the file system: survives a change of mount point. */
 		const char *suffix = root->path + (strcmp(best.mount_point, "/") == 0 ? 0 : best_len);
@@ -146,7 +146,7 @@ int storage_volume_identify(struct storage_root *root, const char *mountinfo, co
 					 suffix[0] != '\0' ? suffix : "/");
 	} else {
 		snprintf(root->fs_type, sizeof(root->fs_type), "unknown");
-		root->mount_point = talloc_strdup(root, "/");
+		root->mount_point = talloc_strdup(root->path, "/");
 	}
 	if (root->mount_point == NULL || (best.mount_point != NULL && inside == NULL)) {
 		talloc_free(text);

@@ -487,7 +487,10 @@ int vhd_grow_fixed(int fd, uint64_t new_size, bool sparse, char *reason)
 	}
 	/* 2. The new footer at the new end: the single write that extends the
 	 *    file. Once it is durable the new image is valid. */
+	/* The original size too: the specification calls it informational, and
+	 * libvhdi reports it as the media size. */
 	f.current_size = new_size;
+	f.original_size = new_size;
 	vhd_geometry(new_size, &f.cylinders, &f.heads, &f.sectors);
 	vhd_footer_encode(&f, raw);
 	r = vhd_pwrite(fd, raw, sizeof(raw), new_size);

@@ -94,7 +94,8 @@ int vhd_create_differencing(int dirfd, const char *name, const struct vhd_parent
 char *vhd_relative_parent_path(TALLOC_CTX *mem_ctx, const char *child, const char *parent);
 
 /* Grows the fixed image FD to NEW_SIZE bytes of data (a multiple of 512,
- * larger than the current size). Crash-safe order (docs/vhd.md):
+ * larger than the current size); the footer's current and original sizes and
+ * geometry change, its unique id and time stamp stay. Crash-safe order (docs/vhd.md):
  *   1. reserve the new space beyond the end of file (fallocate KEEP_SIZE),
  *      so the file keeps its old size and old valid footer;
  *   2. write the new footer at NEW_SIZE (this extends the file), fsync;

@@ -244,6 +244,20 @@ static int check_header(struct inspect *in)
 	return 0;
 }
 
+/* Sorts the ranges and refuses any two that share a byte. */
+static int check_overlaps(struct inspect *in)
+{
+	qsort(in->ranges, in->nranges, sizeof(*in->ranges), range_cmp);
+	for (size_t i = 1; i < in->nranges; i++) {
+		const struct range *a = &in->ranges[i - 1], *b = &in->ranges[i];
+		if (b->start < a->end)
+			return vhd_fail(in->reason, -EBADMSG, "%s %" PRIu32 " at 0x%" PRIx64
+					" overlaps %s %" PRIu32 " at 0x%" PRIx64, b->what, b->index, b->start,
+					a->what, a->index, a->start);
+	}
+	return 0;
+}
+
 /* Reads the BAT and checks that the metadata and every allocated block lie
  * inside the file, before the footer, without overlapping one another. */
 static int check_layout(struct inspect *in)
@@ -264,6 +278,8 @@ static int check_layout(struct inspect *in)
 	add_range(in, h->table_offset, bat_bytes, "BAT", 0);
 	add_range(in, data_end, VHD_FOOTER_SIZE, "footer", 0);
 	r = read_locators(in);
+	if (r == 0) /* metadata first, for a precise reason before the BAT is read */
+		r = check_overlaps(in);
 	if (r < 0)
 		return r;
 
@@ -284,14 +300,9 @@ static int check_layout(struct inspect *in)
 		allocated++;
 	}
 
-	qsort(in->ranges, in->nranges, sizeof(*in->ranges), range_cmp);
-	for (size_t i = 1; i < in->nranges; i++) {
-		const struct range *a = &in->ranges[i - 1], *b = &in->ranges[i];
-		if (b->start < a->end)
-			return vhd_fail(in->reason, -EBADMSG, "%s %" PRIu32 " at 0x%" PRIx64
-					" overlaps %s %" PRIu32 " at 0x%" PRIx64, b->what, b->index, b->start,
-					a->what, a->index, a->start);
-	}
+	r = check_overlaps(in);
+	if (r < 0)
+		return r;
 	if (in->info != NULL) {
 		in->info->block_size = h->block_size;
 		in->info->max_table_entries = entries;
