@@ -167,7 +167,7 @@ static int read_locators(struct inspect *in)
 		add_range(in, l->offset, space, "parent locator", i);
 		present++;
 
-		if (in->info == NULL || (l->code != VHD_PLATFORM_W2KU && l->code != VHD_PLATFORM_W2RU))
+		if (l->code != VHD_PLATFORM_W2KU && l->code != VHD_PLATFORM_W2RU)
 			continue;
 		if (l->length % 2 != 0 || l->length > 64 * 1024)
 			return vhd_fail(in->reason, -EBADMSG, "parent locator %u (%s): bad length %" PRIu32, i,
@@ -178,10 +178,13 @@ static int read_locators(struct inspect *in)
 		int r = vhd_pread(in->fd, buf, l->length, l->offset);
 		if (r < 0)
 			return vhd_fail(in->reason, r, "cannot read parent locator %u", i);
-		char *s = decode_utf16(in->info, buf, l->length, false);
+		char *s = decode_utf16(in->info != NULL ? (TALLOC_CTX *)in->info : in->tmp, buf, l->length,
+				       false);
 		if (s == NULL)
 			return vhd_fail(in->reason, -EBADMSG, "parent locator %u (%s) is not valid UTF-16", i,
 					name);
+		if (in->info == NULL)
+			continue;
 		if (l->code == VHD_PLATFORM_W2KU)
 			in->info->parent_absolute_path = s;
 		else
@@ -234,12 +237,12 @@ static int check_header(struct inspect *in)
 		static const uint8_t zero[16];
 		if (memcmp(h->parent_unique_id, zero, 16) == 0)
 			return vhd_fail(in->reason, -EBADMSG, "differencing disk with a zero parent unique id");
-		if (in->info != NULL) {
-			in->info->parent_name = decode_utf16(in->info, h->parent_name,
-							     sizeof(h->parent_name), true);
-			if (in->info->parent_name == NULL)
-				return vhd_fail(in->reason, -EBADMSG, "parent name is not valid UTF-16");
-		}
+		char *name = decode_utf16(in->info != NULL ? (TALLOC_CTX *)in->info : in->tmp,
+					  h->parent_name, sizeof(h->parent_name), true);
+		if (name == NULL)
+			return vhd_fail(in->reason, -EBADMSG, "parent name is not valid UTF-16");
+		if (in->info != NULL)
+			in->info->parent_name = name;
 	}
 	return 0;
 }

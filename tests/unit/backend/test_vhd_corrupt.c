@@ -294,6 +294,16 @@ static void test_locators(void **state)
 	CASE(d, be32(m.buf + L0 + 4, 512), true, 0, NULL);
 	/* Parent name that is not UTF-16 (a lone surrogate). */
 	CASE(d, (m.buf[512 + 64] = 0xd8, m.buf[512 + 65] = 0x00), true, -EBADMSG, "parent name");
+	/* Nor locator data; refused also when no description is asked for. */
+	struct img m = copy(f, &d, 0);
+	m.buf[2048] = 0x00;
+	m.buf[2049] = 0xdc;
+	expect(f, &m, -EBADMSG, "not valid UTF-16", "locator data");
+	char reason[VHD_REASON_LEN];
+	int fd = openat(f->dirfd, "bad.vhd", O_RDONLY);
+	assert_int_equal(vhd_inspect(NULL, fd, NULL, reason), -EBADMSG);
+	close(fd);
+	assert_non_null(strstr(reason, "not valid UTF-16"));
 }
 
 /* Random damage to valid images, with checksums repaired half the time so
