@@ -444,6 +444,18 @@ out:
 
 /* ---- growing a fixed image ------------------------------------------------- */
 
+/* Step 3 of a grow: zeros over the old footer, durably. */
+static int clear_old_footer(int fd, uint64_t offset, char *reason)
+{
+	static const uint8_t zero[VHD_FOOTER_SIZE];
+	int r = vhd_pwrite(fd, zero, sizeof(zero), offset);
+	if (r == 0 && fdatasync(fd) < 0)
+		r = -errno;
+	if (r < 0)
+		return vhd_fail(reason, r, "cannot clear the old footer: %s", strerror(-r));
+	return 0;
+}
+
 int vhd_grow_fixed(int fd, uint64_t new_size, bool sparse, char *reason)
 {
 	struct vhd_info *info = NULL;
@@ -499,13 +511,7 @@ int vhd_grow_fixed(int fd, uint64_t new_size, bool sparse, char *reason)
 	if (r < 0)
 		return vhd_fail(reason, r, "cannot write the new footer: %s", strerror(-r));
 	/* 3. The old footer is now data the initiator can see: make it zeros. */
-	memset(raw, 0, sizeof(raw));
-	r = vhd_pwrite(fd, raw, sizeof(raw), old);
-	if (r == 0 && fdatasync(fd) < 0)
-		r = -errno;
-	if (r < 0)
-		return vhd_fail(reason, r, "cannot clear the old footer: %s", strerror(-r));
-	return 0;
+	return clear_old_footer(fd, old, reason);
 }
 
 int64_t vhd_recover_fixed_grow(int fd, uint64_t old_size, char *reason)
@@ -532,13 +538,8 @@ int64_t vhd_recover_fixed_grow(int fd, uint64_t old_size, char *reason)
 		if (end.current_size == old_size || !prev_ok)
 			return (int64_t)end.current_size;
 		/* Crashed between steps 2 and 3: finish step 3. */
-		memset(raw, 0, sizeof(raw));
-		r = vhd_pwrite(fd, raw, sizeof(raw), old_size);
-		if (r == 0 && fdatasync(fd) < 0)
-			r = -errno;
-		if (r < 0)
-			return vhd_fail(reason, r, "cannot clear the old footer: %s", strerror(-r));
-		return (int64_t)end.current_size;
+		r = clear_old_footer(fd, old_size, reason);
+		return r < 0 ? r : (int64_t)end.current_size;
 	}
 	if (!prev_ok)
 		return vhd_fail(reason, -EBADMSG, "no valid footer at the end nor at %" PRIu64 ": %s",

@@ -56,6 +56,9 @@ struct vhd_create_options {
 	bool preallocated;
 };
 
+/* DIRFD is a directory opened O_RDONLY (not O_PATH: it is fsync'd), as
+ * storage_path_open_parent() returns; NAME a single component. */
+
 /* Creates DIRFD/NAME as a fixed VHD of SIZE bytes (a multiple of 512, at most
  * VHD_MAX_VIRTUAL_SIZE): SIZE data bytes followed by the 512-byte footer.
  * The file is built unnamed (O_TMPFILE, or a hidden temporary name where the

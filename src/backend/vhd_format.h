@@ -21,6 +21,7 @@
 #define VHD_HEADER_CHECKSUM_OFFSET 36
 #define VHD_PARENT_NAME_UNITS 256
 #define VHD_LOCATORS 8
+#define VHD_MAX_TABLE_ENTRIES (4u << 20)
 
 /* What we write in the creator fields. Readers size an image either by its
  * CHS geometry (Virtual PC's "vpc ", old QEMU) or by the footer's current

@@ -228,6 +228,11 @@ static int check_header(struct inspect *in)
 	if (h->max_table_entries < needed)
 		return vhd_fail(in->reason, -EBADMSG, "BAT of %" PRIu32 " entries cannot cover %" PRIu64
 				" bytes", h->max_table_entries, in->footer.current_size);
+	/* A bound on the memory a crafted BAT can make us use (16 MiB of BAT):
+	 * four times what a 2040 GiB disk of 2 MiB blocks needs. */
+	if (h->max_table_entries > VHD_MAX_TABLE_ENTRIES)
+		return vhd_fail(in->reason, -EOPNOTSUPP, "BAT of %" PRIu32 " entries is larger than the %u "
+				"accepted", h->max_table_entries, VHD_MAX_TABLE_ENTRIES);
 	uint64_t bat = vhd_bat_size(h->max_table_entries);
 	if (h->table_offset % VHD_SECTOR_SIZE != 0 || h->table_offset > in->file_size ||
 	    bat > in->file_size - h->table_offset)

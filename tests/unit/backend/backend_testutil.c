@@ -44,6 +44,26 @@ char *tu_mkdtemp(TALLOC_CTX *mem, const char *base)
 	return path;
 }
 
+static int fd_destructor(int *fd)
+{
+	close(*fd);
+	return 0;
+}
+
+char *tu_scratch_dir(TALLOC_CTX *mem, int *dirfd)
+{
+	char *dir = tu_mkdtemp(mem, "/tmp");
+	int *fd = dir != NULL ? talloc(dir, int) : NULL;
+	if (fd == NULL)
+		abort();
+	*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		abort();
+	talloc_set_destructor(fd, fd_destructor);
+	*dirfd = *fd;
+	return dir;
+}
+
 uint8_t *tu_read_file(TALLOC_CTX *mem, const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -9,6 +9,9 @@
 
 /* A fresh directory under BASE (e.g. "/tmp"); removed by its destructor. */
 char *tu_mkdtemp(TALLOC_CTX *mem, const char *base);
+/* A fresh directory under /tmp and an O_DIRECTORY descriptor of it (in
+ * *DIRFD); both go away when *DIR is freed. */
+char *tu_scratch_dir(TALLOC_CTX *mem, int *dirfd);
 /* rm -rf PATH (no symlink is followed). */
 void tu_rmtree(const char *path);
 

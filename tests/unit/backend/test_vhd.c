@@ -30,19 +30,14 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = talloc_zero(NULL, struct fixture);
-	f->dir = tu_mkdtemp(f, "/tmp");
-	assert_non_null(f->dir);
-	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(f->dirfd >= 0);
+	f->dir = tu_scratch_dir(f, &f->dirfd);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	close(f->dirfd);
-	talloc_free(f);
+	talloc_free(*state);
 	return 0;
 }
 
