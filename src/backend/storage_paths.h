@@ -10,6 +10,10 @@
  * RESOLVE_NO_MAGICLINKS), so neither ".." nor a symlink can lead outside the
  * root, and callers work on the descriptors they return, never on the string.
  *
+ * A struct storage_paths is read-only once loaded: parsing and opening may
+ * run on any worker thread at once (each call allocates only on the context
+ * it is given). Loading and storage_volume_info() block (use the workpool).
+ *
  * Errors are negative errno values:
  *   -EINVAL        malformed (relative, device path, bad characters, reserved
  *                  name, alternate data stream, embedded NUL, ...)
