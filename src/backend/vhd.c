@@ -377,6 +377,8 @@ out:
 /* Splits an absolute drive path "X:\a\b" into its drive letter and components. */
 static int split_windows(TALLOC_CTX *mem, const char *path, char *drive, char ***comps, size_t *n)
 {
+	if (path != NULL && strncmp(path, "\\\\?\\", 4) == 0) /* long-path prefix */
+		path += 4;
 	if (path == NULL || !((path[0] | 0x20) >= 'a' && (path[0] | 0x20) <= 'z') || path[1] != ':' ||
 	    (path[2] != '\\' && path[2] != '/'))
 		return -EINVAL;

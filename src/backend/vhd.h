@@ -90,10 +90,10 @@ int vhd_create_differencing(int dirfd, const char *name, const struct vhd_parent
 			    struct vhd_create_options *opt, char *reason);
 
 /* Windows relative path from the directory of CHILD to PARENT (both absolute
- * Windows paths "X:\\..."), as W2ru locators hold it: ".\\base.vhd",
- * "..\\other\\base.vhd". NULL (errno EXDEV) when they are on different drives
- * or roots, or EINVAL when either is not an absolute drive path. Components
- * compare case-insensitively (ASCII), as Windows does. */
+ * Windows paths "X:\\...", a "\\\\?\\" prefix allowed), as W2ru locators hold it:
+ * ".\\base.vhd", "..\\other\\base.vhd". NULL with errno EXDEV when they are on
+ * different drives, EINVAL when either is not an absolute drive path.
+ * Components compare case-insensitively (ASCII), as Windows does. */
 char *vhd_relative_parent_path(TALLOC_CTX *mem_ctx, const char *child, const char *parent);
 
 /* Grows the fixed image FD to NEW_SIZE bytes of data (a multiple of 512,

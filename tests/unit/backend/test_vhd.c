@@ -457,6 +457,8 @@ static void test_relative_parent_path(void **unused)
 			    "..\\y\\z\\base.vhd");
 	assert_string_equal(vhd_relative_parent_path(mem, "D:\\child.vhd", "D:\\p\\base.vhd"),
 			    ".\\p\\base.vhd");
+	assert_string_equal(vhd_relative_parent_path(mem, "\\\\?\\D:\\a\\child.vhd", "D:\\a\\base.vhd"),
+			    ".\\base.vhd");
 	errno = 0;
 	assert_null(vhd_relative_parent_path(mem, "D:\\child.vhd", "E:\\base.vhd"));
 	assert_int_equal(errno, EXDEV);
