@@ -14,7 +14,7 @@ fi
 BUILD_PKGS=(
   build-essential cmake pkg-config python3
   samba-dev libtalloc-dev libtevent-dev libgnutls28-dev nettle-dev libsqlite3-dev
-  libiscsi-dev libisns-dev libsystemd-dev libcmocka-dev
+  libiscsi-dev libisns-dev libsystemd-dev libcmocka-dev libblkid-dev
 )
 RUN_PKGS=(
   tgt util-linux sqlite3
