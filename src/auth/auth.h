@@ -41,6 +41,19 @@ struct auth_server_options {
 	const char *dns_domain_name;
 };
 
+/* Fills the NULL names of OPTS with defaults derived from the host name
+ * (docs/auth.md); the strings are talloc'd on MEM_CTX. */
+void auth_options_fill_defaults(TALLOC_CTX *mem_ctx, struct auth_server_options *opts);
+
+/* The [auth] section of the configuration (conf/istmd.conf). */
+struct auth_config {
+	const char *users_file;
+	struct auth_server_options options;
+};
+struct cfg;
+/* 0 and *OUT (talloc'd on MEM_CTX), or -EINVAL with *ERR set. */
+int auth_config_load(struct cfg *cfg, TALLOC_CTX *mem_ctx, struct auth_config **out, char **err);
+
 struct auth_ctx;
 
 struct auth_ctx *auth_server_new(TALLOC_CTX *mem_ctx, struct auth_accounts *accounts,
@@ -62,6 +75,16 @@ const char *auth_user(const struct auth_ctx *ctx);
 const char *auth_domain(const struct auth_ctx *ctx);
 bool auth_is_admin(const struct auth_ctx *ctx);
 size_t auth_sig_size(const struct auth_ctx *ctx);
+/* Whether the negotiated NTLM flags allow signing (integrity) and sealing
+ * (privacy); the RPC layer checks them against the requested auth level. */
+bool auth_can_sign(const struct auth_ctx *ctx);
+bool auth_can_seal(const struct auth_ctx *ctx);
+
+/* The packet functions below return 0, or: -EPROTO (context not complete, or
+ * broken by an earlier failure), -ENOTSUP (signing/sealing not negotiated),
+ * -EBADMSG (auth_check/auth_unseal: wrong signature; the context is then
+ * broken, as the RC4 streams have diverged), -ENOMEM, -EIO. WHOLE_PDU may be
+ * NULL, in which case the signature covers DATA. */
 
 int auth_sign(struct auth_ctx *ctx, TALLOC_CTX *mem_ctx, const uint8_t *data, size_t length,
 	      const uint8_t *whole_pdu, size_t pdu_length, DATA_BLOB *sig);
