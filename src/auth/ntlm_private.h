@@ -20,6 +20,8 @@ struct ntlm_ctx {
 	DATA_BLOB negotiate_msg;
 	DATA_BLOB challenge_msg;
 	uint8_t server_challenge[8];
+	uint8_t timestamp[8]; /* server: the MsvAvTimestamp we sent */
+	bool sent_timestamp;
 
 	bool fixed_random; /* tests: known challenges and session key */
 	uint8_t fixed_challenge[8];

@@ -100,11 +100,15 @@ static int server_negotiate(struct ntlm_ctx *ctx, TALLOC_CTX *mem_ctx, const DAT
 	ntlm_av_put(&info, MSV_AV_NB_DOMAIN_NAME, ctx->nb_domain.data, ctx->nb_domain.length);
 	ntlm_av_put(&info, MSV_AV_DNS_COMPUTER_NAME, ctx->dns_computer.data, ctx->dns_computer.length);
 	ntlm_av_put(&info, MSV_AV_DNS_DOMAIN_NAME, ctx->dns_domain.data, ctx->dns_domain.length);
-	uint8_t now[8];
-	uint64_t ft = ntlm_filetime_now();
-	for (int i = 0; i < 8; i++)
-		now[i] = (uint8_t)(ft >> (8 * i));
-	ntlm_av_put(&info, MSV_AV_TIMESTAMP, now, sizeof(now));
+	/* The tests that replay MS-NLMP 4.2.4 answer the spec's CHALLENGE, which
+	 * has no timestamp. */
+	if (!ctx->fixed_random) {
+		uint64_t ft = ntlm_filetime_now();
+		for (int i = 0; i < 8; i++)
+			ctx->timestamp[i] = (uint8_t)(ft >> (8 * i));
+		ntlm_av_put(&info, MSV_AV_TIMESTAMP, ctx->timestamp, 8);
+		ctx->sent_timestamp = true;
+	}
 	ntlm_av_put(&info, MSV_AV_EOL, NULL, 0);
 	if (info.failed)
 		return -ENOMEM;
@@ -160,6 +164,7 @@ static int final_flags(struct ntlm_ctx *ctx, uint32_t auth_flags)
 struct verified {
 	uint8_t key_exchange_key[16];
 	bool mic_present;
+	bool altered; /* proof fine, but our target info was not echoed intact */
 };
 
 /* NTLMv2 (MS-NLMP 3.3.2): tries the domain the client sent, then the empty
@@ -191,6 +196,17 @@ static int verify_v2(struct ntlm_ctx *ctx, const struct ntlm_authenticate *a,
 		    ntlm_v2_proof(key, ctx->server_challenge, blob, blob_len, expected) < 0)
 			return -EIO;
 		ok = ntlm_equal(expected, proof, 16);
+	}
+	/* The client echoes our target info inside the proof. Our timestamp
+	 * must be there: were it removed or altered in flight, the client would
+	 * have sent no MIC and the CHALLENGE could have been tampered with. */
+	if (ok && ctx->sent_timestamp) {
+		struct ntlm_bytes ts;
+		if (ntlm_av_find(av, av_len, MSV_AV_TIMESTAMP, &ts) != 1 || ts.len != 8 ||
+		    memcmp(ts.data, ctx->timestamp, 8) != 0) {
+			v->altered = true;
+			ok = false;
+		}
 	}
 	int ret = -EACCES;
 	if (ok) {
@@ -292,7 +308,9 @@ static int server_authenticate(struct ntlm_ctx *ctx, const DATA_BLOB *in)
 	if (ret < 0) {
 		if (ret == -EACCES)
 			log_notice("NTLM: authentication failed for '%s': %s", who,
-				   known ? "wrong password" : "unknown user");
+				   !known ? "unknown user"
+				   : v.altered ? "the client's copy of our target information was altered"
+					       : "wrong password");
 		goto out;
 	}
 

@@ -200,7 +200,8 @@ static int client_start(struct spnego_ctx *ctx, TALLOC_CTX *mem_ctx, const DATA_
 	int ret = ntlm_update(ctx->ntlm, mem_ctx, NULL, &negotiate);
 	if (ret != 1)
 		return ret < 0 ? ret : -EPROTO;
-	ret = spnego_encode_init(mem_ctx, NTLMSSP_OID, &negotiate, out, &ctx->mech_types_der);
+	static const char *const mechs[] = { NTLMSSP_OID };
+	ret = spnego_encode_init(mem_ctx, mechs, 1, &negotiate, out, &ctx->mech_types_der);
 	data_blob_free(&negotiate);
 	if (ret < 0)
 		return ret;

@@ -157,6 +157,24 @@ static int decode_resp(TALLOC_CTX *mem_ctx, asn1_node node, struct spnego_token 
 	return ret == -ENOENT ? 0 : ret;
 }
 
+static int encode(TALLOC_CTX *mem_ctx, struct asn1_holder *h, const char *name, DATA_BLOB *out)
+{
+	char err[ASN1_MAX_ERROR_DESCRIPTION_SIZE] = "";
+	int len = 0;
+	int ret = asn1_der_coding(h->node, name, NULL, &len, err);
+	if (ret != ASN1_MEM_ERROR || len <= 0 || len > SPNEGO_MAX_TOKEN)
+		return -EINVAL;
+	*out = data_blob_talloc(mem_ctx, NULL, (size_t)len);
+	if (out->data == NULL)
+		return -ENOMEM;
+	if (asn1_der_coding(h->node, name, out->data, &len, err) != ASN1_SUCCESS) {
+		data_blob_free(out);
+		return -EINVAL;
+	}
+	out->length = (size_t)len;
+	return 0;
+}
+
 int spnego_decode(TALLOC_CTX *mem_ctx, const DATA_BLOB *in, struct spnego_token *out)
 {
 	*out = (struct spnego_token){ .neg_state = SPNEGO_NO_STATE };
@@ -173,6 +191,12 @@ int spnego_decode(TALLOC_CTX *mem_ctx, const DATA_BLOB *in, struct spnego_token 
 	if (asn1_der_decoding2(&h->node, in->data, &used, ASN1_DECODE_FLAG_STRICT_DER, err) !=
 		    ASN1_SUCCESS ||
 	    used != (int)in->length)
+		goto out;
+	/* libtasn1 tolerates some non-minimal lengths of explicit tags; DER has
+	 * exactly one encoding per value, so re-encoding must give the input back. */
+	DATA_BLOB again;
+	if (encode(h, h, "", &again) < 0 || again.length != in->length ||
+	    memcmp(again.data, in->data, in->length) != 0)
 		goto out;
 	const char *prefix = framed ? "innerToken" : "";
 	char choice[32];
@@ -198,24 +222,6 @@ out:
 	return ret < 0 ? (ret == -ENOMEM ? ret : -EINVAL) : 0;
 }
 
-static int encode(TALLOC_CTX *mem_ctx, struct asn1_holder *h, const char *name, DATA_BLOB *out)
-{
-	char err[ASN1_MAX_ERROR_DESCRIPTION_SIZE] = "";
-	int len = 0;
-	int ret = asn1_der_coding(h->node, name, NULL, &len, err);
-	if (ret != ASN1_MEM_ERROR || len <= 0 || len > SPNEGO_MAX_TOKEN)
-		return -EINVAL;
-	*out = data_blob_talloc(mem_ctx, NULL, (size_t)len);
-	if (out->data == NULL)
-		return -ENOMEM;
-	if (asn1_der_coding(h->node, name, out->data, &len, err) != ASN1_SUCCESS) {
-		data_blob_free(out);
-		return -EINVAL;
-	}
-	out->length = (size_t)len;
-	return 0;
-}
-
 static bool put(asn1_node node, const char *name, const void *value, size_t len)
 {
 	return asn1_write_value(node, name, value, (int)len) == ASN1_SUCCESS;
@@ -228,18 +234,21 @@ static bool put_blob(asn1_node node, const char *name, const DATA_BLOB *b)
 	return put(node, name, b->data, b->length);
 }
 
-int spnego_encode_init(TALLOC_CTX *mem_ctx, const char *mech, const DATA_BLOB *mech_token,
-		       DATA_BLOB *out, DATA_BLOB *mech_types_der)
+int spnego_encode_init(TALLOC_CTX *mem_ctx, const char *const *mechs, size_t n_mechs,
+		       const DATA_BLOB *mech_token, DATA_BLOB *out, DATA_BLOB *mech_types_der)
 {
+	if (n_mechs == 0 || n_mechs > SPNEGO_MAX_MECHS)
+		return -EINVAL;
 	struct asn1_holder *h = new_element(mem_ctx, "SPNEGO.InitialContextToken");
 	if (h == NULL)
 		return -ENOMEM;
 	int ret = -EINVAL;
-	if (put(h->node, "thisMech", SPNEGO_OID, 1) &&
-	    put(h->node, "innerToken", "negTokenInit", 1) &&
-	    put(h->node, "innerToken.negTokenInit.mechTypes", "NEW", 1) &&
-	    put(h->node, "innerToken.negTokenInit.mechTypes.?LAST", mech, 1) &&
-	    put(h->node, "innerToken.negTokenInit.reqFlags", NULL, 0) &&
+	bool ok = put(h->node, "thisMech", SPNEGO_OID, 1) &&
+		  put(h->node, "innerToken", "negTokenInit", 1);
+	for (size_t i = 0; ok && i < n_mechs; i++)
+		ok = put(h->node, "innerToken.negTokenInit.mechTypes", "NEW", 1) &&
+		     put(h->node, "innerToken.negTokenInit.mechTypes.?LAST", mechs[i], 1);
+	if (ok && put(h->node, "innerToken.negTokenInit.reqFlags", NULL, 0) &&
 	    put_blob(h->node, "innerToken.negTokenInit.mechToken", mech_token) &&
 	    put(h->node, "innerToken.negTokenInit.mechListMIC", NULL, 0))
 		ret = encode(mem_ctx, h, "", out);

@@ -40,10 +40,11 @@ struct spnego_token {
  * NegTokenResp. Everything is talloc'd on MEM_CTX. 0 or -EINVAL. */
 int spnego_decode(TALLOC_CTX *mem_ctx, const DATA_BLOB *in, struct spnego_token *out);
 
-/* The initiator's first token, framed; *MECH_TYPES_DER gets the DER of the
+/* The initiator's first token, framed, offering the N_MECHS OIDs in MECHS
+ * (MECH_TOKEN, if any, is for the first); *MECH_TYPES_DER gets the DER of the
  * MechTypeList for the mechListMIC. */
-int spnego_encode_init(TALLOC_CTX *mem_ctx, const char *mech, const DATA_BLOB *mech_token,
-		       DATA_BLOB *out, DATA_BLOB *mech_types_der);
+int spnego_encode_init(TALLOC_CTX *mem_ctx, const char *const *mechs, size_t n_mechs,
+		       const DATA_BLOB *mech_token, DATA_BLOB *out, DATA_BLOB *mech_types_der);
 /* A NegTokenResp; NEG_STATE may be SPNEGO_NO_STATE, SUPPORTED_MECH NULL,
  * TOKEN and MIC NULL or empty to leave them out. */
 int spnego_encode_resp(TALLOC_CTX *mem_ctx, enum spnego_neg_state neg_state,
