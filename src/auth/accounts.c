@@ -114,16 +114,17 @@ int auth_accounts_reload(struct auth_accounts *a)
 		a->st = st;
 		return 0;
 	}
-	if (ret == -EPERM) {
-		log_err("%s: refused: group or others have access to it (chmod 600); no account can log on",
-			a->path);
-		replace_entries(a, NULL, 0);
-		stat(a->path, &a->st);
-		return ret;
-	}
-	if (ret < 0) {
+	if (ret == -ENOMEM || ret == -EMFILE || ret == -ENFILE || ret == -EIO) {
 		log_err("%s: cannot read users file: %s; keeping the accounts loaded before", a->path,
 			strerror(-ret));
+		return ret; /* transient: try again on the next change or reload */
+	}
+	if (ret < 0) {
+		log_err("%s: refused: %s; no account can log on", a->path,
+			ret == -EPERM ? "group or others have access to it (chmod 600)"
+			: ret == -EINVAL ? "not a regular text file"
+			: strerror(-ret));
+		replace_entries(a, NULL, 0);
 		stat(a->path, &a->st);
 		return ret;
 	}
