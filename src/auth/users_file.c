@@ -152,6 +152,8 @@ static int edit_destructor(struct edit *e)
 	return 0;
 }
 
+static int edit_open(struct edit *e, const char *path);
+
 static int edit_begin(TALLOC_CTX *mem_ctx, const char *path, struct edit **out)
 {
 	struct edit *e = talloc_zero(mem_ctx, struct edit);
@@ -159,6 +161,18 @@ static int edit_begin(TALLOC_CTX *mem_ctx, const char *path, struct edit **out)
 		return -ENOMEM;
 	e->dir_fd = -1;
 	talloc_set_destructor(e, edit_destructor);
+	int ret = edit_open(e, path);
+	if (ret < 0) {
+		talloc_free(e);
+		return ret;
+	}
+	*out = e;
+	return 0;
+}
+
+/* Locks the directory of PATH and reads the current contents. */
+static int edit_open(struct edit *e, const char *path)
+{
 	e->path = talloc_strdup(e, path);
 	char *copy = talloc_strdup(e, path);
 	if (e->path == NULL || copy == NULL)
@@ -186,7 +200,6 @@ static int edit_begin(TALLOC_CTX *mem_ctx, const char *path, struct edit **out)
 		e->exists = stat(path, &e->st) == 0;
 	}
 	talloc_set_destructor(e->text, wipe_text);
-	*out = e;
 	return 0;
 }
 
