@@ -13,7 +13,7 @@ fi
 
 BUILD_PKGS=(
   build-essential cmake pkg-config python3
-  samba-dev libtalloc-dev libtevent-dev libgnutls28-dev nettle-dev libsqlite3-dev
+  samba-dev libtalloc-dev libtevent-dev libgnutls28-dev nettle-dev libtasn1-6-dev libsqlite3-dev
   libiscsi-dev libisns-dev libsystemd-dev libcmocka-dev
 )
 RUN_PKGS=(

@@ -322,6 +322,14 @@ static void test_config(void **unused)
 	assert_non_null(c->options.dns_computer_name);
 	assert_non_null(c->options.dns_domain_name);
 
+	/* the shipped configuration file documents the defaults */
+	cfg = cfg_load(mem, ISTMD_CONF, &err);
+	assert_non_null(cfg);
+	assert_int_equal(auth_config_load(cfg, mem, &c, &err), 0);
+	assert_string_equal(c->users_file, "/etc/istmd/users");
+	assert_false(c->options.allow_ntlmv1);
+	assert_string_equal(c->options.nb_domain_name, "WORKGROUP");
+
 	/* derived from the DNS name */
 	cfg = cfg_parse(mem, "t.conf", "[auth]\ndns_name = averyveryverylongname.corp.example\n", &err);
 	assert_int_equal(auth_config_load(cfg, mem, &c, &err), 0);
