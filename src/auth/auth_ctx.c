@@ -110,14 +110,19 @@ bool auth_can_seal(const struct auth_ctx *ctx)
 #define COVERED(data, length, pdu, pdu_length) \
 	((pdu) != NULL ? (pdu) : (data)), ((pdu) != NULL ? (pdu_length) : (length))
 
-static int new_sig(TALLOC_CTX *mem_ctx, DATA_BLOB *sig)
+/* Signs (DATA NULL) or seals into a fresh 16-byte signature on MEM_CTX. */
+static int protect(struct auth_ctx *ctx, TALLOC_CTX *mem_ctx, uint8_t *seal_data, size_t length,
+		   const uint8_t *covered, size_t covered_len, DATA_BLOB *sig)
 {
+	struct ntlm_session *s = session_of(ctx);
+	if (s == NULL)
+		return -EPROTO;
 	*sig = data_blob_talloc_zero(mem_ctx, NTLM_SIG_SIZE);
-	return sig->data == NULL ? -ENOMEM : 0;
-}
-
-static int finish_sig(int ret, DATA_BLOB *sig)
-{
+	if (sig->data == NULL)
+		return -ENOMEM;
+	int ret = seal_data != NULL
+			  ? ntlm_session_seal(s, seal_data, length, covered, covered_len, sig->data)
+			  : ntlm_session_sign(s, covered, covered_len, sig->data);
 	if (ret < 0)
 		data_blob_free(sig);
 	return ret;
@@ -126,13 +131,7 @@ static int finish_sig(int ret, DATA_BLOB *sig)
 int auth_sign(struct auth_ctx *ctx, TALLOC_CTX *mem_ctx, const uint8_t *data, size_t length,
 	      const uint8_t *whole_pdu, size_t pdu_length, DATA_BLOB *sig)
 {
-	struct ntlm_session *s = session_of(ctx);
-	if (s == NULL)
-		return -EPROTO;
-	int ret = new_sig(mem_ctx, sig);
-	if (ret == 0)
-		ret = ntlm_session_sign(s, COVERED(data, length, whole_pdu, pdu_length), sig->data);
-	return finish_sig(ret, sig);
+	return protect(ctx, mem_ctx, NULL, 0, COVERED(data, length, whole_pdu, pdu_length), sig);
 }
 
 int auth_check(struct auth_ctx *ctx, const uint8_t *data, size_t length,
@@ -148,14 +147,9 @@ int auth_check(struct auth_ctx *ctx, const uint8_t *data, size_t length,
 int auth_seal(struct auth_ctx *ctx, TALLOC_CTX *mem_ctx, uint8_t *data, size_t length,
 	      const uint8_t *whole_pdu, size_t pdu_length, DATA_BLOB *sig)
 {
-	struct ntlm_session *s = session_of(ctx);
-	if (s == NULL)
-		return -EPROTO;
-	int ret = new_sig(mem_ctx, sig);
-	if (ret == 0)
-		ret = ntlm_session_seal(s, data, length, COVERED(data, length, whole_pdu, pdu_length),
-					sig->data);
-	return finish_sig(ret, sig);
+	static uint8_t nothing[1]; /* sealing an empty stub still signs */
+	return protect(ctx, mem_ctx, data != NULL ? data : nothing, length,
+		       COVERED(data, length, whole_pdu, pdu_length), sig);
 }
 
 int auth_unseal(struct auth_ctx *ctx, uint8_t *data, size_t length,

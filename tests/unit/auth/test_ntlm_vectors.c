@@ -30,6 +30,26 @@ static const uint8_t *hx(const char *hex, size_t *len)
 	return test_hex(vectors, hex, len);
 }
 
+/* GSS_WrapEx of "Plaintext" with sequence number 0: the client's sealed data
+ * and signature, and the server's unsealing of them. */
+static void check_wrap(uint32_t flags, const uint8_t key[16], const char *sealed, const char *sig_hex)
+{
+	struct ntlm_session *client = ntlm_session_new(NULL, flags, key, true);
+	struct ntlm_session *server = ntlm_session_new(NULL, flags, key, false);
+	assert_non_null(client);
+	assert_non_null(server);
+	size_t len;
+	uint8_t *msg = test_hex(client, PLAINTEXT, &len);
+	uint8_t sig[16];
+	assert_int_equal(ntlm_session_seal(client, msg, len, msg, len, sig), 0);
+	assert_hex_equal(msg, len, sealed);
+	assert_hex_equal(sig, 16, sig_hex);
+	assert_int_equal(ntlm_session_unseal(server, msg, len, msg, len, sig, 16), 0);
+	assert_hex_equal(msg, len, PLAINTEXT);
+	talloc_free(client);
+	talloc_free(server);
+}
+
 static void test_nt_hash(void **unused)
 {
 	uint8_t h[16];
@@ -76,21 +96,9 @@ static void test_ntlmv1_ess(void **unused)
 	assert_int_equal(ntlm_signkey(kxk, true, sign), 0);
 	assert_hex_equal(sign, 16, "60e799be5c72fc92922ae8ebe961fb8d");
 
-	const uint32_t flags = 0x820a8233; /* the 4.2.3 challenge flags */
-	struct ntlm_session *client = ntlm_session_new(NULL, flags, kxk, true);
-	struct ntlm_session *server = ntlm_session_new(NULL, flags, kxk, false);
-	assert_non_null(client);
-	assert_non_null(server);
-	size_t len;
-	uint8_t *msg = test_hex(client, PLAINTEXT, &len);
-	uint8_t sig[16];
-	assert_int_equal(ntlm_session_seal(client, msg, len, msg, len, sig), 0);
-	assert_hex_equal(msg, len, "a02372f6530273f3aa1eb90190ce5200c99d");
-	assert_hex_equal(sig, 16, "01000000ff2aeb52f681793a00000000");
-	assert_int_equal(ntlm_session_unseal(server, msg, len, msg, len, sig, 16), 0);
-	assert_hex_equal(msg, len, PLAINTEXT);
-	talloc_free(client);
-	talloc_free(server);
+	/* the 4.2.3 challenge flags */
+	check_wrap(0x820a8233, kxk, "a02372f6530273f3aa1eb90190ce5200c99d",
+		   "01000000ff2aeb52f681793a00000000");
 }
 
 static void test_ntlmv2(void **unused)
@@ -138,16 +146,9 @@ static void test_ntlmv2_wrap(void **unused)
 	assert_int_equal(ntlm_signkey(esk, true, sign), 0);
 	assert_hex_equal(sign, 16, "4788dc861b4782f35d43fd98fe1a2d39");
 
-	const uint32_t flags = 0xe28a8233; /* the 4.2.4 challenge flags */
-	struct ntlm_session *client = ntlm_session_new(NULL, flags, esk, true);
-	assert_non_null(client);
-	size_t len;
-	uint8_t *msg = test_hex(client, PLAINTEXT, &len);
-	uint8_t sig[16];
-	assert_int_equal(ntlm_session_seal(client, msg, len, msg, len, sig), 0);
-	assert_hex_equal(msg, len, "54e50165bf1936dc996020c1811b0f06fb5f");
-	assert_hex_equal(sig, 16, "010000007fb38ec5c55d497600000000");
-	talloc_free(client);
+	/* the 4.2.4 challenge flags */
+	check_wrap(0xe28a8233, esk, "54e50165bf1936dc996020c1811b0f06fb5f",
+		   "010000007fb38ec5c55d497600000000");
 }
 
 /* The 4.2.4.3 AUTHENTICATE_MESSAGE, as sent by the spec's client. */
