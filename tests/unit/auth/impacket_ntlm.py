@@ -6,13 +6,14 @@ our signatures and sealed data are verified with impacket's SIGN/SEAL.
 
 Usage: impacket_ntlm.py PATH/TO/auth_driver   (run by ctest; bounded in time)
 """
+import os
 import struct
 import subprocess
 import sys
 
 from Cryptodome.Cipher import ARC4
 from impacket import ntlm
-from impacket.spnego import SPNEGO_NegTokenInit, SPNEGO_NegTokenResp, TypesMech
+from impacket.spnego import SPNEGO_NegTokenInit, SPNEGO_NegTokenResp, TypesMech, asn1encode
 
 DRIVER = sys.argv[1]
 USER, PASSWORD = "alice", "S3cret!pw"
@@ -64,6 +65,7 @@ class Keys:
 
     def __init__(self, flags, session_key):
         self.flags = flags
+        self.session_key = session_key
         self.client_sign = ntlm.SIGNKEY(flags, session_key, "Client")
         self.server_sign = ntlm.SIGNKEY(flags, session_key, "Server")
         self.client_seal = ARC4.new(ntlm.SEALKEY(flags, session_key, "Client")).encrypt
@@ -209,11 +211,86 @@ def test_spnego():
     drv.close()
 
 
+def authenticate_with_mic(type1, challenge, tamper=False):
+    """An AUTHENTICATE_MESSAGE with MsvAvFlags/MIC, computed here from MS-NLMP
+    3.1.5.1.2 with impacket's primitives (impacket's client sends no MIC)."""
+    ch = ntlm.NTLMAuthChallenge(challenge)
+    av = ntlm.AV_PAIRS(ch["TargetInfoFields"])
+    av[ntlm.NTLMSSP_AV_FLAGS] = struct.pack("<I", 2)  # MIC present
+    temp = (b"\x01\x01" + b"\0" * 6 + av[ntlm.NTLMSSP_AV_TIME][1] + os.urandom(8) + b"\0" * 4
+            + av.getData() + b"\0" * 4)
+    key = ntlm.NTOWFv2(USER, PASSWORD, "")
+    proof = ntlm.hmac_md5(key, ch["challenge"] + temp)
+    session_key = os.urandom(16)
+    encrypted_key = ARC4.new(ntlm.hmac_md5(key, proof)).encrypt(session_key)
+    flags = type1["flags"] | ntlm.NTLMSSP_NEGOTIATE_VERSION
+    fields = [b"\0" * 24, proof + temp, b"", USER.encode("utf-16le"), b"", encrypted_key]
+    header, payload, offset = b"", b"", 88
+    for f in fields:
+        header += struct.pack("<HHI", len(f), len(f), offset + len(payload))
+        payload += f
+    msg = (b"NTLMSSP\0" + struct.pack("<I", 3) + header + struct.pack("<I", flags)
+           + bytes([10, 0, 0x63, 0x45, 0, 0, 0, 15]) + b"\0" * 16 + payload)
+    mic = bytearray(ntlm.hmac_md5(session_key, type1.getData() + challenge + msg))
+    if tamper:
+        mic[5] ^= 1
+    return msg[:72] + bytes(mic) + msg[88:], Keys(flags, session_key)
+
+
+def test_ntlm_mic():
+    for tamper in (False, True):
+        drv = Driver()
+        type1 = ntlm.getNTLMSSPType1("", "", signingRequired=True, use_ntlmv2=True)
+        rc, challenge = drv.token(type1.getData())
+        auth, keys = authenticate_with_mic(type1, challenge, tamper)
+        rc, _ = drv.token(auth)
+        check(rc == (EACCES if tamper else 0), "MIC %s (rc %d)" % ("tampered" if tamper else "good", rc))
+        if not tamper:
+            traffic(drv, keys, rounds=2)
+        drv.close()
+
+
+def test_spnego_mech_list_mic():
+    """mechListMIC both ways (MS-SPNG 3.1.5.1), then the first PDUs carry
+    sequence number 1 with fresh RC4 state (MS-SPNG 3.2.5.1/3.3.5.1)."""
+    for tamper in (False, True):
+        drv = Driver("--spnego")
+        type1 = ntlm.getNTLMSSPType1("", "", signingRequired=True, use_ntlmv2=True)
+        init = SPNEGO_NegTokenInit()
+        init["MechTypes"] = [NTLMSSP]
+        init["MechToken"] = type1.getData()
+        rc, out = drv.token(init.getData())
+        auth, keys = authenticate_with_mic(type1, SPNEGO_NegTokenResp(out)["ResponseToken"])
+        mech_types = b"\x30" + asn1encode(b"\x06" + asn1encode(NTLMSSP))
+        mic = ntlm.SIGN(keys.flags, keys.client_sign, mech_types, 0, keys.client_seal).getData()
+        if tamper:
+            mic = mic[:-1] + bytes([mic[-1] ^ 1])
+        body = (b"\xa2" + asn1encode(b"\x04" + asn1encode(auth))
+                + b"\xa3" + asn1encode(b"\x04" + asn1encode(mic)))
+        rc, out = drv.token(b"\xa1" + asn1encode(b"\x30" + asn1encode(body)))
+        if tamper:
+            check(rc == EACCES, "tampered mechListMIC refused (rc %d)" % rc)
+            drv.close()
+            continue
+        check(rc == 0, "SPNEGO with mechListMIC completes (rc %d)" % rc)
+        # accept-completed, then [3] OCTET STRING: the server's MIC with its sequence 0
+        check(out.startswith(b"\xa1\x1b\x30\x19\xa0\x03\x0a\x01\x00\xa3\x12\x04\x10"), "reply")
+        expected = ntlm.SIGN(keys.flags, keys.server_sign, mech_types, 0, keys.server_seal)
+        check(out[-16:] == expected.getData(), "impacket verifies the server's mechListMIC")
+        keys.client_seal = ARC4.new(ntlm.SEALKEY(keys.flags, keys.session_key, "Client")).encrypt
+        keys.server_seal = ARC4.new(ntlm.SEALKEY(keys.flags, keys.session_key, "Server")).encrypt
+        keys.send_seq = keys.recv_seq = 1
+        traffic(drv, keys, rounds=2)
+        drv.close()
+
+
 def main():
-    for test in (test_ntlmv2, test_empty_domain, test_wrong_password, test_ntlmv1, test_spnego):
+    tests = (test_ntlmv2, test_empty_domain, test_wrong_password, test_ntlmv1, test_spnego,
+             test_ntlm_mic, test_spnego_mech_list_mic)
+    for test in tests:
         test()
         print("ok", test.__name__)
-    print("5 passed, 0 failed")
+    print("%d passed, 0 failed" % len(tests))
 
 
 if __name__ == "__main__":
