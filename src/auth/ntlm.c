@@ -148,3 +148,9 @@ uint64_t ntlm_filetime_now(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((uint64_t)ts.tv_sec + 11644473600ull) * 10000000ull + (uint64_t)ts.tv_nsec / 100;
 }
+
+int ntlm_parse_error(const DATA_BLOB *in, int expected)
+{
+	int type = ntlm_msg_type(in->data, in->length);
+	return type > 0 && type != expected ? -EPROTO : -EINVAL;
+}

@@ -120,7 +120,7 @@ static int client_authenticate(struct ntlm_ctx *ctx, TALLOC_CTX *mem_ctx, const 
 {
 	struct ntlm_challenge ch;
 	if (ntlm_parse_challenge(in->data, in->length, &ch) < 0)
-		return ntlm_msg_type(in->data, in->length) > 0 ? -EPROTO : -EINVAL;
+		return ntlm_parse_error(in, NTLM_CHALLENGE);
 	int ret = accept_challenge(ctx, &ch);
 	if (ret < 0)
 		return ret;

@@ -58,6 +58,9 @@ int ntlm_compute_mic(const struct ntlm_ctx *ctx, const uint8_t esk[16], const ui
 		     size_t auth_len, uint8_t mic[16]);
 /* 8 random bytes (or the fixed test challenge). */
 int ntlm_random(const struct ntlm_ctx *ctx, uint8_t *out, size_t len, const uint8_t *fixed);
+/* Why IN did not parse as the EXPECTED message type: -EPROTO for another
+ * NTLM message (out of sequence), -EINVAL for anything malformed. */
+int ntlm_parse_error(const DATA_BLOB *in, int expected);
 /* Now as a FILETIME (100 ns since 1601, MS-DTYP 2.3.3). */
 uint64_t ntlm_filetime_now(void);
 /* The VERSION structure we send (MS-NLMP 2.2.2.10); debugging only. */

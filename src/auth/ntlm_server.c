@@ -85,7 +85,7 @@ static int server_negotiate(struct ntlm_ctx *ctx, TALLOC_CTX *mem_ctx, const DAT
 {
 	struct ntlm_negotiate neg;
 	if (ntlm_parse_negotiate(in->data, in->length, &neg) < 0)
-		return ntlm_msg_type(in->data, in->length) > 0 ? -EPROTO : -EINVAL;
+		return ntlm_parse_error(in, NTLM_NEGOTIATE);
 	int ret = choose_flags(neg.flags, &ctx->flags);
 	if (ret < 0)
 		return ret;
@@ -264,7 +264,7 @@ static int server_authenticate(struct ntlm_ctx *ctx, const DATA_BLOB *in)
 {
 	struct ntlm_authenticate a;
 	if (ntlm_parse_authenticate(in->data, in->length, &a) < 0)
-		return ntlm_msg_type(in->data, in->length) > 0 ? -EPROTO : -EINVAL;
+		return ntlm_parse_error(in, NTLM_AUTHENTICATE);
 	int ret = final_flags(ctx, a.flags);
 	if (ret < 0)
 		return ret;

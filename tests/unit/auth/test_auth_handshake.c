@@ -511,6 +511,13 @@ static void test_sequence_errors(void **state)
 	uint8_t nt[24] = { 0 };
 	DATA_BLOB auth = craft_authenticate(f->mem, ess_flags, "alice", NULL, 0, nt, 24);
 	assert_int_equal(auth_update(s, f->mem, &auth, &out), -EPROTO);
+	/* malformed is -EINVAL, a well-formed message out of turn -EPROTO */
+	s = auth_server_new(f->mem, f->accounts, &f->opts, AUTH_TYPE_NTLMSSP);
+	DATA_BLOB shortneg = negotiate_msg(f->mem, ess_flags);
+	shortneg.length = 14;
+	assert_int_equal(auth_update(s, f->mem, &shortneg, &out), -EINVAL);
+	s = auth_server_new(f->mem, f->accounts, &f->opts, AUTH_TYPE_NTLMSSP);
+	assert_int_equal(auth_update(s, f->mem, NULL, &out), -EINVAL);
 	/* a second NEGOTIATE where the AUTHENTICATE belongs */
 	s = auth_server_new(f->mem, f->accounts, &f->opts, AUTH_TYPE_NTLMSSP);
 	DATA_BLOB neg = negotiate_msg(f->mem, ess_flags);
