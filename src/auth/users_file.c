@@ -266,8 +266,8 @@ static void for_each_line(char *text, void (*fn)(char *line, void *priv), void *
 struct scan {
 	const char *name;
 	bool found;
-	char *kept; /* lines other than NAME's (del) */
-	bool failed;
+	char *kept; /* lines other than NAME's (del); sized for the whole text, */
+	size_t kept_len; /* so it never moves and leaves hashes behind */
 };
 
 static void scan_line(char *line, void *priv)
@@ -279,9 +279,11 @@ static void scan_line(char *line, void *priv)
 	if (match)
 		s->found = true;
 	if (s->kept != NULL && !match) {
-		s->kept = talloc_asprintf_append_buffer(s->kept, "%s\n", line);
-		if (s->kept == NULL)
-			s->failed = true;
+		size_t n = strlen(line);
+		memcpy(s->kept + s->kept_len, line, n);
+		s->kept[s->kept_len + n] = '\n';
+		s->kept_len += n + 1;
+		s->kept[s->kept_len] = '\0';
 	}
 }
 
@@ -339,16 +341,16 @@ int users_del(const char *path, const char *name)
 	struct edit *e = NULL;
 	int ret = edit_begin(NULL, path, &e);
 	if (ret == 0) {
-		struct scan s = { .name = name, .kept = talloc_strdup(e, "") };
+		/* each kept line gains at most its newline */
+		struct scan s = { .name = name,
+				  .kept = talloc_zero_array(e, char, strlen(e->text) + 2) };
 		if (s.kept == NULL)
 			ret = -ENOMEM;
 		else
 			talloc_set_destructor(s.kept, wipe_text);
 		if (ret == 0)
 			for_each_line(e->text, scan_line, &s);
-		if (ret == 0 && s.failed)
-			ret = -ENOMEM;
-		else if (ret == 0 && !s.found)
+		if (ret == 0 && !s.found)
 			ret = -ENOENT;
 		else if (ret == 0)
 			ret = edit_commit(e, s.kept);
