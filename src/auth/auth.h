@@ -22,9 +22,11 @@
 
 struct auth_accounts;
 
-/* Opens PATH (it may not exist yet: no accounts). Re-reads it when its mtime,
- * size or inode changes (checked on lookup, at most once a second) and on
- * auth_accounts_reload() (the daemon calls that on SIGHUP). */
+/* Opens PATH (it may not exist yet: no accounts). Re-reads it when its inode,
+ * size, mode, mtime or ctime changes (checked on lookup, at most once a
+ * second) and on auth_accounts_reload() (the daemon calls that on SIGHUP). A
+ * file group or others can access is refused whole (docs/auth.md). Not
+ * thread-safe: use it from the event loop. */
 struct auth_accounts *auth_accounts_open(TALLOC_CTX *mem_ctx, const char *path);
 int auth_accounts_reload(struct auth_accounts *accounts);
 /* 0 and the NT hash and admin flag, or -ENOENT. Names compare case-insensitively. */
@@ -34,7 +36,7 @@ int auth_accounts_lookup(struct auth_accounts *accounts, const char *user, uint8
 /* ---- security contexts ---------------------------------------------------- */
 
 struct auth_server_options {
-	bool allow_ntlmv1;           /* LM/NTLMv1 responses; off by default */
+	bool allow_ntlmv1;           /* NTLMv1 (ESS) responses; off by default; LM never */
 	const char *nb_computer_name; /* MsvAvNbComputerName, e.g. "ISTMD" */
 	const char *nb_domain_name;   /* MsvAvNbDomainName (workgroup) */
 	const char *dns_computer_name;
@@ -64,7 +66,8 @@ struct auth_ctx *auth_client_new(TALLOC_CTX *mem_ctx, uint8_t auth_type, const c
 /* Feeds the peer's token IN (empty to start, on the client) and returns the token
  * to send in *OUT (talloc'd on MEM_CTX; may be empty).
  * Returns 1: send OUT, more legs follow; 0: authenticated (OUT may still need
- * sending); -EACCES: wrong credentials or unknown account; -EINVAL: malformed
+ * sending); -EACCES: wrong credentials, unknown account, anonymous, bad MIC or
+ * mechListMIC; -EINVAL: malformed
  * token; -EPROTO: token out of sequence; -ENOTSUP: refused by policy (e.g. NTLMv1). */
 int auth_update(struct auth_ctx *ctx, TALLOC_CTX *mem_ctx, const DATA_BLOB *in, DATA_BLOB *out);
 
