@@ -1020,8 +1020,8 @@ class Model:
                     continue
                 if outp and not isinstance(ty, (PtrT,)):
                     raise IdlError(p.loc, f"[out] parameter {p.decl.name} must be a pointer")
-                if outp and isinstance(ty, PtrT) and ty.ptype != "ref":
-                    raise IdlError(p.loc, f"[out] parameter {p.decl.name} must be a [ref] pointer")
+                if outp and not inp and ty.ptype != "ref":
+                    raise IdlError(p.loc, f"[out]-only parameter {p.decl.name} must be a [ref] pointer")
                 if isinstance(ty, UnionT):
                     raise IdlError(p.loc, "union parameters are not supported")
                 if any(x.name == p.decl.name for x in m.params):

@@ -7,16 +7,17 @@
 #include "ndr_test_util.h"
 
 const struct idl_test_call *const test_call_tables[] = {
-	idl_test_calls_ms_istm, idl_test_calls_ms_dcom, idl_test_calls_ms_rpce, NULL,
+	idl_test_calls_ms_istm, idl_test_calls_ms_dcom, idl_test_calls_ms_rpce, idl_test_calls_idlc_features, NULL,
 };
 
 const struct idl_test_type *const test_type_tables[] = {
 	idl_test_types_ms_istm, idl_test_types_ms_dcom, idl_test_types_ms_rpce,
-	idl_test_types_ms_vds, idl_test_types_ms_oaut, idl_test_types_ms_dtyp, NULL,
+	idl_test_types_ms_vds, idl_test_types_ms_oaut, idl_test_types_ms_dtyp, idl_test_types_idlc_features,
+	NULL,
 };
 
 static const struct idl_interface *const *const interface_lists[] = {
-	idl_interfaces_ms_istm, idl_interfaces_ms_dcom, idl_interfaces_ms_rpce, NULL,
+	idl_interfaces_ms_istm, idl_interfaces_ms_dcom, idl_interfaces_ms_rpce, idl_interfaces_idlc_features, NULL,
 };
 
 const struct ndr_interface_call *test_call_entry(const struct idl_test_call *t)

@@ -429,6 +429,103 @@ static void test_conformant_array(void **state)
 	talloc_free(mem);
 }
 
+/* Generator features the protocol files do not use (idlc-features.idl). */
+static enum ndr_err_code push_TAGGED(struct ndr_push *ndr, int flags, const void *r)
+{
+	return ndr_push_TAGGED(ndr, flags, r);
+}
+
+static enum ndr_err_code pull_TAGGED(struct ndr_pull *ndr, int flags, void *r)
+{
+	return ndr_pull_TAGGED(ndr, flags, r);
+}
+
+static enum ndr_err_code push_OUTER_CONF(struct ndr_push *ndr, int flags, const void *r)
+{
+	return ndr_push_OUTER_CONF(ndr, flags, r);
+}
+
+static enum ndr_err_code pull_OUTER_CONF(struct ndr_pull *ndr, int flags, void *r)
+{
+	return ndr_pull_OUTER_CONF(ndr, flags, r);
+}
+
+static enum ndr_err_code push_VARYING(struct ndr_push *ndr, int flags, const void *r)
+{
+	return ndr_push_VARYING(ndr, flags, r);
+}
+
+static enum ndr_err_code pull_VARYING(struct ndr_pull *ndr, int flags, void *r)
+{
+	return ndr_pull_VARYING(ndr, flags, r);
+}
+
+/* A non-encapsulated union: its discriminant travels as the field named by
+ * [switch_is] and again in front of the arm (MS-RPCE 2.2.4.8); [v1_enum] is
+ * 32 bits, other enums 16. */
+static const uint8_t tagged[] = {
+	0x01, 0x00,             /* kind 1 */
+	0x01, 0x00,             /* the union's discriminant, unsigned short */
+	0x44, 0x33, 0x22, 0x11, /* arm l, aligned to 4 */
+	0x00, 0x00, 0x01, 0x00, /* v1: V1_BIG 0x10000, 32 bits */
+	0xff, 0x7f,             /* e16: E16_B 32767, 16 bits */
+};
+
+/* A conformant structure inside another: its max count moves to the front
+ * of the outer structure (C706 14.3.7.1). */
+static const uint8_t outer_conf[] = {
+	0x02, 0x00, 0x00, 0x00, /* max count of inner.values, hoisted */
+	0x00, 0x00, 0x00, 0x00, /* padding: OUTER_CONF aligns to 8 (its hyper) */
+	0x01, 0, 0, 0, 0, 0, 0, 0, /* h */
+	0x02, 0x00, 0x00, 0x00, /* inner.count */
+	0x05, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, /* inner.values[2] */
+};
+
+/* A conformant varying structure: max count in front, offset and actual
+ * count in place of the array (C706 14.3.7.2). */
+static const uint8_t varying[] = {
+	0x04, 0x00, 0x00, 0x00, /* max count (size_is(max)) */
+	0x04, 0x00, 0x00, 0x00, /* max */
+	0x02, 0x00, 0x00, 0x00, /* len */
+	0x00, 0x00, 0x00, 0x00, /* offset */
+	0x02, 0x00, 0x00, 0x00, /* actual count (length_is(len)) */
+	'a', 0x00, 'b', 0x00,   /* text[0..1]: only the transmitted part */
+};
+
+static void test_features(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct TAGGED t = { .kind = 1, .u.l = 0x11223344, .v1 = V1_BIG, .e16 = E16_B }, tb = { 0 };
+	uint32_t values[2] = { 5, 6 };
+	struct OUTER_CONF o = { .h = 1, .inner = { .count = 2, .values = values } }, ob = { 0 };
+	uint16_t text[4] = { 'a', 'b', 'c', 'd' };
+	struct VARYING v = { .max = 4, .len = 2, .text = text }, vb = { 0 };
+	uint8_t bad[sizeof(tagged)];
+
+	expect_bytes(push(mem, push_TAGGED, NDR_SCALARS | NDR_BUFFERS, &t), tagged, sizeof(tagged));
+	pull_all(mem, pull_TAGGED, NDR_SCALARS | NDR_BUFFERS, tagged, sizeof(tagged), &tb);
+	assert_int_equal(tb.u.l, 0x11223344);
+	assert_int_equal(tb.v1, V1_BIG);
+	/* the two copies of the discriminant must agree */
+	memcpy(bad, tagged, sizeof(bad));
+	bad[2] = 0x03;
+	assert_int_equal(pull_err(mem, pull_TAGGED, NDR_SCALARS | NDR_BUFFERS, bad, sizeof(bad), &tb),
+			 NDR_ERR_BAD_SWITCH);
+
+	expect_bytes(push(mem, push_OUTER_CONF, NDR_SCALARS | NDR_BUFFERS, &o), outer_conf, sizeof(outer_conf));
+	pull_all(mem, pull_OUTER_CONF, NDR_SCALARS | NDR_BUFFERS, outer_conf, sizeof(outer_conf), &ob);
+	assert_int_equal(ob.inner.count, 2);
+	assert_memory_equal(ob.inner.values, values, sizeof(values));
+
+	expect_bytes(push(mem, push_VARYING, NDR_SCALARS | NDR_BUFFERS, &v), varying, sizeof(varying));
+	pull_all(mem, pull_VARYING, NDR_SCALARS | NDR_BUFFERS, varying, sizeof(varying), &vb);
+	assert_int_equal(vb.max, 4);
+	assert_int_equal(vb.len, 2);
+	assert_int_equal(vb.text[0], 'a');
+	assert_int_equal(vb.text[1], 'b');
+	talloc_free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_objref_standard),
 		cmocka_unit_test(test_session2),
 		cmocka_unit_test(test_conformant_array),
+		cmocka_unit_test(test_features),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
