@@ -14,7 +14,7 @@ anything is allocated, [range] and counts are checked against their fields or
 parameters, and pointers and enums are validated.
 """
 
-from c_common import (GENERATED_NOTE, PRIM_NDR, W, c_base, c_decl, c_expr, guid_initializer)
+from c_common import GENERATED_NOTE, PRIM_NDR, W, c_base, c_expr, guid_initializer
 from idl_lexer import IdlError
 from idl_model import (BstrT, CArrT, EnumT, FArrT, FStrT, GuidT, IfaceT, PolicyT, PrimT,
                        PtrT, RemT, StrT, StructT, UnionT, align, conformant_array_path,
@@ -479,9 +479,7 @@ class NdrGen:
             path = conformant_array_path(s)
             inner_prefix = "".join(m.name + "." for m in path[:-1])
             arr = path[-1].ty
-            inner_struct = path[-2].ty.defn if len(path) > 1 else s
             ictx = Ctx(self.model, lambda n, d: f"r->{inner_prefix}{n}", f"{s.name}.{path[-1].name}")
-            del inner_struct
             # public push: hoisted conformance, then the body
             w = W()
             w(f"enum ndr_err_code ndr_push_{s.name}(struct ndr_push *ndr, int ndr_flags, const struct {s.name} *r)")
@@ -711,8 +709,7 @@ class NdrGen:
         else:
             self.pull_scalars(w, ty, lv, ctx)
 
-    def packet_wrapper(self, w, kind, s, sig, call):
-        ndr_t = "ndr_push" if kind == "push" else "ndr_pull"
+    def packet_wrapper(self, w, kind, sig, call):
         w(sig)
         w.open("")
         w("uint32_t _saved_flags = ndr->flags;")
@@ -728,7 +725,6 @@ class NdrGen:
         w("return _err;")
         w.close()
         w()
-        del ndr_t
 
     def emit_packet_struct(self, h, c, s):
         h(f"enum ndr_err_code ndr_push_{s.name}(struct ndr_push *ndr, int ndr_flags, const struct {s.name} *r);")
@@ -737,10 +733,10 @@ class NdrGen:
         h(f"enum ndr_err_code idl_push_{s.name}_packet(struct ndr_push *ndr, const struct {s.name} *r);")
         h(f"enum ndr_err_code idl_pull_{s.name}_packet(struct ndr_pull *ndr, struct {s.name} *r);")
         w = W()
-        self.packet_wrapper(w, "push", s,
+        self.packet_wrapper(w, "push",
                             f"enum ndr_err_code ndr_push_{s.name}(struct ndr_push *ndr, int ndr_flags, "
                             f"const struct {s.name} *r)", f"idl_push_{s.name}_packet(ndr, r)")
-        self.packet_wrapper(w, "pull", s,
+        self.packet_wrapper(w, "pull",
                             f"enum ndr_err_code ndr_pull_{s.name}(struct ndr_pull *ndr, int ndr_flags, "
                             f"struct {s.name} *r)", f"idl_pull_{s.name}_packet(ndr, r)")
         w(f"enum ndr_err_code idl_push_{s.name}_packet(struct ndr_push *ndr, const struct {s.name} *r)")
@@ -925,7 +921,7 @@ class NdrGen:
             w(f"case {v}: val = \"{n}\"; break;")
         w("default: break;")
         w.close()
-        w(f"ndr_print_enum(ndr, name, \"ENUM\", val, (uint32_t)*r);")
+        w("ndr_print_enum(ndr, name, \"ENUM\", val, (uint32_t)*r);")
         w.close()
         w()
         c(w.text())

@@ -4,11 +4,10 @@ value, every pointer non-NULL, arrays of 1-3 elements with their size fields
 to match) and equal (deep comparison naming the first difference), plus
 tables of calls and types for the round-trip and hostile-input tests."""
 
-from c_common import GENERATED_NOTE, W, c_base, simple_var
+from c_common import GENERATED_NOTE, PRIM_LIMITS, W, c_base, simple_var
 from emit_ndr import Ctx
 from idl_model import (BstrT, CArrT, EnumT, FArrT, FStrT, GuidT, IfaceT, PolicyT, PrimT, PtrT,
                        RemT, StrT, StructT, UnionT, expr_names, param_arrays)
-from c_common import PRIM_LIMITS
 
 
 def arrays_in(ty):

@@ -319,14 +319,13 @@ class Alias:
 class Level:
     """One level of a declaration's shape, outermost first."""
 
-    def __init__(self, kind, loc, dim=None, ptype=None, scope_pd=None, core=None, from_site=False):
+    def __init__(self, kind, loc, dim=None, ptype=None, scope_pd=None, core=None):
         self.kind = kind            # 'arr', 'ptr', 'core'
         self.loc = loc
         self.dim = dim              # for 'arr': Expr or None (conformant)
         self.ptype = ptype          # for 'ptr': explicit 'ref'/'unique'/'full' or None
         self.scope_pd = scope_pd    # pointer_default where the pointer was declared
         self.core = core            # for 'core': Ty
-        self.from_site = from_site
 
 
 BASE_WORDS = {
@@ -796,9 +795,9 @@ class Model:
         """The Ty of a field or parameter declaration (see docs/idlc.md)."""
         levels = []
         for dim in decl.arrays:
-            levels.append(Level("arr", decl.loc, dim=dim, from_site=True))
+            levels.append(Level("arr", decl.loc, dim=dim))
         for _ in range(decl.stars):
-            levels.append(Level("ptr", decl.loc, scope_pd=self.pd(scope), from_site=True))
+            levels.append(Level("ptr", decl.loc, scope_pd=self.pd(scope)))
         if attrs.has("context_handle"):
             if not (ts.kind == "base" and ts.words == ["void"]) or not levels or levels[-1].kind != "ptr":
                 raise IdlError(loc, "[context_handle] needs a void * declaration")
@@ -924,8 +923,6 @@ class Model:
         """Rejects shapes idlc does not generate code for."""
         if isinstance(ty, PtrT):
             t = ty.target
-            if isinstance(t, PtrT) and t.ptype == "ref" and not t.toplevel:
-                pass
             if isinstance(t, CArrT):
                 if isinstance(t.elem, PtrT) and t.elem.ptype == "ref":
                     raise IdlError(loc, "arrays of [ref] pointers are not supported")
