@@ -92,7 +92,7 @@ class NdrGen:
                 w("}")
             w(f"NDR_CHECK(ndr_push_unique_ptr(ndr, {lv}));")
         elif isinstance(ty, FArrT):
-            self.push_fixed_array(w, ty, lv, ctx, scalars=True)
+            self.elements(w, "push", ty.elem, lv, ty.n, ctx, ("scalars",))
         elif isinstance(ty, FStrT):
             w(f"NDR_CHECK(idl_push_fstring(ndr, {lv}, {ty.n}));")
         elif isinstance(ty, RemT):
@@ -117,46 +117,9 @@ class NdrGen:
             self.push_referent(w, ty.target, lv, ctx)
             w.close()
         elif isinstance(ty, FArrT):
-            self.push_fixed_array(w, ty, lv, ctx, scalars=False)
+            self.elements(w, "push", ty.elem, lv, ty.n, ctx, ("buffers",))
         else:
             raise AssertionError(ty)
-
-    def push_fixed_array(self, w, ty, lv, ctx, scalars):
-        bk = bulk_kind(ty.elem)
-        if scalars and bk == "u8":
-            w(f"NDR_CHECK(ndr_push_array_uint8(ndr, NDR_SCALARS, (const uint8_t *){lv}, {ty.n}));")
-            return
-        if scalars and bk == "u16":
-            w(f"NDR_CHECK(idl_push_uint16_array(ndr, (const uint16_t *){lv}, {ty.n}));")
-            return
-        i = w.tmp("i")
-        w.open(f"for (uint32_t {i} = 0; {i} < {ty.n}; {i}++)")
-        if scalars:
-            self.push_scalars(w, ty.elem, f"{lv}[{i}]", ctx)
-        else:
-            self.push_buffers(w, ty.elem, f"{lv}[{i}]", ctx)
-        w.close()
-
-    def push_elements(self, w, elem, p, count, ctx):
-        """COUNT elements of array P: all scalars, then all buffers."""
-        bk = bulk_kind(elem)
-        if bk == "u8":
-            w(f"if ({count} != 0) {{")
-            w(f"\tNDR_CHECK(ndr_push_array_uint8(ndr, NDR_SCALARS, (const uint8_t *){p}, {count}));")
-            w("}")
-            return
-        if bk == "u16":
-            w(f"NDR_CHECK(idl_push_uint16_array(ndr, (const uint16_t *){p}, {count}));")
-            return
-        i = w.tmp("i")
-        w.open(f"for (uint32_t {i} = 0; {i} < {count}; {i}++)")
-        self.push_scalars(w, elem, f"{p}[{i}]", ctx)
-        w.close()
-        if has_buffers(iface_as_ptr(self.model, elem)):
-            i = w.tmp("i")
-            w.open(f"for (uint32_t {i} = 0; {i} < {count}; {i}++)")
-            self.push_buffers(w, elem, f"{p}[{i}]", ctx)
-            w.close()
 
     def push_array_counts(self, w, arr, p, ctx, conformance):
         """Pushes [max count,] offset and actual count; returns the element count."""
@@ -185,7 +148,7 @@ class NdrGen:
     def push_referent(self, w, target, p, ctx):
         if isinstance(target, CArrT):
             count = self.push_array_counts(w, target, p, ctx, conformance=True)
-            self.push_elements(w, target.elem, p, count, ctx)
+            self.elements(w, "push", target.elem, p, count, ctx)
         elif isinstance(target, StrT):
             w(f"NDR_CHECK(idl_push_string{target.bits}(ndr, {p}));")
         elif isinstance(target, StructT):
@@ -242,7 +205,7 @@ class NdrGen:
             w(f"\t{lv} = NULL;")
             w("}")
         elif isinstance(ty, FArrT):
-            self.pull_fixed_array(w, ty, lv, ctx, scalars=True)
+            self.elements(w, "pull", ty.elem, lv, ty.n, ctx, ("scalars",))
         elif isinstance(ty, FStrT):
             w(f"NDR_CHECK(idl_pull_fstring(ndr, {lv}, {ty.n}));")
         elif isinstance(ty, RemT):
@@ -277,43 +240,9 @@ class NdrGen:
             self.pull_referent(w, ty.target, lv, ctx, rec=rec)
             w.close()
         elif isinstance(ty, FArrT):
-            self.pull_fixed_array(w, ty, lv, ctx, scalars=False)
+            self.elements(w, "pull", ty.elem, lv, ty.n, ctx, ("buffers",))
         else:
             raise AssertionError(ty)
-
-    def pull_fixed_array(self, w, ty, lv, ctx, scalars):
-        bk = bulk_kind(ty.elem)
-        if scalars and bk == "u8":
-            w(f"NDR_CHECK(ndr_pull_array_uint8(ndr, NDR_SCALARS, (uint8_t *){lv}, {ty.n}));")
-            return
-        if scalars and bk == "u16":
-            w(f"NDR_CHECK(idl_pull_uint16_array(ndr, (uint16_t *){lv}, {ty.n}));")
-            return
-        i = w.tmp("i")
-        w.open(f"for (uint32_t {i} = 0; {i} < {ty.n}; {i}++)")
-        if scalars:
-            self.pull_scalars(w, ty.elem, f"{lv}[{i}]", ctx)
-        else:
-            self.pull_buffers(w, ty.elem, f"{lv}[{i}]", ctx)
-        w.close()
-
-    def pull_elements(self, w, elem, p, count, ctx):
-        bk = bulk_kind(elem)
-        if bk == "u8":
-            w(f"NDR_CHECK(ndr_pull_array_uint8(ndr, NDR_SCALARS, (uint8_t *){p}, {count}));")
-            return
-        if bk == "u16":
-            w(f"NDR_CHECK(idl_pull_uint16_array(ndr, (uint16_t *){p}, {count}));")
-            return
-        i = w.tmp("i")
-        w.open(f"for (uint32_t {i} = 0; {i} < {count}; {i}++)")
-        self.pull_scalars(w, elem, f"{p}[{i}]", ctx)
-        w.close()
-        if has_buffers(iface_as_ptr(self.model, elem)):
-            i = w.tmp("i")
-            w.open(f"for (uint32_t {i} = 0; {i} < {count}; {i}++)")
-            self.pull_buffers(w, elem, f"{p}[{i}]", ctx)
-            w.close()
 
     def pull_array_counts(self, w, arr, ctx, conformance, check_now, rec):
         """Pulls [max count,] offset and actual count; checks them; returns the
@@ -357,7 +286,7 @@ class NdrGen:
             a = align(target.elem)
             if a > 1:
                 w(f"NDR_CHECK(ndr_pull_align(ndr, {a}));")
-            self.pull_elements(w, target.elem, p, count, ctx)
+            self.elements(w, "pull", target.elem, p, count, ctx)
         elif isinstance(target, StrT):
             w(f"NDR_CHECK(idl_pull_string{target.bits}(ndr, &{p}));")
         elif isinstance(target, IfaceT):
@@ -368,6 +297,61 @@ class NdrGen:
         else:
             self.pull_scalars(w, target, f"(*{p})", ctx)
             self.pull_buffers(w, target, f"(*{p})", ctx, rec=rec)
+
+    # ------------------------------------------------------------ arrays (push and pull)
+
+    def bulk(self, w, kind, elem, p, count):
+        """Moves COUNT 8- or 16-bit values in one call; False for other elements."""
+        bk = bulk_kind(elem)
+        if bk is None:
+            return False
+        const = "const " if kind == "push" else ""
+        if bk == "u8":
+            call = f"NDR_CHECK(ndr_{kind}_array_uint8(ndr, NDR_SCALARS, ({const}uint8_t *){p}, {count}));"
+            if kind == "push" and not str(count).isdigit():
+                # an empty array may be NULL: no memcpy from NULL
+                w(f"if ({count} != 0) {{")
+                w("\t" + call)
+                w("}")
+                return True
+            w(call)
+        else:
+            w(f"NDR_CHECK(idl_{kind}_uint16_array(ndr, ({const}uint16_t *){p}, {count}));")
+        return True
+
+    def elements(self, w, kind, elem, p, count, ctx, phases=("scalars", "buffers")):
+        """COUNT elements of array P: all their scalars, then all their buffers."""
+        if "scalars" in phases and not self.bulk(w, kind, elem, p, count):
+            self.loop(w, kind, "scalars", elem, p, count, ctx)
+        if "buffers" in phases and has_buffers(iface_as_ptr(self.model, elem)):
+            self.loop(w, kind, "buffers", elem, p, count, ctx)
+
+    def loop(self, w, kind, phase, elem, p, count, ctx):
+        i = w.tmp("i")
+        w.open(f"for (uint32_t {i} = 0; {i} < {count}; {i}++)")
+        getattr(self, f"{kind}_{phase}")(w, elem, f"{p}[{i}]", ctx)
+        w.close()
+
+    def struct_buffers(self, w, kind, s):
+        """The NDR_BUFFERS part of a structure's push or pull."""
+        if not has_buffers(StructT(s)):
+            return
+        w.open("if (ndr_flags & NDR_BUFFERS)")
+        for m in s.members:
+            if not has_buffers(iface_as_ptr(self.model, m.ty)):
+                continue
+            ctx = self.member_ctx(s, m)
+            lv = f"r->{m.name}"
+            if isinstance(m.ty, CArrT):
+                count = ctx.expr(m.ty.length if m.ty.length is not None else m.ty.size)
+                self.elements(w, kind, m.ty.elem, lv, count, ctx, ("buffers",))
+            elif isinstance(m.ty, StructT) and is_conformant(m.ty):
+                extra = ", NULL" if kind == "pull" else ""
+                w(f"NDR_CHECK(idl_{kind}_{m.ty.defn.name}_body(ndr, NDR_BUFFERS, &{lv}{extra}));")
+            else:
+                sw = ctx.expr(m.switch_is) if m.switch_is is not None else None
+                getattr(self, f"{kind}_buffers")(w, m.ty, lv, ctx, sw)
+        w.close()
 
     # ------------------------------------------------------------ print
 
@@ -524,46 +508,17 @@ class NdrGen:
             sw = ctx.expr(m.switch_is) if m.switch_is is not None else None
             if isinstance(m.ty, CArrT):
                 count = self.push_array_counts(w, m.ty, lv, ctx, conformance=False)
-                self.push_inline_elements(w, m.ty.elem, lv, count, ctx, scalars=True)
+                self.elements(w, "push", m.ty.elem, lv, count, ctx, ("scalars",))
             elif isinstance(m.ty, StructT) and is_conformant(m.ty):
                 w(f"NDR_CHECK(idl_push_{m.ty.defn.name}_body(ndr, NDR_SCALARS, &{lv}));")
             else:
                 self.push_scalars(w, m.ty, lv, ctx, m.range, sw)
         w.close()
-        if has_buffers(StructT(s)):
-            w.open("if (ndr_flags & NDR_BUFFERS)")
-            for m in s.members:
-                if not has_buffers(iface_as_ptr(self.model, m.ty)):
-                    continue
-                ctx = self.member_ctx(s, m)
-                lv = f"r->{m.name}"
-                sw = ctx.expr(m.switch_is) if m.switch_is is not None else None
-                if isinstance(m.ty, CArrT):
-                    count = ctx.expr(m.ty.length if m.ty.length is not None else m.ty.size)
-                    self.push_inline_elements(w, m.ty.elem, lv, count, ctx, scalars=False)
-                elif isinstance(m.ty, StructT) and is_conformant(m.ty):
-                    w(f"NDR_CHECK(idl_push_{m.ty.defn.name}_body(ndr, NDR_BUFFERS, &{lv}));")
-                else:
-                    self.push_buffers(w, m.ty, lv, ctx, sw)
-            w.close()
+        self.struct_buffers(w, "push", s)
         w("return NDR_ERR_SUCCESS;")
         w.close()
         w()
         return w.text()
-
-    def push_inline_elements(self, w, elem, p, count, ctx, scalars):
-        if scalars:
-            bk = bulk_kind(elem)
-            if bk:
-                self.push_elements(w, elem, p, count, ctx)
-                return
-        i = w.tmp("i")
-        w.open(f"for (uint32_t {i} = 0; {i} < {count}; {i}++)")
-        if scalars:
-            self.push_scalars(w, elem, f"{p}[{i}]", ctx)
-        else:
-            self.push_buffers(w, elem, f"{p}[{i}]", ctx)
-        w.close()
 
     def struct_pull(self, s, conformant):
         w = W()
@@ -590,46 +545,17 @@ class NdrGen:
                 al = align(m.ty.elem)
                 if al > 1:
                     w(f"NDR_CHECK(ndr_pull_align(ndr, {al}));")
-                self.pull_inline_elements(w, m.ty.elem, lv, count, ctx, scalars=True)
+                self.elements(w, "pull", m.ty.elem, lv, count, ctx, ("scalars",))
             elif isinstance(m.ty, StructT) and is_conformant(m.ty):
                 w(f"NDR_CHECK(idl_pull_{m.ty.defn.name}_body(ndr, NDR_SCALARS, &{lv}, conformance));")
             else:
                 self.pull_scalars(w, m.ty, lv, ctx, m.range, sw)
         w.close()
-        if has_buffers(StructT(s)):
-            w.open("if (ndr_flags & NDR_BUFFERS)")
-            for m in s.members:
-                if not has_buffers(iface_as_ptr(self.model, m.ty)):
-                    continue
-                ctx = self.member_ctx(s, m)
-                lv = f"r->{m.name}"
-                sw = ctx.expr(m.switch_is) if m.switch_is is not None else None
-                if isinstance(m.ty, CArrT):
-                    count = ctx.expr(m.ty.length if m.ty.length is not None else m.ty.size)
-                    self.pull_inline_elements(w, m.ty.elem, lv, count, ctx, scalars=False)
-                elif isinstance(m.ty, StructT) and is_conformant(m.ty):
-                    w(f"NDR_CHECK(idl_pull_{m.ty.defn.name}_body(ndr, NDR_BUFFERS, &{lv}, NULL));")
-                else:
-                    self.pull_buffers(w, m.ty, lv, ctx, sw)
-            w.close()
+        self.struct_buffers(w, "pull", s)
         w("return NDR_ERR_SUCCESS;")
         w.close()
         w()
         return w.text()
-
-    def pull_inline_elements(self, w, elem, p, count, ctx, scalars):
-        if scalars:
-            bk = bulk_kind(elem)
-            if bk:
-                self.pull_elements(w, elem, p, count, ctx)
-                return
-        i = w.tmp("i")
-        w.open(f"for (uint32_t {i} = 0; {i} < {count}; {i}++)")
-        if scalars:
-            self.pull_scalars(w, elem, f"{p}[{i}]", ctx)
-        else:
-            self.pull_buffers(w, elem, f"{p}[{i}]", ctx)
-        w.close()
 
     def struct_print(self, s):
         w = W()
@@ -652,62 +578,33 @@ class NdrGen:
 
     # ------------------------------------------------------------ [packet] structures
 
-    def packet_push_member(self, w, ty, lv, ctx, switch=None):
+    def packet_member(self, w, kind, ty, lv, ctx, switch=None):
+        """One field of a [packet] type: no counts, no discriminants, no padding."""
         if isinstance(ty, StructT):
+            name = ty.defn.name
             if ty.defn.packet:
-                w(f"NDR_CHECK(idl_push_{ty.defn.name}_packet(ndr, &{lv}));")
+                w(f"NDR_CHECK(idl_{kind}_{name}_packet(ndr, &{lv}));")
             elif is_conformant(ty):
-                w(f"NDR_CHECK(idl_push_{ty.defn.name}_body(ndr, NDR_SCALARS, &{lv}));")
+                conf = ", NULL" if kind == "pull" else ""
+                w(f"NDR_CHECK(idl_{kind}_{name}_body(ndr, NDR_SCALARS, &{lv}{conf}));")
             else:
-                w(f"NDR_CHECK(ndr_push_{ty.defn.name}(ndr, NDR_SCALARS, &{lv}));")
+                w(f"NDR_CHECK(ndr_{kind}_{name}(ndr, NDR_SCALARS, &{lv}));")
         elif isinstance(ty, UnionT):
-            w(f"NDR_CHECK(idl_push_{ty.defn.name}_body(ndr, NDR_SCALARS, {switch}, &{lv}));")
-        elif isinstance(ty, CArrT):
-            count = self.push_array_counts(w, ty, lv, ctx, conformance=False)
-            i = w.tmp("i")
-            bk = bulk_kind(ty.elem)
-            if bk:
-                self.push_elements(w, ty.elem, lv, count, ctx)
-            else:
-                w.open(f"for (uint32_t {i} = 0; {i} < {count}; {i}++)")
-                self.packet_push_member(w, ty.elem, f"{lv}[{i}]", ctx)
-                w.close()
-        elif isinstance(ty, FArrT) and not bulk_kind(ty.elem):
-            i = w.tmp("i")
-            w.open(f"for (uint32_t {i} = 0; {i} < {ty.n}; {i}++)")
-            self.packet_push_member(w, ty.elem, f"{lv}[{i}]", ctx)
-            w.close()
-        else:
-            self.push_scalars(w, ty, lv, ctx)
-
-    def packet_pull_member(self, w, ty, lv, ctx, switch=None):
-        if isinstance(ty, StructT):
-            if ty.defn.packet:
-                w(f"NDR_CHECK(idl_pull_{ty.defn.name}_packet(ndr, &{lv}));")
-            elif is_conformant(ty):
-                w(f"NDR_CHECK(idl_pull_{ty.defn.name}_body(ndr, NDR_SCALARS, &{lv}, NULL));")
-            else:
-                w(f"NDR_CHECK(ndr_pull_{ty.defn.name}(ndr, NDR_SCALARS, &{lv}));")
-        elif isinstance(ty, UnionT):
-            w(f"NDR_CHECK(idl_pull_{ty.defn.name}_body(ndr, NDR_SCALARS, {switch}, &{lv}));")
-        elif isinstance(ty, CArrT):
-            count = self.pull_array_counts(w, ty, ctx, ctx.expr(ty.size), check_now=False, rec=None)
-            w(f"IDL_PULL_ZALLOC_N(ndr, {lv}, {c_base(ty.elem).rstrip()}, {count});")
-            bk = bulk_kind(ty.elem)
-            if bk:
-                self.pull_elements(w, ty.elem, lv, count, ctx)
-            else:
+            w(f"NDR_CHECK(idl_{kind}_{ty.defn.name}_body(ndr, NDR_SCALARS, {switch}, &{lv}));")
+        elif isinstance(ty, (CArrT, FArrT)):
+            count = ty.n if isinstance(ty, FArrT) else None
+            if count is None and kind == "push":
+                count = self.push_array_counts(w, ty, lv, ctx, conformance=False)
+            elif count is None:
+                count = self.pull_array_counts(w, ty, ctx, ctx.expr(ty.size), check_now=False, rec=None)
+                w(f"IDL_PULL_ZALLOC_N(ndr, {lv}, {c_base(ty.elem).rstrip()}, {count});")
+            if not self.bulk(w, kind, ty.elem, lv, count):
                 i = w.tmp("i")
                 w.open(f"for (uint32_t {i} = 0; {i} < {count}; {i}++)")
-                self.packet_pull_member(w, ty.elem, f"{lv}[{i}]", ctx)
+                self.packet_member(w, kind, ty.elem, f"{lv}[{i}]", ctx)
                 w.close()
-        elif isinstance(ty, FArrT) and not bulk_kind(ty.elem):
-            i = w.tmp("i")
-            w.open(f"for (uint32_t {i} = 0; {i} < {ty.n}; {i}++)")
-            self.packet_pull_member(w, ty.elem, f"{lv}[{i}]", ctx)
-            w.close()
         else:
-            self.pull_scalars(w, ty, lv, ctx)
+            getattr(self, f"{kind}_scalars")(w, ty, lv, ctx)
 
     def packet_wrapper(self, w, kind, sig, call):
         w(sig)
@@ -744,7 +641,7 @@ class NdrGen:
         for m in s.members:
             ctx = self.member_ctx(s, m)
             sw = ctx.expr(m.switch_is) if m.switch_is is not None else None
-            self.packet_push_member(w, m.ty, f"r->{m.name}", ctx, sw)
+            self.packet_member(w, "push", m.ty, f"r->{m.name}", ctx, sw)
         w("return NDR_ERR_SUCCESS;")
         w.close()
         w()
@@ -753,7 +650,7 @@ class NdrGen:
         for m in s.members:
             ctx = self.member_ctx(s, m)
             sw = ctx.expr(m.switch_is) if m.switch_is is not None else None
-            self.packet_pull_member(w, m.ty, f"r->{m.name}", ctx, sw)
+            self.packet_member(w, "pull", m.ty, f"r->{m.name}", ctx, sw)
         w("return NDR_ERR_SUCCESS;")
         w.close()
         w()
@@ -834,10 +731,7 @@ class NdrGen:
                         mctx = Ctx(self.model, lambda n, d: "?", f"{name}.{a.member.name}")
                         lv = f"r->{a.member.name}"
                         if u.packet:
-                            if kind == "push":
-                                self.packet_push_member(w, a.member.ty, lv, mctx)
-                            else:
-                                self.packet_pull_member(w, a.member.ty, lv, mctx)
+                            self.packet_member(w, kind, a.member.ty, lv, mctx)
                         elif phase == "NDR_SCALARS":
                             (self.push_scalars if kind == "push" else self.pull_scalars)(
                                 w, a.member.ty, lv, mctx, a.member.range)
