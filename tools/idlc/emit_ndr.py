@@ -332,6 +332,23 @@ class NdrGen:
         getattr(self, f"{kind}_{phase}")(w, elem, f"{p}[{i}]", ctx)
         w.close()
 
+    def struct_scalars_begin(self, w, kind, s):
+        """A structure function's body up to its first field."""
+        w.open("")
+        w(f"NDR_{kind.upper()}_CHECK_FLAGS(ndr, ndr_flags);")
+        w.open("if (ndr_flags & NDR_SCALARS)")
+        a = align(StructT(s))
+        if a > 1:
+            w(f"NDR_CHECK(ndr_{kind}_align(ndr, {a}));")
+
+    def struct_end(self, w, kind, s):
+        """Closes the scalars, adds the buffers, ends the function."""
+        w.close()
+        self.struct_buffers(w, kind, s)
+        w("return NDR_ERR_SUCCESS;")
+        w.close()
+        w()
+
     def struct_buffers(self, w, kind, s):
         """The NDR_BUFFERS part of a structure's push or pull."""
         if not has_buffers(StructT(s)):
@@ -496,12 +513,7 @@ class NdrGen:
             w(f"enum ndr_err_code idl_push_{s.name}_body(struct ndr_push *ndr, int ndr_flags, const struct {s.name} *r)")
         else:
             w(f"enum ndr_err_code ndr_push_{s.name}(struct ndr_push *ndr, int ndr_flags, const struct {s.name} *r)")
-        w.open("")
-        w("NDR_PUSH_CHECK_FLAGS(ndr, ndr_flags);")
-        w.open("if (ndr_flags & NDR_SCALARS)")
-        a = align(StructT(s))
-        if a > 1:
-            w(f"NDR_CHECK(ndr_push_align(ndr, {a}));")
+        self.struct_scalars_begin(w, "push", s)
         for m in s.members:
             ctx = self.member_ctx(s, m)
             lv = f"r->{m.name}"
@@ -513,11 +525,7 @@ class NdrGen:
                 w(f"NDR_CHECK(idl_push_{m.ty.defn.name}_body(ndr, NDR_SCALARS, &{lv}));")
             else:
                 self.push_scalars(w, m.ty, lv, ctx, m.range, sw)
-        w.close()
-        self.struct_buffers(w, "push", s)
-        w("return NDR_ERR_SUCCESS;")
-        w.close()
-        w()
+        self.struct_end(w, "push", s)
         return w.text()
 
     def struct_pull(self, s, conformant):
@@ -527,12 +535,7 @@ class NdrGen:
               f"const uint32_t *conformance)")
         else:
             w(f"enum ndr_err_code ndr_pull_{s.name}(struct ndr_pull *ndr, int ndr_flags, struct {s.name} *r)")
-        w.open("")
-        w("NDR_PULL_CHECK_FLAGS(ndr, ndr_flags);")
-        w.open("if (ndr_flags & NDR_SCALARS)")
-        a = align(StructT(s))
-        if a > 1:
-            w(f"NDR_CHECK(ndr_pull_align(ndr, {a}));")
+        self.struct_scalars_begin(w, "pull", s)
         for m in s.members:
             ctx = self.member_ctx(s, m)
             lv = f"r->{m.name}"
@@ -550,11 +553,7 @@ class NdrGen:
                 w(f"NDR_CHECK(idl_pull_{m.ty.defn.name}_body(ndr, NDR_SCALARS, &{lv}, conformance));")
             else:
                 self.pull_scalars(w, m.ty, lv, ctx, m.range, sw)
-        w.close()
-        self.struct_buffers(w, "pull", s)
-        w("return NDR_ERR_SUCCESS;")
-        w.close()
-        w()
+        self.struct_end(w, "pull", s)
         return w.text()
 
     def struct_print(self, s):

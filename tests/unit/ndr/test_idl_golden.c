@@ -67,14 +67,17 @@ static enum ndr_err_code pull_err(TALLOC_CTX *mem, ndr_pull_flags_fn_t fn, int f
 	return err;
 }
 
-static enum ndr_err_code push_ORPCTHIS(struct ndr_push *ndr, int flags, const void *r)
+/* The generated push/pull of structure NAME (from the test tables). */
+static const struct idl_test_type *type(const char *name)
 {
-	return ndr_push_ORPCTHIS(ndr, flags, r);
-}
-
-static enum ndr_err_code pull_ORPCTHIS(struct ndr_pull *ndr, int flags, void *r)
-{
-	return ndr_pull_ORPCTHIS(ndr, flags, r);
+	for (size_t l = 0; test_type_tables[l] != NULL; l++) {
+		for (const struct idl_test_type *t = test_type_tables[l]; t->name != NULL; t++) {
+			if (strcmp(t->name, name) == 0)
+				return t;
+		}
+	}
+	fail_msg("no structure %s", name);
+	return NULL;
 }
 
 /* ORPCTHIS ([MS-DCOM] 2.2.13.3) as every ORPC request starts: no extensions. */
@@ -117,10 +120,10 @@ static void test_orpcthis(void **state)
 	struct ORPC_EXTENT_ARRAY array = { .size = 1, .extent = extents };
 	uint8_t data[8] = { 'h', 'e', 'l', 'l', 'o', 0, 0, 0 };
 
-	expect_bytes(push(mem, push_ORPCTHIS, NDR_SCALARS | NDR_BUFFERS, &this), orpcthis_plain,
+	expect_bytes(push(mem, type("ORPCTHIS")->push, NDR_SCALARS | NDR_BUFFERS, &this), orpcthis_plain,
 		     sizeof(orpcthis_plain));
 	memset(&back, 0xff, sizeof(back));
-	pull_all(mem, pull_ORPCTHIS, NDR_SCALARS | NDR_BUFFERS, orpcthis_plain, sizeof(orpcthis_plain), &back);
+	pull_all(mem, type("ORPCTHIS")->pull, NDR_SCALARS | NDR_BUFFERS, orpcthis_plain, sizeof(orpcthis_plain), &back);
 	assert_int_equal(back.version.MajorVersion, 5);
 	assert_int_equal(back.version.MinorVersion, 7);
 	assert_true(GUID_equal(&back.cid, &guid1));
@@ -128,10 +131,10 @@ static void test_orpcthis(void **state)
 
 	ext.data = data;
 	this.extensions = &array;
-	expect_bytes(push(mem, push_ORPCTHIS, NDR_SCALARS | NDR_BUFFERS, &this), orpcthis_extent,
+	expect_bytes(push(mem, type("ORPCTHIS")->push, NDR_SCALARS | NDR_BUFFERS, &this), orpcthis_extent,
 		     sizeof(orpcthis_extent));
 	memset(&back, 0, sizeof(back));
-	pull_all(mem, pull_ORPCTHIS, NDR_SCALARS | NDR_BUFFERS, orpcthis_extent, sizeof(orpcthis_extent), &back);
+	pull_all(mem, type("ORPCTHIS")->pull, NDR_SCALARS | NDR_BUFFERS, orpcthis_extent, sizeof(orpcthis_extent), &back);
 	assert_non_null(back.extensions);
 	assert_int_equal(back.extensions->size, 1);
 	assert_non_null(back.extensions->extent[0]);
@@ -256,26 +259,6 @@ static void test_dualstringarray(void **state)
 	talloc_free(mem);
 }
 
-static enum ndr_err_code push_OBJREF(struct ndr_push *ndr, int flags, const void *r)
-{
-	return ndr_push_OBJREF(ndr, flags, r);
-}
-
-static enum ndr_err_code pull_OBJREF(struct ndr_pull *ndr, int flags, void *r)
-{
-	return ndr_pull_OBJREF(ndr, flags, r);
-}
-
-static enum ndr_err_code push_MInterfacePointer(struct ndr_push *ndr, int flags, const void *r)
-{
-	return ndr_push_MInterfacePointer(ndr, flags, r);
-}
-
-static enum ndr_err_code pull_MInterfacePointer(struct ndr_pull *ndr, int flags, void *r)
-{
-	return ndr_pull_MInterfacePointer(ndr, flags, r);
-}
-
 /* An OBJREF_STANDARD ([MS-DCOM] 2.2.18.1-4, 2.2.19.1): a packet, not NDR. */
 static const uint8_t objref_standard[] = {
 	0x4d, 0x45, 0x4f, 0x57, /* signature 0x574f454d, "MEOW" */
@@ -313,9 +296,9 @@ static void test_objref_standard(void **state)
 	struct MInterfacePointer mip, mip_back = { 0 };
 	DATA_BLOB blob;
 
-	blob = push(mem, push_OBJREF, NDR_SCALARS | NDR_BUFFERS, &o);
+	blob = push(mem, type("OBJREF")->push, NDR_SCALARS | NDR_BUFFERS, &o);
 	expect_bytes(blob, objref_standard, sizeof(objref_standard));
-	pull_all(mem, pull_OBJREF, NDR_SCALARS | NDR_BUFFERS, objref_standard, sizeof(objref_standard), &back);
+	pull_all(mem, type("OBJREF")->pull, NDR_SCALARS | NDR_BUFFERS, objref_standard, sizeof(objref_standard), &back);
 	assert_int_equal(back.flags, OBJREF_FLAG_STANDARD);
 	assert_int_equal(back.u_objref.u_standard.std.oxid, 0x8877665544332211ULL);
 	assert_int_equal(back.u_objref.u_standard.saResAddr.wNumEntries, 16);
@@ -325,12 +308,12 @@ static void test_objref_standard(void **state)
 	 * structure: max count, ulCntData, then the OBJREF bytes. */
 	mip.ulCntData = (uint32_t)blob.length;
 	mip.abData = blob.data;
-	blob = push(mem, push_MInterfacePointer, NDR_SCALARS | NDR_BUFFERS, &mip);
+	blob = push(mem, type("MInterfacePointer")->push, NDR_SCALARS | NDR_BUFFERS, &mip);
 	assert_int_equal(blob.length, 8 + sizeof(objref_standard));
 	assert_int_equal(blob.data[0], sizeof(objref_standard)); /* max count */
 	assert_int_equal(blob.data[4], sizeof(objref_standard)); /* ulCntData */
 	assert_memory_equal(blob.data + 8, objref_standard, sizeof(objref_standard));
-	pull_all(mem, pull_MInterfacePointer, NDR_SCALARS | NDR_BUFFERS, blob.data, blob.length, &mip_back);
+	pull_all(mem, type("MInterfacePointer")->pull, NDR_SCALARS | NDR_BUFFERS, blob.data, blob.length, &mip_back);
 	assert_int_equal(mip_back.ulCntData, sizeof(objref_standard));
 	assert_memory_equal(mip_back.abData, objref_standard, sizeof(objref_standard));
 	talloc_free(mem);
@@ -352,16 +335,6 @@ static void put_utf16(uint8_t *at, const char *ascii)
 		at[2 * i] = (uint8_t)ascii[i];
 		at[2 * i + 1] = 0;
 	}
-}
-
-static enum ndr_err_code push_SESSION2(struct ndr_push *ndr, int flags, const void *r)
-{
-	return ndr_push_SESSION2(ndr, flags, r);
-}
-
-static enum ndr_err_code pull_SESSION2(struct ndr_pull *ndr, int flags, void *r)
-{
-	return ndr_pull_SESSION2(ndr, flags, r);
 }
 
 static void test_session2(void **state)
@@ -387,8 +360,8 @@ static void test_session2(void **state)
 	want[2061] = 0x02;
 	want[2064] = 0x02; /* Normal */
 	want[2066] = 0x01; /* Chap */
-	expect_bytes(push(mem, push_SESSION2, NDR_SCALARS | NDR_BUFFERS, &s), want, sizeof(want));
-	pull_all(mem, pull_SESSION2, NDR_SCALARS | NDR_BUFFERS, want, sizeof(want), &back);
+	expect_bytes(push(mem, type("SESSION2")->push, NDR_SCALARS | NDR_BUFFERS, &s), want, sizeof(want));
+	pull_all(mem, type("SESSION2")->pull, NDR_SCALARS | NDR_BUFFERS, want, sizeof(want), &back);
 	assert_memory_equal(&back, &s, sizeof(s));
 	assert_string_equal(WSTR_GET(mem, back.HostTargetIQN), "iqn.2024-01.org.istmd:t1");
 	talloc_free(mem);
@@ -430,36 +403,6 @@ static void test_conformant_array(void **state)
 }
 
 /* Generator features the protocol files do not use (idlc-features.idl). */
-static enum ndr_err_code push_TAGGED(struct ndr_push *ndr, int flags, const void *r)
-{
-	return ndr_push_TAGGED(ndr, flags, r);
-}
-
-static enum ndr_err_code pull_TAGGED(struct ndr_pull *ndr, int flags, void *r)
-{
-	return ndr_pull_TAGGED(ndr, flags, r);
-}
-
-static enum ndr_err_code push_OUTER_CONF(struct ndr_push *ndr, int flags, const void *r)
-{
-	return ndr_push_OUTER_CONF(ndr, flags, r);
-}
-
-static enum ndr_err_code pull_OUTER_CONF(struct ndr_pull *ndr, int flags, void *r)
-{
-	return ndr_pull_OUTER_CONF(ndr, flags, r);
-}
-
-static enum ndr_err_code push_VARYING(struct ndr_push *ndr, int flags, const void *r)
-{
-	return ndr_push_VARYING(ndr, flags, r);
-}
-
-static enum ndr_err_code pull_VARYING(struct ndr_pull *ndr, int flags, void *r)
-{
-	return ndr_pull_VARYING(ndr, flags, r);
-}
-
 /* A non-encapsulated union: its discriminant travels as the field named by
  * [switch_is] and again in front of the arm (MS-RPCE 2.2.4.8); [v1_enum] is
  * 32 bits, other enums 16. */
@@ -502,23 +445,23 @@ static void test_features(void **state)
 	struct VARYING v = { .max = 4, .len = 2, .text = text }, vb = { 0 };
 	uint8_t bad[sizeof(tagged)];
 
-	expect_bytes(push(mem, push_TAGGED, NDR_SCALARS | NDR_BUFFERS, &t), tagged, sizeof(tagged));
-	pull_all(mem, pull_TAGGED, NDR_SCALARS | NDR_BUFFERS, tagged, sizeof(tagged), &tb);
+	expect_bytes(push(mem, type("TAGGED")->push, NDR_SCALARS | NDR_BUFFERS, &t), tagged, sizeof(tagged));
+	pull_all(mem, type("TAGGED")->pull, NDR_SCALARS | NDR_BUFFERS, tagged, sizeof(tagged), &tb);
 	assert_int_equal(tb.u.l, 0x11223344);
 	assert_int_equal(tb.v1, V1_BIG);
 	/* the two copies of the discriminant must agree */
 	memcpy(bad, tagged, sizeof(bad));
 	bad[2] = 0x03;
-	assert_int_equal(pull_err(mem, pull_TAGGED, NDR_SCALARS | NDR_BUFFERS, bad, sizeof(bad), &tb),
+	assert_int_equal(pull_err(mem, type("TAGGED")->pull, NDR_SCALARS | NDR_BUFFERS, bad, sizeof(bad), &tb),
 			 NDR_ERR_BAD_SWITCH);
 
-	expect_bytes(push(mem, push_OUTER_CONF, NDR_SCALARS | NDR_BUFFERS, &o), outer_conf, sizeof(outer_conf));
-	pull_all(mem, pull_OUTER_CONF, NDR_SCALARS | NDR_BUFFERS, outer_conf, sizeof(outer_conf), &ob);
+	expect_bytes(push(mem, type("OUTER_CONF")->push, NDR_SCALARS | NDR_BUFFERS, &o), outer_conf, sizeof(outer_conf));
+	pull_all(mem, type("OUTER_CONF")->pull, NDR_SCALARS | NDR_BUFFERS, outer_conf, sizeof(outer_conf), &ob);
 	assert_int_equal(ob.inner.count, 2);
 	assert_memory_equal(ob.inner.values, values, sizeof(values));
 
-	expect_bytes(push(mem, push_VARYING, NDR_SCALARS | NDR_BUFFERS, &v), varying, sizeof(varying));
-	pull_all(mem, pull_VARYING, NDR_SCALARS | NDR_BUFFERS, varying, sizeof(varying), &vb);
+	expect_bytes(push(mem, type("VARYING")->push, NDR_SCALARS | NDR_BUFFERS, &v), varying, sizeof(varying));
+	pull_all(mem, type("VARYING")->pull, NDR_SCALARS | NDR_BUFFERS, varying, sizeof(varying), &vb);
 	assert_int_equal(vb.max, 4);
 	assert_int_equal(vb.len, 2);
 	assert_int_equal(vb.text[0], 'a');
