@@ -52,6 +52,14 @@ def fname(kind, defn):
     return f"ndr_{kind}_{defn.name}"
 
 
+# Types whose values are marshalled by one ndr_push_X/ndr_pull_X function.
+LIBNDR_NAMES = {GuidT: "GUID", PolicyT: "policy_handle", BstrT: "BSTR"}
+
+
+def named_type(ty):
+    return isinstance(ty, (StructT, UnionT)) or type(ty) in LIBNDR_NAMES
+
+
 class NdrGen:
     def __init__(self, model, fi):
         self.model = model
@@ -74,16 +82,8 @@ class NdrGen:
                 w(f"NDR_CHECK(idl_push_enum32(ndr, (int64_t){lv}));")
             else:
                 w(f"NDR_CHECK(idl_push_enum16(ndr, (int64_t){lv}));")
-        elif isinstance(ty, StructT):
-            w(f"NDR_CHECK({fname('push', ty.defn)}(ndr, NDR_SCALARS, &{lv}));")
-        elif isinstance(ty, UnionT):
-            w(f"NDR_CHECK({fname('push', ty.defn)}(ndr, NDR_SCALARS, {switch}, &{lv}));")
-        elif isinstance(ty, GuidT):
-            w(f"NDR_CHECK(ndr_push_GUID(ndr, NDR_SCALARS, &{lv}));")
-        elif isinstance(ty, PolicyT):
-            w(f"NDR_CHECK(ndr_push_policy_handle(ndr, NDR_SCALARS, &{lv}));")
-        elif isinstance(ty, BstrT):
-            w(f"NDR_CHECK(ndr_push_BSTR(ndr, NDR_SCALARS, &{lv}));")
+        elif named_type(ty):
+            self.named_call(w, "push", "NDR_SCALARS", ty, lv, switch)
         elif isinstance(ty, PtrT):
             assert not ty.toplevel or ty.ptype != "ref"
             if ty.ptype == "ref":
@@ -106,12 +106,8 @@ class NdrGen:
         ty = iface_as_ptr(self.model, ty)
         if not has_buffers(ty):
             return
-        if isinstance(ty, StructT):
-            w(f"NDR_CHECK({fname('push', ty.defn)}(ndr, NDR_BUFFERS, &{lv}));")
-        elif isinstance(ty, UnionT):
-            w(f"NDR_CHECK({fname('push', ty.defn)}(ndr, NDR_BUFFERS, {switch}, &{lv}));")
-        elif isinstance(ty, BstrT):
-            w(f"NDR_CHECK(ndr_push_BSTR(ndr, NDR_BUFFERS, &{lv}));")
+        if named_type(ty):
+            self.named_call(w, "push", "NDR_BUFFERS", ty, lv, switch)
         elif isinstance(ty, PtrT):
             w.open(f"if ({lv} != NULL)")
             self.push_referent(w, ty.target, lv, ctx)
@@ -181,16 +177,8 @@ class NdrGen:
             w(f"{lv} = (enum {ty.defn.name}){t};")
             if rng:
                 w(f"NDR_CHECK(idl_pull_range(ndr, (int64_t){lv}, {rng[0]}, {rng[1]}, \"{ctx.what}\"));")
-        elif isinstance(ty, StructT):
-            w(f"NDR_CHECK({fname('pull', ty.defn)}(ndr, NDR_SCALARS, &{lv}));")
-        elif isinstance(ty, UnionT):
-            w(f"NDR_CHECK({fname('pull', ty.defn)}(ndr, NDR_SCALARS, {switch}, &{lv}));")
-        elif isinstance(ty, GuidT):
-            w(f"NDR_CHECK(ndr_pull_GUID(ndr, NDR_SCALARS, &{lv}));")
-        elif isinstance(ty, PolicyT):
-            w(f"NDR_CHECK(ndr_pull_policy_handle(ndr, NDR_SCALARS, &{lv}));")
-        elif isinstance(ty, BstrT):
-            w(f"NDR_CHECK(ndr_pull_BSTR(ndr, NDR_SCALARS, &{lv}));")
+        elif named_type(ty):
+            self.named_call(w, "pull", "NDR_SCALARS", ty, lv, switch)
         elif isinstance(ty, PtrT):
             p = w.tmp("ptr")
             w(f"uint32_t {p};")
@@ -229,12 +217,8 @@ class NdrGen:
         ty = iface_as_ptr(self.model, ty)
         if not has_buffers(ty):
             return
-        if isinstance(ty, StructT):
-            w(f"NDR_CHECK({fname('pull', ty.defn)}(ndr, NDR_BUFFERS, &{lv}));")
-        elif isinstance(ty, UnionT):
-            w(f"NDR_CHECK({fname('pull', ty.defn)}(ndr, NDR_BUFFERS, {switch}, &{lv}));")
-        elif isinstance(ty, BstrT):
-            w(f"NDR_CHECK(ndr_pull_BSTR(ndr, NDR_BUFFERS, &{lv}));")
+        if named_type(ty):
+            self.named_call(w, "pull", "NDR_BUFFERS", ty, lv, switch)
         elif isinstance(ty, PtrT):
             w.open(f"if ({lv} != NULL)")
             self.pull_referent(w, ty.target, lv, ctx, rec=rec)
@@ -298,7 +282,12 @@ class NdrGen:
             self.pull_scalars(w, target, f"(*{p})", ctx)
             self.pull_buffers(w, target, f"(*{p})", ctx, rec=rec)
 
-    # ------------------------------------------------------------ arrays (push and pull)
+    # ------------------------------------------------------------ shared by push and pull
+
+    def named_call(self, w, kind, phase, ty, lv, switch=None):
+        name = LIBNDR_NAMES.get(type(ty)) or ty.defn.name
+        level = f"{switch}, " if isinstance(ty, UnionT) else ""
+        w(f"NDR_CHECK(ndr_{kind}_{name}(ndr, {phase}, {level}&{lv}));")
 
     def bulk(self, w, kind, elem, p, count):
         """Moves COUNT 8- or 16-bit values in one call; False for other elements."""
