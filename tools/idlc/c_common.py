@@ -37,6 +37,30 @@ class W:
         return "\n".join(self.lines) + "\n"
 
 
+def union_switch(w, u, arm, otherwise):
+    """switch (level) over the arms of union U: ARM(a) emits an arm's code,
+    OTHERWISE is the default's line (may be "") when the union has no [default]."""
+    w.open("switch (level)")
+    for a in u.arms:
+        if a.cases is None:
+            w("default:")
+        else:
+            for cv in a.cases:
+                w(f"case {cv}U:" if cv >= 0 else f"case (uint32_t)({cv}):")
+        w.depth += 1
+        if a.member:
+            arm(a)
+        w("break;")
+        w.depth -= 1
+    if not any(a.cases is None for a in u.arms):
+        w("default:")
+        if otherwise:
+            w("\t" + otherwise)
+        if not otherwise.startswith("return"):
+            w("\tbreak;")
+    w.close()
+
+
 def c_base(ty):
     """The C type of a value of TY (no declarator)."""
     if isinstance(ty, PrimT):

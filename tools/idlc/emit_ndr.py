@@ -14,7 +14,7 @@ anything is allocated, [range] and counts are checked against their fields or
 parameters, and pointers and enums are validated.
 """
 
-from c_common import GENERATED_NOTE, PRIM_NDR, W, c_base, c_expr, guid_initializer
+from c_common import GENERATED_NOTE, PRIM_NDR, W, c_base, c_expr, guid_initializer, union_switch
 from idl_lexer import IdlError
 from idl_model import (BstrT, CArrT, EnumT, FArrT, FStrT, GuidT, IfaceT, PolicyT, PrimT,
                        PtrT, RemT, StrT, StructT, UnionT, align, conformant_array_path,
@@ -705,33 +705,18 @@ class NdrGen:
                 if phase == "NDR_BUFFERS" and (u.packet or not has_buffers(UnionT(u))):
                     continue
                 w.open(f"if (ndr_flags & {phase})")
-                w.open("switch (level)")
-                has_default = False
-                for a in u.arms:
-                    if a.cases is None:
-                        w("default:")
-                        has_default = True
+
+                def arm(a, kind=kind, phase=phase):
+                    mctx = Ctx(self.model, lambda n, d: "?", f"{name}.{a.member.name}")
+                    lv = f"r->{a.member.name}"
+                    if u.packet:
+                        self.packet_member(w, kind, a.member.ty, lv, mctx)
+                    elif phase == "NDR_SCALARS":
+                        getattr(self, f"{kind}_scalars")(w, a.member.ty, lv, mctx, a.member.range)
                     else:
-                        for cv in a.cases:
-                            w(f"case {cv}U:" if cv >= 0 else f"case (uint32_t)({cv}):")
-                    w.depth += 1
-                    if a.member:
-                        mctx = Ctx(self.model, lambda n, d: "?", f"{name}.{a.member.name}")
-                        lv = f"r->{a.member.name}"
-                        if u.packet:
-                            self.packet_member(w, kind, a.member.ty, lv, mctx)
-                        elif phase == "NDR_SCALARS":
-                            (self.push_scalars if kind == "push" else self.pull_scalars)(
-                                w, a.member.ty, lv, mctx, a.member.range)
-                        else:
-                            (self.push_buffers if kind == "push" else self.pull_buffers)(w, a.member.ty, lv, mctx)
-                    w("break;")
-                    w.depth -= 1
-                if not has_default:
-                    w("default:")
-                    err = "ndr_push_error" if kind == "push" else "ndr_pull_error"
-                    w(f"\treturn {err}(ndr, NDR_ERR_BAD_SWITCH, \"{name}: bad level %u\", level);")
-                w.close()
+                        getattr(self, f"{kind}_buffers")(w, a.member.ty, lv, mctx)
+                union_switch(w, u, arm, f"return ndr_{kind}_error(ndr, NDR_ERR_BAD_SWITCH, "
+                                        f"\"{name}: bad level %u\", level);")
                 w.close()
             w("return NDR_ERR_SUCCESS;")
             w.close()
@@ -744,25 +729,9 @@ class NdrGen:
         w("\tndr_print_null(ndr);")
         w("\treturn;")
         w("}")
-        w.open("switch (level)")
-        has_default = False
-        for a in u.arms:
-            if a.cases is None:
-                w("default:")
-                has_default = True
-            else:
-                for cv in a.cases:
-                    w(f"case {cv}U:" if cv >= 0 else f"case (uint32_t)({cv}):")
-            w.depth += 1
-            if a.member:
-                self.print_value(w, a.member.ty, a.member.name, f"r->{a.member.name}", ctx, secret=a.member.secret)
-            w("break;")
-            w.depth -= 1
-        if not has_default:
-            w("default:")
-            w("\tndr_print_bad_level(ndr, name, (uint16_t)level);")
-            w("\tbreak;")
-        w.close()
+        union_switch(w, u, lambda a: self.print_value(w, a.member.ty, a.member.name, f"r->{a.member.name}", ctx,
+                                                     secret=a.member.secret),
+                     "ndr_print_bad_level(ndr, name, (uint16_t)level);")
         w.close()
         w()
         c(w.text())

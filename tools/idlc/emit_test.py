@@ -4,7 +4,7 @@ value, every pointer non-NULL, arrays of 1-3 elements with their size fields
 to match) and equal (deep comparison naming the first difference), plus
 tables of calls and types for the round-trip and hostile-input tests."""
 
-from c_common import GENERATED_NOTE, PRIM_LIMITS, W, c_base, simple_var
+from c_common import GENERATED_NOTE, PRIM_LIMITS, W, c_base, simple_var, union_switch
 from emit_ndr import Ctx
 from idl_model import (BstrT, CArrT, EnumT, FArrT, FStrT, GuidT, IfaceT, PolicyT, PrimT, PtrT,
                        RemT, StrT, StructT, UnionT, expr_names, param_arrays)
@@ -212,45 +212,17 @@ class TestGen:
         ctx = Ctx(self.model, lambda n, d: "?", u.name)
         w(f"void idl_fill_{u.name}(struct idl_fill *f, uint32_t level, union {u.name} *r)")
         w.open("")
-        w.open("switch (level)")
-        for a in u.arms:
-            if a.cases is None:
-                w("default:")
-            else:
-                for cv in a.cases:
-                    w(f"case {cv}U:")
-            w.depth += 1
-            if a.member:
-                self.fill(w, a.member.ty, f"r->{a.member.name}", ctx, a.member.range)
-            w("break;")
-            w.depth -= 1
-        if not any(a.cases is None for a in u.arms):
-            w("default:")
-            w("\tbreak;")
-        w.close()
+        union_switch(w, u, lambda a: self.fill(w, a.member.ty, f"r->{a.member.name}", ctx, a.member.range),
+                     "")
         w.close()
         w()
         w(f"bool idl_equal_{u.name}(uint32_t level, const union {u.name} *a, const union {u.name} *b, "
           f"const char *path)")
         w.open("")
         w("(void)path;")
-        w.open("switch (level)")
-        for a in u.arms:
-            if a.cases is None:
-                w("default:")
-            else:
-                for cv in a.cases:
-                    w(f"case {cv}U:")
-            w.depth += 1
-            if a.member:
-                self.equal(w, a.member.ty, f"a->{a.member.name}", f"b->{a.member.name}", ctx,
-                           f"{u.name}.{a.member.name}")
-            w("break;")
-            w.depth -= 1
-        if not any(a.cases is None for a in u.arms):
-            w("default:")
-            w("\tbreak;")
-        w.close()
+        union_switch(w, u, lambda a: self.equal(w, a.member.ty, f"a->{a.member.name}", f"b->{a.member.name}", ctx,
+                                                f"{u.name}.{a.member.name}"),
+                     "")
         w("return true;")
         w.close()
         w()
