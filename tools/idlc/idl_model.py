@@ -916,25 +916,19 @@ class Model:
         ty = build(0)
         if string and not isinstance(ty, (PtrT, FStrT)):
             raise IdlError(loc, "[string] needs a char pointer or array")
-        self.check_nesting(ty, loc, site_top=True)
+        self.check_nesting(ty, loc)
         return ty
 
-    def check_nesting(self, ty, loc, site_top):
+    def check_nesting(self, ty, loc):
         """Rejects shapes idlc does not generate code for."""
         if isinstance(ty, PtrT):
-            t = ty.target
-            if isinstance(t, CArrT):
-                if isinstance(t.elem, PtrT) and t.elem.ptype == "ref":
-                    raise IdlError(loc, "arrays of [ref] pointers are not supported")
-                self.check_nesting(t.elem, loc, False)
-            else:
-                self.check_nesting(t, loc, False)
-        elif isinstance(ty, FArrT):
+            self.check_nesting(ty.target, loc)
+        elif isinstance(ty, (FArrT, CArrT)):
+            if is_conformant(ty.elem):
+                raise IdlError(loc, "arrays of conformant structures are not NDR (C706 14.3.7)")
             if isinstance(ty.elem, PtrT) and ty.elem.ptype == "ref":
                 raise IdlError(loc, "arrays of [ref] pointers are not supported")
-            self.check_nesting(ty.elem, loc, False)
-        elif isinstance(ty, CArrT):
-            self.check_nesting(ty.elem, loc, False)
+            self.check_nesting(ty.elem, loc)
 
     def check_struct(self, s):
         n = len(s.members)

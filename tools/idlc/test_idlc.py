@@ -93,6 +93,12 @@ class Errors(unittest.TestCase):
         line, msg = self.error("typedef [packet] struct {\n  DWORD *p;\n} P;\n")
         self.assertEqual((line, msg), (2, "[packet] types cannot contain pointers"))
 
+    def test_array_of_conformant_structs(self):
+        line, msg = self.error("typedef struct {\n DWORD n;\n [size_is(n)] DWORD a[];\n} C;\n"
+                               "typedef struct {\n DWORD k;\n [size_is(k)] C *cs;\n} T;\n")
+        self.assertEqual(line, 7)
+        self.assertIn("arrays of conformant structures", msg)
+
     def test_syntax_error(self):
         line, msg = self.error("typedef struct {\n  DWORD a\n} T;\n")
         self.assertEqual(line, 3)
