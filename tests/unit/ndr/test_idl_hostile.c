@@ -16,8 +16,8 @@
 
 #include "ndr_test_util.h"
 
-#define FULL_SCAN 256      /* corrupt every position of buffers this short */
-#define SAMPLES 192        /* else this many positions */
+#define FULL_SCAN 160      /* corrupt every position of buffers this short */
+#define SAMPLES 128        /* else this many positions */
 #define RANDOM_BUFFERS 16  /* per call and direction */
 
 static uint32_t rng_state = 0x12345678;
