@@ -1,10 +1,13 @@
 /* istmd: the MS-ISTM server daemon. Parses options and the config file, builds
- * the layers on one tevent loop, and runs until SIGTERM/SIGINT. */
+ * the layers on one tevent loop, and runs until SIGTERM/SIGINT. SIGHUP re-reads
+ * the users file. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <systemd/sd-daemon.h>
 #include <talloc.h>
@@ -13,12 +16,18 @@
 #include "istmd/config.h"
 #include "istmd/log.h"
 #include "istmd/version.h"
+#include "rpc/server.h"
+#ifdef ISTMD_HAVE_AUTH
+#include "auth/auth.h"
+#endif
 
 #define DEFAULT_CONFIG "/etc/istmd/istmd.conf"
 
 struct daemon_ctx {
 	struct tevent_context *ev;
 	struct cfg *cfg;
+	struct auth_accounts *accounts;
+	struct rpc_server *rpc;
 	bool stop;
 };
 
@@ -42,6 +51,44 @@ static void on_stop_signal(struct tevent_context *ev, struct tevent_signal *se, 
 	struct daemon_ctx *d = priv;
 	log_notice("received %s, stopping", strsignal(signum));
 	d->stop = true;
+}
+
+static void on_reload_signal(struct tevent_context *ev, struct tevent_signal *se, int signum,
+			     int count, void *siginfo, void *priv)
+{
+#ifdef ISTMD_HAVE_AUTH
+	struct daemon_ctx *d = priv;
+	log_notice("received SIGHUP, re-reading the users file");
+	if (d->accounts != NULL && auth_accounts_reload(d->accounts) != 0)
+		log_warn("the users file could not be re-read; keeping the accounts known so far");
+#endif
+}
+
+/* [auth] users_file and [state] dir; the state directory is created if
+ * missing (its parent must exist). */
+static int open_state(struct daemon_ctx *d)
+{
+	const char *users = cfg_get(d->cfg, "auth", "users_file", "/etc/istmd/users");
+	const char *state = cfg_get(d->cfg, "state", "dir", "/var/lib/istmd");
+
+	if (state[0] != '/') {
+		log_err("%s: [state] dir must be an absolute path", cfg_path(d->cfg));
+		return -1;
+	}
+	if (mkdir(state, 0700) != 0 && errno != EEXIST) {
+		log_err("cannot create the state directory %s: %s", state, strerror(errno));
+		return -1;
+	}
+#ifdef ISTMD_HAVE_AUTH
+	d->accounts = auth_accounts_open(d, users);
+	if (d->accounts == NULL) {
+		log_err("cannot open the users file %s", users);
+		return -1;
+	}
+#else
+	log_warn("built without the security layer: %s is not used, authentication fails", users);
+#endif
+	return 0;
 }
 
 static void warn_unused_key(const char *section, const char *key, unsigned line, void *priv)
@@ -125,11 +172,25 @@ int main(int argc, char **argv)
 	}
 	tevent_add_signal(d->ev, d, SIGTERM, 0, on_stop_signal, d);
 	tevent_add_signal(d->ev, d, SIGINT, 0, on_stop_signal, d);
+	tevent_add_signal(d->ev, d, SIGHUP, 0, on_reload_signal, d);
 	signal(SIGPIPE, SIG_IGN);
+
+	if (open_state(d) != 0) {
+		talloc_free(mem);
+		return 1;
+	}
+	d->rpc = rpc_server_new(d, d->ev, d->cfg, d->accounts, &err);
+	if (d->rpc == NULL) {
+		log_err("%s", err);
+		talloc_free(mem);
+		return 1;
+	}
 
 	cfg_foreach_unused(d->cfg, warn_unused_key, (void *)cfg_path(d->cfg));
 
-	log_notice("istmd %s started", ISTMD_VERSION);
+	log_notice("istmd %s started: endpoint mapper on port %u, objects on port %u",
+		   ISTMD_VERSION, rpc_server_port(d->rpc, RPC_EP_MAPPER),
+		   rpc_server_port(d->rpc, RPC_EP_OBJECT));
 	sd_notify(0, "READY=1\nSTATUS=serving");
 
 	while (!d->stop) {
@@ -140,6 +201,7 @@ int main(int argc, char **argv)
 	}
 
 	sd_notify(0, "STOPPING=1");
+	rpc_server_shutdown(d->rpc);
 	talloc_free(mem);
 	log_notice("istmd stopped");
 	return 0;
