@@ -94,6 +94,7 @@ struct rpc_conn *rpc_conn_new(struct rpc_server *server, int fd, enum rpc_endpoi
 		server->conns->prev = conn;
 	server->conns = conn;
 	conn->listed = true;
+	conn->counted = true;
 	if (refusing)
 		server->nrefusing++;
 	else
@@ -114,6 +115,7 @@ void rpc_conn_terminate(struct rpc_conn *conn, const char *why)
 		return;
 	log_debug("closing connection from %s:%u: %s", conn->remote_addr, conn->remote_port, why);
 	conn->dead = true;
+	rpc_server_conn_uncount(conn->server, conn);
 	TALLOC_FREE(conn->fde);
 	TALLOC_FREE(conn->idle_timer);
 	if (conn->fd >= 0) {
@@ -184,7 +186,7 @@ static void conn_flush(struct rpc_conn *conn)
 
 void rpc_conn_send(struct rpc_conn *conn, DATA_BLOB blob)
 {
-	if (conn->dead || conn->lingering)
+	if (conn->dead || conn->lingering || conn->close_pending)
 		return;
 	struct rpc_out *o = talloc_zero(conn, struct rpc_out);
 	if (o == NULL) {

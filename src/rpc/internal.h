@@ -92,7 +92,8 @@ struct rpc_conn {
 	struct tevent_fd *fde;
 	struct tevent_timer *idle_timer;
 	struct tevent_immediate *free_im;
-	bool listed; /* on server->conns */
+	bool listed;  /* on server->conns */
+	bool counted; /* in server->nconns or nrefusing (until its socket closes) */
 	enum rpc_endpoint endpoint;
 	char local_addr[64], remote_addr[64];
 	uint16_t local_port, remote_port;
@@ -207,6 +208,7 @@ struct rpc_assoc *rpc_assoc_join(struct rpc_server *server, uint32_t id,
 				 const struct sockaddr_storage *peer);
 void rpc_assoc_leave(struct rpc_assoc *assoc);
 void rpc_server_conn_gone(struct rpc_server *server, struct rpc_conn *conn);
+void rpc_server_conn_uncount(struct rpc_server *server, struct rpc_conn *conn);
 
 /* listener.c */
 int rpc_listen(struct rpc_server *server, char **err);

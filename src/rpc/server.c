@@ -156,8 +156,20 @@ const char *const *rpc_server_addresses(const struct rpc_server *server)
 	return server->addresses;
 }
 
+void rpc_server_conn_uncount(struct rpc_server *server, struct rpc_conn *conn)
+{
+	if (!conn->counted)
+		return;
+	conn->counted = false;
+	if (conn->refusing)
+		server->nrefusing--;
+	else
+		server->nconns--;
+}
+
 void rpc_server_conn_gone(struct rpc_server *server, struct rpc_conn *conn)
 {
+	rpc_server_conn_uncount(server, conn);
 	if (!conn->listed)
 		return;
 	if (conn->prev != NULL)
@@ -167,10 +179,6 @@ void rpc_server_conn_gone(struct rpc_server *server, struct rpc_conn *conn)
 	if (conn->next != NULL)
 		conn->next->prev = conn->prev;
 	conn->listed = false;
-	if (conn->refusing)
-		server->nrefusing--;
-	else
-		server->nconns--;
 }
 
 /* ---- association groups ------------------------------------------------------ */
