@@ -27,6 +27,7 @@ struct daemon_ctx {
 	struct tevent_context *ev;
 	struct cfg *cfg;
 	struct auth_accounts *accounts;
+	const struct auth_server_options *auth_options;
 	struct rpc_server *rpc;
 	bool stop;
 };
@@ -179,7 +180,7 @@ int main(int argc, char **argv)
 		talloc_free(mem);
 		return 1;
 	}
-	d->rpc = rpc_server_new(d, d->ev, d->cfg, d->accounts, &err);
+	d->rpc = rpc_server_new(d, d->ev, d->cfg, d->accounts, d->auth_options, &err);
 	if (d->rpc == NULL) {
 		log_err("%s", err);
 		talloc_free(mem);

@@ -49,6 +49,7 @@ struct rpc_listener;
 struct rpc_server {
 	struct tevent_context *ev;
 	struct auth_accounts *accounts;
+	const struct auth_server_options *auth_options; /* NULL: host defaults */
 	struct rpc_limits limits;
 	const char **addresses; /* NULL-terminated */
 	uint16_t mapper_port, object_port;

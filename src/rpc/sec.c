@@ -2,9 +2,6 @@
  * glue between sec_trailers and src/auth's NTLMSSP/SPNEGO contexts. */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
-#include <ctype.h>
-#include <stdio.h>
 
 #include "istmd/log.h"
 #include "rpc/internal.h"
@@ -21,25 +18,6 @@ struct rpc_sec *rpc_sec_find(struct rpc_conn *conn, uint32_t context_id)
 	}
 	return NULL;
 }
-
-#ifdef ISTMD_HAVE_AUTH
-/* The names NTLM's target info announces (MS-NLMP 2.2.2.1): this host. */
-static void host_names(struct auth_server_options *o, char *nb, size_t nbsize, char *dns,
-		       size_t dnssize)
-{
-	if (gethostname(dns, dnssize) != 0 || dns[0] == '\0')
-		snprintf(dns, dnssize, "istmd");
-	dns[dnssize - 1] = '\0';
-	size_t i;
-	for (i = 0; i + 1 < nbsize && i < 15 && dns[i] != '\0' && dns[i] != '.'; i++)
-		nb[i] = (char)toupper((unsigned char)dns[i]);
-	nb[i] = '\0';
-	o->nb_computer_name = nb;
-	o->nb_domain_name = "WORKGROUP";
-	o->dns_computer_name = dns;
-	o->dns_domain_name = "";
-}
-#endif
 
 struct rpc_sec *rpc_sec_start(struct rpc_conn *conn, const struct dcerpc_auth *in,
 			      uint16_t *nak_reason)
@@ -60,10 +38,13 @@ struct rpc_sec *rpc_sec_start(struct rpc_conn *conn, const struct dcerpc_auth *i
 		*nak_reason = DCERPC_BIND_NAK_REASON_TEMPORARY_CONGESTION;
 		return NULL;
 	}
-	struct auth_server_options opts = { 0 };
-	char nb[16], dns[256];
-	host_names(&opts, nb, sizeof(nb), dns, sizeof(dns));
-	sec->auth = auth_server_new(sec, conn->server->accounts, &opts, in->auth_type);
+	struct auth_server_options defaults = { 0 };
+	const struct auth_server_options *opts = conn->server->auth_options;
+	if (opts == NULL) {
+		auth_options_fill_defaults(sec, &defaults);
+		opts = &defaults;
+	}
+	sec->auth = auth_server_new(sec, conn->server->accounts, opts, in->auth_type);
 	if (sec->auth == NULL) {
 		talloc_free(sec);
 		*nak_reason = DCERPC_BIND_NAK_REASON_TEMPORARY_CONGESTION;
@@ -90,6 +71,12 @@ int rpc_sec_update(struct rpc_sec *sec, TALLOC_CTX *mem_ctx, const DATA_BLOB *in
 		return -EPROTO;
 #ifdef ISTMD_HAVE_AUTH
 	int rc = auth_update(sec->auth, mem_ctx, in, out);
+	/* MS-RPCE 3.3.1.5.2.2: a context that cannot give the protection its
+	 * level asks for is as good as a failed one. */
+	if (rc == 0 &&
+	    ((sec->auth_level >= DCERPC_AUTH_LEVEL_PACKET && !auth_can_sign(sec->auth)) ||
+	     (sec->auth_level == DCERPC_AUTH_LEVEL_PRIVACY && !auth_can_seal(sec->auth))))
+		rc = -EACCES;
 	if (rc == 0) {
 		sec->state = RPC_SEC_DONE;
 	} else if (rc < 0) {

@@ -79,7 +79,8 @@ static int server_destructor(struct rpc_server *s)
 }
 
 struct rpc_server *rpc_server_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev, struct cfg *cfg,
-				  struct auth_accounts *accounts, char **err)
+				  struct auth_accounts *accounts,
+				  const struct auth_server_options *auth_options, char **err)
 {
 	struct rpc_server *s = talloc_zero(mem_ctx, struct rpc_server);
 	if (s == NULL) {
@@ -88,6 +89,7 @@ struct rpc_server *rpc_server_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev
 	}
 	s->ev = ev;
 	s->accounts = accounts;
+	s->auth_options = auth_options;
 	talloc_set_destructor(s, server_destructor);
 	if (read_config(s, cfg, mem_ctx, err) != 0)
 		goto fail;

@@ -20,6 +20,7 @@
 
 struct cfg;
 struct auth_accounts;
+struct auth_server_options;
 struct GUID;
 
 struct rpc_server;
@@ -54,10 +55,13 @@ struct rpc_interface {
 
 /* Reads [rpc] (listen, endpoint_mapper_port, object_port, min_auth_level,
  * max_connections, idle_timeout, max_pdu_size, max_request_size) and listens
- * on every address on both ports. ACCOUNTS may be NULL (no authentication
- * possible). On failure returns NULL with *err set (talloc'd on MEM_CTX). */
+ * on every address on both ports. ACCOUNTS and AUTH_OPTIONS (from [auth]; both
+ * must outlive the server) may be NULL: no account then authenticates, and
+ * NTLM announces names derived from the host name. On failure returns NULL
+ * with *err set (talloc'd on MEM_CTX). */
 struct rpc_server *rpc_server_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev, struct cfg *cfg,
-				  struct auth_accounts *accounts, char **err);
+				  struct auth_accounts *accounts,
+				  const struct auth_server_options *auth_options, char **err);
 
 /* Registers IFACE (copied). Returns 0, -EEXIST (same syntax already on one of
  * its endpoints) or -EINVAL. */

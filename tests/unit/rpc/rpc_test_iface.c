@@ -19,6 +19,7 @@
 
 struct rpctest_seen rpctest_last;
 struct tevent_context *rpctest_ev;
+struct auth_accounts *rpctest_accounts;
 
 static bool before(const struct timeval *end)
 {
@@ -193,7 +194,7 @@ struct rpc_server *test_server(TALLOC_CTX *mem, struct tevent_context *ev, const
 				     extra ? extra : "");
 	struct cfg *cfg = cfg_parse(mem, "test.conf", text, &err);
 	assert_non_null(cfg);
-	struct rpc_server *s = rpc_server_new(mem, ev, cfg, NULL, &err);
+	struct rpc_server *s = rpc_server_new(mem, ev, cfg, rpctest_accounts, NULL, &err);
 	if (s == NULL)
 		fail_msg("rpc_server_new: %s", err);
 	rpctest_ev = ev;

@@ -45,6 +45,8 @@ struct rpctest_seen {
 };
 extern struct rpctest_seen rpctest_last;
 extern struct tevent_context *rpctest_ev;
+/* Accounts test_server() passes to the server (NULL by default). */
+extern struct auth_accounts *rpctest_accounts;
 
 /* ---- client ------------------------------------------------------------------ */
 
