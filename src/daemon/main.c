@@ -65,11 +65,10 @@ static void on_reload_signal(struct tevent_context *ev, struct tevent_signal *se
 #endif
 }
 
-/* [auth] users_file and [state] dir; the state directory is created if
- * missing (its parent must exist). */
+/* [state] dir (created if missing; its parent must exist), then [auth]: the
+ * users file and the names NTLM announces. */
 static int open_state(struct daemon_ctx *d)
 {
-	const char *users = cfg_get(d->cfg, "auth", "users_file", "/etc/istmd/users");
 	const char *state = cfg_get(d->cfg, "state", "dir", "/var/lib/istmd");
 
 	if (state[0] != '/') {
@@ -81,13 +80,21 @@ static int open_state(struct daemon_ctx *d)
 		return -1;
 	}
 #ifdef ISTMD_HAVE_AUTH
-	d->accounts = auth_accounts_open(d, users);
-	if (d->accounts == NULL) {
-		log_err("cannot open the users file %s", users);
+	struct auth_config *auth;
+	char *err = NULL;
+	if (auth_config_load(d->cfg, d, &auth, &err) != 0) {
+		log_err("%s", err);
 		return -1;
 	}
+	d->accounts = auth_accounts_open(d, auth->users_file);
+	if (d->accounts == NULL) {
+		log_err("cannot open the users file %s", auth->users_file);
+		return -1;
+	}
+	d->auth_options = &auth->options;
 #else
-	log_warn("built without the security layer: %s is not used, authentication fails", users);
+	log_warn("built without the security layer: %s is not used, authentication fails",
+		 cfg_get(d->cfg, "auth", "users_file", "/etc/istmd/users"));
 #endif
 	return 0;
 }
