@@ -107,6 +107,12 @@ const struct idl_interface idl_iface_rpctest = {
 	.init_out = rpctest_init_out,
 };
 
+const struct idl_interface idl_iface_rpctest_other = {
+	.name = "rpctest_other",
+	.table = &ndr_table_rpctest_other,
+	.init_out = rpctest_init_out,
+};
+
 /* ---- implementation ------------------------------------------------------------ */
 
 static void finish_echo(struct rpc_call *call, struct rpctest_echo *r)
@@ -180,6 +186,17 @@ unsigned *rpctest_register(struct rpc_server *server)
 	};
 	assert_int_equal(rpc_server_register(server, &iface), 0);
 	return count;
+}
+
+void rpctest_register_other(struct rpc_server *server, unsigned endpoints)
+{
+	struct rpc_interface iface = {
+		.idl = &idl_iface_rpctest_other,
+		.endpoints = endpoints,
+		.dispatch = dispatch,
+		.private_data = talloc_zero(server, unsigned),
+	};
+	assert_int_equal(rpc_server_register(server, &iface), 0);
 }
 
 /* ---- client -------------------------------------------------------------------- */

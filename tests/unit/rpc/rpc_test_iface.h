@@ -29,11 +29,14 @@ struct rpctest_echo {
 
 extern const struct ndr_interface_table ndr_table_rpctest;
 extern const struct idl_interface idl_iface_rpctest;
+extern const struct idl_interface idl_iface_rpctest_other;
 extern const struct ndr_interface_table ndr_table_rpctest_other; /* never registered */
 
 /* Registers rpctest on both endpoints; OPNUM 0 exempt from min_auth_level.
  * Returns the dispatch counter. */
 unsigned *rpctest_register(struct rpc_server *server);
+/* Registers rpctest_other (same calls) on ENDPOINTS. */
+void rpctest_register_other(struct rpc_server *server, unsigned endpoints);
 /* The last dispatched call's details, for checks. */
 struct rpctest_seen {
 	bool has_object;
