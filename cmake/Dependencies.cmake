@@ -11,6 +11,8 @@ pkg_check_modules(NDR REQUIRED IMPORTED_TARGET ndr)
 pkg_check_modules(GNUTLS REQUIRED IMPORTED_TARGET gnutls)
 pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+# libblkid: file system UUIDs, from which storage roots get stable volume GUIDs.
+pkg_check_modules(BLKID REQUIRED IMPORTED_TARGET blkid)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 pkg_check_modules(LIBISCSI REQUIRED IMPORTED_TARGET libiscsi)
 
