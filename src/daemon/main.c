@@ -16,10 +16,8 @@
 #include "istmd/config.h"
 #include "istmd/log.h"
 #include "istmd/version.h"
-#include "rpc/server.h"
-#ifdef ISTMD_HAVE_AUTH
 #include "auth/auth.h"
-#endif
+#include "rpc/server.h"
 
 #define DEFAULT_CONFIG "/etc/istmd/istmd.conf"
 
@@ -57,12 +55,10 @@ static void on_stop_signal(struct tevent_context *ev, struct tevent_signal *se, 
 static void on_reload_signal(struct tevent_context *ev, struct tevent_signal *se, int signum,
 			     int count, void *siginfo, void *priv)
 {
-#ifdef ISTMD_HAVE_AUTH
 	struct daemon_ctx *d = priv;
 	log_notice("received SIGHUP, re-reading the users file");
 	if (d->accounts != NULL && auth_accounts_reload(d->accounts) != 0)
 		log_warn("the users file could not be re-read; keeping the accounts known so far");
-#endif
 }
 
 /* [state] dir (created if missing; its parent must exist), then [auth]: the
@@ -79,7 +75,6 @@ static int open_state(struct daemon_ctx *d)
 		log_err("cannot create the state directory %s: %s", state, strerror(errno));
 		return -1;
 	}
-#ifdef ISTMD_HAVE_AUTH
 	struct auth_config *auth;
 	char *err = NULL;
 	if (auth_config_load(d->cfg, d, &auth, &err) != 0) {
@@ -92,10 +87,6 @@ static int open_state(struct daemon_ctx *d)
 		return -1;
 	}
 	d->auth_options = &auth->options;
-#else
-	log_warn("built without the security layer: %s is not used, authentication fails",
-		 cfg_get(d->cfg, "auth", "users_file", "/etc/istmd/users"));
-#endif
 	return 0;
 }
 

@@ -3,12 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "auth/auth.h"
 #include "istmd/log.h"
 #include "rpc/internal.h"
-
-#ifdef ISTMD_HAVE_AUTH
-#include "auth/auth.h"
-#endif
 
 struct rpc_sec *rpc_sec_find(struct rpc_conn *conn, uint32_t context_id)
 {
@@ -32,7 +29,6 @@ struct rpc_sec *rpc_sec_start(struct rpc_conn *conn, const struct dcerpc_auth *i
 		*nak_reason = DCERPC_BIND_NAK_REASON_INVALID_AUTH_TYPE;
 		return NULL;
 	}
-#ifdef ISTMD_HAVE_AUTH
 	struct rpc_sec *sec = talloc_zero(conn, struct rpc_sec);
 	if (sec == NULL) {
 		*nak_reason = DCERPC_BIND_NAK_REASON_TEMPORARY_CONGESTION;
@@ -58,10 +54,6 @@ struct rpc_sec *rpc_sec_start(struct rpc_conn *conn, const struct dcerpc_auth *i
 	conn->secs = sec;
 	conn->nsecs++;
 	return sec;
-#else
-	*nak_reason = DCERPC_BIND_NAK_REASON_INVALID_AUTH_TYPE;
-	return NULL;
-#endif
 }
 
 int rpc_sec_update(struct rpc_sec *sec, TALLOC_CTX *mem_ctx, const DATA_BLOB *in, DATA_BLOB *out)
@@ -69,7 +61,6 @@ int rpc_sec_update(struct rpc_sec *sec, TALLOC_CTX *mem_ctx, const DATA_BLOB *in
 	*out = data_blob_null;
 	if (sec->state != RPC_SEC_PENDING)
 		return -EPROTO;
-#ifdef ISTMD_HAVE_AUTH
 	int rc = auth_update(sec->auth, mem_ctx, in, out);
 	/* MS-RPCE 3.3.1.5.2.2: a context that cannot give the protection its
 	 * level asks for is as good as a failed one. */
@@ -84,11 +75,6 @@ int rpc_sec_update(struct rpc_sec *sec, TALLOC_CTX *mem_ctx, const DATA_BLOB *in
 		sec->error = rc;
 	}
 	return rc;
-#else
-	sec->state = RPC_SEC_FAILED;
-	sec->error = -ENOTSUP;
-	return -ENOTSUP;
-#endif
 }
 
 bool rpc_sec_protects(const struct rpc_sec *sec)
@@ -98,10 +84,8 @@ bool rpc_sec_protects(const struct rpc_sec *sec)
 
 size_t rpc_sec_sig_size(const struct rpc_sec *sec)
 {
-#ifdef ISTMD_HAVE_AUTH
 	if (rpc_sec_protects(sec) && sec->state == RPC_SEC_DONE)
 		return auth_sig_size(sec->auth);
-#endif
 	return 0;
 }
 
@@ -110,7 +94,6 @@ int rpc_sec_open_fragment(struct rpc_sec *sec, uint8_t *frag, size_t frag_len, s
 {
 	if (!rpc_sec_protects(sec))
 		return 0; /* connect level: the token, if any, carries nothing */
-#ifdef ISTMD_HAVE_AUTH
 	/* The signature covers the PDU from its header through the sec_trailer
 	 * (MS-RPCE 3.3.1.5.2.2; the security layer decides what it signs). */
 	size_t whole = frag_len - sig->length;
@@ -120,9 +103,6 @@ int rpc_sec_open_fragment(struct rpc_sec *sec, uint8_t *frag, size_t frag_len, s
 	else
 		rc = auth_check(sec->auth, frag + body_off, body_len, frag, whole, sig);
 	return rc == 0 ? 0 : -EACCES;
-#else
-	return -EACCES;
-#endif
 }
 
 int rpc_sec_protect_fragment(struct rpc_sec *sec, uint8_t *frag, size_t frag_len, size_t body_off,
@@ -130,7 +110,6 @@ int rpc_sec_protect_fragment(struct rpc_sec *sec, uint8_t *frag, size_t frag_len
 {
 	if (!rpc_sec_protects(sec))
 		return 0;
-#ifdef ISTMD_HAVE_AUTH
 	size_t sig_size = auth_sig_size(sec->auth);
 	size_t whole = frag_len - sig_size;
 	DATA_BLOB sig = data_blob_null;
@@ -150,34 +129,25 @@ int rpc_sec_protect_fragment(struct rpc_sec *sec, uint8_t *frag, size_t frag_len
 	}
 	talloc_free(tmp);
 	return rc;
-#else
-	return -ENOTSUP;
-#endif
 }
 
 const char *rpc_sec_user(const struct rpc_sec *sec)
 {
-#ifdef ISTMD_HAVE_AUTH
 	if (sec != NULL && sec->state == RPC_SEC_DONE)
 		return auth_user(sec->auth);
-#endif
 	return NULL;
 }
 
 const char *rpc_sec_domain(const struct rpc_sec *sec)
 {
-#ifdef ISTMD_HAVE_AUTH
 	if (sec != NULL && sec->state == RPC_SEC_DONE)
 		return auth_domain(sec->auth);
-#endif
 	return NULL;
 }
 
 bool rpc_sec_is_admin(const struct rpc_sec *sec)
 {
-#ifdef ISTMD_HAVE_AUTH
 	if (sec != NULL && sec->state == RPC_SEC_DONE)
 		return auth_is_admin(sec->auth);
-#endif
 	return false;
 }
