@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "idl/ndr_ms_dcom.h"
+#include "istmd/log.h"
 #include "istmd/utf16.h"
 #include "rpc/server.h"
 
@@ -89,4 +91,59 @@ int dcom_dualstringarray(TALLOC_CTX *mem_ctx, const char *const *addresses, cons
 	*num_entries = (uint16_t)d.n;
 	*security_offset = (uint16_t)sec;
 	return 0;
+}
+
+/* ServerAlive2 (MS-DCOM 3.1.2.5.1.6): our COMVERSION and the resolver's
+ * bindings. They carry the endpoint-mapper port explicitly ("ADDRESS[PORT]"):
+ * clients cannot assume 135 when the resolver listens elsewhere. */
+static void server_alive2(struct rpc_call *call, struct IObjectExporter_ServerAlive2 *r,
+			  struct rpc_server *server)
+{
+	struct DUALSTRINGARRAY *dsa = talloc_zero(r, struct DUALSTRINGARRAY);
+	if (dsa == NULL ||
+	    dcom_dualstringarray(dsa, rpc_server_addresses(server), rpc_call_local_address(call),
+				 rpc_server_port(server, RPC_EP_MAPPER), &dsa->aStringArray,
+				 &dsa->wNumEntries, &dsa->wSecurityOffset) != 0) {
+		log_err("ServerAlive2: cannot build the resolver bindings");
+		rpc_call_reject(call, DCERPC_FAULT_OUT_OF_RESOURCES);
+		return;
+	}
+	r->out.pComVersion->MajorVersion = DCOM_COM_VERSION_MAJOR;
+	r->out.pComVersion->MinorVersion = DCOM_COM_VERSION_MINOR;
+	*r->out.ppdsaOrBindings = dsa;
+	*r->out.pReserved = 0;
+	r->out.result = 0;
+	rpc_call_complete(call, 0);
+}
+
+static void dispatch(struct rpc_call *call, uint32_t opnum, void *r, void *private_data)
+{
+	switch (opnum) {
+	case NDR_IOBJECTEXPORTER_SERVERALIVE:
+		/* MS-DCOM 3.1.2.5.1.4: no permission check, always 0 */
+		((struct IObjectExporter_ServerAlive *)r)->out.result = 0;
+		rpc_call_complete(call, 0);
+		break;
+	case NDR_IOBJECTEXPORTER_SERVERALIVE2:
+		server_alive2(call, r, private_data);
+		break;
+	default:
+		/* ResolveOxid, the pings and ResolveOxid2 come with the DCOM runtime. */
+		rpc_call_reject(call, DCERPC_NCA_S_OP_RNG_ERROR);
+		break;
+	}
+}
+
+int dcom_object_exporter_register(struct rpc_server *server)
+{
+	const struct rpc_interface iface = {
+		.idl = &idl_iface_IObjectExporter,
+		.endpoints = RPC_EP_MAPPER,
+		/* MS-DCOM 3.1.2.5.1.4, 3.1.2.5.1.6: no permission check */
+		.auth_exempt_opnums = RPC_OPNUM_BIT(NDR_IOBJECTEXPORTER_SERVERALIVE) |
+				      RPC_OPNUM_BIT(NDR_IOBJECTEXPORTER_SERVERALIVE2),
+		.dispatch = dispatch,
+		.private_data = server,
+	};
+	return rpc_server_register(server, &iface);
 }

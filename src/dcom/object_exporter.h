@@ -25,4 +25,7 @@ int dcom_dualstringarray(TALLOC_CTX *mem_ctx, const char *const *addresses, cons
 			 uint16_t port, uint16_t **array, uint16_t *num_entries,
 			 uint16_t *security_offset);
 
+/* Serves IObjectExporter on the endpoint-mapper port. Returns 0 or -errno. */
+int dcom_object_exporter_register(struct rpc_server *server);
+
 #endif

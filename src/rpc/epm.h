@@ -11,20 +11,8 @@
 #include <talloc.h>
 #include <ndr.h>
 
+#include "idl/ms_rpce.h" /* EPT_S_*, RPC_C_EP_*, RPC_C_VERS_* */
 #include "rpc/server.h"
-
-#define EPT_S_NOT_REGISTERED 0x16C9A0D6u
-#define EPT_S_CANT_PERFORM_OP 0x000006D8u
-
-#define RPC_C_EP_ALL_ELTS 0
-#define RPC_C_EP_MATCH_BY_IF 1
-#define RPC_C_EP_MATCH_BY_OBJ 2
-#define RPC_C_EP_MATCH_BY_BOTH 3
-#define RPC_C_VERS_ALL 1
-#define RPC_C_VERS_COMPATIBLE 2
-#define RPC_C_VERS_EXACT 3
-#define RPC_C_VERS_MAJOR_ONLY 4
-#define RPC_C_VERS_UPTO 5
 
 /* One endpoint-mapper entry: an interface on one of its ports. */
 struct rpc_epm_entry {
@@ -59,5 +47,8 @@ uint32_t rpc_epm_lookup(struct rpc_server *server, uint32_t inquiry_type,
 int rpc_epm_entry_tower(struct rpc_server *server, TALLOC_CTX *mem_ctx,
 			const struct rpc_epm_entry *entry, const char *local_address,
 			DATA_BLOB *tower);
+
+/* Serves the ept interface on the endpoint-mapper port. Returns 0 or -errno. */
+int rpc_epm_register(struct rpc_server *server);
 
 #endif
