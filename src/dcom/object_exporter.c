@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gen_ndr/dcerpc.h>
+
 #include "idl/ndr_ms_dcom.h"
 #include "istmd/log.h"
 #include "istmd/utf16.h"
