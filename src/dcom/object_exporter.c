@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <ndr.h>
 #include <gen_ndr/dcerpc.h>
 
 #include "idl/ndr_ms_dcom.h"
