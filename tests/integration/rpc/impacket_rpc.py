@@ -171,20 +171,20 @@ def case_parallel(clients, calls):
 
 
 def main():
-    case = sys.argv[1]
-    if case == "epm":
-        case_epm()
-    elif case == "alive2":
-        case_alive2(sys.argv[2])
-    elif case == "unauthenticated":
-        case_unauthenticated()
-    elif case == "wrong-password":
-        case_wrong_password()
-    elif case == "parallel":
-        case_parallel(int(sys.argv[2]), int(sys.argv[3]))
-    else:
-        print("unknown case %s" % case, file=sys.stderr)
-        sys.exit(2)
+    """Runs each case named on the command line, e.g. "epm alive2:privacy parallel:20:50"."""
+    cases = {
+        "epm": case_epm,
+        "alive2": case_alive2,
+        "unauthenticated": case_unauthenticated,
+        "wrong-password": case_wrong_password,
+        "parallel": lambda clients, calls: case_parallel(int(clients), int(calls)),
+    }
+    for arg in sys.argv[1:]:
+        name, *params = arg.split(":")
+        if name not in cases:
+            print("unknown case %s" % name, file=sys.stderr)
+            sys.exit(2)
+        cases[name](*params)
 
 
 if __name__ == "__main__":
