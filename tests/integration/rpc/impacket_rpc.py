@@ -93,7 +93,7 @@ def case_epm():
         epm.hept_map(ADDR, unknown, protocol="ncacn_ip_tcp", dce=dce)
         check(False, "ept_map of an unknown interface fails")
     except DCERPCException as e:
-        check(e.get_error_code() == 0x16C9A0D6, "ept_map of an unknown interface: %s" % e)
+        check("ept_s_not_registered" in str(e).lower(), "ept_map of an unknown interface: %s" % e)
     dce.disconnect()
 
     dce = dce_for()
@@ -124,7 +124,7 @@ def case_unauthenticated():
         dce.request(request)
         check(False, "ResolveOxid below min_auth_level is refused")
     except DCERPCException as e:
-        check(e.get_error_code() == 5, "ResolveOxid below min_auth_level refused: %s" % e)
+        check("rpc_s_access_denied" in str(e), "ResolveOxid below min_auth_level refused: %s" % e)
     dce.disconnect()
 
 
@@ -135,8 +135,7 @@ def case_wrong_password():
         dce.request(ServerAlive2())
         check(False, "a wrong password is refused")
     except DCERPCException as e:
-        check("access_denied" in str(e) or e.get_error_code() == 5,
-              "a wrong password is refused: %s" % e)
+        check("rpc_s_access_denied" in str(e), "a wrong password is refused: %s" % e)
     try:
         dce.disconnect()
     except Exception:
