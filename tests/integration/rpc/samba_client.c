@@ -59,6 +59,13 @@ int main(int argc, char **argv)
 
 	struct dcerpc_pipe *p = NULL;
 	status = dcerpc_pipe_connect_b(mem, &p, binding, &ndr_table_IObjectExporter, creds, ev, lp);
+	if (expect_failure && NT_STATUS_IS_OK(status)) {
+		/* With NTLMSSP in auth3 the client learns of a refusal only from
+		 * its first request (MS-RPCE 3.3.1.5.2.1). */
+		struct IObjectExporter_ServerAlive r = { 0 };
+		status = dcerpc_binding_handle_call(p->binding_handle, NULL, &ndr_table_IObjectExporter,
+						    NDR_IOBJECTEXPORTER_SERVERALIVE, mem, &r);
+	}
 	if (expect_failure) {
 		if (NT_STATUS_IS_OK(status)) {
 			printf("not ok - %s: a wrong password was accepted\n", text);
