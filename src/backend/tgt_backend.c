@@ -100,11 +100,12 @@ static void op_send(struct tevent_req *req, const struct tgt_request *r, op_cb c
 
 static void log_failure(struct op_state *state, const struct tgt_request *r, int rc)
 {
-	char name[48];
-	log_err("tgtd (socket %s): %s tid %" PRId32 " lun %" PRIu64 " %s%s failed: %s",
-		state->tb->socket_path, tgt_request_name(r, name, sizeof(name)), r->tid,
-		r->lun == TGT_NO_LUN_NUMBER ? 0 : r->lun,
-		r->body_secret ? "(secret)" : (r->body ? r->body : ""), "", strerror(-rc));
+	char name[48], lun[32] = "";
+	if (r->mode == TGT_MODE_DEVICE)
+		snprintf(lun, sizeof(lun), " lun %" PRIu64, r->lun);
+	log_err("tgtd (socket %s): %s tid %" PRId32 "%s [%s] failed: %s", state->tb->socket_path,
+		tgt_request_name(r, name, sizeof(name)), r->tid, lun,
+		r->body_secret ? "(secret)" : (r->body ? r->body : ""), strerror(-rc));
 }
 
 static void op_request_done(struct tevent_req *subreq)

@@ -100,13 +100,13 @@ struct targets_parse {
 static int target_line(struct targets_parse *ps, const char *line)
 {
 	/* "Target 1: iqn...." */
-	uint64_t tid;
 	const char *colon = strchr(line, ':');
-	if (colon == NULL || !parse_u64(line + 7, &tid) || tid > INT32_MAX)
-		return -EPROTO;
 	char *digits_end;
-	strtoull(line + 7, &digits_end, 10);
-	if (digits_end != colon)
+	if (colon == NULL || !isdigit((unsigned char)line[7]))
+		return -EPROTO;
+	errno = 0;
+	unsigned long long tid = strtoull(line + 7, &digits_end, 10);
+	if (errno != 0 || digits_end != colon || tid > INT32_MAX)
 		return -EPROTO;
 	struct tgt_live_target *t = GROW(ps->mem, ps->targets, ps->n);
 	if (t == NULL)
