@@ -39,6 +39,8 @@ struct env {
 	unsigned ups, downs;
 	uint64_t generation;
 	struct timeval last_event;
+	const char **files; /* every file made, for the final check */
+	size_t n_files;
 };
 
 static struct env E;
@@ -144,6 +146,9 @@ static char *make_file(const char *name, uint64_t data, bool trailer)
 		assert_int_equal(pwrite(fd, t, sizeof(t), (off_t)data), 512);
 	}
 	close(fd);
+	E.files = talloc_realloc(E.mem, E.files, const char *, E.n_files + 1);
+	assert_non_null(E.files);
+	E.files[E.n_files++] = path;
 	return path;
 }
 
@@ -188,8 +193,17 @@ static int setup(void **unused)
 
 static int teardown(void **unused)
 {
-	TALLOC_FREE(E.mem); /* the backend first: it watches tgtd */
 	tgtd_kill(&E.tgtd);
+	/* a failed test may have left a loop device: never leak one */
+	for (size_t i = 0; i < E.n_files; i++) {
+		struct loopdev d;
+		for (int tries = 0; tries < 10 && loopdev_find(E.files[i], 0, &d) == 0; tries++) {
+			print_message("detaching leftover %s\n", d.path);
+			loopdev_detach(d.path);
+			usleep(50000);
+		}
+	}
+	TALLOC_FREE(E.mem);
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", E.dir);
 	if (E.dir[0] != '\0' && system(cmd) != 0)
