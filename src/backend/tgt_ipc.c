@@ -6,7 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "istmd/log.h"
+#include "backend/iscsi_backend.h"
 
 struct tgt_ipc_state {
 	struct tevent_context *ev;
@@ -151,18 +151,11 @@ check:
 int tgt_ipc_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx, char **text, uint32_t *tgt_err)
 {
 	struct tgt_ipc_state *state = tevent_req_data(req, struct tgt_ipc_state);
-	enum tevent_req_state rs;
-	uint64_t err;
-
 	if (tgt_err != NULL)
 		*tgt_err = state->tgt_err;
-	if (tevent_req_is_error(req, &rs, &err)) {
-		if (rs == TEVENT_REQ_TIMED_OUT)
-			return -ETIMEDOUT;
-		if (rs == TEVENT_REQ_NO_MEMORY)
-			return -ENOMEM;
-		return rs == TEVENT_REQ_USER_ERROR ? -(int)err : -EIO;
-	}
+	int rc = iscsi_req_errno(req);
+	if (rc < 0)
+		return rc;
 	if (text != NULL) {
 		if (state->text == NULL)
 			state->text = talloc_strdup(state, "");
