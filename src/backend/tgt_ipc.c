@@ -96,8 +96,8 @@ static int io_step(int fd, bool writing, void *buf, size_t len, size_t *done)
 				return 0;
 			return errno == EPIPE || errno == ECONNRESET ? -ENOTCONN : -errno;
 		}
-		if (n == 0)
-			return writing ? -EIO : -EPROTO; /* tgtd closed early */
+		if (n == 0) /* tgtd went away (or refused the request) before answering */
+			return writing ? -EIO : -ENOTCONN;
 		*done += (size_t)n;
 	}
 	return 1;

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -564,6 +565,43 @@ static void test_tgtd_restart(void **unused)
 	assert_int_equal(remove_target(t.iqn), 0);
 }
 
+/* A tgtd that stops answering (SIGSTOP) makes requests time out, in time. */
+static void test_hung_tgtd_times_out(void **unused)
+{
+	struct iscsi_portal portal = { "127.0.0.1", E.tgtd.iscsi_port };
+	struct tgt_backend_options opts = {
+		.control_port = E.tgtd.control_port,
+		.portals = &portal,
+		.n_portals = 1,
+		.request_timeout_ms = 300,
+		.operation_timeout_ms = 2000,
+	};
+	struct iscsi_backend *be = NULL;
+	assert_int_equal(tgt_backend_new(E.mem, E.ev, &opts, &be), 0);
+	struct iscsi_target t = basic_target("iqn.2024-01.org.istmd.test:hung", NULL, 0, NULL, 0);
+
+	assert_int_equal(kill(E.tgtd.pid, SIGSTOP), 0);
+	struct timeval t0;
+	gettimeofday(&t0, NULL);
+	struct tevent_req *req = iscsi_backend_apply_send(E.mem, E.ev, be, &t);
+	assert_true(tevent_req_poll(req, E.ev));
+	int rc = iscsi_backend_apply_recv(req);
+	double took = elapsed_since(&t0);
+	assert_int_equal(kill(E.tgtd.pid, SIGCONT), 0);
+	talloc_free(req);
+	assert_int_equal(rc, -ETIMEDOUT);
+	assert_true(took < 1.5);
+	print_message("hung tgtd: -ETIMEDOUT after %.2f s\n", took);
+
+	/* and once it answers again, all is well */
+	req = iscsi_backend_apply_send(E.mem, E.ev, be, &t);
+	assert_true(tevent_req_poll(req, E.ev));
+	assert_int_equal(iscsi_backend_apply_recv(req), 0);
+	talloc_free(req);
+	talloc_free(be);
+	assert_int_equal(remove_target(t.iqn), 0);
+}
+
 int main(void)
 {
 	const char *why;
@@ -578,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_chap),
 		cmocka_unit_test(test_disable_enable_and_params),
 		cmocka_unit_test(test_256_luns),
+		cmocka_unit_test(test_hung_tgtd_times_out),
 		cmocka_unit_test(test_tgtd_restart),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
