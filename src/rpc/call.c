@@ -562,6 +562,17 @@ bool rpc_call_cancelled(const struct rpc_call *call)
 	return call->cancelled || call->orphaned || call->conn->dead;
 }
 
+void rpc_call_on_abandon(struct rpc_call *call, void (*fn)(struct rpc_call *call, void *priv),
+			 void *priv)
+{
+	call->abandon_fn = fn;
+	call->abandon_priv = priv;
+	/* Registered after the connection went: tell at once, from the loop. */
+	if (fn != NULL && call->conn->dead)
+		tevent_schedule_immediate(call->conn->abandon_im, call->conn->server->ev,
+					  rpc_conn_abandon_calls, call->conn);
+}
+
 struct rpc_assoc *rpc_call_assoc(const struct rpc_call *call)
 {
 	return call->conn->assoc;
