@@ -547,7 +547,10 @@ struct tevent_req *rpc_client_connect_send(TALLOC_CTX *mem_ctx, struct tevent_co
 		tevent_req_error(req, -rc);
 		return tevent_req_post(req, ev);
 	}
-	s->connecting = tevent_add_fd(ev, s, client->fd, TEVENT_FD_WRITE, connect_done, req);
+	/* READ too: tevent reports a refused connection (EPOLLERR) only to
+	 * handlers that read. */
+	s->connecting = tevent_add_fd(ev, s, client->fd, TEVENT_FD_READ | TEVENT_FD_WRITE,
+				      connect_done, req);
 	if (tevent_req_nomem(s->connecting, req))
 		return tevent_req_post(req, ev);
 	return req;
