@@ -243,7 +243,7 @@ static void connect_connected(struct tevent_req *subreq)
 	s->alive.out.ppdsaOrBindings = &s->bindings;
 	s->alive.out.pReserved = &s->reserved;
 	subreq = rpc_client_call_send(s, client->ev, client->resolver, &ndr_table_IObjectExporter,
-				      NDR_IOBJECTEXPORTER_SERVERALIVE2, NULL, &s->alive);
+				      NDR_IOBJECTEXPORTER_SERVERALIVE2, NULL, s, &s->alive);
 	if (tevent_req_nomem(subreq, req))
 		return;
 	tevent_req_set_callback(subreq, connect_alive, req);
@@ -396,7 +396,7 @@ struct tevent_req *dcom_client_activate_send(TALLOC_CTX *mem_ctx, struct tevent_
 	s->r.out.ppActProperties = &s->reply;
 	struct tevent_req *subreq =
 		rpc_client_call_send(s, ev, client->resolver, &ndr_table_IRemoteSCMActivator,
-				     NDR_IREMOTESCMACTIVATOR_REMOTECREATEINSTANCE, NULL, &s->r);
+				     NDR_IREMOTESCMACTIVATOR_REMOTECREATEINSTANCE, NULL, s, &s->r);
 	if (tevent_req_nomem(subreq, req))
 		return tevent_req_post(req, ev);
 	tevent_req_set_callback(subreq, activate_done, req);
@@ -501,7 +501,7 @@ static void orpc_done(struct tevent_req *subreq);
 static struct tevent_req *orpc_send(TALLOC_CTX *mem, struct tevent_context *ev,
 				    struct dcom_client *client,
 				    const struct ndr_interface_table *table, uint32_t opnum,
-				    const struct GUID *ipid, void *r)
+				    const struct GUID *ipid, TALLOC_CTX *r_mem, void *r)
 {
 	struct orpc_state *s;
 	struct tevent_req *req = tevent_req_create(mem, &s, struct orpc_state);
@@ -513,7 +513,7 @@ static struct tevent_req *orpc_send(TALLOC_CTX *mem, struct tevent_context *ev,
 	s->opnum = opnum;
 	s->ipid = *ipid;
 	s->r = r;
-	s->out_mem = mem;
+	s->out_mem = r_mem;
 	if (!client->have_oxid) {
 		tevent_req_error(req, ENOENT);
 		return tevent_req_post(req, ev);
@@ -530,8 +530,8 @@ static void orpc_call(struct tevent_req *req)
 {
 	struct orpc_state *s = tevent_req_data(req, struct orpc_state);
 	TALLOC_FREE(s->queued); /* let the next one look at the connection */
-	struct tevent_req *subreq = rpc_client_call_send(s->out_mem, s->ev, s->client->exporter,
-							 s->table, s->opnum, &s->ipid, s->r);
+	struct tevent_req *subreq = rpc_client_call_send(s, s->ev, s->client->exporter, s->table,
+							 s->opnum, &s->ipid, s->out_mem, s->r);
 	if (tevent_req_nomem(subreq, req))
 		return;
 	tevent_req_set_callback(subreq, orpc_done, req);
@@ -596,11 +596,11 @@ static int orpc_recv(struct tevent_req *req, uint32_t *fault)
 struct tevent_req *dcom_client_call_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 					 struct dcom_iface *iface,
 					 const struct ndr_interface_table *table, uint32_t opnum,
-					 void *r)
+					 TALLOC_CTX *r_mem, void *r)
 {
 	if (iface->client == NULL)
 		return NULL;
-	return orpc_send(mem_ctx, ev, iface->client, table, opnum, &iface->ipid, r);
+	return orpc_send(mem_ctx, ev, iface->client, table, opnum, &iface->ipid, r_mem, r);
 }
 
 int dcom_client_call_recv(struct tevent_req *req, uint32_t *fault)
@@ -642,7 +642,7 @@ struct tevent_req *dcom_client_query_send(TALLOC_CTX *mem_ctx, struct tevent_con
 	s->r.out.ppQIResults = &s->results;
 	struct tevent_req *subreq = orpc_send(s, ev, s->client, &ndr_table_IRemUnknown,
 					      NDR_IREMUNKNOWN_REMQUERYINTERFACE,
-					      &s->client->ipid_remunknown, &s->r);
+					      &s->client->ipid_remunknown, s, &s->r);
 	if (tevent_req_nomem(subreq, req))
 		return tevent_req_post(req, ev);
 	tevent_req_set_callback(subreq, query_done, req);
@@ -710,7 +710,7 @@ struct tevent_req *dcom_client_release_send(TALLOC_CTX *mem_ctx, struct tevent_c
 	s->r.in.InterfaceRefs = &s->ref;
 	struct tevent_req *subreq = orpc_send(s, ev, iface->client, &ndr_table_IRemUnknown,
 					      NDR_IREMUNKNOWN_REMRELEASE,
-					      &iface->client->ipid_remunknown, &s->r);
+					      &iface->client->ipid_remunknown, s, &s->r);
 	if (tevent_req_nomem(subreq, req))
 		return tevent_req_post(req, ev);
 	tevent_req_set_callback(subreq, release_done, req);
@@ -824,7 +824,7 @@ struct tevent_req *dcom_client_ping_send(TALLOC_CTX *mem_ctx, struct tevent_cont
 		s->setid_in = client->setid;
 		s->simple.in.pSetId = &s->setid_in;
 		subreq = rpc_client_call_send(s, ev, client->resolver, &ndr_table_IObjectExporter,
-					      NDR_IOBJECTEXPORTER_SIMPLEPING, NULL, &s->simple);
+					      NDR_IOBJECTEXPORTER_SIMPLEPING, NULL, s, &s->simple);
 	} else {
 		s->setid_in = client->setid;
 		s->complex.in.pSetId = &s->setid_in;
@@ -836,7 +836,7 @@ struct tevent_req *dcom_client_ping_send(TALLOC_CTX *mem_ctx, struct tevent_cont
 		s->complex.out.pSetId = &s->setid_out;
 		s->complex.out.pPingBackoffFactor = &s->backoff;
 		subreq = rpc_client_call_send(s, ev, client->resolver, &ndr_table_IObjectExporter,
-					      NDR_IOBJECTEXPORTER_COMPLEXPING, NULL, &s->complex);
+					      NDR_IOBJECTEXPORTER_COMPLEXPING, NULL, s, &s->complex);
 	}
 	if (tevent_req_nomem(subreq, req))
 		return tevent_req_post(req, ev);
@@ -918,7 +918,7 @@ struct tevent_req *dcom_client_resolve_oxid_send(TALLOC_CTX *mem_ctx, struct tev
 	s->r.out.pComVersion = &s->version;
 	struct tevent_req *subreq =
 		rpc_client_call_send(s, ev, client->resolver, &ndr_table_IObjectExporter,
-				     NDR_IOBJECTEXPORTER_RESOLVEOXID2, NULL, &s->r);
+				     NDR_IOBJECTEXPORTER_RESOLVEOXID2, NULL, s, &s->r);
 	if (tevent_req_nomem(subreq, req))
 		return tevent_req_post(req, ev);
 	tevent_req_set_callback(subreq, resolve_done, req);
@@ -994,7 +994,7 @@ int dcom_client_call(struct dcom_iface *iface, TALLOC_CTX *mem_ctx,
 	if (iface->client == NULL)
 		return -EINVAL;
 	struct tevent_context *ev = iface->client->ev;
-	struct tevent_req *req = dcom_client_call_send(mem_ctx, ev, iface, table, opnum, r);
+	struct tevent_req *req = dcom_client_call_send(mem_ctx, ev, iface, table, opnum, mem_ctx, r);
 	int rc = wait_for(req, ev) ? dcom_client_call_recv(req, fault) : -ENOMEM;
 	talloc_free(req);
 	return rc;

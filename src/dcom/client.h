@@ -63,11 +63,11 @@ int dcom_client_activate_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx, uint3
 
 /* An ORPC call (MS-DCOM 3.2.4.2) of OPNUM of TABLE on IFACE: R is the
  * generated structure; its implicit ORPCTHIS is filled here. On 0, R's
- * [out] side (out.result included) is filled, allocated on MEM_CTX. */
+ * [out] side (out.result included) is filled, allocated on R_MEM. */
 struct tevent_req *dcom_client_call_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 					 struct dcom_iface *iface,
 					 const struct ndr_interface_table *table, uint32_t opnum,
-					 void *r);
+					 TALLOC_CTX *r_mem, void *r);
 /* 0, -EREMOTEIO (*FAULT set) or a negative errno. */
 int dcom_client_call_recv(struct tevent_req *req, uint32_t *fault);
 

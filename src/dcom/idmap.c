@@ -124,8 +124,8 @@ size_t idmap_count(const struct idmap *map)
 	return map->count;
 }
 
-void idmap_foreach(struct idmap *map, void (*fn)(const struct idmap_key *key, void *value, void *priv),
-		   void *priv)
+void idmap_foreach(struct idmap *map,
+		   void (*fn)(const struct idmap_key *key, void *value, void *priv), void *priv)
 {
 	for (size_t i = 0; i < map->nbuckets; i++) {
 		struct idmap_node *node = map->buckets[i];

@@ -26,8 +26,8 @@ void *idmap_get(const struct idmap *map, const struct idmap_key *key);
 void *idmap_remove(struct idmap *map, const struct idmap_key *key);
 size_t idmap_count(const struct idmap *map);
 /* Calls FN for every entry; FN may remove the entry it is given (and no other). */
-void idmap_foreach(struct idmap *map, void (*fn)(const struct idmap_key *key, void *value, void *priv),
-		   void *priv);
+void idmap_foreach(struct idmap *map,
+		   void (*fn)(const struct idmap_key *key, void *value, void *priv), void *priv);
 
 struct idmap_key idmap_key_u64(uint64_t id);
 struct idmap_key idmap_key_guid(const struct GUID *guid);

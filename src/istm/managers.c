@@ -13,7 +13,8 @@
 #include "istmd/config.h"
 #include "istmd/log.h"
 
-#define NO_METHODS(iface_name) { .iface = &idl_iface_##iface_name, .methods = NULL, .num_methods = 0 }
+#define NO_METHODS(iface_name) \
+	{ .iface = &idl_iface_##iface_name, .methods = NULL, .num_methods = 0 }
 
 #define MANAGER_CLASS(var, class_name, iface_name)                                  \
 	static const struct dcom_chain var##_chains[] = { NO_METHODS(iface_name) }; \

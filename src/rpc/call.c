@@ -49,7 +49,8 @@ static int stub_append(struct rpc_call *call, const uint8_t *data, size_t len)
 		call->stub.data = p;
 		call->stub_alloc = alloc;
 	}
-	memcpy(call->stub.data + call->stub.length, data, len);
+	if (len != 0) /* an empty stub (ServerAlive2) leaves stub.data NULL */
+		memcpy(call->stub.data + call->stub.length, data, len);
 	call->stub.length = need;
 	return 0;
 }

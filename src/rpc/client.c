@@ -65,12 +65,17 @@ struct io_state {
 	size_t want; /* reading: header first, then frag_length */
 };
 
+/* An I/O abandoned half way (a timeout, a caller giving up) leaves the
+ * byte stream out of step: the connection is unusable after it. */
 static int io_state_destructor(struct io_state *s)
 {
-	if (s->client->io != NULL && tevent_req_data(s->client->io, struct io_state) == s) {
-		s->client->io = NULL;
-		TEVENT_FD_NOT_READABLE(s->client->fde);
-		TEVENT_FD_NOT_WRITEABLE(s->client->fde);
+	struct rpc_client *client = s->client;
+	if (client != NULL && client->io != NULL &&
+	    tevent_req_data(client->io, struct io_state) == s) {
+		client->io = NULL;
+		client->broken = true;
+		TEVENT_FD_NOT_READABLE(client->fde);
+		TEVENT_FD_NOT_WRITEABLE(client->fde);
 	}
 	return 0;
 }
@@ -457,6 +462,11 @@ static void connect_bound(struct tevent_req *subreq);
 
 static int client_destructor(struct rpc_client *client)
 {
+	/* An I/O still waiting never completes now; it must not touch us. */
+	if (client->io != NULL) {
+		struct io_state *io = tevent_req_data(client->io, struct io_state);
+		io->client = NULL;
+	}
 	TALLOC_FREE(client->fde);
 	if (client->fd >= 0)
 		close(client->fd);
@@ -731,7 +741,7 @@ static int build_request(struct call_state *s, const DATA_BLOB *stub, DATA_BLOB 
 struct tevent_req *rpc_client_call_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 					struct rpc_client *client,
 					const struct ndr_interface_table *table, uint32_t opnum,
-					const struct GUID *object, void *r)
+					const struct GUID *object, TALLOC_CTX *r_mem, void *r)
 {
 	struct call_state *s;
 	struct tevent_req *req = tevent_req_create(mem_ctx, &s, struct call_state);
@@ -743,7 +753,7 @@ struct tevent_req *rpc_client_call_send(TALLOC_CTX *mem_ctx, struct tevent_conte
 	s->opnum = opnum;
 	s->object = object;
 	s->r = r;
-	s->out_mem = mem_ctx;
+	s->out_mem = r_mem;
 	if (opnum >= table->num_calls || table->calls[opnum].ndr_push == NULL) {
 		tevent_req_error(req, EINVAL);
 		return tevent_req_post(req, ev);
@@ -937,8 +947,6 @@ int rpc_client_call_recv(struct tevent_req *req, uint32_t *fault)
 	int rc = map_req_error(req);
 	if (fault != NULL)
 		*fault = rc == -EREMOTEIO ? s->fault : 0;
-	if (rc == -ETIMEDOUT)
-		s->client->broken = true; /* a PDU may be half sent or read */
 	return rc;
 }
 
@@ -967,7 +975,7 @@ int rpc_client_call(struct rpc_client *client, TALLOC_CTX *mem_ctx,
 		    const struct GUID *object, void *r, uint32_t *fault)
 {
 	struct tevent_req *req = rpc_client_call_send(mem_ctx, client->ev, client, table, opnum,
-						      object, r);
+						      object, mem_ctx, r);
 	if (req == NULL)
 		return -ENOMEM;
 	if (!tevent_req_poll(req, client->ev)) {

@@ -44,19 +44,21 @@ int rpc_client_connect_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			    struct rpc_client **client);
 
 /* Calls OPNUM of TABLE (binding it with alter_context the first time) with
- * R's [in] side; on success R's [out] side is filled (allocations on
- * MEM_CTX, which must outlive them; R itself may be anywhere).
- * OBJECT (may be NULL) goes in the object UUID field. */
+ * R's [in] side; on success R's [out] side is filled, allocated on R_MEM (R
+ * itself may be anywhere). OBJECT (may be NULL) goes in the object UUID
+ * field. Freeing the request before it completes leaves the client
+ * unusable (a PDU may be half sent or read). */
 struct tevent_req *rpc_client_call_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 					struct rpc_client *client,
 					const struct ndr_interface_table *table, uint32_t opnum,
-					const struct GUID *object, void *r);
+					const struct GUID *object, TALLOC_CTX *r_mem, void *r);
 /* 0; -EREMOTEIO with *FAULT set when the server answered with a fault;
  * -ETIMEDOUT, -ECONNRESET, -EPROTO, -EACCES (signature), -ENOMEM. After a
  * transport or protocol error the client is unusable. */
 int rpc_client_call_recv(struct tevent_req *req, uint32_t *fault);
 
-/* Synchronous forms (run EV until done). */
+/* Synchronous forms (run EV until done); rpc_client_call allocates R's
+ * [out] side on MEM_CTX. */
 int rpc_client_connect(TALLOC_CTX *mem_ctx, struct tevent_context *ev, const char *host,
 		       uint16_t port, const struct rpc_client_auth *auth,
 		       const struct ndr_interface_table *table, unsigned timeout_ms,

@@ -464,7 +464,7 @@ static void test_abandoned_call(void **state)
 	struct dcom_iface *slow = activate_one(f, client, CLSID_SLOW, &idl_iface_ISnsMgr);
 	struct ISnsMgr_EnumSnsServers r = { 0 };
 	struct tevent_req *req = dcom_client_call_send(f->mem, f->ev, slow, &ndr_table_ISnsMgr,
-						       NDR_ISNSMGR_ENUMSNSSERVERS, &r);
+						       NDR_ISNSMGR_ENUMSNSSERVERS, f->mem, &r);
 	assert_non_null(req);
 	for (int i = 0; i < 50 && !slow_called; i++)
 		tevent_loop_once(f->ev); /* until the server holds the call */
