@@ -16,6 +16,7 @@
 #include "idl/ndr_ms_dcom.h"
 #include "istmd/hresult.h"
 #include "istmd/log.h"
+#include "istmd/treq.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
 #define CLSCTX_REMOTE_SERVER 0x10
@@ -275,22 +276,11 @@ static void connect_alive(struct tevent_req *subreq)
 	tevent_req_done(req);
 }
 
-static int req_error(struct tevent_req *req)
-{
-	enum tevent_req_state state;
-	uint64_t err;
-	if (!tevent_req_is_error(req, &state, &err))
-		return 0;
-	if (state == TEVENT_REQ_USER_ERROR)
-		return -(int)err;
-	return state == TEVENT_REQ_TIMED_OUT ? -ETIMEDOUT : -ENOMEM;
-}
-
 int dcom_client_connect_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			     struct dcom_client **client)
 {
 	struct connect_state *s = tevent_req_data(req, struct connect_state);
-	int rc = req_error(req);
+	int rc = treq_errno(req);
 	if (rc == 0)
 		*client = talloc_steal(mem_ctx, s->client);
 	return rc;
@@ -465,7 +455,7 @@ int dcom_client_activate_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx, uint3
 			      uint32_t *results, struct dcom_iface **ifaces, uint32_t *fault)
 {
 	struct activate_state *s = tevent_req_data(req, struct activate_state);
-	int rc = req_error(req);
+	int rc = treq_errno(req);
 	if (fault != NULL)
 		*fault = rc == -EREMOTEIO ? s->fault : 0;
 	if (rc != 0)
@@ -587,7 +577,7 @@ static void orpc_done(struct tevent_req *subreq)
 static int orpc_recv(struct tevent_req *req, uint32_t *fault)
 {
 	struct orpc_state *s = tevent_req_data(req, struct orpc_state);
-	int rc = req_error(req);
+	int rc = treq_errno(req);
 	if (fault != NULL)
 		*fault = rc == -EREMOTEIO ? s->fault : 0;
 	return rc;
@@ -672,7 +662,7 @@ int dcom_client_query_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx, uint32_t
 			   struct dcom_iface **out, uint32_t *fault)
 {
 	struct query_state *s = tevent_req_data(req, struct query_state);
-	int rc = req_error(req);
+	int rc = treq_errno(req);
 	if (fault != NULL)
 		*fault = rc == -EREMOTEIO ? s->fault : 0;
 	if (rc != 0)
@@ -738,7 +728,7 @@ static void release_done(struct tevent_req *subreq)
 int dcom_client_release_recv(struct tevent_req *req, uint32_t *hresult, uint32_t *fault)
 {
 	struct release_state *s = tevent_req_data(req, struct release_state);
-	int rc = req_error(req);
+	int rc = treq_errno(req);
 	if (fault != NULL)
 		*fault = rc == -EREMOTEIO ? s->fault : 0;
 	if (rc == 0)
@@ -875,7 +865,7 @@ static void ping_done(struct tevent_req *subreq)
 int dcom_client_ping_recv(struct tevent_req *req, uint32_t *status, uint32_t *fault)
 {
 	struct ping_state *s = tevent_req_data(req, struct ping_state);
-	int rc = req_error(req);
+	int rc = treq_errno(req);
 	if (fault != NULL)
 		*fault = rc == -EREMOTEIO ? s->fault : 0;
 	if (rc == 0)
@@ -949,7 +939,7 @@ static void resolve_done(struct tevent_req *subreq)
 int dcom_client_resolve_oxid_recv(struct tevent_req *req, uint32_t *status, uint32_t *fault)
 {
 	struct resolve_state *s = tevent_req_data(req, struct resolve_state);
-	int rc = req_error(req);
+	int rc = treq_errno(req);
 	if (fault != NULL)
 		*fault = rc == -EREMOTEIO ? s->fault : 0;
 	if (rc == 0)

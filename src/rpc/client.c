@@ -21,6 +21,7 @@
 
 #include "auth/auth.h"
 #include "istmd/log.h"
+#include "istmd/treq.h"
 #include "rpc/pdu.h"
 
 #define CLIENT_MAX_FRAG 5840 /* what we offer; the server may lower it */
@@ -60,7 +61,8 @@ static void client_fd_handler(struct tevent_context *ev, struct tevent_fd *fde, 
 struct io_state {
 	struct rpc_client *client;
 	bool writing;
-	DATA_BLOB buf; /* writing: what to send; reading: what came */
+	bool then_read; /* after writing, read one PDU */
+	DATA_BLOB buf;  /* writing: what to send; reading: what came */
 	size_t done;
 	size_t want; /* reading: header first, then frag_length */
 };
@@ -80,8 +82,22 @@ static int io_state_destructor(struct io_state *s)
 	return 0;
 }
 
+static bool start_reading(struct io_state *s)
+{
+	s->writing = false;
+	s->done = 0;
+	s->want = RPC_HDR_LEN;
+	s->buf = data_blob_talloc(s, NULL, RPC_HDR_LEN);
+	if (s->buf.data == NULL)
+		return false;
+	TEVENT_FD_NOT_WRITEABLE(s->client->fde);
+	TEVENT_FD_READABLE(s->client->fde);
+	return true;
+}
+
+/* Writes OUT (when not NULL), then, with READ, reads one PDU. */
 static struct tevent_req *io_send(TALLOC_CTX *mem, struct tevent_context *ev,
-				  struct rpc_client *client, const DATA_BLOB *out)
+				  struct rpc_client *client, const DATA_BLOB *out, bool read)
 {
 	struct io_state *s;
 	struct tevent_req *req = tevent_req_create(mem, &s, struct io_state);
@@ -94,16 +110,14 @@ static struct tevent_req *io_send(TALLOC_CTX *mem, struct tevent_context *ev,
 	}
 	talloc_set_destructor(s, io_state_destructor);
 	client->io = req;
+	s->then_read = read;
 	if (out != NULL) {
 		s->writing = true;
 		s->buf = *out;
 		TEVENT_FD_WRITEABLE(client->fde);
-	} else {
-		s->want = RPC_HDR_LEN;
-		s->buf = data_blob_talloc(s, NULL, RPC_HDR_LEN);
-		if (tevent_req_nomem(s->buf.data, req))
-			return tevent_req_post(req, ev);
-		TEVENT_FD_READABLE(client->fde);
+	} else if (!start_reading(s)) {
+		tevent_req_oom(req);
+		return tevent_req_post(req, ev);
 	}
 	return req;
 }
@@ -135,11 +149,16 @@ static void client_fd_handler(struct tevent_context *ev, struct tevent_fd *fde, 
 			return;
 		}
 		s->done += (size_t)n;
-		if (s->done == s->buf.length) {
-			client->io = NULL;
-			TEVENT_FD_NOT_WRITEABLE(fde);
-			tevent_req_done(req);
+		if (s->done < s->buf.length)
+			return;
+		if (s->then_read) {
+			if (!start_reading(s))
+				io_fail(req, s, ENOMEM);
+			return;
 		}
+		client->io = NULL;
+		TEVENT_FD_NOT_WRITEABLE(fde);
+		tevent_req_done(req);
 		return;
 	}
 	ssize_t n = recv(client->fd, s->buf.data + s->done, s->want - s->done, 0);
@@ -176,12 +195,10 @@ static void client_fd_handler(struct tevent_context *ev, struct tevent_fd *fde, 
 	tevent_req_done(req);
 }
 
-static int map_req_error(struct tevent_req *req);
-
 static int io_recv(struct tevent_req *req, TALLOC_CTX *mem, DATA_BLOB *in)
 {
 	struct io_state *s = tevent_req_data(req, struct io_state);
-	int err = map_req_error(req);
+	int err = treq_errno(req);
 	if (err != 0)
 		return err;
 	if (in != NULL) {
@@ -260,7 +277,6 @@ struct bind_state {
 	DATA_BLOB token;
 };
 
-static void bind_written(struct tevent_req *subreq);
 static void bind_answered(struct tevent_req *subreq);
 static void auth3_written(struct tevent_req *subreq);
 
@@ -274,10 +290,10 @@ static void bind_leg(struct tevent_req *req)
 		tevent_req_error(req, EINVAL);
 		return;
 	}
-	struct tevent_req *subreq = io_send(s, s->ev, s->client, &out);
+	struct tevent_req *subreq = io_send(s, s->ev, s->client, &out, true);
 	if (tevent_req_nomem(subreq, req))
 		return;
-	tevent_req_set_callback(subreq, bind_written, req);
+	tevent_req_set_callback(subreq, bind_answered, req);
 }
 
 /* Binds TABLE: with FIRST the connection's bind and its security legs, else
@@ -308,22 +324,6 @@ static struct tevent_req *bind_send(TALLOC_CTX *mem, struct tevent_context *ev,
 	if (!tevent_req_is_in_progress(req))
 		return tevent_req_post(req, ev);
 	return req;
-}
-
-static void bind_written(struct tevent_req *subreq)
-{
-	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
-	struct bind_state *s = tevent_req_data(req, struct bind_state);
-	int rc = io_recv(subreq, NULL, NULL);
-	TALLOC_FREE(subreq);
-	if (rc != 0) {
-		tevent_req_error(req, -rc);
-		return;
-	}
-	subreq = io_send(s, s->ev, s->client, NULL);
-	if (tevent_req_nomem(subreq, req))
-		return;
-	tevent_req_set_callback(subreq, bind_answered, req);
 }
 
 static void bind_answered(struct tevent_req *subreq)
@@ -408,7 +408,7 @@ static void bind_answered(struct tevent_req *subreq)
 				tevent_req_error(req, EINVAL);
 				return;
 			}
-			subreq = io_send(s, s->ev, client, &pdu);
+			subreq = io_send(s, s->ev, client, &pdu, false);
 			if (tevent_req_nomem(subreq, req))
 				return;
 			tevent_req_set_callback(subreq, auth3_written, req);
@@ -433,7 +433,7 @@ static void auth3_written(struct tevent_req *subreq)
 static int bind_recv(struct tevent_req *req)
 {
 	struct bind_state *s = tevent_req_data(req, struct bind_state);
-	int err = map_req_error(req);
+	int err = treq_errno(req);
 	if (err != 0)
 		return err;
 	struct bound_ctx *b = talloc_zero(s->client, struct bound_ctx);
@@ -609,29 +609,11 @@ static void connect_bound(struct tevent_req *subreq)
 	tevent_req_done(req);
 }
 
-static int map_req_error(struct tevent_req *req)
-{
-	enum tevent_req_state state;
-	uint64_t err;
-	if (!tevent_req_is_error(req, &state, &err))
-		return 0;
-	switch (state) {
-	case TEVENT_REQ_USER_ERROR:
-		return -(int)err;
-	case TEVENT_REQ_TIMED_OUT:
-		return -ETIMEDOUT;
-	case TEVENT_REQ_NO_MEMORY:
-		return -ENOMEM;
-	default:
-		return -EIO;
-	}
-}
-
 int rpc_client_connect_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			    struct rpc_client **client)
 {
 	struct connect_state *s = tevent_req_data(req, struct connect_state);
-	int rc = map_req_error(req);
+	int rc = treq_errno(req);
 	if (rc != 0)
 		return rc;
 	*client = talloc_steal(mem_ctx, s->client);
@@ -656,7 +638,6 @@ struct call_state {
 
 static void call_queued(struct tevent_req *subreq);
 static void call_bound(struct tevent_req *subreq);
-static void call_written(struct tevent_req *subreq);
 static void call_fragment(struct tevent_req *subreq);
 
 static bool protects(const struct rpc_client *client)
@@ -831,23 +812,7 @@ static void call_start(struct tevent_req *req)
 		tevent_req_error(req, -rc);
 		return;
 	}
-	struct tevent_req *subreq = io_send(s, s->ev, s->client, &pdus);
-	if (tevent_req_nomem(subreq, req))
-		return;
-	tevent_req_set_callback(subreq, call_written, req);
-}
-
-static void call_written(struct tevent_req *subreq)
-{
-	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
-	struct call_state *s = tevent_req_data(req, struct call_state);
-	int rc = io_recv(subreq, NULL, NULL);
-	TALLOC_FREE(subreq);
-	if (rc != 0) {
-		tevent_req_error(req, -rc);
-		return;
-	}
-	subreq = io_send(s, s->ev, s->client, NULL);
+	struct tevent_req *subreq = io_send(s, s->ev, s->client, &pdus, true);
 	if (tevent_req_nomem(subreq, req))
 		return;
 	tevent_req_set_callback(subreq, call_fragment, req);
@@ -920,7 +885,7 @@ static void call_fragment(struct tevent_req *subreq)
 	}
 	data_blob_free(&in);
 	if (!(pkt.pfc_flags & DCERPC_PFC_FLAG_LAST)) {
-		subreq = io_send(s, s->ev, client, NULL);
+		subreq = io_send(s, s->ev, client, NULL, true);
 		if (tevent_req_nomem(subreq, req))
 			return;
 		tevent_req_set_callback(subreq, call_fragment, req);
@@ -944,7 +909,7 @@ static void call_fragment(struct tevent_req *subreq)
 int rpc_client_call_recv(struct tevent_req *req, uint32_t *fault)
 {
 	struct call_state *s = tevent_req_data(req, struct call_state);
-	int rc = map_req_error(req);
+	int rc = treq_errno(req);
 	if (fault != NULL)
 		*fault = rc == -EREMOTEIO ? s->fault : 0;
 	return rc;

@@ -115,6 +115,15 @@ class GetGuidResponse(DCOMANSWER):
     structure = (("pGuid", GUID), ("ErrorCode", ULONG))
 
 
+class Opnum0(DCOMCALL):
+    opnum = 0
+    structure = ()
+
+
+class Opnum0Response(DCOMANSWER):
+    structure = (("ErrorCode", ULONG),)
+
+
 class GetName(DCOMCALL):
     opnum = 4
     structure = ()
@@ -226,6 +235,9 @@ def case_general():
     with open(os.path.join(STATE_DIR, "service-guid")) as f:
         persisted = f.read().strip().lower()
     check(guid == persisted, "IWTGeneral Guid %s is the one in [state] dir" % guid)
+    # IUnknown's opnums are not remotable (MS-DCOM 3.1.1.5.8)
+    expect_error(lambda: g.request(Opnum0(), iid(IWTGENERAL), g.get_iPid()), "nca_s_op_rng_error",
+                 "opnum 0 (QueryInterface) is never dispatched")
 
 
 def case_release():
