@@ -52,16 +52,101 @@ int core_options_from_config(TALLOC_CTX *mem, struct cfg *cfg, struct core_optio
 	return 0;
 }
 
+/* Where the parts of a core freed while busy go (see core_close_send()):
+ * a worker's completion scheduled on the loop must never be freed before it
+ * runs (tevent aborts), so a busy core's pools and store are kept, not freed. */
+static TALLOC_CTX *graveyard;
+
+static bool core_busy(const struct core *c)
+{
+	return c->n_ops > 0 || c->n_background > 0 || reconciler_busy(c);
+}
+
 static int core_destructor(struct core *c)
 {
+	bool busy = core_busy(c);
 	c->closing = true;
-	/* Stop the reconciler's timers and requests, then the threads (a store
-	 * job may be running: it finishes first), then close the database. */
 	TALLOC_FREE(c->rec);
+	if (busy) {
+		log_err("the core was freed while busy; its worker threads are left to finish "
+			"(use core_close_send)");
+		if (graveyard == NULL)
+			graveyard = talloc_named_const(NULL, 0, "core graveyard");
+		talloc_steal(graveyard, c->store_pool);
+		if (c->io_pool != NULL && talloc_parent(c->io_pool) == c)
+			talloc_steal(graveyard, c->io_pool);
+		talloc_steal(graveyard, c->store);
+		return 0;
+	}
+	/* Idle: the threads stop (the store thread after its last job), then
+	 * the database closes. */
 	TALLOC_FREE(c->store_pool);
 	if (c->io_pool != NULL && talloc_parent(c->io_pool) == c)
 		TALLOC_FREE(c->io_pool);
 	TALLOC_FREE(c->store);
+	return 0;
+}
+
+void core_quiesce_check(struct core *c)
+{
+	if (!c->quiescing || core_busy(c) || c->n_closers == 0)
+		return;
+	struct tevent_req **closers = c->closers;
+	size_t n = c->n_closers;
+	c->closers = NULL;
+	c->n_closers = 0;
+	for (size_t i = 0; i < n; i++)
+		tevent_req_done(closers[i]);
+	talloc_free(closers);
+}
+
+struct close_state {
+	struct core *c;
+};
+
+static int close_state_destructor(struct close_state *s)
+{
+	struct core *c = s->c;
+	struct tevent_req *req = talloc_parent(s);
+	for (size_t i = 0; c != NULL && i < c->n_closers; i++) {
+		if (c->closers[i] == req) {
+			c->closers[i] = c->closers[--c->n_closers];
+			break;
+		}
+	}
+	return 0;
+}
+
+struct tevent_req *core_close_send(TALLOC_CTX *mem, struct core *c)
+{
+	struct close_state *s;
+	struct tevent_req *req = tevent_req_create(mem, &s, struct close_state);
+	if (req == NULL)
+		return NULL;
+	c->quiescing = true;
+	reconciler_quiesce(c);
+	if (!core_busy(c)) {
+		tevent_req_done(req);
+		return tevent_req_post(req, c->ev);
+	}
+	struct tevent_req **list = talloc_realloc(c, c->closers, struct tevent_req *, c->n_closers + 1);
+	if (tevent_req_nomem(list, req))
+		return tevent_req_post(req, c->ev);
+	c->closers = list;
+	list[c->n_closers++] = req;
+	s->c = c;
+	talloc_set_destructor(s, close_state_destructor);
+	return req;
+}
+
+int core_close_recv(struct tevent_req *req)
+{
+	struct close_state *s = tevent_req_data(req, struct close_state);
+	s->c = NULL;
+	enum tevent_req_state rs;
+	uint64_t err;
+	if (tevent_req_is_error(req, &rs, &err))
+		return rs == TEVENT_REQ_USER_ERROR ? -(int)err : -ENOMEM;
 	return 0;
 }
 
@@ -148,6 +233,7 @@ struct tevent_req *core_open_send(TALLOC_CTX *mem, struct tevent_context *ev,
 		talloc_free(j);
 		return tevent_req_post(req, ev);
 	}
+	c->n_background++; /* the open job: freeing the core now must not free its pool */
 	tevent_req_set_callback(subreq, open_done, req);
 	return req;
 }
@@ -160,6 +246,7 @@ static void open_done(struct tevent_req *subreq)
 	struct open_job *j = NULL;
 	int rc = workpool_run_recv(subreq, state, (void **)&j);
 	talloc_free(subreq);
+	c->n_background--;
 	if (rc == 0 && j->rc < 0) {
 		rc = j->rc;
 		state->why = talloc_steal(state, j->why);

@@ -76,7 +76,13 @@ int core_options_from_config(TALLOC_CTX *mem, struct cfg *cfg, struct core_optio
 struct tevent_req *core_open_send(TALLOC_CTX *mem, struct tevent_context *ev,
 				  const struct core_options *opts);
 int core_open_recv(struct tevent_req *req, TALLOC_CTX *mem, struct core **core, char **why);
-/* talloc_free(core) stops it; nothing half-done is left (see docs/core.md). */
+
+/* Stops the core cleanly: new mutations fail with -ESHUTDOWN, those already
+ * sent finish, the reconcile pass under way ends, and no worker job is left
+ * in flight; then talloc_free(core). (Freeing a busy core is safe for the
+ * data, every step being crash-atomic, but leaks its worker threads.) */
+struct tevent_req *core_close_send(TALLOC_CTX *mem, struct core *c);
+int core_close_recv(struct tevent_req *req);
 
 /* IWTGeneral: the service GUID (created once, on the first start) and name
  * (default: the host name). */

@@ -115,7 +115,12 @@ struct core {
 	struct tevent_immediate *turn_im;
 
 	struct reconciler *rec;
-	bool closing; /* being freed: operations must not touch the queues */
+	bool closing;     /* being freed: operations must not touch the queues */
+	bool quiescing;   /* core_close_send(): no new work */
+	unsigned n_ops;   /* operations alive */
+	unsigned n_background; /* store jobs outside operations */
+	struct tevent_req **closers;
+	size_t n_closers;
 };
 
 /* ---- model.c ---- */
@@ -199,7 +204,14 @@ int core_io_recv(struct tevent_req *req, TALLOC_CTX *mem, void **arg);
 /* A store transaction outside any operation (LastLogIn); errors are logged. */
 void core_store_background(struct core *c, struct store_tx *tx, const char *what);
 
+/* Completes core_close_send() requests once nothing is in flight. */
+void core_quiesce_check(struct core *c);
+
 /* ---- reconcile.c ---- */
+/* Whether a pass is under way. */
+bool reconciler_busy(const struct core *c);
+/* No new passes; wakes every waiter once the pass under way ends. */
+void reconciler_quiesce(struct core *c);
 int reconciler_start(struct core *c);
 /* Marks the target (or disk) as changed; the next pass applies it. */
 void reconciler_target_changed(struct core *c, const char *guid);

@@ -63,6 +63,7 @@ static int op_destructor(struct op *op)
 	struct core *c = op->c;
 	if (c->closing)
 		return 0;
+	c->n_ops--;
 	if (op->queued) {
 		for (size_t i = 0; i < c->n_turn_queue; i++) {
 			if (c->turn_queue[i] == op) {
@@ -77,6 +78,7 @@ static int op_destructor(struct op *op)
 		c->turn_holder = NULL;
 		turn_schedule(c);
 	}
+	core_quiesce_check(c);
 	return 0;
 }
 
@@ -87,6 +89,10 @@ struct tevent_req *op_send(TALLOC_CTX *mem, struct core *c, const char *what, si
 	struct tevent_req *req = tevent_req_create(mem, &rs, struct op_req_state);
 	if (req == NULL)
 		return NULL;
+	if (c->quiescing) {
+		tevent_req_error(req, ESHUTDOWN);
+		return tevent_req_post(req, c->ev);
+	}
 	struct op *op = talloc_zero(c, struct op);
 	struct op **q = NULL;
 	if (op != NULL) {
@@ -103,6 +109,7 @@ struct tevent_req *op_send(TALLOC_CTX *mem, struct core *c, const char *what, si
 	op->req = req;
 	op->start = start;
 	op->queued = true;
+	c->n_ops++;
 	rs->op = op;
 	talloc_set_destructor(rs, op_req_state_destructor);
 	talloc_set_destructor(op, op_destructor);
@@ -312,14 +319,17 @@ void op_store(struct op *op, struct store_tx *tx, op_step_fn done)
 
 static void background_done(struct tevent_req *subreq)
 {
-	char *what = tevent_req_callback_data(subreq, char);
+	char *what = tevent_req_callback_data_void(subreq);
 	struct store_job *j = NULL;
 	int rc = workpool_run_recv(subreq, what, (void **)&j);
 	if (rc == 0)
 		rc = j->rc;
 	if (rc < 0)
 		log_warn("%s: cannot save: %s", what, j && j->why ? j->why : strerror(-rc));
+	struct core *c = talloc_parent(what);
 	talloc_free(what); /* frees subreq and j too */
+	c->n_background--;
+	core_quiesce_check(c);
 }
 
 void core_store_background(struct core *c, struct store_tx *tx, const char *what)
@@ -334,6 +344,7 @@ void core_store_background(struct core *c, struct store_tx *tx, const char *what
 		log_warn("%s: out of memory", what);
 		return;
 	}
+	c->n_background++;
 	tevent_req_set_callback(subreq, background_done, owner);
 }
 

@@ -83,14 +83,14 @@ static void pass_end(struct pass *p);
 static void kick_handler(struct tevent_context *ev, struct tevent_immediate *im, void *priv)
 {
 	struct reconciler *r = priv;
-	if (r->pass == NULL && (r->want_pass || r->want_full))
+	if (r->pass == NULL && !r->c->quiescing && (r->want_pass || r->want_full))
 		pass_start(r);
 }
 
 static void kick(struct reconciler *r)
 {
 	r->want_pass = true;
-	if (r->pass == NULL)
+	if (r->pass == NULL && !r->c->quiescing)
 		tevent_schedule_immediate(r->kick, r->c->ev, kick_handler, r);
 }
 
@@ -98,6 +98,8 @@ static void periodic_handler(struct tevent_context *ev, struct tevent_timer *te,
 			     struct timeval now, void *priv)
 {
 	struct reconciler *r = priv;
+	if (r->c->quiescing)
+		return;
 	r->periodic = tevent_add_timer(ev, r, tevent_timeval_current_ofs(r->c->reconcile_interval_s, 0),
 				       periodic_handler, r);
 	r->want_full = true;
@@ -208,6 +210,24 @@ void reconciler_wait_op(struct core *c, struct op *op, op_step_fn done)
 		done(op);
 }
 
+bool reconciler_busy(const struct core *c)
+{
+	return c->rec != NULL && c->rec->pass != NULL;
+}
+
+static void wake_waiters(struct reconciler *r);
+
+void reconciler_quiesce(struct core *c)
+{
+	struct reconciler *r = c->rec;
+	if (r == NULL)
+		return;
+	TALLOC_FREE(r->periodic);
+	TALLOC_FREE(r->retry);
+	if (r->pass == NULL)
+		wake_waiters(r);
+}
+
 static void wake_waiters(struct reconciler *r)
 {
 	/* Callbacks may add waiters: take the ready ones out first. */
@@ -216,7 +236,7 @@ static void wake_waiters(struct reconciler *r)
 	if (ready == NULL)
 		return;
 	for (size_t i = 0; i < r->n_waiters; i++) {
-		if (r->waiters[i].need <= r->finished)
+		if (r->waiters[i].need <= r->finished || r->c->quiescing)
 			ready[n++] = r->waiters[i];
 		else
 			r->waiters[k++] = r->waiters[i];
@@ -1094,8 +1114,10 @@ static void pass_end(struct pass *p)
 	r->finished++;
 	r->pass = NULL;
 	talloc_free(p);
-	schedule_retry(r);
+	if (!c->quiescing)
+		schedule_retry(r);
 	wake_waiters(r);
-	if (r->want_pass || r->want_full)
+	if ((r->want_pass || r->want_full) && !c->quiescing)
 		tevent_schedule_immediate(r->kick, c->ev, kick_handler, r);
+	core_quiesce_check(c);
 }

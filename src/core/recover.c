@@ -162,9 +162,11 @@ void recover_intents(struct store *s, const struct storage_paths *sp, struct mod
 {
 	/* Iterate over a copy: recovery removes entries. */
 	size_t n = m->n_intents;
-	struct intent **list = talloc_memdup(NULL, m->intents, n * sizeof(*m->intents) + 1);
+	struct intent **list = talloc_zero_array(NULL, struct intent *, n + 1);
 	if (list == NULL)
 		return;
+	if (n > 0)
+		memcpy(list, m->intents, n * sizeof(*list));
 	for (size_t k = 0; k < n; k++) {
 		struct intent *i = list[k];
 		if (i->kind == INTENT_CREATE_FILE)

@@ -29,8 +29,10 @@ void sessions_observe(struct core *c, struct mtarget *mt, const uint16_t *tsihs,
 			seen = live->tsihs[j] == tsihs[i];
 		new_login = !seen;
 	}
-	uint16_t *copy = talloc_memdup(mt, tsihs, n * sizeof(*tsihs) + 1);
+	uint16_t *copy = talloc_zero_array(mt, uint16_t, n + 1);
 	if (copy != NULL) {
+		if (n > 0)
+			memcpy(copy, tsihs, n * sizeof(*tsihs));
 		talloc_free(live->tsihs);
 		live->tsihs = copy;
 		live->n_tsihs = n;

@@ -254,6 +254,7 @@ static int migrate(struct store *s, int target, char **why)
 				       s->path, version, store_schema_latest());
 		return -EPROTO;
 	}
+	bool fresh = version == 0;
 	size_t n;
 	const struct store_migration *m = store_migrations(&n);
 	for (size_t i = 0; i < n; i++) {
@@ -272,7 +273,7 @@ static int migrate(struct store *s, int target, char **why)
 					       s->path, m[i].version, m[i].what, *why);
 			return e;
 		}
-		if (version > 0)
+		if (!fresh)
 			log_notice("%s migrated to schema version %d: %s", s->path, m[i].version,
 				   m[i].what);
 		version = m[i].version;

@@ -266,6 +266,7 @@ int store_load(struct store *s, TALLOC_CTX *mem, struct model **out, char **why)
 		return -ENOMEM;
 	m->next_seq = 1;
 	m->next_intent = 1;
+	m->next_wtd = 1; /* 0 stays free: clients may read it as "no disk" */
 	m->targets = talloc_zero_array(m, struct mtarget *, 0);
 	m->disks = talloc_zero_array(m, struct mdisk *, 0);
 	m->intents = talloc_zero_array(m, struct intent *, 0);
