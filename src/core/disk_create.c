@@ -74,12 +74,13 @@ static void create_done(struct op *op)
 	struct create_state *s = op->state;
 	struct model *m = op->c->model;
 	struct mdisk *md = talloc_zero(m, struct mdisk);
+	if (md != NULL)
+		md->d = talloc_steal(md, s->disk);
 	if (md == NULL || model_add_disk(m, md) < 0) {
 		talloc_free(md);
 		op_finish(op, -ENOMEM, "created, but out of memory: restart istmd");
 		return;
 	}
-	md->d = talloc_steal(md, s->disk);
 	if (s->intent != NULL)
 		model_remove_intent(m, s->intent->id);
 	log_info("disk %" PRIu32 " created on %s (%s VHD, %" PRIu64 " bytes)", md->d->wtd,
