@@ -55,6 +55,7 @@ struct target_live {
 	unsigned n_unserved;
 	uint16_t *tsihs;     /* sessions seen, for LastLogIn */
 	size_t n_tsihs;
+	bool tsihs_known;    /* seen at least once since start-up */
 };
 
 struct mtarget {

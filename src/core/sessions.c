@@ -23,6 +23,10 @@ void sessions_observe(struct core *c, struct mtarget *mt, const uint16_t *tsihs,
 {
 	struct target_live *live = &mt->live;
 	bool new_login = false;
+	/* After a start, sessions that were already there are not new logins,
+	 * unless no login was ever recorded. */
+	bool first = !live->tsihs_known;
+	live->tsihs_known = true;
 	for (size_t i = 0; i < n && !new_login; i++) {
 		bool seen = false;
 		for (size_t j = 0; j < live->n_tsihs && !seen; j++)
@@ -38,7 +42,7 @@ void sessions_observe(struct core *c, struct mtarget *mt, const uint16_t *tsihs,
 		live->n_tsihs = n;
 	}
 	live->n_sessions = (unsigned)n;
-	if (!new_login)
+	if (!new_login || (first && mt->t->last_login != 0))
 		return;
 	mt->t->last_login = filetime_now();
 	struct store_tx *tx = store_tx_new(NULL);
