@@ -90,6 +90,7 @@ static void save_committed(struct op *op)
 		op_finish(op, op->rc, NULL);
 		return;
 	}
+	core_crash_point(c, "save.commit");
 	struct mtarget *mt = model_target_by_guid(m, s->merged->guid);
 	if (mt != NULL) {
 		disks_changed(c, mt->t, s->merged);
