@@ -185,8 +185,7 @@ void core_draft_remove_all_ids(struct core_target_draft *d);
 /* AddWTDisk: maps disk WTD at the first free LUN number (*lun, may be NULL).
  * 0 (also when mapped already: *lun is its LUN), -ENOENT (no such disk),
  * -EMEDIUMTYPE (a dynamic or differencing VHD: it cannot be served, see
- * docs/core.md), -EBUSY (the disk is being deleted), -ERANGE (the target has
- * the maximum number of LUNs). */
+ * docs/core.md), -ERANGE (the target has the maximum number of LUNs). */
 int core_draft_add_disk(struct core_target_draft *d, uint32_t wtd, uint32_t *lun, char **why);
 /* RemoveWTDisk: 0, -ENOENT (not mapped to this target). */
 int core_draft_remove_disk(struct core_target_draft *d, uint32_t wtd);
@@ -257,9 +256,9 @@ struct core_disk_spec {
 /* CreateWTDisk. *wtd gets the new index. Errors: -EINVAL/-EACCES/
  * -ENAMETOOLONG (path), -EOPNOTSUPP (type other than file, or a VHD kind we
  * do not handle), -EEXIST (a disk already uses PATH; with NEW_SIZE: a file
- * exists there), -ENOENT (no file), -EISDIR, -EBADMSG (not a valid VHD: *why
- * says which field), -ERANGE (NEW_SIZE not a multiple of 512 or above
- * 2040 GiB), -ENOSPC, -EIO. */
+ * exists there), -EBUSY (an operation on PATH is under way), -ENOENT (no
+ * file), -EISDIR, -EBADMSG (not a valid VHD: *why says which field), -ERANGE
+ * (NEW_SIZE not a multiple of 512 or above 2040 GiB), -ENOSPC, -EIO. */
 struct tevent_req *core_disk_create_send(TALLOC_CTX *mem, struct core *c,
 					 const struct core_disk_spec *spec);
 int core_disk_create_recv(struct tevent_req *req, TALLOC_CTX *mem, uint32_t *wtd, char **why);
@@ -310,8 +309,8 @@ struct core_file_spec {
 };
 /* CreateWtFile / CreateDiffWtFile. -EBUSY (a disk uses PATH), -EEXIST (exists,
  * no OVERWRITE), -ERANGE (size), the path errors, -ENOENT (parent),
- * -EBADMSG (parent not a VHD), -EXDEV (no relative locator possible is not an
- * error: only the absolute one is written), -ENOSPC, -EIO. */
+ * -EBADMSG (parent not a VHD), -ENOSPC, -EIO. A differencing child on another
+ * drive than its parent gets only the absolute parent locator. */
 struct tevent_req *core_file_create_send(TALLOC_CTX *mem, struct core *c,
 					 const struct core_file_spec *spec);
 int core_file_create_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
