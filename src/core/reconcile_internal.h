@@ -49,6 +49,7 @@ struct pass {
 	struct dns_job *dns;
 	int64_t *intents;        /* ids of the intents to finish */
 	size_t n_intents;
+	bool loops_attach;       /* the loop step under way attaches */
 };
 
 /* reconcile_pass.c */

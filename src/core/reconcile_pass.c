@@ -15,10 +15,9 @@
 
 static void pass_listed(struct tevent_req *subreq);
 static void pass_resolve(struct pass *p);
-static void pass_attach(struct pass *p);
+static void pass_loops(struct pass *p, bool attach);
 static void pass_apply_next(struct pass *p);
 static void pass_remove_next(struct pass *p);
-static void pass_detach(struct pass *p);
 static void pass_intent_next(struct pass *p);
 static void pass_end(struct pass *p);
 
@@ -155,7 +154,7 @@ static void pass_resolve(struct pass *p)
 	struct core *c = p->r->c;
 	struct dns_job *j = talloc_zero(NULL, struct dns_job);
 	if (j == NULL) {
-		pass_attach(p);
+		pass_loops(p, true);
 		return;
 	}
 	for (size_t i = 0; i < p->n_targets; i++) {
@@ -179,13 +178,13 @@ static void pass_resolve(struct pass *p)
 	}
 	if (j->n == 0) {
 		talloc_free(j);
-		pass_attach(p);
+		pass_loops(p, true);
 		return;
 	}
 	struct tevent_req *subreq = core_io_send(p, c, dns_job_run, j);
 	if (subreq == NULL) {
 		talloc_free(j);
-		pass_attach(p);
+		pass_loops(p, true);
 		return;
 	}
 	tevent_req_set_callback(subreq, pass_resolved, p);
@@ -203,49 +202,61 @@ static void pass_resolved(struct tevent_req *subreq)
 			log_info("initiator DNS name %s does not resolve (%s); it grants nothing "
 				 "until it does",
 				 p->dns->names[i].name, gai_strerror(p->dns->names[i].rc));
-	pass_attach(p);
+	pass_loops(p, true);
 }
 
-static void pass_attached(struct tevent_req *subreq);
+/* Loop devices: attach those the LUNs need (before the targets are applied),
+ * or detach those nobody needs (after). */
+static bool loop_wanted_now(const struct pass *p, const struct mdisk *md, bool attach)
+{
+	const struct core *c = p->r->c;
+	if (c->backend == NULL)
+		return false;
+	if (attach)
+		return wants_loop(c, md->d) &&
+		       (p->full || !md->live.attached || md->live.loop.sizelimit != md->d->size ||
+			md->live.dirty);
+	return !wants_loop(c, md->d) && (p->full || md->live.attached);
+}
 
-static void pass_attach(struct pass *p)
+static void pass_loops_done(struct tevent_req *subreq);
+
+static void pass_loops(struct pass *p, bool attach)
 {
 	struct core *c = p->r->c;
+	p->loops_attach = attach;
 	struct loop_job *j = talloc_zero(NULL, struct loop_job);
-	if (j == NULL || (j->items = talloc_zero_array(j, struct loop_item, p->n_disks + 1)) == NULL) {
-		talloc_free(j);
-		pass_apply_next(p);
-		return;
+	if (j != NULL) {
+		j->ops = c->loop;
+		j->items = talloc_zero_array(j, struct loop_item, p->n_disks + 1);
 	}
-	j->ops = c->loop;
-	for (size_t i = 0; i < p->n_disks; i++) {
+	for (size_t i = 0; j != NULL && j->items != NULL && i < p->n_disks; i++) {
 		const struct mdisk *md = model_disk(c->model, p->disks[i]);
-		if (md == NULL || !wants_loop(c, md->d))
-			continue;
-		if (!p->full && md->live.attached && md->live.loop.sizelimit == md->d->size &&
-		    !md->live.dirty)
+		if (md == NULL || !loop_wanted_now(p, md, attach))
 			continue;
 		struct loop_item *it = &j->items[j->n++];
 		it->wtd = md->d->wtd;
 		it->path = talloc_strdup(j, md->d->path);
 		it->size = md->d->size;
-		it->attach = true;
+		it->attach = attach;
+		it->have_dev = !attach && md->live.attached;
+		it->dev = md->live.loop;
 	}
-	if (j->n == 0) {
-		talloc_free(j);
-		pass_apply_next(p);
-		return;
-	}
-	struct tevent_req *subreq = core_io_send(p, c, loop_job_run, j);
+	struct tevent_req *subreq = j != NULL && j->items != NULL && j->n > 0
+					    ? core_io_send(p, c, loop_job_run, j)
+					    : NULL;
 	if (subreq == NULL) {
 		talloc_free(j);
-		pass_apply_next(p);
+		if (attach)
+			pass_apply_next(p);
+		else
+			pass_intent_next(p);
 		return;
 	}
-	tevent_req_set_callback(subreq, pass_attached, p);
+	tevent_req_set_callback(subreq, pass_loops_done, p);
 }
 
-static void pass_attached(struct tevent_req *subreq)
+static void pass_loops_done(struct tevent_req *subreq)
 {
 	struct pass *p = tevent_req_callback_data(subreq, struct pass);
 	struct loop_job *j = NULL;
@@ -257,7 +268,10 @@ static void pass_attached(struct tevent_req *subreq)
 			reconcile_disk_outcome(md, &j->items[i]);
 	}
 	talloc_free(j);
-	pass_apply_next(p);
+	if (p->loops_attach)
+		pass_apply_next(p);
+	else
+		pass_intent_next(p);
 }
 
 static const struct iscsi_target *live_target(const struct pass *p, const char *iqn)
@@ -379,7 +393,7 @@ static void pass_remove_next(struct pass *p)
 	const char *iqn = p->backend_up ? next_removal(p) : NULL;
 	if (iqn == NULL) {
 		p->cursor = 0;
-		pass_detach(p);
+		pass_loops(p, false);
 		return;
 	}
 	struct tevent_req *subreq = iscsi_backend_remove_send(p, c->ev, c->backend, iqn);
@@ -399,61 +413,6 @@ static void pass_removed(struct tevent_req *subreq)
 		log_warn("cannot remove a target from the backend: %s; the next full pass "
 			 "tries again", strerror(-rc));
 	pass_remove_next(p);
-}
-
-static void pass_detached(struct tevent_req *subreq);
-
-static void pass_detach(struct pass *p)
-{
-	struct core *c = p->r->c;
-	struct loop_job *j = talloc_zero(NULL, struct loop_job);
-	if (j == NULL || (j->items = talloc_zero_array(j, struct loop_item, p->n_disks + 1)) == NULL) {
-		talloc_free(j);
-		pass_intent_next(p);
-		return;
-	}
-	j->ops = c->loop;
-	for (size_t i = 0; i < p->n_disks; i++) {
-		const struct mdisk *md = model_disk(c->model, p->disks[i]);
-		if (md == NULL || wants_loop(c, md->d) || c->backend == NULL)
-			continue;
-		if (!md->live.attached && !p->full)
-			continue;
-		struct loop_item *it = &j->items[j->n++];
-		it->wtd = md->d->wtd;
-		it->path = talloc_strdup(j, md->d->path);
-		it->size = md->d->size;
-		it->attach = false;
-		it->have_dev = md->live.attached;
-		it->dev = md->live.loop;
-	}
-	if (j->n == 0) {
-		talloc_free(j);
-		pass_intent_next(p);
-		return;
-	}
-	struct tevent_req *subreq = core_io_send(p, c, loop_job_run, j);
-	if (subreq == NULL) {
-		talloc_free(j);
-		pass_intent_next(p);
-		return;
-	}
-	tevent_req_set_callback(subreq, pass_detached, p);
-}
-
-static void pass_detached(struct tevent_req *subreq)
-{
-	struct pass *p = tevent_req_callback_data(subreq, struct pass);
-	struct loop_job *j = NULL;
-	int rc = core_io_recv(subreq, p, (void **)&j);
-	talloc_free(subreq);
-	for (size_t i = 0; rc == 0 && i < j->n; i++) {
-		struct mdisk *md = model_disk(p->r->c->model, j->items[i].wtd);
-		if (md != NULL)
-			reconcile_disk_outcome(md, &j->items[i]);
-	}
-	talloc_free(j);
-	pass_intent_next(p);
 }
 
 static void pass_intent_done(struct tevent_req *subreq);
