@@ -137,6 +137,8 @@ void model_remove_target(struct model *m, struct mtarget *mt);
 int model_add_disk(struct model *m, struct mdisk *md);
 void model_remove_disk(struct model *m, struct mdisk *md);
 int model_add_intent(struct model *m, struct intent *i);
+/* Adds a copy of I (just committed) to the model. 0 or -ENOMEM. */
+int model_track_intent(struct model *m, const struct intent *i);
 void model_remove_intent(struct model *m, int64_t id);
 struct intent *intent_dup(TALLOC_CTX *mem, const struct intent *i);
 /* Whether any target maps WTD. */
@@ -225,5 +227,9 @@ void reconciler_target_removed(struct core *c, const char *iqn);
 /* ---- sessions.c ---- */
 /* Records sessions seen for MT: a TSIH not seen before is a login. */
 void sessions_observe(struct core *c, struct mtarget *mt, const uint16_t *tsihs, size_t n);
+/* The same for every target (or the one whose IQN is ONLY_IQN) from a
+ * backend's session list. */
+void sessions_observe_all(struct core *c, const struct iscsi_session_info *info, size_t n,
+			  const char *only_iqn);
 
 #endif

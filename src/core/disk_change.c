@@ -197,9 +197,7 @@ static void grow_intent_committed(struct op *op)
 		op_finish(op, op->rc, NULL);
 		return;
 	}
-	struct intent *mine = intent_dup(c->model, s->intent);
-	if (mine == NULL || model_add_intent(c->model, mine) < 0) {
-		talloc_free(mine);
+	if (model_track_intent(c->model, s->intent) < 0) {
 		op_finish(op, -ENOMEM, "out of memory; the next start undoes the growth");
 		return;
 	}

@@ -28,6 +28,21 @@ struct create_state {
 	char *error_why;
 };
 
+static void rollback_tmp_removed(struct op *op);
+
+/* Removes the temporary file (if any), then continues with the rollback. */
+static void unlink_tmp(struct op *op)
+{
+	struct create_state *s = op->state;
+	struct file_job *u = file_job_new(NULL, FJ_UNLINK_TMP, op->c->sp, s->p->posix);
+	if (u == NULL || (u->tmp_name = talloc_strdup(u, s->intent->tmp_name)) == NULL) {
+		talloc_free(u);
+		rollback_tmp_removed(op);
+		return;
+	}
+	op_io(op, file_job_run, u, rollback_tmp_removed);
+}
+
 static void create_fail(struct op *op, int rc, const char *why)
 {
 	op_finish(op, rc, "%s", why ? why : strerror(-rc));
@@ -132,7 +147,6 @@ static void new_disk_committed(struct op *op);
 static void new_file_renamed(struct op *op);
 static void new_intent_removed(struct op *op);
 static void rollback_phase1_saved(struct op *op);
-static void rollback_tmp_removed(struct op *op);
 static void rollback_done(struct op *op);
 
 static void new_intent_committed(struct op *op)
@@ -143,9 +157,7 @@ static void new_intent_committed(struct op *op)
 		op_finish(op, op->rc, NULL);
 		return;
 	}
-	struct intent *mine = intent_dup(c->model, s->intent);
-	if (mine == NULL || model_add_intent(c->model, mine) < 0) {
-		talloc_free(mine);
+	if (model_track_intent(c->model, s->intent) < 0) {
 		op_finish(op, -ENOMEM, NULL); /* recovery removes the intent at the next start */
 		return;
 	}
@@ -173,14 +185,7 @@ static void new_file_created(struct op *op)
 	if (rc < 0) {
 		s->error = rc;
 		s->error_why = j ? talloc_strdup(op, j->reason) : NULL;
-		/* The file (if any) exists only under the temporary name. */
-		struct file_job *u = file_job_new(NULL, FJ_UNLINK_TMP, c->sp, s->p->posix);
-		if (u != NULL && (u->tmp_name = talloc_strdup(u, s->intent->tmp_name)) != NULL) {
-			op_io(op, file_job_run, u, rollback_tmp_removed);
-			return;
-		}
-		talloc_free(u);
-		rollback_tmp_removed(op);
+		unlink_tmp(op); /* the file, if any, exists only under the temporary name */
 		return;
 	}
 	core_crash_point(c, "create.file");
@@ -214,14 +219,7 @@ static void new_disk_committed(struct op *op)
 		op->why = NULL;
 	}
 	if (s->error < 0) {
-		/* Phase 1 still: the unfinished file goes, then the intent. */
-		struct file_job *u = file_job_new(NULL, FJ_UNLINK_TMP, c->sp, s->p->posix);
-		if (u != NULL && (u->tmp_name = talloc_strdup(u, s->intent->tmp_name)) != NULL) {
-			op_io(op, file_job_run, u, rollback_tmp_removed);
-			return;
-		}
-		talloc_free(u);
-		rollback_tmp_removed(op);
+		unlink_tmp(op); /* phase 1 still: the unfinished file goes, then the intent */
 		return;
 	}
 	s->intent->phase = 2;
@@ -284,13 +282,7 @@ static void rollback_phase1_saved(struct op *op)
 			  s->error_why ? s->error_why : strerror(-s->error));
 		return;
 	}
-	struct file_job *u = file_job_new(NULL, FJ_UNLINK_TMP, op->c->sp, s->p->posix);
-	if (u == NULL || (u->tmp_name = talloc_strdup(u, s->intent->tmp_name)) == NULL) {
-		talloc_free(u);
-		rollback_tmp_removed(op);
-		return;
-	}
-	op_io(op, file_job_run, u, rollback_tmp_removed);
+	unlink_tmp(op);
 }
 
 static void rollback_tmp_removed(struct op *op)

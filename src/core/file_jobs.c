@@ -56,6 +56,19 @@ static int parse(struct file_job *j, const char *path, struct storage_path **p)
 	return 0;
 }
 
+/* The directory holding PATH (confined), and PATH's last component. */
+static int open_dir(struct file_job *j, struct storage_path **p, const char **final)
+{
+	int rc = parse(j, j->path, p);
+	if (rc < 0)
+		return rc;
+	int dirfd = storage_path_open_parent(*p, final);
+	if (dirfd < 0)
+		return say(j, dirfd, "cannot open the directory of %s: %s", j->path,
+			   strerror(-dirfd));
+	return dirfd;
+}
+
 static int do_inspect(struct file_job *j)
 {
 	struct storage_path *p;
@@ -110,13 +123,9 @@ static int do_create(struct file_job *j)
 {
 	struct storage_path *p;
 	const char *final;
-	int rc = parse(j, j->path, &p);
-	if (rc < 0)
-		return rc;
-	int dirfd = storage_path_open_parent(p, &final);
+	int rc, dirfd = open_dir(j, &p, &final);
 	if (dirfd < 0)
-		return say(j, dirfd, "cannot open the directory of %s: %s", j->path,
-			   strerror(-dirfd));
+		return dirfd;
 	const char *name = j->tmp_name ? j->tmp_name : final;
 	struct stat st;
 	if (j->must_not_exist && fstatat(dirfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -149,13 +158,9 @@ static int do_tmp(struct file_job *j)
 {
 	struct storage_path *p;
 	const char *final;
-	int rc = parse(j, j->path, &p);
-	if (rc < 0)
-		return rc;
-	int dirfd = storage_path_open_parent(p, &final);
+	int rc, dirfd = open_dir(j, &p, &final);
 	if (dirfd < 0)
-		return say(j, dirfd, "cannot open the directory of %s: %s", j->path,
-			   strerror(-dirfd));
+		return dirfd;
 	if (j->kind == FJ_RENAME_TMP)
 		rc = renameat2(dirfd, j->tmp_name, dirfd, final, RENAME_NOREPLACE) == 0 ? 0 : -errno;
 	else

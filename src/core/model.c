@@ -289,6 +289,16 @@ int model_add_intent(struct model *m, struct intent *i)
 	return ptr_insert(m, (void ***)&m->intents, &m->n_intents, m->n_intents, i);
 }
 
+int model_track_intent(struct model *m, const struct intent *i)
+{
+	struct intent *mine = intent_dup(m, i);
+	if (mine == NULL || model_add_intent(m, mine) < 0) {
+		talloc_free(mine);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 void model_remove_intent(struct model *m, int64_t id)
 {
 	for (size_t i = 0; i < m->n_intents; i++) {

@@ -131,17 +131,8 @@ static void pass_sessions_done(struct tevent_req *subreq)
 	size_t n = 0;
 	int rc = iscsi_backend_sessions_recv(subreq, p, &info, &n);
 	talloc_free(subreq);
-	for (size_t k = 0; rc == 0 && k < c->model->n_targets; k++) {
-		struct mtarget *mt = c->model->targets[k];
-		uint16_t *tsihs = talloc_zero_array(p, uint16_t, n + 1);
-		size_t m = 0;
-		for (size_t i = 0; tsihs != NULL && i < n; i++)
-			if (!info[i].discovery && core_str_ieq(info[i].target_iqn, mt->t->iqn))
-				tsihs[m++] = info[i].tsih;
-		if (tsihs != NULL)
-			sessions_observe(c, mt, tsihs, m);
-		talloc_free(tsihs);
-	}
+	if (rc == 0)
+		sessions_observe_all(c, info, n, NULL);
 	talloc_free(info);
 	pass_resolve(p);
 }

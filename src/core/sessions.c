@@ -76,6 +76,24 @@ static bool copy_session(TALLOC_CTX *mem, struct iscsi_session_info *dst,
 	return true;
 }
 
+void sessions_observe_all(struct core *c, const struct iscsi_session_info *info, size_t n,
+			  const char *only_iqn)
+{
+	for (size_t k = 0; k < c->model->n_targets; k++) {
+		struct mtarget *mt = c->model->targets[k];
+		if (only_iqn != NULL && !core_str_ieq(only_iqn, mt->t->iqn))
+			continue;
+		uint16_t *tsihs = talloc_zero_array(NULL, uint16_t, n + 1);
+		size_t m = 0;
+		for (size_t i = 0; tsihs != NULL && i < n; i++)
+			if (!info[i].discovery && core_str_ieq(info[i].target_iqn, mt->t->iqn))
+				tsihs[m++] = info[i].tsih;
+		if (tsihs != NULL)
+			sessions_observe(c, mt, tsihs, m);
+		talloc_free(tsihs);
+	}
+}
+
 struct sessions_state {
 	struct core *c;
 	char *iqn;
@@ -141,20 +159,7 @@ static void sessions_done(struct tevent_req *subreq)
 			cs->target_name = talloc_strdup(s->sessions, mt->t->name);
 		}
 	}
-	/* LastLogIn: per target, the normal sessions seen now. */
-	for (size_t k = 0; k < c->model->n_targets; k++) {
-		struct mtarget *mt = c->model->targets[k];
-		if (s->iqn != NULL && !core_str_ieq(s->iqn, mt->t->iqn))
-			continue;
-		uint16_t *tsihs = talloc_zero_array(s, uint16_t, n + 1);
-		size_t m = 0;
-		for (size_t i = 0; tsihs != NULL && i < n; i++)
-			if (!info[i].discovery && core_str_ieq(info[i].target_iqn, mt->t->iqn))
-				tsihs[m++] = info[i].tsih;
-		if (tsihs != NULL)
-			sessions_observe(c, mt, tsihs, m);
-		talloc_free(tsihs);
-	}
+	sessions_observe_all(c, info, n, s->iqn);
 	tevent_req_done(req);
 }
 
