@@ -12,16 +12,39 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 BUILD_PKGS=(
-  build-essential cmake pkg-config python3
-  samba-dev libtalloc-dev libtevent-dev libgnutls28-dev nettle-dev libsqlite3-dev
-  libiscsi-dev libisns-dev libsystemd-dev libcmocka-dev libblkid-dev
+  build-essential
+  cmake
+  pkg-config
+  python3
+  samba-dev
+  libtalloc-dev
+  libtevent-dev
+  libgnutls28-dev
+  nettle-dev
+  libtasn1-6-dev
+  libsqlite3-dev
+  libiscsi-dev
+  libisns-dev
+  libsystemd-dev
+  libcmocka-dev
+  libblkid-dev
 )
 RUN_PKGS=(
-  tgt util-linux sqlite3
+  tgt
+  util-linux
+  sqlite3
 )
 TEST_PKGS=(
-  python3-impacket tshark qemu-utils libvhdi-utils open-isns-server libiscsi-bin
-  xfsprogs btrfs-progs procps iproute2
+  python3-impacket
+  tshark
+  qemu-utils
+  libvhdi-utils
+  open-isns-server
+  libiscsi-bin
+  xfsprogs
+  btrfs-progs
+  procps
+  iproute2
 )
 
 export DEBIAN_FRONTEND=noninteractive

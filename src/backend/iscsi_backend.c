@@ -144,15 +144,27 @@ static void be_call_done(struct tevent_req *subreq)
 	tevent_req_done(req);
 }
 
-static int be_call_recv(struct tevent_req *req)
+int iscsi_req_errno(struct tevent_req *req)
 {
 	enum tevent_req_state rs;
 	uint64_t err;
-	if (tevent_req_is_error(req, &rs, &err))
-		return rs == TEVENT_REQ_USER_ERROR ? -(int)err
-		       : rs == TEVENT_REQ_TIMED_OUT ? -ETIMEDOUT
-		       : rs == TEVENT_REQ_NO_MEMORY ? -ENOMEM : -EIO;
-	return 0;
+	if (!tevent_req_is_error(req, &rs, &err))
+		return 0;
+	switch (rs) {
+	case TEVENT_REQ_USER_ERROR:
+		return -(int)err;
+	case TEVENT_REQ_TIMED_OUT:
+		return -ETIMEDOUT;
+	case TEVENT_REQ_NO_MEMORY:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+static int be_call_recv(struct tevent_req *req)
+{
+	return iscsi_req_errno(req);
 }
 
 struct tevent_req *iscsi_backend_apply_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,

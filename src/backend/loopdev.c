@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/iscsi_backend.h"
 #include "istmd/log.h"
 #include "istmd/workpool.h"
 
@@ -70,14 +71,24 @@ static int loop_number(const char *dev)
 	return *end == '\0' && n >= 0 && n < 1048576 ? (int)n : -1;
 }
 
-int loopdev_info(const char *dev, struct loopdev *out)
+/* Opens DEV ("/dev/loopN") read-only: its fd (and *NUMBER), or a negative errno. */
+static int open_loop(const char *dev, int *number)
 {
-	int number = loop_number(dev);
-	if (number < 0)
+	*number = loop_number(dev);
+	if (*number < 0)
 		return -EINVAL;
 	int fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ENXIO : -errno;
+	return fd;
+}
+
+int loopdev_info(const char *dev, struct loopdev *out)
+{
+	int number;
+	int fd = open_loop(dev, &number);
+	if (fd < 0)
+		return fd;
 	int rc = fill_info(fd, number, out);
 	close(fd);
 	return rc;
@@ -246,12 +257,10 @@ int loopdev_ensure(const char *file, uint64_t sizelimit, unsigned flags, struct 
 
 int loopdev_detach(const char *dev)
 {
-	int number = loop_number(dev);
-	if (number < 0)
-		return -EINVAL;
-	int fd = open(dev, O_RDONLY | O_CLOEXEC);
+	int number;
+	int fd = open_loop(dev, &number);
 	if (fd < 0)
-		return errno == ENOENT ? -ENXIO : -errno;
+		return fd;
 	int rc = 0;
 	if (ioctl(fd, LOOP_CLR_FD, 0) != 0) {
 		rc = -errno;
@@ -358,10 +367,9 @@ static void loop_req_done(struct tevent_req *subreq)
 static int loop_req_recv(struct tevent_req *req, struct loopdev *out)
 {
 	struct loop_req_state *state = tevent_req_data(req, struct loop_req_state);
-	enum tevent_req_state rs;
-	uint64_t err;
-	if (tevent_req_is_error(req, &rs, &err))
-		return rs == TEVENT_REQ_USER_ERROR ? -(int)err : -ENOMEM;
+	int rc = iscsi_req_errno(req);
+	if (rc < 0)
+		return rc;
 	if (out != NULL)
 		*out = state->job->dev;
 	return state->job->rc;

@@ -100,11 +100,12 @@ static void op_send(struct tevent_req *req, const struct tgt_request *r, op_cb c
 
 static void log_failure(struct op_state *state, const struct tgt_request *r, int rc)
 {
-	char name[48];
-	log_err("tgtd (socket %s): %s tid %" PRId32 " lun %" PRIu64 " %s%s failed: %s",
-		state->tb->socket_path, tgt_request_name(r, name, sizeof(name)), r->tid,
-		r->lun == TGT_NO_LUN_NUMBER ? 0 : r->lun,
-		r->body_secret ? "(secret)" : (r->body ? r->body : ""), "", strerror(-rc));
+	char name[48], lun[32] = "";
+	if (r->mode == TGT_MODE_DEVICE)
+		snprintf(lun, sizeof(lun), " lun %" PRIu64, r->lun);
+	log_err("tgtd (socket %s): %s tid %" PRId32 "%s [%s] failed: %s", state->tb->socket_path,
+		tgt_request_name(r, name, sizeof(name)), r->tid, lun,
+		r->body_secret ? "(secret)" : (r->body ? r->body : ""), strerror(-rc));
 }
 
 static void op_request_done(struct tevent_req *subreq)
@@ -552,41 +553,6 @@ static void sessions_read(struct tevent_req *req)
 
 /* Starting an operation: queue, then read. */
 
-static void op_turn(struct tevent_req *subreq);
-
-static struct tevent_req *op_send_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-				      struct iscsi_backend *be, enum op_kind kind,
-				      struct op_state **out)
-{
-	struct tgt_backend *tb = tgt_of(be);
-	struct op_state *state;
-	struct tevent_req *req = tevent_req_create(mem_ctx, &state, struct op_state);
-	if (req == NULL)
-		return NULL;
-	state->tb = tb;
-	state->ev = ev;
-	state->kind = kind;
-	tevent_req_set_cleanup_fn(req, op_cleanup);
-	if (!tevent_req_set_endtime(req, ev, tevent_timeval_current_ofs(
-		    tb->operation_ms / 1000, (tb->operation_ms % 1000) * 1000))) {
-		tevent_req_oom(req);
-		*out = NULL;
-		return tevent_req_post(req, ev);
-	}
-	*out = state;
-	return req;
-}
-
-static void op_queue(struct tevent_req *req)
-{
-	struct op_state *state = tevent_req_data(req, struct op_state);
-	/* The entry keeps our place at the head until op_cleanup frees it. */
-	state->queue_entry = tevent_queue_wait_send(state, state->ev, state->tb->queue);
-	if (tevent_req_nomem(state->queue_entry, req))
-		return;
-	tevent_req_set_callback(state->queue_entry, op_turn, req);
-}
-
 static void op_turn(struct tevent_req *subreq)
 {
 	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
@@ -609,95 +575,90 @@ static void op_turn(struct tevent_req *subreq)
 	}
 }
 
-static struct tevent_req *tgt_apply_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-					 struct iscsi_backend *be,
-					 const struct iscsi_target *want)
+/* Creates the operation, checks and copies its arguments, and queues it. */
+static struct tevent_req *op_start(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+				   struct iscsi_backend *be, enum op_kind kind,
+				   const struct iscsi_target *want, const char *iqn)
 {
+	struct tgt_backend *tb = tgt_of(be);
 	struct op_state *state;
-	struct tevent_req *req = op_send_new(mem_ctx, ev, be, OP_APPLY, &state);
-	if (req == NULL || state == NULL)
-		return req;
-	char *why = NULL;
-	int rc = iscsi_target_validate(want, &be->caps, state, &why);
-	if (rc < 0) {
-		log_err("tgt: refusing target %s: %s", want->iqn ? want->iqn : "(null)",
-			why ? why : strerror(-rc));
-		tevent_req_error(req, -rc);
+	struct tevent_req *req = tevent_req_create(mem_ctx, &state, struct op_state);
+	if (req == NULL)
+		return NULL;
+	state->tb = tb;
+	state->ev = ev;
+	state->kind = kind;
+	tevent_req_set_cleanup_fn(req, op_cleanup);
+	if (!tevent_req_set_endtime(req, ev, tevent_timeval_current_ofs(
+		    tb->operation_ms / 1000, (tb->operation_ms % 1000) * 1000))) {
+		tevent_req_oom(req);
 		return tevent_req_post(req, ev);
 	}
-	state->want = iscsi_target_copy(state, want);
-	if (tevent_req_nomem(state->want, req))
-		return tevent_req_post(req, ev);
-	op_queue(req);
-	if (!tevent_req_is_in_progress(req))
-		return tevent_req_post(req, ev);
-	return req;
-}
-
-static struct tevent_req *tgt_remove_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-					  struct iscsi_backend *be, const char *iqn)
-{
-	struct op_state *state;
-	struct tevent_req *req = op_send_new(mem_ctx, ev, be, OP_REMOVE, &state);
-	if (req == NULL || state == NULL)
-		return req;
-	if (iqn == NULL) {
+	if (kind == OP_APPLY && want == NULL) {
 		tevent_req_error(req, EINVAL);
 		return tevent_req_post(req, ev);
 	}
-	state->iqn = talloc_strdup(state, iqn);
-	if (tevent_req_nomem(state->iqn, req))
+	if (kind == OP_APPLY) {
+		char *why = NULL;
+		int rc = iscsi_target_validate(want, &be->caps, state, &why);
+		if (rc < 0) {
+			log_err("tgt: refusing target %s: %s", want->iqn ? want->iqn : "(null)",
+				why ? why : strerror(-rc));
+			tevent_req_error(req, -rc);
+			return tevent_req_post(req, ev);
+		}
+		state->want = iscsi_target_copy(state, want);
+		if (tevent_req_nomem(state->want, req))
+			return tevent_req_post(req, ev);
+	}
+	if (kind == OP_REMOVE && iqn == NULL) {
+		tevent_req_error(req, EINVAL);
 		return tevent_req_post(req, ev);
-	op_queue(req);
-	if (!tevent_req_is_in_progress(req))
-		return tevent_req_post(req, ev);
-	return req;
-}
-
-static struct tevent_req *tgt_list_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-					struct iscsi_backend *be)
-{
-	struct op_state *state;
-	struct tevent_req *req = op_send_new(mem_ctx, ev, be, OP_LIST, &state);
-	if (req == NULL || state == NULL)
-		return req;
-	op_queue(req);
-	if (!tevent_req_is_in_progress(req))
-		return tevent_req_post(req, ev);
-	return req;
-}
-
-static struct tevent_req *tgt_sessions_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-					    struct iscsi_backend *be, const char *iqn)
-{
-	struct op_state *state;
-	struct tevent_req *req = op_send_new(mem_ctx, ev, be, OP_SESSIONS, &state);
-	if (req == NULL || state == NULL)
-		return req;
+	}
 	if (iqn != NULL) {
 		state->iqn = talloc_strdup(state, iqn);
 		if (tevent_req_nomem(state->iqn, req))
 			return tevent_req_post(req, ev);
 	}
-	op_queue(req);
-	if (!tevent_req_is_in_progress(req))
+	/* The entry keeps our place at the head until op_cleanup frees it. */
+	state->queue_entry = tevent_queue_wait_send(state, ev, tb->queue);
+	if (tevent_req_nomem(state->queue_entry, req))
 		return tevent_req_post(req, ev);
+	tevent_req_set_callback(state->queue_entry, op_turn, req);
 	return req;
+}
+
+static struct tevent_req *tgt_apply_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					 struct iscsi_backend *be,
+					 const struct iscsi_target *want)
+{
+	return op_start(mem_ctx, ev, be, OP_APPLY, want, NULL);
+}
+
+static struct tevent_req *tgt_remove_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					  struct iscsi_backend *be, const char *iqn)
+{
+	return op_start(mem_ctx, ev, be, OP_REMOVE, NULL, iqn);
+}
+
+static struct tevent_req *tgt_list_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					struct iscsi_backend *be)
+{
+	return op_start(mem_ctx, ev, be, OP_LIST, NULL, NULL);
+}
+
+static struct tevent_req *tgt_sessions_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					    struct iscsi_backend *be, const char *iqn)
+{
+	return op_start(mem_ctx, ev, be, OP_SESSIONS, NULL, iqn);
 }
 
 static int op_recv(struct tevent_req *req)
 {
-	enum tevent_req_state rs;
-	uint64_t err;
-	if (tevent_req_is_error(req, &rs, &err)) {
-		if (rs == TEVENT_REQ_TIMED_OUT) {
-			log_err("tgt: operation timed out");
-			return -ETIMEDOUT;
-		}
-		return rs == TEVENT_REQ_USER_ERROR ? -(int)err
-		       : rs == TEVENT_REQ_NO_MEMORY ? -ENOMEM : -EIO;
-	}
-	return 0;
+	int rc = iscsi_req_errno(req);
+	if (rc == -ETIMEDOUT)
+		log_err("tgt: operation timed out");
+	return rc;
 }
 
 static int tgt_list_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,

@@ -6,7 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "istmd/log.h"
+#include "backend/iscsi_backend.h"
 
 struct tgt_ipc_state {
 	struct tevent_context *ev;
@@ -96,8 +96,8 @@ static int io_step(int fd, bool writing, void *buf, size_t len, size_t *done)
 				return 0;
 			return errno == EPIPE || errno == ECONNRESET ? -ENOTCONN : -errno;
 		}
-		if (n == 0)
-			return writing ? -EIO : -EPROTO; /* tgtd closed early */
+		if (n == 0) /* tgtd went away (or refused the request) before answering */
+			return writing ? -EIO : -ENOTCONN;
 		*done += (size_t)n;
 	}
 	return 1;
@@ -151,18 +151,11 @@ check:
 int tgt_ipc_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx, char **text, uint32_t *tgt_err)
 {
 	struct tgt_ipc_state *state = tevent_req_data(req, struct tgt_ipc_state);
-	enum tevent_req_state rs;
-	uint64_t err;
-
 	if (tgt_err != NULL)
 		*tgt_err = state->tgt_err;
-	if (tevent_req_is_error(req, &rs, &err)) {
-		if (rs == TEVENT_REQ_TIMED_OUT)
-			return -ETIMEDOUT;
-		if (rs == TEVENT_REQ_NO_MEMORY)
-			return -ENOMEM;
-		return rs == TEVENT_REQ_USER_ERROR ? -(int)err : -EIO;
-	}
+	int rc = iscsi_req_errno(req);
+	if (rc < 0)
+		return rc;
 	if (text != NULL) {
 		if (state->text == NULL)
 			state->text = talloc_strdup(state, "");

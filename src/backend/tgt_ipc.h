@@ -18,8 +18,8 @@ struct tevent_req *tgt_ipc_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 				const char *socket_path, const struct tgt_request *r,
 				unsigned timeout_ms);
 /* 0 with the reply text in *text (talloc'd on mem_ctx, "" when none), or a
- * negative errno: -ENOTCONN (no tgtd listening), -ETIMEDOUT, -EPROTO (a reply
- * that makes no sense), or tgt_err_to_errno() of tgtd's error code, which is
+ * negative errno: -ENOTCONN (no tgtd listening, or it closed the connection
+ * before answering), -ETIMEDOUT, -EPROTO (a reply that makes no sense), or tgt_err_to_errno() of tgtd's error code, which is
  * then in *tgt_err (else 0). TEXT and TGT_ERR may be NULL. */
 int tgt_ipc_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx, char **text, uint32_t *tgt_err);
 

@@ -100,13 +100,13 @@ struct targets_parse {
 static int target_line(struct targets_parse *ps, const char *line)
 {
 	/* "Target 1: iqn...." */
-	uint64_t tid;
 	const char *colon = strchr(line, ':');
-	if (colon == NULL || !parse_u64(line + 7, &tid) || tid > INT32_MAX)
-		return -EPROTO;
 	char *digits_end;
-	strtoull(line + 7, &digits_end, 10);
-	if (digits_end != colon)
+	if (colon == NULL || !isdigit((unsigned char)line[7]))
+		return -EPROTO;
+	errno = 0;
+	unsigned long long tid = strtoull(line + 7, &digits_end, 10);
+	if (errno != 0 || digits_end != colon || tid > INT32_MAX)
 		return -EPROTO;
 	struct tgt_live_target *t = GROW(ps->mem, ps->targets, ps->n);
 	if (t == NULL)
@@ -299,23 +299,22 @@ static bool set_tristate(const char *v, enum iscsi_tristate *out)
 	return true;
 }
 
+const struct tgt_number_param tgt_number_params[] = {
+#define F(k, f) { k, offsetof(struct iscsi_negotiation, f) }
+	F("MaxRecvDataSegmentLength", max_recv_data_segment_length),
+	F("FirstBurstLength", first_burst_length),
+	F("MaxBurstLength", max_burst_length),
+	F("MaxOutstandingR2T", max_outstanding_r2t),
+	F("MaxConnections", max_connections),
+	F("MaxQueueCmd", queue_depth),
+	F("nop_interval", nop_interval),
+	F("nop_count", nop_count),
+#undef F
+};
+const size_t tgt_n_number_params = sizeof(tgt_number_params) / sizeof(tgt_number_params[0]);
+
 int tgt_parse_params(const char *text, struct iscsi_negotiation *out)
 {
-	static const struct {
-		const char *key;
-		size_t offset;
-	} numbers[] = {
-#define F(k, f) { k, offsetof(struct iscsi_negotiation, f) }
-		F("MaxRecvDataSegmentLength", max_recv_data_segment_length),
-		F("FirstBurstLength", first_burst_length),
-		F("MaxBurstLength", max_burst_length),
-		F("MaxOutstandingR2T", max_outstanding_r2t),
-		F("MaxConnections", max_connections),
-		F("MaxQueueCmd", queue_depth),
-		F("nop_interval", nop_interval),
-		F("nop_count", nop_count),
-#undef F
-	};
 	struct line_iter it = { .p = text ? text : "", .tmp = talloc_new(NULL) };
 	unsigned indent, seen = 0;
 	char *line;
@@ -331,9 +330,10 @@ int tgt_parse_params(const char *text, struct iscsi_negotiation *out)
 		const char *key = line, *v = eq + 1;
 		uint64_t n;
 		seen++;
-		for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-			if (strcmp(key, numbers[i].key) == 0 && parse_u64(v, &n) && n <= UINT32_MAX)
-				*(uint32_t *)((char *)out + numbers[i].offset) = (uint32_t)n;
+		for (size_t i = 0; i < tgt_n_number_params; i++) {
+			const struct tgt_number_param *p = &tgt_number_params[i];
+			if (strcmp(key, p->key) == 0 && parse_u64(v, &n) && n <= UINT32_MAX)
+				*(uint32_t *)((char *)out + p->offset) = (uint32_t)n;
 		}
 		if (strcmp(key, "InitialR2T") == 0)
 			set_tristate(v, &out->initial_r2t);

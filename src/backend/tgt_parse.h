@@ -52,6 +52,15 @@ int tgt_parse_targets(TALLOC_CTX *mem_ctx, const char *text, struct tgt_live_tar
 /* "--mode target --op show --tid N" (also a session's parameters): name=value
  * lines into OUT; keys it does not know are ignored. */
 int tgt_parse_params(const char *text, struct iscsi_negotiation *out);
+/* tgt's numeric target parameters: their names in "show" and "update", and
+ * where they live in struct iscsi_negotiation. */
+struct tgt_number_param {
+	const char *key;
+	size_t offset;
+};
+extern const struct tgt_number_param tgt_number_params[];
+extern const size_t tgt_n_number_params;
+
 int tgt_parse_conns(TALLOC_CTX *mem_ctx, const char *text, struct tgt_conn **conns,
 		    size_t *n_conns);
 /* "--mode portal --op show": "Portal: ADDR:PORT,TPGT" lines. */

@@ -427,29 +427,17 @@ static const char *yes_no(enum iscsi_tristate v)
 static void plan_params(struct builder *b, int32_t tid, const struct iscsi_negotiation *now,
 			const struct iscsi_negotiation *want)
 {
-	static const struct {
-		const char *key;
-		size_t offset;
-	} numbers[] = {
-#define F(k, f) { k, offsetof(struct iscsi_negotiation, f) }
-		F("MaxRecvDataSegmentLength", max_recv_data_segment_length),
-		F("FirstBurstLength", first_burst_length),
-		F("MaxBurstLength", max_burst_length),
-		F("MaxOutstandingR2T", max_outstanding_r2t),
-		F("MaxConnections", max_connections),
-		F("MaxQueueCmd", queue_depth),
-#undef F
-	};
-	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-		uint32_t w = *(const uint32_t *)((const char *)want + numbers[i].offset);
-		uint32_t d = *(const uint32_t *)((const char *)&tgt_default_params +
-						 numbers[i].offset);
-		uint32_t n = *(const uint32_t *)((const char *)now + numbers[i].offset);
+	/* 0 means tgt's default; for nop_interval/nop_count that is 0 itself */
+	for (size_t i = 0; i < tgt_n_number_params; i++) {
+		size_t off = tgt_number_params[i].offset;
+		uint32_t w = *(const uint32_t *)((const char *)want + off);
+		uint32_t d = *(const uint32_t *)((const char *)&tgt_default_params + off);
+		uint32_t n = *(const uint32_t *)((const char *)now + off);
 		if (w == 0)
 			w = d;
 		if (w != n)
 			add(b, TGT_MODE_TARGET, TGT_OP_UPDATE, tid, 0, "%s=%" PRIu32,
-			    numbers[i].key, w);
+			    tgt_number_params[i].key, w);
 	}
 	const struct {
 		const char *key;
@@ -476,12 +464,6 @@ static void plan_params(struct builder *b, int32_t tid, const struct iscsi_negot
 			add(b, TGT_MODE_TARGET, TGT_OP_UPDATE, tid, 0, "%s=%s", flags[i].key,
 			    yes_no(w));
 	}
-	if (want->nop_interval != now->nop_interval)
-		add(b, TGT_MODE_TARGET, TGT_OP_UPDATE, tid, 0, "nop_interval=%" PRIu32,
-		    want->nop_interval);
-	if (want->nop_count != now->nop_count)
-		add(b, TGT_MODE_TARGET, TGT_OP_UPDATE, tid, 0, "nop_count=%" PRIu32,
-		    want->nop_count);
 }
 
 static void plan_portals(struct builder *b, const struct tgt_live *live,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl/cmd_user.h"
 #include "istmd/version.h"
 
 struct ctl_command {
@@ -19,6 +20,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct ctl_command commands[] = {
 	{ "version", "print the version", cmd_version },
+	{ "user", "manage the accounts in the users file", cmd_user },
 };
 
 static void usage(FILE *out)
