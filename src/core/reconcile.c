@@ -263,8 +263,13 @@ static void on_backend(enum iscsi_backend_event event, uint64_t generation, void
 		return;
 	}
 	r->backend_up = true;
-	if (generation == r->generation)
+	if (generation == r->generation) {
+		/* the same daemon, reachable again: check everything (removals
+		 * dropped while it was unreachable included) */
+		r->want_full = true;
+		kick(r);
 		return;
+	}
 	log_notice("iSCSI backend %s generation %" PRIu64 ": applying every target",
 		   iscsi_backend_name(r->c->backend), generation);
 	r->generation = generation;

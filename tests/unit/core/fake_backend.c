@@ -214,6 +214,11 @@ void fake_backend_up(struct fake_backend *fb)
 	iscsi_backend_notify(&fb->base, ISCSI_BACKEND_UP, fb->base.generation + 1);
 }
 
+void fake_backend_reconnect(struct fake_backend *fb)
+{
+	iscsi_backend_notify(&fb->base, ISCSI_BACKEND_UP, fb->base.generation);
+}
+
 void fake_backend_restart(struct fake_backend *fb)
 {
 	for (size_t i = 0; i < fb->n_live; i++)

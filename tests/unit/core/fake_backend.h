@@ -22,6 +22,8 @@ struct fake_backend *fake_backend_new(TALLOC_CTX *mem, struct tevent_context *ev
 void fake_backend_restart(struct fake_backend *fb);
 void fake_backend_down(struct fake_backend *fb);
 void fake_backend_up(struct fake_backend *fb);
+/* The same daemon reachable again (UP with the same generation). */
+void fake_backend_reconnect(struct fake_backend *fb);
 struct iscsi_target *fake_backend_target(struct fake_backend *fb, const char *iqn);
 /* Adds a live target nobody asked for (drift), or a session. */
 void fake_backend_add_live(struct fake_backend *fb, const char *iqn);

@@ -141,6 +141,21 @@ static void test_down_then_up(void **unused)
 	tc_free(t);
 }
 
+static void test_removal_while_unreachable(void **unused)
+{
+	struct tc *t = setup_target_with_lun(NULL);
+	struct core_target *tg = core_target_by_name(t, t->core, "t1");
+	/* the connection to the daemon breaks, the daemon keeps its targets */
+	fake_backend_down(t->fb);
+	assert_int_equal(tc_delete_target(t, "t1"), 0);
+	assert_non_null(fake_backend_target(t->fb, tg->iqn));
+	fake_backend_reconnect(t->fb);
+	tc_run_for(t, 300);
+	assert_null(fake_backend_target(t->fb, tg->iqn));
+	assert_int_equal(fake_loop_count(), 0);
+	tc_free(t);
+}
+
 static void test_drift_is_repaired(void **unused)
 {
 	struct tc *t = setup_target_with_lun(NULL);
@@ -364,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_ids_and_chap_reach_backend),
 		cmocka_unit_test(test_backend_restart_reapplies),
 		cmocka_unit_test(test_down_then_up),
+		cmocka_unit_test(test_removal_while_unreachable),
 		cmocka_unit_test(test_drift_is_repaired),
 		cmocka_unit_test(test_apply_failure_retried),
 		cmocka_unit_test(test_loop_failure_leaves_lun_out),
