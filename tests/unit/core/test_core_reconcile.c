@@ -8,7 +8,11 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
+
+#include "istmd/log.h"
 
 #include "core_testutil.h"
 
@@ -190,6 +194,38 @@ static void test_drift_is_repaired(void **unused)
 	tc_free(t);
 }
 
+/* Counts lines containing NEEDLE that the code under test logs (to stderr)
+ * while FN runs. */
+static unsigned count_log_lines(struct tc *t, const char *needle, void (*fn)(struct tc *))
+{
+	char *file = talloc_asprintf(t, "%s/log", t->dir);
+	fflush(stderr);
+	int saved = dup(2);
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	log_set_journal(false);
+	dup2(fd, 2);
+	close(fd);
+	fn(t);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	unsigned n = 0;
+	FILE *f = fopen(file, "r");
+	char line[2048];
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+static void fail_twice_then_succeed(struct tc *t)
+{
+	assert_int_equal(tc_create_target(t, "t1", NULL), 0);
+	tc_run_for(t, 3600); /* back-off: 1 s, then 2 s */
+}
+
 static void test_apply_failure_retried(void **unused)
 {
 	struct tc *t = tc_new(true);
@@ -211,6 +247,15 @@ static void test_apply_failure_retried(void **unused)
 	assert_int_equal(core_target_state(t, t->core, tg->guid, &st), 0);
 	assert_true(st.applied);
 	assert_int_equal(st.error, 0);
+	assert_int_equal(t->fb->applies, 3);
+	tc_free(t);
+
+	/* the same cause twice is logged once, and the recovery once */
+	t = tc_new(true);
+	assert_int_equal(tc_open(t), 0);
+	t->fb->fail_applies = 2;
+	t->fb->fail_rc = -ETIMEDOUT;
+	assert_int_equal(count_log_lines(t, "the backend refused it", fail_twice_then_succeed), 1);
 	assert_int_equal(t->fb->applies, 3);
 	tc_free(t);
 }
