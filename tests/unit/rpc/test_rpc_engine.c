@@ -207,6 +207,10 @@ static void test_faults(void **state)
 	tc_send_blob(tc, build_request(f->mem, 4, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, data_blob_const(bad, sizeof(bad))));
 	expect_fault(f, tc, 4, DCERPC_FAULT_NDR, false);
+	/* an empty stub (no [in] arguments at all) does not unmarshal here */
+	tc_send_blob(tc, build_request(f->mem, 6, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, data_blob_null));
+	expect_fault(f, tc, 6, DCERPC_FAULT_NDR, false);
 	/* none of that closed the connection */
 	echo(f, tc, 5, 0, 3);
 	assert_int_equal(*f->count, 2);
