@@ -10,8 +10,10 @@
 #include <ndr.h>
 
 /* Prepares R->out after the server pulled R->in: [in,out] pointers point at their
- * [in] value, [out] ref pointers are allocated (zeroed) on MEM_CTX.
- * Returns false on allocation failure. */
+ * [in] value, [out] ref pointers are allocated (zeroed) on MEM_CTX, [out] arrays
+ * sized by [in] values get that many zeroed elements (at most
+ * IDL_INIT_OUT_MAX_ELEMENTS). Returns false on allocation failure or a size
+ * over that limit. */
 typedef bool (*idl_init_out_fn)(TALLOC_CTX *mem_ctx, void *r);
 
 struct idl_interface {
