@@ -17,11 +17,9 @@
 #include "istmd/log.h"
 #include "istmd/version.h"
 #include "auth/auth.h"
-#include "rpc/server.h"
-#ifdef ISTMD_HAVE_IDL
 #include "dcom/object_exporter.h"
 #include "rpc/epm.h"
-#endif
+#include "rpc/server.h"
 
 #define DEFAULT_CONFIG "/etc/istmd/istmd.conf"
 
@@ -189,13 +187,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-#ifdef ISTMD_HAVE_IDL
 	if (rpc_epm_register(d->rpc) != 0 || dcom_object_exporter_register(d->rpc) != 0) {
 		log_err("cannot register the endpoint mapper and the OXID resolver");
 		talloc_free(mem);
 		return 1;
 	}
-#endif
 	cfg_foreach_unused(d->cfg, warn_unused_key, (void *)cfg_path(d->cfg));
 
 	log_notice("istmd %s started: endpoint mapper on port %u, objects on port %u",
