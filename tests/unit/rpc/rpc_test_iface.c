@@ -29,18 +29,32 @@ static bool before(const struct timeval *end)
 
 /* ---- hand-written NDR ---------------------------------------------------------- */
 
+/* [size_is(len)] byte arrays: max_count, then the bytes. */
+static enum ndr_err_code push_bytes(struct ndr_push *ndr, uint32_t len, const uint8_t *data)
+{
+	NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, len));
+	NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, len));
+	return ndr_push_array_uint8(ndr, NDR_SCALARS, data, len);
+}
+
+static enum ndr_err_code pull_bytes(struct ndr_pull *ndr, uint32_t *len, uint8_t **data)
+{
+	uint32_t max;
+	NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, len));
+	NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &max));
+	if (max != *len || max > ndr->data_size - ndr->offset)
+		return ndr_pull_error(ndr, NDR_ERR_ARRAY_SIZE, "bad echo size %u", max);
+	*data = talloc_array(ndr->current_mem_ctx, uint8_t, max ? max : 1);
+	return ndr_pull_array_uint8(ndr, NDR_SCALARS, *data, max);
+}
+
 static enum ndr_err_code push_echo(struct ndr_push *ndr, int flags, const void *p)
 {
 	const struct rpctest_echo *r = p;
-	if (flags & NDR_IN) {
-		NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, r->in.len));
-		NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, r->in.len));
-		NDR_CHECK(ndr_push_array_uint8(ndr, NDR_SCALARS, r->in.data, r->in.len));
-	}
+	if (flags & NDR_IN)
+		NDR_CHECK(push_bytes(ndr, r->in.len, r->in.data));
 	if (flags & NDR_OUT) {
-		NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, r->out.len));
-		NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, r->out.len));
-		NDR_CHECK(ndr_push_array_uint8(ndr, NDR_SCALARS, r->out.data, r->out.len));
+		NDR_CHECK(push_bytes(ndr, r->out.len, r->out.data));
 		NDR_CHECK(ndr_push_align(ndr, 4));
 		NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, r->out.result));
 	}
@@ -50,22 +64,10 @@ static enum ndr_err_code push_echo(struct ndr_push *ndr, int flags, const void *
 static enum ndr_err_code pull_echo(struct ndr_pull *ndr, int flags, void *p)
 {
 	struct rpctest_echo *r = p;
-	uint32_t max;
-	if (flags & NDR_IN) {
-		NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &r->in.len));
-		NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &max));
-		if (max != r->in.len || max > ndr->data_size - ndr->offset)
-			return ndr_pull_error(ndr, NDR_ERR_ARRAY_SIZE, "bad echo size %u", max);
-		r->in.data = talloc_array(ndr->current_mem_ctx, uint8_t, max ? max : 1);
-		NDR_CHECK(ndr_pull_array_uint8(ndr, NDR_SCALARS, r->in.data, max));
-	}
+	if (flags & NDR_IN)
+		NDR_CHECK(pull_bytes(ndr, &r->in.len, &r->in.data));
 	if (flags & NDR_OUT) {
-		NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &r->out.len));
-		NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &max));
-		if (max != r->out.len || max > ndr->data_size - ndr->offset)
-			return ndr_pull_error(ndr, NDR_ERR_ARRAY_SIZE, "bad echo size %u", max);
-		r->out.data = talloc_array(ndr->current_mem_ctx, uint8_t, max ? max : 1);
-		NDR_CHECK(ndr_pull_array_uint8(ndr, NDR_SCALARS, r->out.data, max));
+		NDR_CHECK(pull_bytes(ndr, &r->out.len, &r->out.data));
 		NDR_CHECK(ndr_pull_align(ndr, 4));
 		NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &r->out.result));
 	}
@@ -387,6 +389,36 @@ struct tclient *tc_bind_rpctest(TALLOC_CTX *mem, struct tevent_context *ev, uint
 	assert_int_equal(pkt.ptype, DCERPC_PKT_BIND_ACK);
 	assert_int_equal(pkt.u.bind_ack.ctx_list[0].result, DCERPC_BIND_ACK_RESULT_ACCEPTANCE);
 	return tc;
+}
+
+struct ncacn_packet *tc_recv_pkt(struct tclient *tc, TALLOC_CTX *mem, DATA_BLOB *raw)
+{
+	DATA_BLOB pdu;
+	if (!tc_recv(tc, mem, &pdu))
+		return NULL;
+	struct ncacn_packet *pkt = talloc(mem, struct ncacn_packet);
+	parse_pdu(mem, pdu, pkt);
+	if (raw != NULL)
+		*raw = pdu;
+	return pkt;
+}
+
+struct rpc_fixture *rpc_fixture_new(const char *extra_config)
+{
+	struct rpc_fixture *f = talloc_zero(NULL, struct rpc_fixture);
+	f->mem = talloc_new(f);
+	f->ev = tevent_context_init(f);
+	f->server = test_server(f, f->ev, extra_config);
+	f->count = rpctest_register(f->server);
+	f->port = rpc_server_port(f->server, RPC_EP_MAPPER);
+	return f;
+}
+
+void rpc_fixture_free(struct rpc_fixture *f)
+{
+	rpc_server_shutdown(f->server);
+	pump(f->ev, 5);
+	talloc_free(f);
 }
 
 void parse_pdu(TALLOC_CTX *mem, DATA_BLOB pdu, struct ncacn_packet *pkt)

@@ -71,6 +71,22 @@ bool tc_wait_closed(struct tclient *tc);
 /* Runs the loop for MS milliseconds. */
 void pump(struct tevent_context *ev, unsigned ms);
 
+/* Pulls the next PDU from the server (and its bytes in *RAW when not NULL);
+ * NULL if none came. */
+struct ncacn_packet *tc_recv_pkt(struct tclient *tc, TALLOC_CTX *mem, DATA_BLOB *raw);
+
+/* A server with rpctest registered, its loop and a memory context for a test. */
+struct rpc_fixture {
+	TALLOC_CTX *mem;
+	struct tevent_context *ev;
+	struct rpc_server *server;
+	unsigned *count; /* rpctest dispatches */
+	uint16_t port;   /* endpoint-mapper port */
+};
+struct rpc_fixture *rpc_fixture_new(const char *extra_config);
+/* Shuts the server down and frees everything. */
+void rpc_fixture_free(struct rpc_fixture *f);
+
 /* PDU builders (little-endian). */
 DATA_BLOB build_bind(TALLOC_CTX *mem, uint8_t ptype, uint32_t call_id, uint32_t assoc,
 		     uint8_t pfc_flags, unsigned n, const struct dcerpc_ctx_list *ctx,

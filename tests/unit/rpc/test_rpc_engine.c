@@ -14,23 +14,10 @@
 #include "rpc/pdu.h"
 #include "rpc_test_iface.h"
 
-struct fx {
-	TALLOC_CTX *mem;
-	struct tevent_context *ev;
-	struct rpc_server *server;
-	unsigned *count;
-	uint16_t port;
-};
 
 static int setup_with(void **state, const char *extra)
 {
-	struct fx *f = talloc_zero(NULL, struct fx);
-	f->mem = talloc_new(f);
-	f->ev = tevent_context_init(f);
-	f->server = test_server(f, f->ev, extra);
-	f->count = rpctest_register(f->server);
-	f->port = rpc_server_port(f->server, RPC_EP_MAPPER);
-	*state = f;
+	*state = rpc_fixture_new(extra);
 	return 0;
 }
 
@@ -56,24 +43,16 @@ static int setup_limits(void **state)
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	rpc_server_shutdown(f->server);
-	pump(f->ev, 5);
-	talloc_free(f);
+	rpc_fixture_free(*state);
 	return 0;
 }
 
-static struct ncacn_packet *recv_pkt(struct fx *f, struct tclient *tc)
+static struct ncacn_packet *recv_pkt(struct rpc_fixture *f, struct tclient *tc)
 {
-	DATA_BLOB pdu;
-	if (!tc_recv(tc, f->mem, &pdu))
-		return NULL;
-	struct ncacn_packet *pkt = talloc(f->mem, struct ncacn_packet);
-	parse_pdu(f->mem, pdu, pkt);
-	return pkt;
+	return tc_recv_pkt(tc, f->mem, NULL);
 }
 
-static void expect_fault(struct fx *f, struct tclient *tc, uint32_t call_id, uint32_t status,
+static void expect_fault(struct rpc_fixture *f, struct tclient *tc, uint32_t call_id, uint32_t status,
 			 bool did_not_execute)
 {
 	struct ncacn_packet *pkt = recv_pkt(f, tc);
@@ -85,7 +64,7 @@ static void expect_fault(struct fx *f, struct tclient *tc, uint32_t call_id, uin
 	assert_int_equal(pkt->frag_length, RPC_FAULT_LEN);
 }
 
-static void expect_bind_nak(struct fx *f, struct tclient *tc, uint16_t reason)
+static void expect_bind_nak(struct rpc_fixture *f, struct tclient *tc, uint16_t reason)
 {
 	struct ncacn_packet *pkt = recv_pkt(f, tc);
 	assert_non_null(pkt);
@@ -94,7 +73,7 @@ static void expect_bind_nak(struct fx *f, struct tclient *tc, uint16_t reason)
 }
 
 /* Sends an echo of LEN bytes and checks the (possibly fragmented) answer. */
-static void echo(struct fx *f, struct tclient *tc, uint32_t call_id, uint16_t opnum, size_t len)
+static void echo(struct rpc_fixture *f, struct tclient *tc, uint32_t call_id, uint16_t opnum, size_t len)
 {
 	uint8_t *data = talloc_size(f->mem, len ? len : 1);
 	for (size_t i = 0; i < len; i++)
@@ -137,7 +116,7 @@ static void echo(struct fx *f, struct tclient *tc, uint32_t call_id, uint16_t op
 
 static void test_bind_and_echo(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	const struct ndr_syntax_id *iface = &ndr_table_rpctest.syntax_id;
 	struct dcerpc_ctx_list ctx[3] = {
@@ -190,7 +169,7 @@ static void test_bind_and_echo(void **state)
 
 static void test_faults(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	uint8_t code[4] = { 0x05, 0, 0, 0 };
 
@@ -218,7 +197,7 @@ static void test_faults(void **state)
 
 static void test_fragments_both_ways(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 
 	/* a 20000-byte answer leaves in fragments of at most 5840 bytes */
@@ -244,7 +223,7 @@ static void test_fragments_both_ways(void **state)
 
 static void test_async_completion_order(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
 					    &ndr_transfer_syntax_ndr);
@@ -275,7 +254,7 @@ static void test_async_completion_order(void **state)
 
 static void test_concurrent_without_mpx(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	uint8_t slow[50] = { 0 };
 	tc_send_blob(tc, build_request(f->mem, 2, 0, 1, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
@@ -290,7 +269,7 @@ static void test_concurrent_without_mpx(void **state)
 
 static void test_association_groups(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *a = tc_connect(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
 					    &ndr_transfer_syntax_ndr);
@@ -331,7 +310,7 @@ static void test_association_groups(void **state)
 
 static void test_bind_refusals(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
 					    &ndr_transfer_syntax_ndr);
 
@@ -376,7 +355,7 @@ static void test_bind_refusals(void **state)
 
 static void test_alter_context(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 5, &ndr_table_rpctest.syntax_id,
 					    &ndr_transfer_syntax_ndr);
@@ -397,7 +376,7 @@ static void test_alter_context(void **state)
 
 static void test_size_limits(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	/* max_pdu_size 2048 is negotiated down */
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
@@ -434,7 +413,7 @@ static void test_size_limits(void **state)
 
 static void test_min_auth_level(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	/* opnum 0 is exempt, opnum 2 is not */
 	echo(f, tc, 2, 0, 4);
@@ -447,7 +426,7 @@ static void test_min_auth_level(void **state)
 
 static void test_connection_limit_and_idle(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *a = tc_bind_rpctest(f->mem, f->ev, f->port);
 	struct tclient *b = tc_connect(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
@@ -465,7 +444,7 @@ static void test_connection_limit_and_idle(void **state)
 
 static void test_hostile_pdus(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc;
 
 	/* frag_length shorter than a header */
@@ -560,7 +539,7 @@ static void test_hostile_pdus(void **state)
 
 static void test_big_endian_client(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	/* request header and stub in big-endian (drep 0x00) */
 	uint8_t pdu[24 + 12] = { 5, 0, 0, 3, 0, 0, 0, 0, 0, 36, 0, 0, 0, 0, 0, 2,
