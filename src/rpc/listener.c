@@ -224,6 +224,14 @@ void rpc_server_shutdown(struct rpc_server *s)
 		s->listeners = l->next;
 		talloc_free(l);
 	}
-	for (struct rpc_conn *c = s->conns; c != NULL; c = c->next)
+	/* C706 12.6.4.11, MS-RPCE 3.3.3.4.2: a shutdown PDU asks bound clients
+	 * to let go of the connection; then it is closed. */
+	for (struct rpc_conn *c = s->conns; c != NULL; c = c->next) {
+		struct ncacn_packet pkt;
+		DATA_BLOB blob;
+		rpc_pdu_init(&pkt, DCERPC_PKT_SHUTDOWN, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, 0);
+		if (c->bound && !c->refusing && rpc_pdu_push(c, &pkt, NULL, &blob) == 0)
+			rpc_conn_send(c, blob);
 		rpc_conn_terminate(c, "server stopping");
+	}
 }

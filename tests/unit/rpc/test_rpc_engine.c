@@ -555,6 +555,25 @@ static void test_big_endian_client(void **state)
 	assert_memory_equal(resp->u.response.stub_and_verifier.data + 8, "abc", 3);
 }
 
+static void test_shutdown_pdu(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
+	uint8_t slow[200] = { 0 };
+	/* a call still running when the server stops completes into the void */
+	tc_send_blob(tc, build_request(f->mem, 2, 0, 1, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, echo_stub(f->mem, slow, sizeof(slow))));
+	pump(f->ev, 5);
+	rpc_server_shutdown(f->server);
+	struct ncacn_packet *pkt = recv_pkt(f, tc);
+	assert_non_null(pkt);
+	assert_int_equal(pkt->ptype, DCERPC_PKT_SHUTDOWN);
+	assert_true(tc_wait_closed(tc));
+	pump(f->ev, 250);
+	/* dispatched once, completed after the connection closed */
+	assert_int_equal(*f->count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +590,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connection_limit_and_idle, setup_limits, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_pdus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_endian_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_pdu, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
