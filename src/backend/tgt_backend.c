@@ -1,0 +1,789 @@
+/* tgt backend operations. Each operation is one tevent_req that waits for its
+ * turn in the backend's queue (one tgtd processes one request at a time, and
+ * CHAP accounts and portals are shared by all targets, so operations are
+ * serialised globally, which is stricter than per target), reads the live
+ * state, plans (tgt_plan.c) and runs the plan one request at a time. */
+#include "backend/tgt_backend.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "backend/tgt_ipc.h"
+#include "backend/tgt_monitor.h"
+#include "backend/tgt_parse.h"
+#include "backend/tgt_plan.h"
+#include "istmd/log.h"
+
+#define BUSY_RETRIES 50
+#define BUSY_RETRY_MS 100
+
+struct tgt_backend {
+	struct iscsi_backend base; /* first: the interface casts */
+	struct tevent_context *ev;
+	char *socket_path;
+	struct iscsi_portal *portals;
+	size_t n_portals;
+	unsigned request_ms, operation_ms;
+	struct tevent_queue *queue;
+	struct tgt_monitor *monitor;
+	TALLOC_CTX *secrets_mem;
+	struct tgt_secrets secrets; /* the CHAP secrets set in this tgtd instance */
+	uint64_t generation;
+};
+
+static struct tgt_backend *tgt_of(struct iscsi_backend *be)
+{
+	return (struct tgt_backend *)be;
+}
+
+enum op_kind { OP_APPLY, OP_REMOVE, OP_LIST, OP_SESSIONS };
+
+struct op_state;
+typedef void (*op_cb)(struct tevent_req *req, char *text);
+
+struct op_state {
+	struct tgt_backend *tb;
+	struct tevent_context *ev;
+	enum op_kind kind;
+	struct tevent_req *queue_entry;
+	struct tevent_req *subreq;
+	struct tevent_timer *retry_timer;
+	op_cb cb;           /* what to do with the reply of the request under way */
+	struct tgt_request last; /* for error messages */
+
+	struct iscsi_target *want; /* apply */
+	char *iqn;                 /* remove, sessions (NULL: all) */
+
+	struct tgt_live live;
+	const struct tgt_live_target *target; /* the one WANT or IQN names */
+	size_t cursor;                        /* list/sessions: the target under way */
+
+	struct tgt_plan plan;
+	size_t step;
+	unsigned retries;
+	void (*plan_done)(struct tevent_req *req);
+	void (*after_read)(struct tevent_req *req);
+
+	struct iscsi_target *targets; /* list */
+	size_t n_targets;
+	struct tgt_conn *conns; /* sessions: of the target under way */
+	size_t n_conns, conn_cursor;
+	TALLOC_CTX *hold; /* sessions: what their strings point into */
+	struct iscsi_session_info *sessions;
+	size_t n_sessions;
+};
+
+static void op_cleanup(struct tevent_req *req, enum tevent_req_state req_state)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	TALLOC_FREE(state->subreq);
+	TALLOC_FREE(state->retry_timer);
+	TALLOC_FREE(state->queue_entry); /* lets the next operation run */
+}
+
+static void op_request_done(struct tevent_req *subreq);
+
+/* Sends R; CB gets the reply text. Errors end the operation. */
+static void op_send(struct tevent_req *req, const struct tgt_request *r, op_cb cb)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	state->last = *r;
+	state->cb = cb;
+	state->subreq = tgt_ipc_send(state, state->ev, state->tb->socket_path, r,
+				     state->tb->request_ms);
+	if (tevent_req_nomem(state->subreq, req))
+		return;
+	tevent_req_set_callback(state->subreq, op_request_done, req);
+}
+
+static void log_failure(struct op_state *state, const struct tgt_request *r, int rc)
+{
+	char name[48], lun[32] = "";
+	if (r->mode == TGT_MODE_DEVICE)
+		snprintf(lun, sizeof(lun), " lun %" PRIu64, r->lun);
+	log_err("tgtd (socket %s): %s tid %" PRId32 "%s [%s] failed: %s", state->tb->socket_path,
+		tgt_request_name(r, name, sizeof(name)), r->tid, lun,
+		r->body_secret ? "(secret)" : (r->body ? r->body : ""), strerror(-rc));
+}
+
+static void op_request_done(struct tevent_req *subreq)
+{
+	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	char *text = NULL;
+	int rc = tgt_ipc_recv(subreq, state, &text, NULL);
+	state->subreq = NULL;
+	TALLOC_FREE(subreq);
+	if (rc < 0) {
+		log_failure(state, &state->last, rc);
+		tevent_req_error(req, -rc);
+		return;
+	}
+	state->cb(req, text);
+}
+
+static struct tgt_request show_req(enum tgt_mode mode, int32_t tid)
+{
+	struct tgt_request r = tgt_request_init(mode, TGT_OP_SHOW);
+	r.tid = tid;
+	return r;
+}
+
+/* Running a plan. */
+
+static void plan_step(struct tevent_req *req);
+
+static void plan_step_done(struct tevent_req *subreq);
+
+static void plan_retry(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
+		       void *priv)
+{
+	struct tevent_req *req = priv;
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	state->retry_timer = NULL;
+	plan_step(req);
+}
+
+static void plan_run(struct tevent_req *req, void (*done)(struct tevent_req *req))
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	state->step = 0;
+	state->retries = 0;
+	state->plan_done = done;
+	plan_step(req);
+}
+
+static void plan_step(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	if (state->step == state->plan.n_steps) {
+		state->plan_done(req);
+		return;
+	}
+	const struct tgt_step *s = &state->plan.steps[state->step];
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		char name[48];
+		log_debug("tgtd: %s tid %" PRId32 " %s", tgt_request_name(&s->req, name, sizeof(name)),
+			  s->req.tid, s->req.body_secret ? "(secret)" : s->req.body ? s->req.body : "");
+	}
+	state->subreq = tgt_ipc_send(state, state->ev, state->tb->socket_path, &s->req,
+				     state->tb->request_ms);
+	if (tevent_req_nomem(state->subreq, req))
+		return;
+	tevent_req_set_callback(state->subreq, plan_step_done, req);
+}
+
+static void plan_step_done(struct tevent_req *subreq)
+{
+	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	struct tgt_backend *tb = state->tb;
+	const struct tgt_step *s = &state->plan.steps[state->step];
+	int rc = tgt_ipc_recv(subreq, state, NULL, NULL);
+	state->subreq = NULL;
+	TALLOC_FREE(subreq);
+
+	if (rc == -EBUSY && (s->flags & TGT_STEP_RETRY_BUSY) && state->retries < BUSY_RETRIES) {
+		state->retries++;
+		state->retry_timer = tevent_add_timer(state->ev, state,
+						      tevent_timeval_current_ofs(0, BUSY_RETRY_MS * 1000),
+						      plan_retry, req);
+		if (tevent_req_nomem(state->retry_timer, req))
+			return;
+		return;
+	}
+	if ((rc == -ENOENT && (s->flags & TGT_STEP_OK_ENOENT)) ||
+	    (rc == -EEXIST && (s->flags & TGT_STEP_OK_EEXIST)))
+		rc = 0;
+	if (rc < 0) {
+		log_failure(state, &s->req, rc);
+		tevent_req_error(req, -rc);
+		return;
+	}
+	if (s->account_user != NULL &&
+	    tgt_secrets_set(tb->secrets_mem, &tb->secrets, s->account_user, s->account_secret) < 0) {
+		tevent_req_oom(req);
+		return;
+	}
+	state->step++;
+	state->retries = 0;
+	plan_step(req);
+}
+
+/* Reading the live state: targets, accounts, portals. */
+
+static void got_portals(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = tgt_parse_portals(state, text, &state->live.portals, &state->live.n_portals);
+	if (rc < 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	state->after_read(req);
+}
+
+static void got_accounts(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = tgt_parse_accounts(state, text, &state->live.accounts, &state->live.n_accounts);
+	if (rc < 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	struct tgt_request r = show_req(TGT_MODE_PORTAL, TGT_GLOBAL_TID);
+	op_send(req, &r, got_portals);
+}
+
+static void got_targets(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = tgt_parse_targets(state, text, &state->live.targets, &state->live.n_targets);
+	if (rc < 0) {
+		log_err("tgtd (socket %s): cannot read its target list", state->tb->socket_path);
+		tevent_req_error(req, -rc);
+		return;
+	}
+	struct tgt_request r = show_req(TGT_MODE_ACCOUNT, TGT_GLOBAL_TID);
+	op_send(req, &r, got_accounts);
+}
+
+static void read_live(struct tevent_req *req, void (*next)(struct tevent_req *req))
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	state->after_read = next;
+	struct tgt_request r = show_req(TGT_MODE_TARGET, TGT_GLOBAL_TID);
+	op_send(req, &r, got_targets);
+}
+
+/* apply */
+
+static void apply_evict_done(struct tevent_req *req)
+{
+	tevent_req_done(req);
+}
+
+static void apply_got_conns(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = tgt_parse_conns(state, text, &state->conns, &state->n_conns);
+	if (rc == 0)
+		rc = tgt_plan_evict(state, state->want, state->plan.tid, state->conns,
+				    state->n_conns, &state->plan);
+	if (rc < 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	if (state->plan.n_steps > 0)
+		log_info("tgt: closing %zu connection(s) of %s that are no longer allowed",
+			 state->plan.n_steps, state->want->iqn);
+	plan_run(req, apply_evict_done);
+}
+
+static void apply_plan_done(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	if (!state->plan.check_sessions) {
+		tevent_req_done(req);
+		return;
+	}
+	struct tgt_request r = show_req(TGT_MODE_CONNECTION, state->plan.tid);
+	op_send(req, &r, apply_got_conns);
+}
+
+static void apply_plan(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	struct tgt_backend *tb = state->tb;
+	char *why = NULL;
+	int rc = tgt_plan_apply(state, &state->live, &tb->secrets, state->want, tb->portals,
+				tb->n_portals, &state->plan, &why);
+	if (rc < 0) {
+		log_err("tgt: cannot apply target %s: %s", state->want->iqn,
+			why ? why : strerror(-rc));
+		tevent_req_error(req, -rc);
+		return;
+	}
+	log_debug("tgt: %zu request(s) to apply %s", state->plan.n_steps, state->want->iqn);
+	plan_run(req, apply_plan_done);
+}
+
+static void apply_got_params(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = tgt_parse_params(text, &state->live.params);
+	if (rc < 0) {
+		log_err("tgt: cannot read the parameters of target %s", state->want->iqn);
+		tevent_req_error(req, -rc);
+		return;
+	}
+	apply_plan(req);
+}
+
+static void apply_read(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	state->target = tgt_live_find(&state->live, state->want->iqn);
+	if (state->target == NULL) {
+		apply_plan(req);
+		return;
+	}
+	struct tgt_request r = show_req(TGT_MODE_TARGET, state->target->tid);
+	op_send(req, &r, apply_got_params);
+}
+
+/* remove */
+
+static void remove_done(struct tevent_req *req)
+{
+	tevent_req_done(req);
+}
+
+static void remove_read(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = tgt_plan_remove(state, &state->live, state->iqn, &state->plan);
+	if (rc < 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	plan_run(req, remove_done);
+}
+
+/* list */
+
+static bool is_iscsi(const struct tgt_live_target *t)
+{
+	return t->driver == NULL || strcmp(t->driver, "iscsi") == 0;
+}
+
+static void list_next(struct tevent_req *req);
+
+static void list_got_params(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	const struct tgt_live_target *lt = &state->live.targets[state->cursor];
+	struct iscsi_negotiation params;
+	int rc = tgt_parse_params(text, &params);
+	if (rc == 0)
+		rc = tgt_live_to_target(state->targets, &state->live, lt, &params,
+					&state->targets[state->n_targets]);
+	if (rc < 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	state->n_targets++;
+	state->cursor++;
+	list_next(req);
+}
+
+static void list_next(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	while (state->cursor < state->live.n_targets &&
+	       !is_iscsi(&state->live.targets[state->cursor]))
+		state->cursor++;
+	if (state->cursor == state->live.n_targets) {
+		tevent_req_done(req);
+		return;
+	}
+	struct tgt_request r = show_req(TGT_MODE_TARGET, state->live.targets[state->cursor].tid);
+	op_send(req, &r, list_got_params);
+}
+
+static void list_read(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	state->targets = talloc_zero_array(state, struct iscsi_target, state->live.n_targets);
+	if (tevent_req_nomem(state->targets, req))
+		return;
+	state->cursor = 0;
+	list_next(req);
+}
+
+/* sessions */
+
+static void sessions_next_target(struct tevent_req *req);
+static void sessions_next_conn(struct tevent_req *req);
+
+static struct iscsi_session_info *session_for(struct op_state *state,
+					      const struct tgt_live_target *lt, uint16_t tsih)
+{
+	for (size_t i = 0; i < state->n_sessions; i++)
+		if (state->sessions[i].tsih == tsih &&
+		    strcmp(state->sessions[i].target_iqn, lt->iqn) == 0)
+			return &state->sessions[i];
+	struct iscsi_session_info *v = talloc_realloc(state, state->sessions,
+						      struct iscsi_session_info,
+						      state->n_sessions + 1);
+	if (v == NULL)
+		return NULL;
+	state->sessions = v;
+	struct iscsi_session_info *s = &v[state->n_sessions++];
+	memset(s, 0, sizeof(*s));
+	s->target_iqn = lt->iqn;
+	s->tsih = tsih;
+	s->auth = lt->n_in_users > 0 ? ISCSI_AUTH_CHAP : ISCSI_AUTH_NONE;
+	for (size_t i = 0; i < lt->n_nexus; i++)
+		if (lt->nexus[i].id == tsih)
+			s->initiator_alias = lt->nexus[i].alias;
+	return s;
+}
+
+static void sessions_got_params(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	const struct tgt_live_target *lt = &state->live.targets[state->cursor];
+	const struct tgt_conn *c = &state->conns[state->conn_cursor];
+	struct iscsi_negotiation params;
+	/* The session may have ended meanwhile: then it has no parameters. */
+	if (tgt_parse_params(text, &params) != 0)
+		memset(&params, 0, sizeof(params));
+
+	struct iscsi_session_info *s = session_for(state, lt, c->tsih);
+	if (tevent_req_nomem(s, req))
+		return;
+	struct iscsi_connection_info *conns = talloc_realloc(state, s->conns,
+							     struct iscsi_connection_info,
+							     s->n_conns + 1);
+	if (tevent_req_nomem(conns, req))
+		return;
+	s->conns = conns;
+	struct iscsi_connection_info *ci = &conns[s->n_conns++];
+	memset(ci, 0, sizeof(*ci));
+	s->initiator_iqn = c->initiator;
+	ci->cid = c->cid;
+	ci->initiator_address = c->address;
+	ci->header_digest = params.header_digest == ISCSI_YES;
+	ci->data_digest = params.data_digest == ISCSI_YES;
+	/* tgt does not say which portal a connection came in on; with one
+	 * portal there is no doubt. */
+	if (state->live.n_portals == 1) {
+		ci->target_address = state->live.portals[0].address;
+		ci->target_port = state->live.portals[0].port;
+	}
+	state->conn_cursor++;
+	sessions_next_conn(req);
+}
+
+static void sessions_session_failed(struct tevent_req *subreq);
+
+static void sessions_next_conn(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	if (state->conn_cursor == state->n_conns) {
+		state->cursor++;
+		sessions_next_target(req);
+		return;
+	}
+	const struct tgt_conn *c = &state->conns[state->conn_cursor];
+	struct tgt_request r = tgt_request_init(TGT_MODE_SESSION, TGT_OP_SHOW);
+	r.tid = state->live.targets[state->cursor].tid;
+	r.sid = c->tsih;
+	state->last = r;
+	state->cb = sessions_got_params;
+	state->subreq = tgt_ipc_send(state, state->ev, state->tb->socket_path, &r,
+				     state->tb->request_ms);
+	if (tevent_req_nomem(state->subreq, req))
+		return;
+	tevent_req_set_callback(state->subreq, sessions_session_failed, req);
+}
+
+/* A session that ended between the two requests is not an error. */
+static void sessions_session_failed(struct tevent_req *subreq)
+{
+	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	char *text = NULL;
+	int rc = tgt_ipc_recv(subreq, state, &text, NULL);
+	state->subreq = NULL;
+	TALLOC_FREE(subreq);
+	if (rc == -ENOENT || rc == -EINVAL)
+		text = NULL;
+	else if (rc < 0) {
+		log_failure(state, &state->last, rc);
+		tevent_req_error(req, -rc);
+		return;
+	}
+	sessions_got_params(req, text);
+}
+
+static void sessions_got_conns(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = tgt_parse_conns(state->hold, text, &state->conns, &state->n_conns);
+	if (rc < 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	state->conn_cursor = 0;
+	sessions_next_conn(req);
+}
+
+static void sessions_next_target(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	while (state->cursor < state->live.n_targets) {
+		const struct tgt_live_target *lt = &state->live.targets[state->cursor];
+		if (is_iscsi(lt) && lt->n_nexus > 0 &&
+		    (state->iqn == NULL || strcmp(state->iqn, lt->iqn) == 0))
+			break;
+		state->cursor++;
+	}
+	if (state->cursor == state->live.n_targets) {
+		tevent_req_done(req);
+		return;
+	}
+	struct tgt_request r = show_req(TGT_MODE_CONNECTION, state->live.targets[state->cursor].tid);
+	op_send(req, &r, sessions_got_conns);
+}
+
+static void sessions_read(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	state->hold = talloc_new(state);
+	if (tevent_req_nomem(state->hold, req))
+		return;
+	talloc_steal(state->hold, state->live.targets);
+	state->cursor = 0;
+	sessions_next_target(req);
+}
+
+/* Starting an operation: queue, then read. */
+
+static void op_turn(struct tevent_req *subreq)
+{
+	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	/* Not freed here: freeing it would let the next operation in. */
+	tevent_queue_wait_recv(subreq);
+	switch (state->kind) {
+	case OP_APPLY:
+		read_live(req, apply_read);
+		break;
+	case OP_REMOVE:
+		read_live(req, remove_read);
+		break;
+	case OP_LIST:
+		read_live(req, list_read);
+		break;
+	case OP_SESSIONS:
+		read_live(req, sessions_read);
+		break;
+	}
+}
+
+/* Creates the operation, checks and copies its arguments, and queues it. */
+static struct tevent_req *op_start(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+				   struct iscsi_backend *be, enum op_kind kind,
+				   const struct iscsi_target *want, const char *iqn)
+{
+	struct tgt_backend *tb = tgt_of(be);
+	struct op_state *state;
+	struct tevent_req *req = tevent_req_create(mem_ctx, &state, struct op_state);
+	if (req == NULL)
+		return NULL;
+	state->tb = tb;
+	state->ev = ev;
+	state->kind = kind;
+	tevent_req_set_cleanup_fn(req, op_cleanup);
+	if (!tevent_req_set_endtime(req, ev, tevent_timeval_current_ofs(
+		    tb->operation_ms / 1000, (tb->operation_ms % 1000) * 1000))) {
+		tevent_req_oom(req);
+		return tevent_req_post(req, ev);
+	}
+	if (kind == OP_APPLY && want == NULL) {
+		tevent_req_error(req, EINVAL);
+		return tevent_req_post(req, ev);
+	}
+	if (kind == OP_APPLY) {
+		char *why = NULL;
+		int rc = iscsi_target_validate(want, &be->caps, state, &why);
+		if (rc < 0) {
+			log_err("tgt: refusing target %s: %s", want->iqn ? want->iqn : "(null)",
+				why ? why : strerror(-rc));
+			tevent_req_error(req, -rc);
+			return tevent_req_post(req, ev);
+		}
+		state->want = iscsi_target_copy(state, want);
+		if (tevent_req_nomem(state->want, req))
+			return tevent_req_post(req, ev);
+	}
+	if (kind == OP_REMOVE && iqn == NULL) {
+		tevent_req_error(req, EINVAL);
+		return tevent_req_post(req, ev);
+	}
+	if (iqn != NULL) {
+		state->iqn = talloc_strdup(state, iqn);
+		if (tevent_req_nomem(state->iqn, req))
+			return tevent_req_post(req, ev);
+	}
+	/* The entry keeps our place at the head until op_cleanup frees it. */
+	state->queue_entry = tevent_queue_wait_send(state, ev, tb->queue);
+	if (tevent_req_nomem(state->queue_entry, req))
+		return tevent_req_post(req, ev);
+	tevent_req_set_callback(state->queue_entry, op_turn, req);
+	return req;
+}
+
+static struct tevent_req *tgt_apply_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					 struct iscsi_backend *be,
+					 const struct iscsi_target *want)
+{
+	return op_start(mem_ctx, ev, be, OP_APPLY, want, NULL);
+}
+
+static struct tevent_req *tgt_remove_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					  struct iscsi_backend *be, const char *iqn)
+{
+	return op_start(mem_ctx, ev, be, OP_REMOVE, NULL, iqn);
+}
+
+static struct tevent_req *tgt_list_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					struct iscsi_backend *be)
+{
+	return op_start(mem_ctx, ev, be, OP_LIST, NULL, NULL);
+}
+
+static struct tevent_req *tgt_sessions_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					    struct iscsi_backend *be, const char *iqn)
+{
+	return op_start(mem_ctx, ev, be, OP_SESSIONS, NULL, iqn);
+}
+
+static int op_recv(struct tevent_req *req)
+{
+	int rc = iscsi_req_errno(req);
+	if (rc == -ETIMEDOUT)
+		log_err("tgt: operation timed out");
+	return rc;
+}
+
+static int tgt_list_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			 struct iscsi_target **targets, size_t *n_targets)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = op_recv(req);
+	if (rc < 0)
+		return rc;
+	*targets = talloc_steal(mem_ctx, state->targets);
+	*n_targets = state->n_targets;
+	return 0;
+}
+
+static int tgt_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			     struct iscsi_session_info **sessions, size_t *n_sessions)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = op_recv(req);
+	if (rc < 0)
+		return rc;
+	/* Strings point into the live state: take it along. */
+	struct iscsi_session_info *out = talloc_steal(mem_ctx, state->sessions);
+	if (out == NULL)
+		out = talloc_zero_array(mem_ctx, struct iscsi_session_info, 0);
+	if (out == NULL)
+		return -ENOMEM;
+	talloc_steal(out, state->hold);
+	for (size_t i = 0; i < state->n_sessions; i++)
+		talloc_steal(out, out[i].conns);
+	*sessions = out;
+	*n_sessions = state->n_sessions;
+	return 0;
+}
+
+static const struct iscsi_backend_ops tgt_ops = {
+	.name = "tgt",
+	.apply_send = tgt_apply_send,
+	.apply_recv = op_recv,
+	.remove_send = tgt_remove_send,
+	.remove_recv = op_recv,
+	.list_send = tgt_list_send,
+	.list_recv = tgt_list_recv,
+	.sessions_send = tgt_sessions_send,
+	.sessions_recv = tgt_sessions_recv,
+};
+
+/* Watching tgtd. */
+
+static void isns_off_done(struct tevent_req *subreq)
+{
+	int rc = tgt_ipc_recv(subreq, NULL, NULL, NULL);
+	if (rc < 0)
+		log_warn("tgtd: cannot make sure its iSNS client is off: %s", strerror(-rc));
+	talloc_free(subreq);
+}
+
+static void on_tgtd(bool up, pid_t pid, void *priv)
+{
+	struct tgt_backend *tb = priv;
+	if (!up) {
+		log_warn("tgtd (socket %s) is down", tb->socket_path);
+		iscsi_backend_notify(&tb->base, ISCSI_BACKEND_DOWN, tb->generation);
+		return;
+	}
+	/* A new tgtd knows none of our accounts. */
+	TALLOC_FREE(tb->secrets_mem);
+	memset(&tb->secrets, 0, sizeof(tb->secrets));
+	tb->secrets_mem = talloc_new(tb);
+	tb->generation++;
+	log_notice("tgtd (socket %s, pid %d) is up, generation %" PRIu64, tb->socket_path,
+		   (int)pid, tb->generation);
+	/* tgtd's own iSNS client busy-loops once it has targets; it must stay
+	 * off (istmd registers with iSNS itself). Off is its default: this only
+	 * undoes someone else's "tgtadm --name iSNS --value On". */
+	struct tgt_request r = tgt_request_init(TGT_MODE_SYSTEM, TGT_OP_UPDATE);
+	r.body = "iSNS=Off";
+	struct tevent_req *subreq = tgt_ipc_send(tb, tb->ev, tb->socket_path, &r, tb->request_ms);
+	if (subreq != NULL)
+		tevent_req_set_callback(subreq, isns_off_done, NULL);
+	iscsi_backend_notify(&tb->base, ISCSI_BACKEND_UP, tb->generation);
+}
+
+int tgt_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+		    const struct tgt_backend_options *opts, struct iscsi_backend **out)
+{
+	struct tgt_backend *tb = talloc_zero(mem_ctx, struct tgt_backend);
+	if (tb == NULL)
+		return -ENOMEM;
+	iscsi_backend_init(&tb->base, &tgt_ops, ev);
+	tb->base.caps = (struct iscsi_backend_caps){
+		.min_lun = TGT_MIN_LUN,
+		.max_lun = TGT_MAX_LUN,
+		.max_luns_per_target = TGT_MAX_LUN,
+		.per_target_portals = false,
+		.global_chap_users = true,
+		.session_isid = false,
+		.exact_lun_size = false,
+	};
+	tb->ev = ev;
+	tb->socket_path = talloc_asprintf(tb, "%s/socket.%u",
+					  opts->socket_dir ? opts->socket_dir : "/var/run/tgtd",
+					  opts->control_port);
+	tb->request_ms = opts->request_timeout_ms ? opts->request_timeout_ms : 5000;
+	tb->operation_ms = opts->operation_timeout_ms ? opts->operation_timeout_ms : 60000;
+	tb->portals = talloc_zero_array(tb, struct iscsi_portal, opts->n_portals);
+	tb->queue = tevent_queue_create(tb, "tgt");
+	tb->secrets_mem = talloc_new(tb);
+	if (tb->socket_path == NULL || tb->portals == NULL || tb->queue == NULL ||
+	    tb->secrets_mem == NULL)
+		goto nomem;
+	for (size_t i = 0; i < opts->n_portals; i++) {
+		tb->portals[i].address = talloc_strdup(tb->portals, opts->portals[i].address);
+		tb->portals[i].port = opts->portals[i].port;
+		if (tb->portals[i].address == NULL)
+			goto nomem;
+	}
+	tb->n_portals = opts->n_portals;
+	tb->monitor = tgt_monitor_start(tb, ev, tb->socket_path, opts->watch_interval_ms,
+					on_tgtd, tb);
+	if (tb->monitor == NULL)
+		goto nomem;
+	*out = &tb->base;
+	return 0;
+nomem:
+	talloc_free(tb);
+	return -ENOMEM;
+}

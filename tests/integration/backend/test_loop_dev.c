@@ -1,0 +1,220 @@
+/* Loop devices over files limited to a size: size, direct I/O, data at the
+ * right offset, finding the device again, read-only, refusals, detaching
+ * while open, the workpool wrappers, and no device left behind. Root only. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend/loopdev.h"
+#include "istmd/log.h"
+#include "istmd/workpool.h"
+
+#define MiB (1024u * 1024u)
+
+static char dir[256];
+static char *files[8];
+static int n_files;
+
+static char *make_file(const char *name, uint64_t size)
+{
+	char *path = malloc(strlen(dir) + strlen(name) + 2);
+	sprintf(path, "%s/%s", dir, name);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	unsigned char trailer[512];
+	memset(trailer, 0xEE, sizeof(trailer));
+	assert_int_equal(pwrite(fd, trailer, sizeof(trailer), (off_t)size - 512), 512);
+	close(fd);
+	files[n_files++] = path;
+	return path;
+}
+
+static void test_attach_find_detach(void **unused)
+{
+	const uint64_t data = 4 * MiB;
+	char *file = make_file("a.vhd", data + 512);
+	struct loopdev d;
+	assert_int_equal(loopdev_attach(file, data, 0, &d), 0);
+	assert_int_equal(d.size, data);
+	assert_int_equal(d.offset, 0);
+	assert_int_equal(d.sizelimit, data);
+	assert_false(d.read_only);
+	assert_true(d.direct_io); /* ext4 supports it */
+	struct stat st;
+	assert_int_equal(stat(file, &st), 0);
+	assert_true(d.backing_dev == st.st_dev);
+	assert_true(d.backing_ino == st.st_ino);
+	assert_string_equal(d.backing_file, file);
+
+	/* what a restarted istmd finds */
+	struct loopdev f;
+	assert_int_equal(loopdev_find(file, data, &f), 0);
+	assert_string_equal(f.path, d.path);
+	assert_int_equal(loopdev_find(file, data - 512, &f), -ENOENT);
+	assert_int_equal(loopdev_ensure(file, data, 0, &f), 0);
+	assert_string_equal(f.path, d.path);
+	assert_int_equal(loopdev_info(d.path, &f), 0);
+	assert_int_equal(f.size, data);
+
+	/* data written through the device is in the file at the same offset,
+	 * and the trailer cannot be reached */
+	int fd = open(d.path, O_RDWR | O_DIRECT);
+	assert_true(fd >= 0);
+	void *buf;
+	assert_int_equal(posix_memalign(&buf, 4096, 4096), 0);
+	memset(buf, 0x5A, 4096);
+	assert_int_equal(pwrite(fd, buf, 4096, 1 * MiB), 4096);
+	assert_true(pwrite(fd, buf, 512, (off_t)data) <= 0);
+	/* open elsewhere (as tgtd would): detaching is deferred */
+	assert_int_equal(loopdev_detach(d.path), 1);
+	close(fd);
+	for (int i = 0; i < 50 && loopdev_find(file, 0, &f) == 0; i++)
+		usleep(20000);
+	assert_int_equal(loopdev_find(file, 0, &f), -ENOENT);
+
+	unsigned char back[4096], trailer[512], ee[512];
+	memset(ee, 0xEE, sizeof(ee));
+	int ffd = open(file, O_RDONLY);
+	assert_int_equal(pread(ffd, back, sizeof(back), 1 * MiB), 4096);
+	assert_memory_equal(back, buf, 4096);
+	assert_int_equal(pread(ffd, trailer, sizeof(trailer), (off_t)data), 512);
+	assert_memory_equal(trailer, ee, 512);
+	close(ffd);
+	free(buf);
+
+	assert_int_equal(loopdev_detach(d.path), -ENXIO);
+	assert_int_equal(loopdev_detach("/dev/sda"), -EINVAL);
+}
+
+static void test_read_only(void **unused)
+{
+	char *file = make_file("ro.vhd", 1 * MiB + 512);
+	struct loopdev rw, ro;
+	assert_int_equal(loopdev_ensure(file, 1 * MiB, 0, &rw), 0);
+	/* a read-write device does not serve a read-only wish */
+	assert_int_equal(loopdev_ensure(file, 1 * MiB, LOOPDEV_READ_ONLY, &ro), 0);
+	assert_string_not_equal(ro.path, rw.path);
+	assert_true(ro.read_only);
+	/* the kernel lets a read-only loop device be opened for writing, but
+	 * no write gets through */
+	int fd = open(ro.path, O_RDWR);
+	if (fd >= 0) {
+		char sector[512] = { 1 };
+		ssize_t n = pwrite(fd, sector, sizeof(sector), 0);
+		int e = errno;
+		close(fd);
+		assert_true(n < 0);
+		assert_true(e == EPERM || e == EROFS || e == EIO);
+	}
+	assert_int_equal(loopdev_detach(rw.path), 0);
+	assert_int_equal(loopdev_detach(ro.path), 0);
+}
+
+static void test_refusals(void **unused)
+{
+	char *file = make_file("small.vhd", 1 * MiB);
+	struct loopdev d;
+	assert_int_equal(loopdev_attach(file, 0, 0, &d), -EINVAL);
+	assert_int_equal(loopdev_attach(file, 1000, 0, &d), -EINVAL);
+	assert_int_equal(loopdev_attach(file, 2 * MiB, 0, &d), -ERANGE);
+	assert_int_equal(loopdev_attach(dir, 512, LOOPDEV_READ_ONLY, &d), -EINVAL);
+	char missing[300];
+	snprintf(missing, sizeof(missing), "%s/missing", dir);
+	assert_int_equal(loopdev_attach(missing, 512, 0, &d), -ENOENT);
+	assert_int_equal(loopdev_find(missing, 0, &d), -ENOENT);
+	/* buffered on request */
+	assert_int_equal(loopdev_attach(file, 512 * 1024, LOOPDEV_BUFFERED, &d), 0);
+	assert_false(d.direct_io);
+	assert_int_equal(loopdev_detach(d.path), 0);
+}
+
+static bool finished;
+
+static void on_done(struct tevent_req *req)
+{
+	finished = true;
+}
+
+static void test_async(void **unused)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct tevent_context *ev = tevent_context_init(mem);
+	struct workpool *pool = workpool_create(mem, ev, 2);
+	char *file = make_file("async.vhd", 2 * MiB + 512);
+
+	struct tevent_req *req = loopdev_ensure_send(mem, ev, pool, file, 2 * MiB, 0);
+	assert_non_null(req);
+	finished = false;
+	tevent_req_set_callback(req, on_done, NULL);
+	while (!finished)
+		assert_int_equal(tevent_loop_once(ev), 0);
+	struct loopdev d;
+	assert_int_equal(loopdev_ensure_recv(req, &d), 0);
+	talloc_free(req);
+	assert_int_equal(d.size, 2 * MiB);
+
+	req = loopdev_find_send(mem, ev, pool, file, 0);
+	assert_true(tevent_req_poll(req, ev));
+	struct loopdev f;
+	assert_int_equal(loopdev_find_recv(req, &f), 0);
+	assert_string_equal(f.path, d.path);
+	talloc_free(req);
+
+	req = loopdev_detach_send(mem, ev, pool, d.path);
+	assert_true(tevent_req_poll(req, ev));
+	assert_int_equal(loopdev_detach_recv(req), 0);
+	talloc_free(req);
+
+	req = loopdev_find_send(mem, ev, pool, file, 0);
+	assert_true(tevent_req_poll(req, ev));
+	assert_int_equal(loopdev_find_recv(req, &f), -ENOENT);
+	talloc_free(mem);
+}
+
+static int teardown(void **unused)
+{
+	int leaked = 0;
+	for (int i = 0; i < n_files; i++) {
+		struct loopdev d;
+		for (int tries = 0; tries < 10 && loopdev_find(files[i], 0, &d) == 0; tries++) {
+			print_message("leaked %s over %s\n", d.path, files[i]);
+			leaked++;
+			loopdev_detach(d.path);
+			usleep(50000);
+		}
+		unlink(files[i]);
+		free(files[i]);
+	}
+	rmdir(dir);
+	return leaked ? -1 : 0;
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("skipping: loop devices need root\n");
+		return 77;
+	}
+	snprintf(dir, sizeof(dir), "%s/loop-test-XXXXXX", TEST_WORK_DIR);
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	log_set_level(LOG_LVL_WARNING);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_attach_find_detach),
+		cmocka_unit_test(test_read_only),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_async),
+	};
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}
