@@ -135,7 +135,7 @@ void rpc_conn_terminate(struct rpc_conn *conn, const char *why)
 	/* Freed from the loop, never under the caller's feet; with calls still
 	 * dispatched, the last rpc_call_complete() schedules it. */
 	if (conn->npending == 0)
-		tevent_schedule_immediate(conn->free_im, conn->server->ev, conn_free_now, conn);
+		rpc_conn_schedule_free(conn);
 }
 
 void rpc_conn_schedule_free(struct rpc_conn *conn)
@@ -355,7 +355,7 @@ static void process_pdu(struct rpc_conn *conn, const struct rpc_pdu_hdr *hdr)
 	if (!conn->bound) {
 		/* The first PDU of a connection must be its bind. */
 		conn->bound = true;
-		rpc_handle_bind(conn, pkt, &raw);
+		rpc_handle_bind(conn, pkt);
 		talloc_free(tmp);
 		return;
 	}

@@ -167,7 +167,7 @@ void rpc_conn_resume_reading(struct rpc_conn *conn);
 void rpc_conn_schedule_free(struct rpc_conn *conn);
 
 /* handshake.c: bind, alter_context, auth3 */
-void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt, const DATA_BLOB *raw);
+void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt);
 void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt);
 void rpc_handle_auth3(struct rpc_conn *conn, struct ncacn_packet *pkt);
 
