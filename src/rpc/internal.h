@@ -213,5 +213,7 @@ void rpc_server_conn_uncount(struct rpc_server *server, struct rpc_conn *conn);
 
 /* listener.c */
 int rpc_listen(struct rpc_server *server, char **err);
+/* "127.0.0.2", "::1" or "[::1]" in canonical numeric form, or NULL. */
+char *rpc_address_canonical(TALLOC_CTX *mem_ctx, const char *text);
 
 #endif

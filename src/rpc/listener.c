@@ -63,6 +63,20 @@ static int parse_address(const char *text, uint16_t port, struct sockaddr_storag
 	return -EINVAL;
 }
 
+char *rpc_address_canonical(TALLOC_CTX *mem_ctx, const char *text)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char buf[INET6_ADDRSTRLEN];
+	if (parse_address(text, 0, &ss, &len) != 0)
+		return NULL;
+	const void *a = ss.ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr :
+						(const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+	if (inet_ntop(ss.ss_family, a, buf, sizeof(buf)) == NULL)
+		return NULL;
+	return talloc_strdup(mem_ctx, buf);
+}
+
 static int listener_destructor(struct rpc_listener *l)
 {
 	close(l->fd);

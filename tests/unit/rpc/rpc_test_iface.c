@@ -151,6 +151,8 @@ static void dispatch(struct rpc_call *call, uint32_t opnum, void *r, void *priv)
 		 rpc_call_user(call) ? rpc_call_user(call) : "");
 	rpctest_last.assoc_id = rpc_assoc_id(rpc_call_assoc(call));
 	rpctest_last.endpoint = rpc_call_endpoint(call);
+	snprintf(rpctest_last.local_address, sizeof(rpctest_last.local_address), "%s",
+		 rpc_call_local_address(call));
 
 	switch (opnum) {
 	case 0:
@@ -205,14 +207,21 @@ void rpctest_register_other(struct rpc_server *server, unsigned endpoints)
 
 struct rpc_server *test_server(TALLOC_CTX *mem, struct tevent_context *ev, const char *extra)
 {
+	static const char *const defaults[][2] = {
+		{ "listen", "127.0.0.1" },
+		{ "endpoint_mapper_port", "0" },
+		{ "min_auth_level", "none" },
+	};
 	char *err = NULL;
-	char *text = talloc_asprintf(mem,
-				     "[rpc]\nlisten = 127.0.0.1\nendpoint_mapper_port = 0\n%s\n%s\n",
-				     extra && strstr(extra, "min_auth_level") ? "" :
-									      "min_auth_level = none",
-				     extra ? extra : "");
+	char *text = talloc_asprintf(mem, "[rpc]\n%s\n", extra ? extra : "");
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		if (extra == NULL || strstr(extra, defaults[i][0]) == NULL)
+			text = talloc_asprintf_append(text, "%s = %s\n", defaults[i][0],
+						      defaults[i][1]);
+	}
 	struct cfg *cfg = cfg_parse(mem, "test.conf", text, &err);
-	assert_non_null(cfg);
+	if (cfg == NULL)
+		fail_msg("test config: %s", err);
 	struct rpc_server *s = rpc_server_new(mem, ev, cfg, rpctest_accounts, NULL, &err);
 	if (s == NULL)
 		fail_msg("rpc_server_new: %s", err);
@@ -220,17 +229,35 @@ struct rpc_server *test_server(TALLOC_CTX *mem, struct tevent_context *ev, const
 	return s;
 }
 
-struct tclient *tc_connect(TALLOC_CTX *mem, struct tevent_context *ev, uint16_t port)
+struct tclient *tc_connect_to(TALLOC_CTX *mem, struct tevent_context *ev, const char *address,
+			      uint16_t port)
 {
 	struct tclient *tc = talloc_zero(mem, struct tclient);
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET6, address, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		len = sizeof(*sin6);
+	} else {
+		assert_int_equal(inet_pton(AF_INET, address, &sin->sin_addr), 1);
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		len = sizeof(*sin);
+	}
 	tc->ev = ev;
-	tc->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	tc->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(tc->fd >= 0);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	assert_int_equal(connect(tc->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(connect(tc->fd, (struct sockaddr *)&ss, len), 0);
 	pump(ev, 1); /* let the server accept */
 	return tc;
+}
+
+struct tclient *tc_connect(TALLOC_CTX *mem, struct tevent_context *ev, uint16_t port)
+{
+	return tc_connect_to(mem, ev, "127.0.0.1", port);
 }
 
 void tc_send(struct tclient *tc, const void *data, size_t len)

@@ -45,6 +45,7 @@ struct rpctest_seen {
 	char user[64];
 	uint32_t assoc_id;
 	enum rpc_endpoint endpoint;
+	char local_address[64];
 };
 extern struct rpctest_seen rpctest_last;
 extern struct tevent_context *rpctest_ev;
@@ -61,6 +62,8 @@ struct tclient {
 /* Server on 127.0.0.1 with ephemeral ports and EXTRA config lines for [rpc]. */
 struct rpc_server *test_server(TALLOC_CTX *mem, struct tevent_context *ev, const char *extra);
 struct tclient *tc_connect(TALLOC_CTX *mem, struct tevent_context *ev, uint16_t port);
+struct tclient *tc_connect_to(TALLOC_CTX *mem, struct tevent_context *ev, const char *address,
+			      uint16_t port);
 void tc_send(struct tclient *tc, const void *data, size_t len);
 void tc_send_blob(struct tclient *tc, DATA_BLOB blob);
 /* Next PDU from the server within 3 s; false if the connection closed or

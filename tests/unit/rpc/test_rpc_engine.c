@@ -8,9 +8,12 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "istmd/config.h"
 #include "rpc/pdu.h"
 #include "rpc_test_iface.h"
 
@@ -574,6 +577,60 @@ static void test_shutdown_pdu(void **state)
 	assert_int_equal(*f->count, 1);
 }
 
+/* Listeners on IPv4 and IPv6 addresses, the same ephemeral object port on both. */
+static void test_ipv6_listeners(void **unused)
+{
+	int probe = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	bool have_ipv6 = probe >= 0 && bind(probe, (struct sockaddr *)&any, sizeof(any)) == 0;
+	if (probe >= 0)
+		close(probe);
+	if (!have_ipv6)
+		skip(); /* no IPv6 loopback on this machine */
+
+	struct rpc_fixture *f = rpc_fixture_new("listen = 127.0.0.1, [::1]");
+	for (int i = 0; i < 2; i++) {
+		enum rpc_endpoint ep = i == 0 ? RPC_EP_MAPPER : RPC_EP_OBJECT;
+		struct tclient *tc = tc_connect_to(f->mem, f->ev, "::1", rpc_server_port(f->server, ep));
+		struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
+						    &ndr_transfer_syntax_ndr);
+		tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 1, &c, NULL));
+		struct ncacn_packet *ack = recv_pkt(f, tc);
+		assert_non_null(ack);
+		assert_int_equal(ack->ptype, DCERPC_PKT_BIND_ACK);
+		echo(f, tc, 2, 0, 3);
+		assert_int_equal(rpctest_last.endpoint, ep);
+		assert_string_equal(rpctest_last.local_address, "::1");
+	}
+	const char *const *addrs = rpc_server_addresses(f->server);
+	assert_string_equal(addrs[0], "127.0.0.1");
+	assert_string_equal(addrs[1], "::1"); /* canonical form */
+	assert_null(addrs[2]);
+	rpc_fixture_free(f);
+}
+
+static void test_bad_config(void **unused)
+{
+	static const char *const bad[] = {
+		"[rpc]\nlisten = server.example\n",
+		"[rpc]\nlisten = 127.0.0.1\nendpoint_mapper_port = 1135\nobject_port = 1135\n",
+		"[rpc]\nlisten = 127.0.0.1\nmin_auth_level = packet\n",
+		"[rpc]\nlisten = 127.0.0.1\nmax_pdu_size = 1000\n",
+		"[rpc]\nlisten =\n",
+	};
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct tevent_context *ev = tevent_context_init(mem);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *err = NULL;
+		struct cfg *cfg = cfg_parse(mem, "bad.conf", bad[i], &err);
+		assert_non_null(cfg);
+		assert_null(rpc_server_new(mem, ev, cfg, NULL, NULL, &err));
+		assert_non_null(err);
+		assert_non_null(strstr(err, "bad.conf"));
+	}
+	talloc_free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +648,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_pdus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_endian_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_pdu, setup, teardown),
+		cmocka_unit_test(test_ipv6_listeners),
+		cmocka_unit_test(test_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
