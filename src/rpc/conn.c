@@ -279,8 +279,9 @@ static void conn_idle(struct tevent_context *ev, struct tevent_timer *te, struct
 		rpc_conn_terminate(conn, "no bind from a client over the connection limit");
 		return;
 	}
-	/* A client waiting for a slow call is not idle. */
-	if (conn->npending > 0 || conn->frag_call != NULL) {
+	/* A client waiting for a slow call is not idle (one that stopped in the
+	 * middle of a fragmented request is). */
+	if (conn->npending > 0) {
 		conn_arm_timer(conn, conn->server->limits.idle_timeout);
 		return;
 	}
