@@ -440,9 +440,14 @@ static void test_connection_limit_and_idle(void **state)
 	/* idle_timeout = 1 s */
 	echo(f, a, 2, 0, 1);
 	assert_true(tc_wait_closed(a));
-	/* a slot is free again */
+	/* a slot is free again; a client that stops inside a fragmented
+	 * request is idle too */
 	struct tclient *d = tc_bind_rpctest(f->mem, f->ev, f->port);
 	echo(f, d, 2, 0, 1);
+	uint8_t part[16] = { 0 };
+	tc_send_blob(d, build_request(f->mem, 3, 0, 0, DCERPC_PFC_FLAG_FIRST, 100, NULL,
+				      data_blob_const(part, sizeof(part))));
+	assert_true(tc_wait_closed(d));
 }
 
 static void test_hostile_pdus(void **state)
