@@ -1,10 +1,13 @@
 /* istmd: the MS-ISTM server daemon. Parses options and the config file, builds
- * the layers on one tevent loop, and runs until SIGTERM/SIGINT. */
+ * the layers on one tevent loop, and runs until SIGTERM/SIGINT. SIGHUP re-reads
+ * the users file. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <systemd/sd-daemon.h>
 #include <talloc.h>
@@ -13,12 +16,19 @@
 #include "istmd/config.h"
 #include "istmd/log.h"
 #include "istmd/version.h"
+#include "auth/auth.h"
+#include "dcom/object_exporter.h"
+#include "rpc/epm.h"
+#include "rpc/server.h"
 
 #define DEFAULT_CONFIG "/etc/istmd/istmd.conf"
 
 struct daemon_ctx {
 	struct tevent_context *ev;
 	struct cfg *cfg;
+	struct auth_accounts *accounts;
+	const struct auth_server_options *auth_options;
+	struct rpc_server *rpc;
 	bool stop;
 };
 
@@ -42,6 +52,44 @@ static void on_stop_signal(struct tevent_context *ev, struct tevent_signal *se, 
 	struct daemon_ctx *d = priv;
 	log_notice("received %s, stopping", strsignal(signum));
 	d->stop = true;
+}
+
+static void on_reload_signal(struct tevent_context *ev, struct tevent_signal *se, int signum,
+			     int count, void *siginfo, void *priv)
+{
+	struct daemon_ctx *d = priv;
+	log_notice("received SIGHUP, re-reading the users file");
+	if (d->accounts != NULL && auth_accounts_reload(d->accounts) != 0)
+		log_warn("the users file could not be re-read; keeping the accounts known so far");
+}
+
+/* [state] dir (created if missing; its parent must exist), then [auth]: the
+ * users file and the names NTLM announces. */
+static int open_state(struct daemon_ctx *d)
+{
+	const char *state = cfg_get(d->cfg, "state", "dir", "/var/lib/istmd");
+
+	if (state[0] != '/') {
+		log_err("%s: [state] dir must be an absolute path", cfg_path(d->cfg));
+		return -1;
+	}
+	if (mkdir(state, 0700) != 0 && errno != EEXIST) {
+		log_err("cannot create the state directory %s: %s", state, strerror(errno));
+		return -1;
+	}
+	struct auth_config *auth;
+	char *err = NULL;
+	if (auth_config_load(d->cfg, d, &auth, &err) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	d->accounts = auth_accounts_open(d, auth->users_file);
+	if (d->accounts == NULL) {
+		log_err("cannot open the users file %s", auth->users_file);
+		return -1;
+	}
+	d->auth_options = &auth->options;
+	return 0;
 }
 
 static void warn_unused_key(const char *section, const char *key, unsigned line, void *priv)
@@ -125,11 +173,30 @@ int main(int argc, char **argv)
 	}
 	tevent_add_signal(d->ev, d, SIGTERM, 0, on_stop_signal, d);
 	tevent_add_signal(d->ev, d, SIGINT, 0, on_stop_signal, d);
+	tevent_add_signal(d->ev, d, SIGHUP, 0, on_reload_signal, d);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (open_state(d) != 0) {
+		talloc_free(mem);
+		return 1;
+	}
+	d->rpc = rpc_server_new(d, d->ev, d->cfg, d->accounts, d->auth_options, &err);
+	if (d->rpc == NULL) {
+		log_err("%s", err);
+		talloc_free(mem);
+		return 1;
+	}
+
+	if (rpc_epm_register(d->rpc) != 0 || dcom_object_exporter_register(d->rpc) != 0) {
+		log_err("cannot register the endpoint mapper and the OXID resolver");
+		talloc_free(mem);
+		return 1;
+	}
 	cfg_foreach_unused(d->cfg, warn_unused_key, (void *)cfg_path(d->cfg));
 
-	log_notice("istmd %s started", ISTMD_VERSION);
+	log_notice("istmd %s started: endpoint mapper on port %u, objects on port %u",
+		   ISTMD_VERSION, rpc_server_port(d->rpc, RPC_EP_MAPPER),
+		   rpc_server_port(d->rpc, RPC_EP_OBJECT));
 	sd_notify(0, "READY=1\nSTATUS=serving");
 
 	while (!d->stop) {
@@ -140,6 +207,7 @@ int main(int argc, char **argv)
 	}
 
 	sd_notify(0, "STOPPING=1");
+	rpc_server_shutdown(d->rpc);
 	talloc_free(mem);
 	log_notice("istmd stopped");
 	return 0;
