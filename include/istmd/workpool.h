@@ -7,7 +7,10 @@
  *  - it must not use the tevent context, logging is fine (log_* is thread-safe
  *    enough: one write per line).
  * If the request is freed before the job ends (client went away), the job still
- * runs to its end and its STATE is then freed: nothing is left half-done. */
+ * runs to its end and its STATE is then freed: nothing is left half-done.
+ * Freeing the pool waits for running jobs, drops queued ones, and leaves their
+ * requests uncompleted; it is safe at any time, also after the event context
+ * is gone. */
 #ifndef ISTMD_WORKPOOL_H
 #define ISTMD_WORKPOOL_H
 

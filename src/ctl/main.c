@@ -7,9 +7,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
-#ifdef ISTMD_HAVE_IDL
 #include "ctl/cmd_info.h"
-#endif
 #include "ctl/cmd_user.h"
 #include "ctl/options.h"
 #include "istmd/version.h"
@@ -37,10 +35,8 @@ static int run_user(const struct ctl_options *options, int argc, char **argv)
 static const struct ctl_command commands[] = {
 	{ "version", "print the version", cmd_version },
 	{ "user", "manage the accounts in the users file", run_user },
-#ifdef ISTMD_HAVE_IDL
 	{ "info", "print the name and GUID of a running istmd (needs --server, --user)",
 	  cmd_info },
-#endif
 };
 
 static void usage(FILE *out)

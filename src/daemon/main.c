@@ -17,12 +17,10 @@
 #include "istmd/log.h"
 #include "istmd/version.h"
 #include "auth/auth.h"
-#include "rpc/server.h"
-#ifdef ISTMD_HAVE_IDL
 #include "dcom/exporter.h"
 #include "istm/istm.h"
 #include "rpc/epm.h"
-#endif
+#include "rpc/server.h"
 
 #define DEFAULT_CONFIG "/etc/istmd/istmd.conf"
 
@@ -32,10 +30,8 @@ struct daemon_ctx {
 	struct auth_accounts *accounts;
 	const struct auth_server_options *auth_options;
 	struct rpc_server *rpc;
-#ifdef ISTMD_HAVE_IDL
 	struct dcom_exporter *dcom;
 	struct istm_context *istm;
-#endif
 	bool stop;
 };
 
@@ -99,7 +95,6 @@ static int open_state(struct daemon_ctx *d)
 	return 0;
 }
 
-#ifdef ISTMD_HAVE_IDL
 /* [dcom]: the object exporter, activation and the OXID resolver on the RPC
  * server; then the ISTM managers bound to their CLSIDs. */
 static int start_dcom(struct daemon_ctx *d)
@@ -124,7 +119,6 @@ static int start_dcom(struct daemon_ctx *d)
 	}
 	return 0;
 }
-#endif
 
 static void warn_unused_key(const char *section, const char *key, unsigned line, void *priv)
 {
@@ -221,7 +215,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-#ifdef ISTMD_HAVE_IDL
 	if (rpc_epm_register(d->rpc) != 0) {
 		log_err("cannot register the endpoint mapper");
 		talloc_free(mem);
@@ -231,7 +224,6 @@ int main(int argc, char **argv)
 		talloc_free(mem);
 		return 1;
 	}
-#endif
 	cfg_foreach_unused(d->cfg, warn_unused_key, (void *)cfg_path(d->cfg));
 
 	log_notice("istmd %s started: endpoint mapper on port %u, objects on port %u",
@@ -248,11 +240,9 @@ int main(int argc, char **argv)
 
 	sd_notify(0, "STOPPING=1");
 	rpc_server_shutdown(d->rpc);
-#ifdef ISTMD_HAVE_IDL
 	/* Objects before the server their interfaces are registered on. */
 	TALLOC_FREE(d->istm);
 	TALLOC_FREE(d->dcom);
-#endif
 	talloc_free(mem);
 	log_notice("istmd stopped");
 	return 0;

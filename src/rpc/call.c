@@ -38,6 +38,8 @@ static void fault_call(struct rpc_call *call, uint8_t flags, uint32_t status)
 
 static int stub_append(struct rpc_call *call, const uint8_t *data, size_t len)
 {
+	if (len == 0)
+		return 0;
 	size_t need = call->stub.length + len;
 	if (need > call->stub_alloc) {
 		size_t alloc = call->stub_alloc ? call->stub_alloc : 4096;

@@ -160,7 +160,7 @@ void rpc_conn_terminate(struct rpc_conn *conn, const char *why)
 	/* Freed from the loop, never under the caller's feet; with calls still
 	 * dispatched, the last rpc_call_complete() schedules it. */
 	if (conn->npending == 0)
-		tevent_schedule_immediate(conn->free_im, conn->server->ev, conn_free_now, conn);
+		rpc_conn_schedule_free(conn);
 }
 
 void rpc_conn_schedule_free(struct rpc_conn *conn)
@@ -304,8 +304,9 @@ static void conn_idle(struct tevent_context *ev, struct tevent_timer *te, struct
 		rpc_conn_terminate(conn, "no bind from a client over the connection limit");
 		return;
 	}
-	/* A client waiting for a slow call is not idle. */
-	if (conn->npending > 0 || conn->frag_call != NULL) {
+	/* A client waiting for a slow call is not idle (one that stopped in the
+	 * middle of a fragmented request is). */
+	if (conn->npending > 0) {
 		conn_arm_timer(conn, conn->server->limits.idle_timeout);
 		return;
 	}
@@ -380,7 +381,7 @@ static void process_pdu(struct rpc_conn *conn, const struct rpc_pdu_hdr *hdr)
 	if (!conn->bound) {
 		/* The first PDU of a connection must be its bind. */
 		conn->bound = true;
-		rpc_handle_bind(conn, pkt, &raw);
+		rpc_handle_bind(conn, pkt);
 		talloc_free(tmp);
 		return;
 	}

@@ -68,7 +68,7 @@ static int reply_ack(struct rpc_conn *conn, TALLOC_CTX *tmp, uint8_t ptype, uint
 	return 0;
 }
 
-void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt, const DATA_BLOB *raw)
+void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt)
 {
 	const struct rpc_limits *l = &conn->server->limits;
 	struct dcerpc_bind *b = &pkt->u.bind;
@@ -158,7 +158,6 @@ void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt, const DATA
 	if (reply_ack(conn, tmp, DCERPC_PKT_BIND_ACK, flags, pkt, acks, port, sec, &token) != 0)
 		rpc_conn_terminate(conn, "cannot build bind_ack");
 out:
-	(void)raw;
 	talloc_free(tmp);
 }
 

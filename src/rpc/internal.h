@@ -172,7 +172,7 @@ void rpc_conn_schedule_free(struct rpc_conn *conn);
 void rpc_conn_abandon_calls(struct tevent_context *ev, struct tevent_immediate *im, void *priv);
 
 /* handshake.c: bind, alter_context, auth3 */
-void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt, const DATA_BLOB *raw);
+void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt);
 void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt);
 void rpc_handle_auth3(struct rpc_conn *conn, struct ncacn_packet *pkt);
 
@@ -218,5 +218,7 @@ void rpc_server_conn_uncount(struct rpc_server *server, struct rpc_conn *conn);
 
 /* listener.c */
 int rpc_listen(struct rpc_server *server, char **err);
+/* "127.0.0.2", "::1" or "[::1]" in canonical numeric form, or NULL. */
+char *rpc_address_canonical(TALLOC_CTX *mem_ctx, const char *text);
 
 #endif

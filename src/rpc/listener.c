@@ -63,6 +63,20 @@ static int parse_address(const char *text, uint16_t port, struct sockaddr_storag
 	return -EINVAL;
 }
 
+char *rpc_address_canonical(TALLOC_CTX *mem_ctx, const char *text)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char buf[INET6_ADDRSTRLEN];
+	if (parse_address(text, 0, &ss, &len) != 0)
+		return NULL;
+	const void *a = ss.ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr :
+						(const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+	if (inet_ntop(ss.ss_family, a, buf, sizeof(buf)) == NULL)
+		return NULL;
+	return talloc_strdup(mem_ctx, buf);
+}
+
 static int listener_destructor(struct rpc_listener *l)
 {
 	close(l->fd);
@@ -224,6 +238,14 @@ void rpc_server_shutdown(struct rpc_server *s)
 		s->listeners = l->next;
 		talloc_free(l);
 	}
-	for (struct rpc_conn *c = s->conns; c != NULL; c = c->next)
+	/* C706 12.6.4.11, MS-RPCE 3.3.3.4.2: a shutdown PDU asks bound clients
+	 * to let go of the connection; then it is closed. */
+	for (struct rpc_conn *c = s->conns; c != NULL; c = c->next) {
+		struct ncacn_packet pkt;
+		DATA_BLOB blob;
+		rpc_pdu_init(&pkt, DCERPC_PKT_SHUTDOWN, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, 0);
+		if (c->bound && !c->refusing && rpc_pdu_push(c, &pkt, NULL, &blob) == 0)
+			rpc_conn_send(c, blob);
 		rpc_conn_terminate(c, "server stopping");
+	}
 }

@@ -38,6 +38,17 @@ static int read_config(struct rpc_server *s, struct cfg *cfg, TALLOC_CTX *mem_ct
 		e = talloc_asprintf(mem_ctx, "%s: [rpc] listen: no address", cfg_path(cfg));
 		goto fail;
 	}
+	/* Canonical numeric form ("[::1]" becomes "::1"): string bindings and
+	 * the address a client dialled are compared with these. */
+	for (size_t i = 0; list[i] != NULL; i++) {
+		char *canonical = rpc_address_canonical(list, list[i]);
+		if (canonical == NULL) {
+			e = talloc_asprintf(mem_ctx, "%s: [rpc] listen: '%s' is not a numeric IPv4 "
+					    "or IPv6 address", cfg_path(cfg), list[i]);
+			goto fail;
+		}
+		list[i] = canonical;
+	}
 	s->addresses = (const char **)list;
 	/* 0 picks a free port (tests); the object port is usually ephemeral. */
 	GET_UINT("endpoint_mapper_port", 135, 0, 65535, s->mapper_port);

@@ -81,11 +81,49 @@ static void test_cancelled_job_is_freed(void **unused)
 	talloc_free(mem); /* joins the threads; ASan reports any leak */
 }
 
+static void test_free_pool_with_completion_pending(void **unused)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct tevent_context *ev = tevent_context_init(mem);
+	struct workpool *pool = workpool_create(mem, ev, 2);
+
+	/* One job finishes (its completion is queued, never delivered), one is
+	 * still running, one is still queued when the pool goes. */
+	for (int i = 0; i < 3; i++) {
+		struct job *j = talloc_zero(mem, struct job);
+		j->input = i;
+		j->slow = i > 0;
+		struct tevent_req *req = workpool_run_send(mem, ev, pool, square, j);
+		tevent_req_set_callback(req, on_done, mem);
+	}
+	usleep(50 * 1000);
+	done_count = 0;
+	talloc_free(pool);
+	assert_int_equal(done_count, 0);
+	talloc_free(mem); /* requests and event context after the pool: no abort, no leak */
+}
+
+static void test_free_event_context_first(void **unused)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct tevent_context *ev = tevent_context_init(NULL);
+	struct workpool *pool = workpool_create(mem, ev, 1);
+	struct job *j = talloc_zero(mem, struct job);
+	j->input = 5;
+	struct tevent_req *req = workpool_run_send(mem, ev, pool, square, j);
+	assert_non_null(req);
+	usleep(20 * 1000);
+	talloc_free(ev);
+	talloc_free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jobs_complete_on_loop),
 		cmocka_unit_test(test_cancelled_job_is_freed),
+		cmocka_unit_test(test_free_pool_with_completion_pending),
+		cmocka_unit_test(test_free_event_context_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

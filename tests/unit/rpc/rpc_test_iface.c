@@ -29,18 +29,32 @@ static bool before(const struct timeval *end)
 
 /* ---- hand-written NDR ---------------------------------------------------------- */
 
+/* [size_is(len)] byte arrays: max_count, then the bytes. */
+static enum ndr_err_code push_bytes(struct ndr_push *ndr, uint32_t len, const uint8_t *data)
+{
+	NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, len));
+	NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, len));
+	return ndr_push_array_uint8(ndr, NDR_SCALARS, data, len);
+}
+
+static enum ndr_err_code pull_bytes(struct ndr_pull *ndr, uint32_t *len, uint8_t **data)
+{
+	uint32_t max;
+	NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, len));
+	NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &max));
+	if (max != *len || max > ndr->data_size - ndr->offset)
+		return ndr_pull_error(ndr, NDR_ERR_ARRAY_SIZE, "bad echo size %u", max);
+	*data = talloc_array(ndr->current_mem_ctx, uint8_t, max ? max : 1);
+	return ndr_pull_array_uint8(ndr, NDR_SCALARS, *data, max);
+}
+
 static enum ndr_err_code push_echo(struct ndr_push *ndr, int flags, const void *p)
 {
 	const struct rpctest_echo *r = p;
-	if (flags & NDR_IN) {
-		NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, r->in.len));
-		NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, r->in.len));
-		NDR_CHECK(ndr_push_array_uint8(ndr, NDR_SCALARS, r->in.data, r->in.len));
-	}
+	if (flags & NDR_IN)
+		NDR_CHECK(push_bytes(ndr, r->in.len, r->in.data));
 	if (flags & NDR_OUT) {
-		NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, r->out.len));
-		NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, r->out.len));
-		NDR_CHECK(ndr_push_array_uint8(ndr, NDR_SCALARS, r->out.data, r->out.len));
+		NDR_CHECK(push_bytes(ndr, r->out.len, r->out.data));
 		NDR_CHECK(ndr_push_align(ndr, 4));
 		NDR_CHECK(ndr_push_uint32(ndr, NDR_SCALARS, r->out.result));
 	}
@@ -50,22 +64,10 @@ static enum ndr_err_code push_echo(struct ndr_push *ndr, int flags, const void *
 static enum ndr_err_code pull_echo(struct ndr_pull *ndr, int flags, void *p)
 {
 	struct rpctest_echo *r = p;
-	uint32_t max;
-	if (flags & NDR_IN) {
-		NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &r->in.len));
-		NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &max));
-		if (max != r->in.len || max > ndr->data_size - ndr->offset)
-			return ndr_pull_error(ndr, NDR_ERR_ARRAY_SIZE, "bad echo size %u", max);
-		r->in.data = talloc_array(ndr->current_mem_ctx, uint8_t, max ? max : 1);
-		NDR_CHECK(ndr_pull_array_uint8(ndr, NDR_SCALARS, r->in.data, max));
-	}
+	if (flags & NDR_IN)
+		NDR_CHECK(pull_bytes(ndr, &r->in.len, &r->in.data));
 	if (flags & NDR_OUT) {
-		NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &r->out.len));
-		NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &max));
-		if (max != r->out.len || max > ndr->data_size - ndr->offset)
-			return ndr_pull_error(ndr, NDR_ERR_ARRAY_SIZE, "bad echo size %u", max);
-		r->out.data = talloc_array(ndr->current_mem_ctx, uint8_t, max ? max : 1);
-		NDR_CHECK(ndr_pull_array_uint8(ndr, NDR_SCALARS, r->out.data, max));
+		NDR_CHECK(pull_bytes(ndr, &r->out.len, &r->out.data));
 		NDR_CHECK(ndr_pull_align(ndr, 4));
 		NDR_CHECK(ndr_pull_uint32(ndr, NDR_SCALARS, &r->out.result));
 	}
@@ -149,6 +151,8 @@ static void dispatch(struct rpc_call *call, uint32_t opnum, void *r, void *priv)
 		 rpc_call_user(call) ? rpc_call_user(call) : "");
 	rpctest_last.assoc_id = rpc_assoc_id(rpc_call_assoc(call));
 	rpctest_last.endpoint = rpc_call_endpoint(call);
+	snprintf(rpctest_last.local_address, sizeof(rpctest_last.local_address), "%s",
+		 rpc_call_local_address(call));
 
 	switch (opnum) {
 	case 0:
@@ -203,14 +207,21 @@ void rpctest_register_other(struct rpc_server *server, unsigned endpoints)
 
 struct rpc_server *test_server(TALLOC_CTX *mem, struct tevent_context *ev, const char *extra)
 {
+	static const char *const defaults[][2] = {
+		{ "listen", "127.0.0.1" },
+		{ "endpoint_mapper_port", "0" },
+		{ "min_auth_level", "none" },
+	};
 	char *err = NULL;
-	char *text = talloc_asprintf(mem,
-				     "[rpc]\nlisten = 127.0.0.1\nendpoint_mapper_port = 0\n%s\n%s\n",
-				     extra && strstr(extra, "min_auth_level") ? "" :
-									      "min_auth_level = none",
-				     extra ? extra : "");
+	char *text = talloc_asprintf(mem, "[rpc]\n%s\n", extra ? extra : "");
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		if (extra == NULL || strstr(extra, defaults[i][0]) == NULL)
+			text = talloc_asprintf_append(text, "%s = %s\n", defaults[i][0],
+						      defaults[i][1]);
+	}
 	struct cfg *cfg = cfg_parse(mem, "test.conf", text, &err);
-	assert_non_null(cfg);
+	if (cfg == NULL)
+		fail_msg("test config: %s", err);
 	struct rpc_server *s = rpc_server_new(mem, ev, cfg, rpctest_accounts, NULL, &err);
 	if (s == NULL)
 		fail_msg("rpc_server_new: %s", err);
@@ -218,17 +229,35 @@ struct rpc_server *test_server(TALLOC_CTX *mem, struct tevent_context *ev, const
 	return s;
 }
 
-struct tclient *tc_connect(TALLOC_CTX *mem, struct tevent_context *ev, uint16_t port)
+struct tclient *tc_connect_to(TALLOC_CTX *mem, struct tevent_context *ev, const char *address,
+			      uint16_t port)
 {
 	struct tclient *tc = talloc_zero(mem, struct tclient);
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET6, address, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		len = sizeof(*sin6);
+	} else {
+		assert_int_equal(inet_pton(AF_INET, address, &sin->sin_addr), 1);
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		len = sizeof(*sin);
+	}
 	tc->ev = ev;
-	tc->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	tc->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(tc->fd >= 0);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	assert_int_equal(connect(tc->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(connect(tc->fd, (struct sockaddr *)&ss, len), 0);
 	pump(ev, 1); /* let the server accept */
 	return tc;
+}
+
+struct tclient *tc_connect(TALLOC_CTX *mem, struct tevent_context *ev, uint16_t port)
+{
+	return tc_connect_to(mem, ev, "127.0.0.1", port);
 }
 
 void tc_send(struct tclient *tc, const void *data, size_t len)
@@ -387,6 +416,36 @@ struct tclient *tc_bind_rpctest(TALLOC_CTX *mem, struct tevent_context *ev, uint
 	assert_int_equal(pkt.ptype, DCERPC_PKT_BIND_ACK);
 	assert_int_equal(pkt.u.bind_ack.ctx_list[0].result, DCERPC_BIND_ACK_RESULT_ACCEPTANCE);
 	return tc;
+}
+
+struct ncacn_packet *tc_recv_pkt(struct tclient *tc, TALLOC_CTX *mem, DATA_BLOB *raw)
+{
+	DATA_BLOB pdu;
+	if (!tc_recv(tc, mem, &pdu))
+		return NULL;
+	struct ncacn_packet *pkt = talloc(mem, struct ncacn_packet);
+	parse_pdu(mem, pdu, pkt);
+	if (raw != NULL)
+		*raw = pdu;
+	return pkt;
+}
+
+struct rpc_fixture *rpc_fixture_new(const char *extra_config)
+{
+	struct rpc_fixture *f = talloc_zero(NULL, struct rpc_fixture);
+	f->mem = talloc_new(f);
+	f->ev = tevent_context_init(f);
+	f->server = test_server(f, f->ev, extra_config);
+	f->count = rpctest_register(f->server);
+	f->port = rpc_server_port(f->server, RPC_EP_MAPPER);
+	return f;
+}
+
+void rpc_fixture_free(struct rpc_fixture *f)
+{
+	rpc_server_shutdown(f->server);
+	pump(f->ev, 5);
+	talloc_free(f);
 }
 
 void parse_pdu(TALLOC_CTX *mem, DATA_BLOB pdu, struct ncacn_packet *pkt)

@@ -45,6 +45,7 @@ struct rpctest_seen {
 	char user[64];
 	uint32_t assoc_id;
 	enum rpc_endpoint endpoint;
+	char local_address[64];
 };
 extern struct rpctest_seen rpctest_last;
 extern struct tevent_context *rpctest_ev;
@@ -61,6 +62,8 @@ struct tclient {
 /* Server on 127.0.0.1 with ephemeral ports and EXTRA config lines for [rpc]. */
 struct rpc_server *test_server(TALLOC_CTX *mem, struct tevent_context *ev, const char *extra);
 struct tclient *tc_connect(TALLOC_CTX *mem, struct tevent_context *ev, uint16_t port);
+struct tclient *tc_connect_to(TALLOC_CTX *mem, struct tevent_context *ev, const char *address,
+			      uint16_t port);
 void tc_send(struct tclient *tc, const void *data, size_t len);
 void tc_send_blob(struct tclient *tc, DATA_BLOB blob);
 /* Next PDU from the server within 3 s; false if the connection closed or
@@ -70,6 +73,22 @@ bool tc_recv(struct tclient *tc, TALLOC_CTX *mem, DATA_BLOB *pdu);
 bool tc_wait_closed(struct tclient *tc);
 /* Runs the loop for MS milliseconds. */
 void pump(struct tevent_context *ev, unsigned ms);
+
+/* Pulls the next PDU from the server (and its bytes in *RAW when not NULL);
+ * NULL if none came. */
+struct ncacn_packet *tc_recv_pkt(struct tclient *tc, TALLOC_CTX *mem, DATA_BLOB *raw);
+
+/* A server with rpctest registered, its loop and a memory context for a test. */
+struct rpc_fixture {
+	TALLOC_CTX *mem;
+	struct tevent_context *ev;
+	struct rpc_server *server;
+	unsigned *count; /* rpctest dispatches */
+	uint16_t port;   /* endpoint-mapper port */
+};
+struct rpc_fixture *rpc_fixture_new(const char *extra_config);
+/* Shuts the server down and frees everything. */
+void rpc_fixture_free(struct rpc_fixture *f);
 
 /* PDU builders (little-endian). */
 DATA_BLOB build_bind(TALLOC_CTX *mem, uint8_t ptype, uint32_t call_id, uint32_t assoc,

@@ -8,29 +8,19 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "istmd/config.h"
 #include "rpc/pdu.h"
 #include "rpc_test_iface.h"
 
-struct fx {
-	TALLOC_CTX *mem;
-	struct tevent_context *ev;
-	struct rpc_server *server;
-	unsigned *count;
-	uint16_t port;
-};
 
 static int setup_with(void **state, const char *extra)
 {
-	struct fx *f = talloc_zero(NULL, struct fx);
-	f->mem = talloc_new(f);
-	f->ev = tevent_context_init(f);
-	f->server = test_server(f, f->ev, extra);
-	f->count = rpctest_register(f->server);
-	f->port = rpc_server_port(f->server, RPC_EP_MAPPER);
-	*state = f;
+	*state = rpc_fixture_new(extra);
 	return 0;
 }
 
@@ -56,24 +46,16 @@ static int setup_limits(void **state)
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	rpc_server_shutdown(f->server);
-	pump(f->ev, 5);
-	talloc_free(f);
+	rpc_fixture_free(*state);
 	return 0;
 }
 
-static struct ncacn_packet *recv_pkt(struct fx *f, struct tclient *tc)
+static struct ncacn_packet *recv_pkt(struct rpc_fixture *f, struct tclient *tc)
 {
-	DATA_BLOB pdu;
-	if (!tc_recv(tc, f->mem, &pdu))
-		return NULL;
-	struct ncacn_packet *pkt = talloc(f->mem, struct ncacn_packet);
-	parse_pdu(f->mem, pdu, pkt);
-	return pkt;
+	return tc_recv_pkt(tc, f->mem, NULL);
 }
 
-static void expect_fault(struct fx *f, struct tclient *tc, uint32_t call_id, uint32_t status,
+static void expect_fault(struct rpc_fixture *f, struct tclient *tc, uint32_t call_id, uint32_t status,
 			 bool did_not_execute)
 {
 	struct ncacn_packet *pkt = recv_pkt(f, tc);
@@ -85,7 +67,7 @@ static void expect_fault(struct fx *f, struct tclient *tc, uint32_t call_id, uin
 	assert_int_equal(pkt->frag_length, RPC_FAULT_LEN);
 }
 
-static void expect_bind_nak(struct fx *f, struct tclient *tc, uint16_t reason)
+static void expect_bind_nak(struct rpc_fixture *f, struct tclient *tc, uint16_t reason)
 {
 	struct ncacn_packet *pkt = recv_pkt(f, tc);
 	assert_non_null(pkt);
@@ -94,7 +76,7 @@ static void expect_bind_nak(struct fx *f, struct tclient *tc, uint16_t reason)
 }
 
 /* Sends an echo of LEN bytes and checks the (possibly fragmented) answer. */
-static void echo(struct fx *f, struct tclient *tc, uint32_t call_id, uint16_t opnum, size_t len)
+static void echo(struct rpc_fixture *f, struct tclient *tc, uint32_t call_id, uint16_t opnum, size_t len)
 {
 	uint8_t *data = talloc_size(f->mem, len ? len : 1);
 	for (size_t i = 0; i < len; i++)
@@ -137,7 +119,7 @@ static void echo(struct fx *f, struct tclient *tc, uint32_t call_id, uint16_t op
 
 static void test_bind_and_echo(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	const struct ndr_syntax_id *iface = &ndr_table_rpctest.syntax_id;
 	struct dcerpc_ctx_list ctx[3] = {
@@ -190,7 +172,7 @@ static void test_bind_and_echo(void **state)
 
 static void test_faults(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	uint8_t code[4] = { 0x05, 0, 0, 0 };
 
@@ -207,6 +189,10 @@ static void test_faults(void **state)
 	tc_send_blob(tc, build_request(f->mem, 4, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, data_blob_const(bad, sizeof(bad))));
 	expect_fault(f, tc, 4, DCERPC_FAULT_NDR, false);
+	/* an empty stub (no [in] arguments at all) does not unmarshal here */
+	tc_send_blob(tc, build_request(f->mem, 6, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, data_blob_null));
+	expect_fault(f, tc, 6, DCERPC_FAULT_NDR, false);
 	/* none of that closed the connection */
 	echo(f, tc, 5, 0, 3);
 	assert_int_equal(*f->count, 2);
@@ -214,7 +200,7 @@ static void test_faults(void **state)
 
 static void test_fragments_both_ways(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 
 	/* a 20000-byte answer leaves in fragments of at most 5840 bytes */
@@ -240,7 +226,7 @@ static void test_fragments_both_ways(void **state)
 
 static void test_async_completion_order(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
 					    &ndr_transfer_syntax_ndr);
@@ -271,7 +257,7 @@ static void test_async_completion_order(void **state)
 
 static void test_concurrent_without_mpx(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	uint8_t slow[50] = { 0 };
 	tc_send_blob(tc, build_request(f->mem, 2, 0, 1, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
@@ -286,7 +272,7 @@ static void test_concurrent_without_mpx(void **state)
 
 static void test_association_groups(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *a = tc_connect(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
 					    &ndr_transfer_syntax_ndr);
@@ -327,7 +313,7 @@ static void test_association_groups(void **state)
 
 static void test_bind_refusals(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
 					    &ndr_transfer_syntax_ndr);
 
@@ -372,7 +358,7 @@ static void test_bind_refusals(void **state)
 
 static void test_alter_context(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 5, &ndr_table_rpctest.syntax_id,
 					    &ndr_transfer_syntax_ndr);
@@ -393,7 +379,7 @@ static void test_alter_context(void **state)
 
 static void test_size_limits(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	/* max_pdu_size 2048 is negotiated down */
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
@@ -430,7 +416,7 @@ static void test_size_limits(void **state)
 
 static void test_min_auth_level(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	/* opnum 0 is exempt, opnum 2 is not */
 	echo(f, tc, 2, 0, 4);
@@ -443,7 +429,7 @@ static void test_min_auth_level(void **state)
 
 static void test_connection_limit_and_idle(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *a = tc_bind_rpctest(f->mem, f->ev, f->port);
 	struct tclient *b = tc_connect(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
@@ -454,14 +440,19 @@ static void test_connection_limit_and_idle(void **state)
 	/* idle_timeout = 1 s */
 	echo(f, a, 2, 0, 1);
 	assert_true(tc_wait_closed(a));
-	/* a slot is free again */
+	/* a slot is free again; a client that stops inside a fragmented
+	 * request is idle too */
 	struct tclient *d = tc_bind_rpctest(f->mem, f->ev, f->port);
 	echo(f, d, 2, 0, 1);
+	uint8_t part[16] = { 0 };
+	tc_send_blob(d, build_request(f->mem, 3, 0, 0, DCERPC_PFC_FLAG_FIRST, 100, NULL,
+				      data_blob_const(part, sizeof(part))));
+	assert_true(tc_wait_closed(d));
 }
 
 static void test_hostile_pdus(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc;
 
 	/* frag_length shorter than a header */
@@ -556,7 +547,7 @@ static void test_hostile_pdus(void **state)
 
 static void test_big_endian_client(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	/* request header and stub in big-endian (drep 0x00) */
 	uint8_t pdu[24 + 12] = { 5, 0, 0, 3, 0, 0, 0, 0, 0, 36, 0, 0, 0, 0, 0, 2,
@@ -570,6 +561,79 @@ static void test_big_endian_client(void **state)
 	/* we answer in little-endian */
 	assert_true(resp->drep[0] & DCERPC_DREP_LE);
 	assert_memory_equal(resp->u.response.stub_and_verifier.data + 8, "abc", 3);
+}
+
+static void test_shutdown_pdu(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
+	uint8_t slow[200] = { 0 };
+	/* a call still running when the server stops completes into the void */
+	tc_send_blob(tc, build_request(f->mem, 2, 0, 1, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, echo_stub(f->mem, slow, sizeof(slow))));
+	pump(f->ev, 5);
+	rpc_server_shutdown(f->server);
+	struct ncacn_packet *pkt = recv_pkt(f, tc);
+	assert_non_null(pkt);
+	assert_int_equal(pkt->ptype, DCERPC_PKT_SHUTDOWN);
+	assert_true(tc_wait_closed(tc));
+	pump(f->ev, 250);
+	/* dispatched once, completed after the connection closed */
+	assert_int_equal(*f->count, 1);
+}
+
+/* Listeners on IPv4 and IPv6 addresses, the same ephemeral object port on both. */
+static void test_ipv6_listeners(void **unused)
+{
+	int probe = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	bool have_ipv6 = probe >= 0 && bind(probe, (struct sockaddr *)&any, sizeof(any)) == 0;
+	if (probe >= 0)
+		close(probe);
+	if (!have_ipv6)
+		skip(); /* no IPv6 loopback on this machine */
+
+	struct rpc_fixture *f = rpc_fixture_new("listen = 127.0.0.1, [::1]");
+	for (int i = 0; i < 2; i++) {
+		enum rpc_endpoint ep = i == 0 ? RPC_EP_MAPPER : RPC_EP_OBJECT;
+		struct tclient *tc = tc_connect_to(f->mem, f->ev, "::1", rpc_server_port(f->server, ep));
+		struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
+						    &ndr_transfer_syntax_ndr);
+		tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 1, &c, NULL));
+		struct ncacn_packet *ack = recv_pkt(f, tc);
+		assert_non_null(ack);
+		assert_int_equal(ack->ptype, DCERPC_PKT_BIND_ACK);
+		echo(f, tc, 2, 0, 3);
+		assert_int_equal(rpctest_last.endpoint, ep);
+		assert_string_equal(rpctest_last.local_address, "::1");
+	}
+	const char *const *addrs = rpc_server_addresses(f->server);
+	assert_string_equal(addrs[0], "127.0.0.1");
+	assert_string_equal(addrs[1], "::1"); /* canonical form */
+	assert_null(addrs[2]);
+	rpc_fixture_free(f);
+}
+
+static void test_bad_config(void **unused)
+{
+	static const char *const bad[] = {
+		"[rpc]\nlisten = server.example\n",
+		"[rpc]\nlisten = 127.0.0.1\nendpoint_mapper_port = 1135\nobject_port = 1135\n",
+		"[rpc]\nlisten = 127.0.0.1\nmin_auth_level = packet\n",
+		"[rpc]\nlisten = 127.0.0.1\nmax_pdu_size = 1000\n",
+		"[rpc]\nlisten =\n",
+	};
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct tevent_context *ev = tevent_context_init(mem);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *err = NULL;
+		struct cfg *cfg = cfg_parse(mem, "bad.conf", bad[i], &err);
+		assert_non_null(cfg);
+		assert_null(rpc_server_new(mem, ev, cfg, NULL, NULL, &err));
+		assert_non_null(err);
+		assert_non_null(strstr(err, "bad.conf"));
+	}
+	talloc_free(mem);
 }
 
 int main(void)
@@ -588,6 +652,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connection_limit_and_idle, setup_limits, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_pdus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_endian_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_pdu, setup, teardown),
+		cmocka_unit_test(test_ipv6_listeners),
+		cmocka_unit_test(test_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,36 +19,27 @@
 #include "rpc/pdu.h"
 #include "rpc_test_iface.h"
 
+
 /* NTOWFv1("Password"), MS-NLMP 4.2.1 */
 #define ALICE "alice:admin:a4f49c406510bdcab6824ee7c30fd852\n"
 #define BOB "bob:user:a4f49c406510bdcab6824ee7c30fd852\n"
 
-struct fx {
-	TALLOC_CTX *mem;
-	struct tevent_context *ev;
-	struct rpc_server *server;
-	unsigned *count;
-	uint16_t port;
-	char dir[64];
-};
+static char users_dir[64];
 
 static int setup_with(void **state, const char *extra)
 {
-	struct fx *f = talloc_zero(NULL, struct fx);
-	f->mem = talloc_new(f);
-	f->ev = tevent_context_init(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rpc-sec-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	char *path = talloc_asprintf(f, "%s/users", f->dir);
+	snprintf(users_dir, sizeof(users_dir), "/tmp/rpc-sec-XXXXXX");
+	assert_non_null(mkdtemp(users_dir));
+	char path[96];
+	snprintf(path, sizeof(path), "%s/users", users_dir);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, ALICE BOB, strlen(ALICE BOB)), (ssize_t)strlen(ALICE BOB));
 	close(fd);
-	rpctest_accounts = auth_accounts_open(f, path);
+	rpctest_accounts = auth_accounts_open(NULL, path);
 	assert_non_null(rpctest_accounts);
-	f->server = test_server(f, f->ev, extra);
-	f->count = rpctest_register(f->server);
-	f->port = rpc_server_port(f->server, RPC_EP_MAPPER);
+	struct rpc_fixture *f = rpc_fixture_new(extra);
+	talloc_steal(f, rpctest_accounts);
 	*state = f;
 	return 0;
 }
@@ -60,27 +51,18 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	rpc_server_shutdown(f->server);
-	pump(f->ev, 5);
-	char *path = talloc_asprintf(f, "%s/users", f->dir);
+	char path[96];
+	snprintf(path, sizeof(path), "%s/users", users_dir);
 	unlink(path);
-	rmdir(f->dir);
+	rmdir(users_dir);
+	rpc_fixture_free(*state);
 	rpctest_accounts = NULL;
-	talloc_free(f);
 	return 0;
 }
 
-static struct ncacn_packet *recv_pkt(struct fx *f, struct tclient *tc, DATA_BLOB *raw)
+static struct ncacn_packet *recv_pkt(struct rpc_fixture *f, struct tclient *tc, DATA_BLOB *raw)
 {
-	DATA_BLOB pdu;
-	if (!tc_recv(tc, f->mem, &pdu))
-		return NULL;
-	struct ncacn_packet *pkt = talloc(f->mem, struct ncacn_packet);
-	parse_pdu(f->mem, pdu, pkt);
-	if (raw != NULL)
-		*raw = pdu;
-	return pkt;
+	return tc_recv_pkt(tc, f->mem, raw);
 }
 
 /* A client security context and what the server must see of it. */
@@ -99,7 +81,7 @@ static struct dcerpc_auth trailer(const struct csec *c, DATA_BLOB token)
 /* Runs the legs of C over bind (when BIND) or alter_context, finishing with
  * auth3 when the server has nothing more to say and the client a last token.
  * Returns the last server answer. */
-static struct ncacn_packet *authenticate(struct fx *f, struct tclient *tc, struct csec *c,
+static struct ncacn_packet *authenticate(struct rpc_fixture *f, struct tclient *tc, struct csec *c,
 					 bool bind, uint32_t *call_id, uint8_t flags,
 					 const char *password, bool use_auth3)
 {
@@ -146,7 +128,7 @@ static struct ncacn_packet *authenticate(struct fx *f, struct tclient *tc, struc
 
 /* Builds a protected request fragment of STUB (FLAGS, ALLOC_HINT), sealed or
  * signed by C. */
-static DATA_BLOB protected_request(struct fx *f, struct csec *c, uint32_t call_id, uint16_t opnum,
+static DATA_BLOB protected_request(struct rpc_fixture *f, struct csec *c, uint32_t call_id, uint16_t opnum,
 				   uint8_t flags, uint32_t alloc_hint, DATA_BLOB stub)
 {
 	size_t pad = rpc_auth_pad(stub.length);
@@ -176,7 +158,7 @@ static DATA_BLOB protected_request(struct fx *f, struct csec *c, uint32_t call_i
 
 /* Reads a whole protected response (maybe in fragments), checking every
  * fragment's signature with C; returns the stub. */
-static DATA_BLOB protected_response(struct fx *f, struct tclient *tc, struct csec *c,
+static DATA_BLOB protected_response(struct rpc_fixture *f, struct tclient *tc, struct csec *c,
 				    uint32_t call_id)
 {
 	DATA_BLOB all = data_blob_talloc(f->mem, NULL, 0);
@@ -210,7 +192,7 @@ static DATA_BLOB protected_response(struct fx *f, struct tclient *tc, struct cse
 	}
 }
 
-static void sealed_echo(struct fx *f, struct tclient *tc, struct csec *c, uint32_t call_id,
+static void sealed_echo(struct rpc_fixture *f, struct tclient *tc, struct csec *c, uint32_t call_id,
 			size_t len)
 {
 	uint8_t *data = talloc_size(f->mem, len);
@@ -231,7 +213,7 @@ static void sealed_echo(struct fx *f, struct tclient *tc, struct csec *c, uint32
 
 static void test_ntlm_privacy_auth3(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	struct csec c = { .type = DCERPC_AUTH_TYPE_NTLMSSP, .level = DCERPC_AUTH_LEVEL_PRIVACY, .id = 79231 };
 	uint32_t call_id = 1;
@@ -250,7 +232,7 @@ static void test_ntlm_privacy_auth3(void **state)
 
 static void test_integrity_and_second_context(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	struct csec a = { .type = DCERPC_AUTH_TYPE_NTLMSSP, .level = DCERPC_AUTH_LEVEL_INTEGRITY, .id = 1 };
 	uint32_t call_id = 1;
@@ -273,7 +255,7 @@ static void test_integrity_and_second_context(void **state)
 
 static void test_wrong_password(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	struct csec c = { .type = DCERPC_AUTH_TYPE_NTLMSSP, .level = DCERPC_AUTH_LEVEL_PRIVACY, .id = 5 };
 	uint32_t call_id = 1;
@@ -301,7 +283,7 @@ static void test_wrong_password(void **state)
 
 static void test_tampered_and_min_level(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	/* unauthenticated: opnum 0 is exempt, opnum 2 is not */
 	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	uint8_t code[4] = { 0 };
@@ -347,7 +329,7 @@ static void test_tampered_and_min_level(void **state)
 }
 
 /* MS-RPCE 2.2.2.13: a trailer after the stub, inside the sealed body. */
-static DATA_BLOB with_trailer(struct fx *f, DATA_BLOB stub, uint32_t call_id, uint16_t opnum,
+static DATA_BLOB with_trailer(struct rpc_fixture *f, DATA_BLOB stub, uint32_t call_id, uint16_t opnum,
 			      bool hdr_signing)
 {
 	struct dcerpc_sec_vt cmds[3] = {
@@ -373,7 +355,7 @@ static DATA_BLOB with_trailer(struct fx *f, DATA_BLOB stub, uint32_t call_id, ui
 
 static void test_verification_trailer(void **state)
 {
-	struct fx *f = *state;
+	struct rpc_fixture *f = *state;
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	struct csec c = { .type = DCERPC_AUTH_TYPE_NTLMSSP, .level = DCERPC_AUTH_LEVEL_PRIVACY, .id = 4 };
 	uint32_t call_id = 1;

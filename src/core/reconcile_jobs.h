@@ -1,0 +1,55 @@
+/* The reconciler's blocking work (reconcile_jobs.c): jobs for the io pool,
+ * each holding copies of what it needs. */
+#ifndef ISTMD_CORE_RECONCILE_JOBS_H
+#define ISTMD_CORE_RECONCILE_JOBS_H
+
+#include "core/core_internal.h"
+
+struct loop_item {
+	uint32_t wtd;
+	char *path;
+	uint64_t size;   /* attach: the size limit; detach: the one to detach, 0 any */
+	bool attach;     /* else detach */
+	bool have_dev;   /* detach: DEV is the device we attached */
+	struct loopdev dev; /* attach: out; detach: in */
+	int rc;
+	char reason[160];
+};
+
+struct loop_job {
+	const struct core_loop_ops *ops;
+	struct loop_item *items;
+	size_t n;
+};
+void loop_job_run(void *job);
+
+/* The loop and file side of a DELETE_DISK or (phase 2) GROW intent. */
+struct intent_job {
+	const struct core_loop_ops *ops;
+	const struct storage_paths *sp;
+	enum intent_kind kind;
+	char *path;
+	uint64_t old_size;
+	bool delete_file;
+	bool have_loop;
+	struct loopdev loop;
+	int64_t id;
+	int rc;
+	char reason[200];
+};
+void intent_job_run(void *job);
+
+struct dns_name {
+	char *name;
+	int rc;      /* getaddrinfo's */
+	char **addrs;
+	size_t n_addrs;
+};
+
+struct dns_job {
+	struct dns_name *names;
+	size_t n;
+};
+void dns_job_run(void *job);
+
+#endif

@@ -1,0 +1,97 @@
+/* The schema as an ordered list of migrations. A new database runs them all;
+ * an old one runs those above its version, each in its own transaction
+ * together with the version bump, so a crash leaves one version or the next.
+ * Never edit a published migration: add the next one (and a test that
+ * migrates to it from every older version, tests/unit/core/test_store.c). */
+#include <errno.h>
+#include <stddef.h>
+
+#include "core/store_internal.h"
+
+static const struct store_migration migrations[] = {
+	{ 1, "targets, initiator IDs, virtual disks, LUN mappings",
+	  "CREATE TABLE meta ("
+	  "  key TEXT PRIMARY KEY,"
+	  "  value TEXT NOT NULL);"
+	  "CREATE TABLE targets ("
+	  "  seq INTEGER PRIMARY KEY,"
+	  "  guid TEXT NOT NULL UNIQUE,"
+	  "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	  "  iqn TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	  "  description TEXT NOT NULL DEFAULT '',"
+	  "  enabled INTEGER NOT NULL DEFAULT 1,"
+	  "  chap_enabled INTEGER NOT NULL DEFAULT 0,"
+	  "  chap_user TEXT NOT NULL DEFAULT '',"
+	  "  chap_secret TEXT NOT NULL DEFAULT '',"
+	  "  reverse_chap_enabled INTEGER NOT NULL DEFAULT 0,"
+	  "  reverse_chap_user TEXT NOT NULL DEFAULT '',"
+	  "  reverse_chap_secret TEXT NOT NULL DEFAULT '',"
+	  "  max_recv_data_segment_length INTEGER NOT NULL DEFAULT 65536,"
+	  "  first_burst_length INTEGER NOT NULL DEFAULT 65536,"
+	  "  max_burst_length INTEGER NOT NULL DEFAULT 262144,"
+	  "  num_recv_buffers INTEGER NOT NULL DEFAULT 10,"
+	  "  enforce_idle_timeout INTEGER NOT NULL DEFAULT 1);"
+	  "CREATE TABLE target_ids ("
+	  "  target TEXT NOT NULL REFERENCES targets(guid) ON DELETE CASCADE,"
+	  "  method INTEGER NOT NULL,"
+	  "  value TEXT NOT NULL,"
+	  "  PRIMARY KEY (target, method, value));"
+	  "CREATE TABLE disks ("
+	  "  wtd INTEGER PRIMARY KEY,"
+	  "  guid TEXT NOT NULL UNIQUE,"
+	  "  serial TEXT NOT NULL,"
+	  "  path TEXT NOT NULL UNIQUE,"
+	  "  description TEXT NOT NULL DEFAULT '',"
+	  "  type INTEGER NOT NULL DEFAULT 1,"
+	  "  flags INTEGER NOT NULL DEFAULT 1,"
+	  "  enabled INTEGER NOT NULL DEFAULT 1,"
+	  "  size INTEGER NOT NULL,"
+	  "  vhd_type INTEGER NOT NULL,"
+	  "  parent_path TEXT NOT NULL DEFAULT '');"
+	  "CREATE TABLE lun_mappings ("
+	  "  target TEXT NOT NULL REFERENCES targets(guid) ON DELETE CASCADE,"
+	  "  wtd INTEGER NOT NULL REFERENCES disks(wtd) ON DELETE RESTRICT,"
+	  "  lun INTEGER NOT NULL,"
+	  "  PRIMARY KEY (target, wtd),"
+	  "  UNIQUE (target, lun));"
+	  "CREATE INDEX lun_mappings_wtd ON lun_mappings(wtd);" },
+
+	{ 2, "per-target portals, intents of multi-step operations",
+	  "CREATE TABLE target_portals ("
+	  "  target TEXT NOT NULL REFERENCES targets(guid) ON DELETE CASCADE,"
+	  "  address TEXT NOT NULL,"
+	  "  port INTEGER NOT NULL,"
+	  "  PRIMARY KEY (target, address, port));"
+	  "CREATE TABLE intents ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  kind INTEGER NOT NULL,"
+	  "  phase INTEGER NOT NULL,"
+	  "  wtd INTEGER NOT NULL DEFAULT 0,"
+	  "  path TEXT NOT NULL,"
+	  "  tmp_name TEXT NOT NULL DEFAULT '',"
+	  "  old_size INTEGER NOT NULL DEFAULT 0,"
+	  "  new_size INTEGER NOT NULL DEFAULT 0,"
+	  "  delete_file INTEGER NOT NULL DEFAULT 0);" },
+
+	{ 3, "cluster resource names, last login, CacheParent, VPD device identifiers",
+	  "ALTER TABLE targets ADD COLUMN last_login INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE targets ADD COLUMN resource_name TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE targets ADD COLUMN resource_group TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE disks ADD COLUMN cache_parent INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE disks ADD COLUMN resource_name TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE disks ADD COLUMN resource_group TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE disks ADD COLUMN device_id TEXT NOT NULL DEFAULT '';"
+	  /* Disks from before: their identifier is their GUID, as for new ones. */
+	  "UPDATE disks SET device_id = guid WHERE device_id = '';" },
+};
+
+const struct store_migration *store_migrations(size_t *n)
+{
+	*n = sizeof(migrations) / sizeof(migrations[0]);
+	return migrations;
+}
+
+int store_schema_latest(void)
+{
+	return migrations[sizeof(migrations) / sizeof(migrations[0]) - 1].version;
+}
