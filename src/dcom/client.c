@@ -532,6 +532,10 @@ static void orpc_queued(struct tevent_req *subreq)
 	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
 	struct orpc_state *s = tevent_req_data(req, struct orpc_state);
 	struct dcom_client *client = s->client;
+	/* A connection the server closed (idle timeout) or that broke is
+	 * opened again. */
+	if (client->exporter != NULL && rpc_client_broken(client->exporter))
+		TALLOC_FREE(client->exporter);
 	if (client->exporter != NULL) {
 		orpc_call(req);
 		return;

@@ -134,12 +134,17 @@ static void client_fd_handler(struct tevent_context *ev, struct tevent_fd *fde, 
 	struct rpc_client *client = priv;
 	struct tevent_req *req = client->io;
 	if (req == NULL) {
-		/* Nothing asked: the server closed, or sent what nobody reads. */
+		/* Idle, and the server closed (idle timeout, shutdown PDU) or
+		 * sent what nobody asked for: the next operation reconnects
+		 * or fails at once. */
+		client->broken = true;
 		TEVENT_FD_NOT_READABLE(fde);
 		return;
 	}
 	struct io_state *s = tevent_req_data(req, struct io_state);
 	if (s->writing) {
+		if (!(flags & TEVENT_FD_WRITE))
+			return;
 		ssize_t n = send(client->fd, s->buf.data + s->done, s->buf.length - s->done,
 				 MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -158,6 +163,7 @@ static void client_fd_handler(struct tevent_context *ev, struct tevent_fd *fde, 
 		}
 		client->io = NULL;
 		TEVENT_FD_NOT_WRITEABLE(fde);
+		TEVENT_FD_READABLE(fde); /* idle: notice the server closing */
 		tevent_req_done(req);
 		return;
 	}
@@ -190,8 +196,7 @@ static void client_fd_handler(struct tevent_context *ev, struct tevent_fd *fde, 
 			return;
 		}
 	}
-	client->io = NULL;
-	TEVENT_FD_NOT_READABLE(fde);
+	client->io = NULL; /* idle: stays readable to notice the server closing */
 	tevent_req_done(req);
 }
 
@@ -955,6 +960,11 @@ int rpc_client_call(struct rpc_client *client, TALLOC_CTX *mem_ctx,
 void rpc_client_set_timeout(struct rpc_client *client, unsigned timeout_ms)
 {
 	client->timeout_ms = timeout_ms;
+}
+
+bool rpc_client_broken(const struct rpc_client *client)
+{
+	return client->broken;
 }
 
 const char *rpc_client_local_address(const struct rpc_client *client)

@@ -71,6 +71,9 @@ int rpc_client_call(struct rpc_client *client, TALLOC_CTX *mem_ctx,
  * (milliseconds, 0: never); the connect timeout is the first value. */
 void rpc_client_set_timeout(struct rpc_client *client, unsigned timeout_ms);
 
+/* True once a transport or protocol error made the connection unusable. */
+bool rpc_client_broken(const struct rpc_client *client);
+
 /* The numeric address and port of the connection's two ends. */
 const char *rpc_client_local_address(const struct rpc_client *client);
 const char *rpc_client_remote_address(const struct rpc_client *client);

@@ -96,6 +96,8 @@ static struct GUID guid(const char *s)
 	return g;
 }
 
+static const char *extra_rpc_config = ""; /* more [rpc] lines for one test */
+
 static int setup(void **state)
 {
 	struct fixture *f = talloc_zero(NULL, struct fixture);
@@ -108,11 +110,11 @@ static int setup(void **state)
 	assert_int_equal(users_add(users, "bob", false, "Secret-bob-2"), 0);
 	f->accounts = auth_accounts_open(f, users);
 	char *err = NULL;
-	struct cfg *cfg = cfg_parse(f, "test",
-				    "[rpc]\nlisten = 127.0.0.1\nendpoint_mapper_port = 0\n"
-				    "object_port = 0\nmin_auth_level = integrity\n"
-				    "[general]\nname = unit-test\n",
-				    &err);
+	char *text = talloc_asprintf(f, "[rpc]\nlisten = 127.0.0.1\nendpoint_mapper_port = 0\n"
+				     "object_port = 0\nmin_auth_level = integrity\n%s"
+				     "[general]\nname = unit-test\n",
+				     extra_rpc_config);
+	struct cfg *cfg = cfg_parse(f, "test", text, &err);
 	assert_non_null(cfg);
 	f->rpc = rpc_server_new(f, f->ev, cfg, f->accounts, NULL, &err);
 	assert_non_null(f->rpc);
@@ -477,6 +479,43 @@ static void test_abandoned_call(void **state)
 	assert_true(slow_state_freed);
 }
 
+static int setup_idle_timeout(void **state)
+{
+	extra_rpc_config = "idle_timeout = 1\n";
+	int rc = setup(state);
+	extra_rpc_config = "";
+	return rc;
+}
+
+static void wake(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
+		 void *priv)
+{
+	*(bool *)priv = true;
+}
+
+/* The server closes idle connections: the client notices and opens the
+ * exporter connection again for the next call. */
+static void test_reconnect(void **state)
+{
+	struct fixture *f = *state;
+	struct dcom_client *client = connect_alice(f);
+	struct dcom_iface *g = activate_one(f, client, CLSID_WTGENERAL, &idl_iface_IWTGeneral);
+	uint32_t fault;
+	for (int i = 0; i < 2; i++) {
+		struct IWTGeneral_get_Name name = { 0 };
+		assert_int_equal(dcom_client_call(g, f->mem, &ndr_table_IWTGeneral,
+						  NDR_IWTGENERAL_GET_NAME, &name, &fault),
+				 0);
+		assert_string_equal(*name.out.pName, "unit-test");
+		/* 1.5 s idle: both connections are closed by the server */
+		bool waited = false;
+		assert_non_null(tevent_add_timer(f->ev, f->mem, tevent_timeval_current_ofs(1, 500000),
+						 wake, &waited));
+		while (!waited)
+			tevent_loop_once(f->ev);
+	}
+}
+
 static void test_service_guid(void **state)
 {
 	struct fixture *f = *state;
@@ -507,6 +546,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_orpc_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abandoned_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_service_guid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect, setup_idle_timeout, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
