@@ -9,4 +9,7 @@
  * passed, -ENOMEM, or -EIO for anything else. */
 int treq_errno(struct tevent_req *req);
 
+/* Ends REQ: done when RC is 0, else failed with the errno -RC. */
+void treq_finish(struct tevent_req *req, int rc);
+
 #endif

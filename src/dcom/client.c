@@ -269,11 +269,7 @@ static void connect_alive(struct tevent_req *subreq)
 	 * show on this first request (MS-RPCE 3.3.1.5.2.1). */
 	if (rc == -EREMOTEIO && fault == DCERPC_FAULT_ACCESS_DENIED)
 		rc = -EACCES;
-	if (rc != 0) {
-		tevent_req_error(req, -rc);
-		return;
-	}
-	tevent_req_done(req);
+	treq_finish(req, rc);
 }
 
 int dcom_client_connect_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
@@ -571,11 +567,7 @@ static void orpc_done(struct tevent_req *subreq)
 	struct orpc_state *s = tevent_req_data(req, struct orpc_state);
 	int rc = rpc_client_call_recv(subreq, &s->fault);
 	TALLOC_FREE(subreq);
-	if (rc != 0) {
-		tevent_req_error(req, -rc);
-		return;
-	}
-	tevent_req_done(req);
+	treq_finish(req, rc);
 }
 
 static int orpc_recv(struct tevent_req *req, uint32_t *fault)

@@ -428,11 +428,7 @@ static void auth3_written(struct tevent_req *subreq)
 	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
 	int rc = io_recv(subreq, NULL, NULL);
 	TALLOC_FREE(subreq);
-	if (rc != 0) {
-		tevent_req_error(req, -rc);
-		return;
-	}
-	tevent_req_done(req);
+	treq_finish(req, rc);
 }
 
 static int bind_recv(struct tevent_req *req)
@@ -607,11 +603,7 @@ static void connect_bound(struct tevent_req *subreq)
 	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
 	int rc = bind_recv(subreq);
 	TALLOC_FREE(subreq);
-	if (rc != 0) {
-		tevent_req_error(req, -rc);
-		return;
-	}
-	tevent_req_done(req);
+	treq_finish(req, rc);
 }
 
 int rpc_client_connect_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,

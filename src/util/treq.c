@@ -19,3 +19,11 @@ int treq_errno(struct tevent_req *req)
 		return -EIO;
 	}
 }
+
+void treq_finish(struct tevent_req *req, int rc)
+{
+	if (rc != 0)
+		tevent_req_error(req, -rc);
+	else
+		tevent_req_done(req);
+}
