@@ -453,6 +453,21 @@ static void test_orpc_faults(void **state)
 					 &bogus, &r, &fault),
 			 -EREMOTEIO);
 	assert_int_equal(fault, RPC_E_DISCONNECTED);
+	/* a user who is not an admin, with a valid IPID: E_ACCESSDENIED */
+	struct rpc_client_auth bob_auth = auth;
+	bob_auth.user = "bob";
+	bob_auth.password = "Secret-bob-2";
+	struct rpc_client *bob;
+	assert_int_equal(rpc_client_connect(f->mem, f->ev, "127.0.0.1",
+					    rpc_server_port(f->rpc, RPC_EP_OBJECT), &bob_auth,
+					    &ndr_table_IWTGeneral, 5000, &bob),
+			 0);
+	r.out.pName = NULL;
+	assert_int_equal(rpc_client_call(bob, f->mem, &ndr_table_IWTGeneral, NDR_IWTGENERAL_GET_NAME,
+					 &g->ipid, &r, &fault),
+			 0);
+	assert_int_equal(r.out.result, E_ACCESSDENIED);
+	assert_null(*r.out.pName);
 	/* IUnknown's opnums are never dispatched */
 	assert_int_equal(rpc_client_call(rc, f->mem, &ndr_table_IWTGeneral, 0, &g->ipid, &r, &fault),
 			 -EINVAL); /* no marshaller: the client refuses to send it */
