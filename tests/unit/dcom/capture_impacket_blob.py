@@ -1,4 +1,8 @@
-# Capture the activation properties impacket's RemoteCreateInstance sends.
+#!/usr/bin/python3
+"""Prints, as C byte initializers, the activation properties (the abData of
+pActProperties) impacket's IRemoteSCMActivator::RemoteCreateInstance sends for
+IWTGeneral's class: the golden bytes of test_dcom_actprops.c. Nothing is sent
+anywhere: the request is caught before it leaves."""
 from impacket.dcerpc.v5 import dcomrt
 from impacket.uuid import string_to_bin, uuidtup_to_bin
 captured = {}
