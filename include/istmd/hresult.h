@@ -29,6 +29,18 @@
 #define RPC_E_VERSION_MISMATCH HR(0x80010110)
 #define RPC_E_INVALID_HEADER HR(0x80010111)
 #define RPC_E_DISCONNECTED HR(0x80010108)
+#define RPC_E_INVALID_IPID HR(0x80010113)   /* MS-ERREF 2.1.1: object or interface does not exist */
+#define RPC_E_INVALID_OBJECT HR(0x80010114)
+#define RPC_E_INVALID_OBJREF HR(0x8001011D)
+#define CO_E_OBJNOTREG HR(0x800401FB)
+#define CO_S_NOTALLINTERFACES HR(0x00080012)
+
+/* Win32 codes the OXID resolver returns as error_status_t (MS-ERREF 2.2). */
+#define ERROR_OUTOFMEMORY 14u
+#define RPC_S_PROTSEQ_NOT_SUPPORTED 1703u
+#define OR_INVALID_OXID 1910u
+#define OR_INVALID_OID 1911u
+#define OR_INVALID_SET 1912u
 
 /* Win32 error codes (MS-ERREF 2.2) used through HRESULT_FROM_WIN32. */
 #define ERROR_FILE_NOT_FOUND 2u
@@ -40,6 +52,12 @@
 #define ERROR_SHARING_VIOLATION 32u
 #define ERROR_NOT_SUPPORTED 50u
 #define ERROR_FILE_EXISTS 80u
+/* Samba's core/ntstatus.h (through ndr.h) defines it as NT_STATUS(0x0057), the
+ * same 87 without HAVE_IMMEDIATE_STRUCTURES: one definition for whichever
+ * header comes first. */
+#ifdef ERROR_INVALID_PARAMETER
+#undef ERROR_INVALID_PARAMETER
+#endif
 #define ERROR_INVALID_PARAMETER 87u
 #define ERROR_DRIVE_LOCKED 108u
 #define ERROR_DISK_FULL 112u

@@ -5,6 +5,7 @@
  * echoed. Only its NT hash is stored. Exit codes: 0 done, 1 failure, 2 usage,
  * 3 the user already exists (add), 4 no such user (del). */
 #include "ctl/cmd_user.h"
+#include "ctl/password.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -28,33 +29,9 @@ static void usage(FILE *out)
 		USERS_NAME_MAX);
 }
 
-/* One line from standard input, without its line ending; NULL on error. */
-static char *read_password(void)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, stdin);
-	if (n <= 0) {
-		fprintf(stderr, "istmctl user: no password on standard input\n");
-		free(line);
-		return NULL;
-	}
-	if (line[n - 1] == '\n')
-		line[--n] = '\0';
-	if (n > 0 && line[n - 1] == '\r')
-		line[--n] = '\0';
-	if (strlen(line) != (size_t)n) {
-		fprintf(stderr, "istmctl user: the password contains a NUL byte\n");
-		explicit_bzero(line, cap);
-		free(line);
-		return NULL;
-	}
-	return line;
-}
-
 static int add(const char *path, const char *name, bool admin)
 {
-	char *password = read_password();
+	char *password = ctl_read_password(stdin, "istmctl user");
 	if (password == NULL)
 		return EXIT_FAILURE;
 	int ret = users_add(path, name, admin, password);

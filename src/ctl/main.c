@@ -1,52 +1,153 @@
-/* istmctl: the command-line client of istmd. Subcommands dispatch from the
- * table below; each lives in its own file of src/ctl. */
+/* istmctl: the command-line client of istmd. Global options (which server,
+ * which account) come before the command; subcommands dispatch from the table
+ * below; each lives in its own file of src/ctl. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth.h"
+#include "ctl/cmd_info.h"
 #include "ctl/cmd_user.h"
+#include "ctl/options.h"
 #include "istmd/version.h"
+
+#define AUTH_LEVEL_INTEGRITY 5 /* MS-RPCE 2.2.1.1.8 */
+#define AUTH_LEVEL_PRIVACY 6
 
 struct ctl_command {
 	const char *name;
 	const char *summary;
-	int (*run)(int argc, char **argv);
+	int (*run)(const struct ctl_options *options, int argc, char **argv);
 };
 
-static int cmd_version(int argc, char **argv)
+static int cmd_version(const struct ctl_options *options, int argc, char **argv)
 {
 	printf("istmctl %s\n", ISTMD_VERSION);
 	return 0;
 }
 
+static int run_user(const struct ctl_options *options, int argc, char **argv)
+{
+	return cmd_user(argc, argv);
+}
+
 static const struct ctl_command commands[] = {
 	{ "version", "print the version", cmd_version },
-	{ "user", "manage the accounts in the users file", cmd_user },
+	{ "user", "manage the accounts in the users file", run_user },
+	{ "info", "print the name and GUID of a running istmd (needs --server, --user)",
+	  cmd_info },
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: istmctl COMMAND [ARGS...]\n\nCommands:\n");
+	fprintf(out,
+		"Usage: istmctl [OPTIONS] COMMAND [ARGS...]\n"
+		"\n"
+		"Options for commands that talk to istmd:\n"
+		"  -s, --server HOST[:PORT]   istmd's address and endpoint-mapper port (135)\n"
+		"  -u, --user NAME            an admin account of istmd's users file\n"
+		"  -p, --password-file FILE   read the password from FILE (default: stdin)\n"
+		"      --domain NAME          the account's domain (default: none)\n"
+		"      --auth ntlm|spnego     security package (default ntlm)\n"
+		"      --level integrity|privacy  protection of the calls (default privacy)\n"
+		"      --timeout SECONDS      per operation (default 30)\n"
+		"\n"
+		"Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* Parses the options before the command; returns the command's index in
+ * ARGV, or -1 after a message (usage error). */
+static int parse_options(int argc, char **argv, struct ctl_options *o)
+{
+	enum { OPT_DOMAIN = 256, OPT_AUTH, OPT_LEVEL, OPT_TIMEOUT };
+	static const struct option opts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "domain", required_argument, NULL, OPT_DOMAIN },
+		{ "auth", required_argument, NULL, OPT_AUTH },
+		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	*o = (struct ctl_options){ .auth_type = AUTH_TYPE_NTLMSSP,
+				   .auth_level = AUTH_LEVEL_PRIVACY,
+				   .timeout_ms = 30000 };
+	int c;
+	char *stop;
+	/* "+": stop at the command, whose own options follow it. */
+	while ((c = getopt_long(argc, argv, "+s:u:p:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->server = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'p': o->password_file = optarg; break;
+		case OPT_DOMAIN: o->domain = optarg; break;
+		case OPT_AUTH:
+			if (strcmp(optarg, "ntlm") == 0)
+				o->auth_type = AUTH_TYPE_NTLMSSP;
+			else if (strcmp(optarg, "spnego") == 0)
+				o->auth_type = AUTH_TYPE_SPNEGO;
+			else
+				goto bad;
+			break;
+		case OPT_LEVEL:
+			if (strcmp(optarg, "integrity") == 0)
+				o->auth_level = AUTH_LEVEL_INTEGRITY;
+			else if (strcmp(optarg, "privacy") == 0)
+				o->auth_level = AUTH_LEVEL_PRIVACY;
+			else
+				goto bad;
+			break;
+		case OPT_TIMEOUT: {
+			unsigned long t = strtoul(optarg, &stop, 10);
+			if (*optarg == '\0' || *stop != '\0' || t == 0 || t > 3600)
+				goto bad;
+			o->timeout_ms = (unsigned)t * 1000;
+			break;
+		}
+		case 'V':
+			return -2;
+		case 'h':
+			return -3;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return optind;
+bad:
+	fprintf(stderr, "istmctl: bad value '%s' for %s\n", optarg, argv[optind - 1]);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
-		return cmd_version(argc, argv);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	struct ctl_options options;
+	int first = parse_options(argc, argv, &options);
+	if (first == -2)
+		return cmd_version(&options, argc, argv);
+	if (first == -3) {
 		usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	if (first < 0)
+		return 2;
+	if (first >= argc) {
+		usage(stderr);
+		return 2;
 	}
-	fprintf(stderr, "istmctl: unknown command '%s'\n", argv[1]);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[first], commands[i].name) == 0) {
+			optind = 0; /* commands parse their own options from scratch */
+			return commands[i].run(&options, argc - first, argv + first);
+		}
+	}
+	fprintf(stderr, "istmctl: unknown command '%s'\n", argv[first]);
 	usage(stderr);
 	return 2;
 }

@@ -17,7 +17,8 @@
 #include "istmd/log.h"
 #include "istmd/version.h"
 #include "auth/auth.h"
-#include "dcom/object_exporter.h"
+#include "dcom/exporter.h"
+#include "istm/istm.h"
 #include "rpc/epm.h"
 #include "rpc/server.h"
 
@@ -29,6 +30,8 @@ struct daemon_ctx {
 	struct auth_accounts *accounts;
 	const struct auth_server_options *auth_options;
 	struct rpc_server *rpc;
+	struct dcom_exporter *dcom;
+	struct istm_context *istm;
 	bool stop;
 };
 
@@ -89,6 +92,31 @@ static int open_state(struct daemon_ctx *d)
 		return -1;
 	}
 	d->auth_options = &auth->options;
+	return 0;
+}
+
+/* [dcom]: the object exporter, activation and the OXID resolver on the RPC
+ * server; then the ISTM managers bound to their CLSIDs. */
+static int start_dcom(struct daemon_ctx *d)
+{
+	struct dcom_config config;
+	char *err = NULL;
+	if (dcom_config_load(d->cfg, d, &config, &err) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	d->dcom = dcom_exporter_new(d, d->ev, d->rpc, &config, rpc_server_min_auth_level(d->rpc),
+				    &err);
+	if (d->dcom == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	d->istm = istm_start(d, d->dcom, d->cfg, cfg_get(d->cfg, "state", "dir", "/var/lib/istmd"),
+			     &err);
+	if (d->istm == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -187,8 +215,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (rpc_epm_register(d->rpc) != 0 || dcom_object_exporter_register(d->rpc) != 0) {
-		log_err("cannot register the endpoint mapper and the OXID resolver");
+	if (rpc_epm_register(d->rpc) != 0) {
+		log_err("cannot register the endpoint mapper");
+		talloc_free(mem);
+		return 1;
+	}
+	if (start_dcom(d) != 0) {
 		talloc_free(mem);
 		return 1;
 	}
@@ -208,6 +240,9 @@ int main(int argc, char **argv)
 
 	sd_notify(0, "STOPPING=1");
 	rpc_server_shutdown(d->rpc);
+	/* Objects before the server their interfaces are registered on. */
+	TALLOC_FREE(d->istm);
+	TALLOC_FREE(d->dcom);
 	talloc_free(mem);
 	log_notice("istmd stopped");
 	return 0;

@@ -8,7 +8,9 @@
 #include <ndr.h>
 #include <gen_ndr/dcerpc.h>
 
+#include "dcom/internal.h"
 #include "idl/ndr_ms_dcom.h"
+#include "istmd/hresult.h"
 #include "istmd/log.h"
 #include "istmd/utf16.h"
 #include "rpc/server.h"
@@ -100,8 +102,9 @@ int dcom_dualstringarray(TALLOC_CTX *mem_ctx, const char *const *addresses, cons
  * bindings. They carry the endpoint-mapper port explicitly ("ADDRESS[PORT]"):
  * clients cannot assume 135 when the resolver listens elsewhere. */
 static void server_alive2(struct rpc_call *call, struct IObjectExporter_ServerAlive2 *r,
-			  struct rpc_server *server)
+			  struct dcom_exporter *ex)
 {
+	struct rpc_server *server = ex->rpc;
 	struct DUALSTRINGARRAY *dsa = talloc_zero(r, struct DUALSTRINGARRAY);
 	if (dsa == NULL ||
 	    dcom_dualstringarray(dsa, rpc_server_addresses(server), rpc_call_local_address(call),
@@ -119,25 +122,93 @@ static void server_alive2(struct rpc_call *call, struct IObjectExporter_ServerAl
 	rpc_call_complete(call, 0);
 }
 
+bool dcom_protseqs_have_tcp(const uint16_t *protseqs, uint16_t count)
+{
+	if (count == 0)
+		return true; /* "SHOULD be at least 1": take it as "whatever you have" */
+	for (uint16_t i = 0; i < count; i++) {
+		if (protseqs[i] == DCOM_TOWER_NCACN_IP_TCP)
+			return true;
+	}
+	return false;
+}
+
+/* ResolveOxid/ResolveOxid2 (MS-DCOM 3.1.2.5.1.1, 3.1.2.5.1.5): the object
+ * exporter's bindings, with the object port and the address the client
+ * dialled first. Returns an error_status_t. */
+static uint32_t resolve_oxid(struct rpc_call *call, struct dcom_exporter *ex, uint64_t oxid,
+			     const uint16_t *protseqs, uint16_t count, TALLOC_CTX *mem,
+			     struct DUALSTRINGARRAY **bindings, struct GUID *ipid_remunknown,
+			     uint32_t *authn_hint)
+{
+	*bindings = NULL;
+	if (oxid != dcom_exporter_oxid(ex))
+		return OR_INVALID_OXID;
+	if (!dcom_protseqs_have_tcp(protseqs, count))
+		return RPC_S_PROTSEQ_NOT_SUPPORTED;
+	if (dcom_exporter_bindings(ex, mem, rpc_call_local_address(call), DCOM_BINDINGS_EXPORTER,
+				   bindings) != 0)
+		return ERROR_OUTOFMEMORY;
+	*ipid_remunknown = *dcom_exporter_remunknown_ipid(ex);
+	*authn_hint = dcom_exporter_authn_hint(ex);
+	return 0;
+}
+
 static void dispatch(struct rpc_call *call, uint32_t opnum, void *r, void *private_data)
 {
+	struct dcom_exporter *ex = private_data;
+
 	switch (opnum) {
+	case NDR_IOBJECTEXPORTER_RESOLVEOXID: {
+		struct IObjectExporter_ResolveOxid *a = r;
+		a->out.result = resolve_oxid(call, ex, *a->in.pOxid, a->in.arRequestedProtseqs,
+					     a->in.cRequestedProtseqs, a, a->out.ppdsaOxidBindings,
+					     a->out.pipidRemUnknown, a->out.pAuthnHint);
+		rpc_call_complete(call, 0);
+		break;
+	}
+	case NDR_IOBJECTEXPORTER_RESOLVEOXID2: {
+		struct IObjectExporter_ResolveOxid2 *a = r;
+		a->out.result = resolve_oxid(call, ex, *a->in.pOxid, a->in.arRequestedProtseqs,
+					     a->in.cRequestedProtseqs, a, a->out.ppdsaOxidBindings,
+					     a->out.pipidRemUnknown, a->out.pAuthnHint);
+		a->out.pComVersion->MajorVersion = DCOM_COM_VERSION_MAJOR;
+		a->out.pComVersion->MinorVersion = DCOM_COM_VERSION_MINOR;
+		rpc_call_complete(call, 0);
+		break;
+	}
+	case NDR_IOBJECTEXPORTER_SIMPLEPING: {
+		struct IObjectExporter_SimplePing *a = r;
+		a->out.result = dcom_simple_ping(ex, *a->in.pSetId);
+		rpc_call_complete(call, 0);
+		break;
+	}
+	case NDR_IOBJECTEXPORTER_COMPLEXPING: {
+		struct IObjectExporter_ComplexPing *a = r;
+		*a->out.pSetId = *a->in.pSetId;
+		a->out.result = dcom_complex_ping(
+			ex, a->out.pSetId, a->in.SequenceNum, a->in.AddToSet,
+			a->in.AddToSet ? a->in.cAddToSet : 0, a->in.DelFromSet,
+			a->in.DelFromSet ? a->in.cDelFromSet : 0);
+		*a->out.pPingBackoffFactor = 0; /* <55> */
+		rpc_call_complete(call, 0);
+		break;
+	}
 	case NDR_IOBJECTEXPORTER_SERVERALIVE:
 		/* MS-DCOM 3.1.2.5.1.4: no permission check, always 0 */
 		((struct IObjectExporter_ServerAlive *)r)->out.result = 0;
 		rpc_call_complete(call, 0);
 		break;
 	case NDR_IOBJECTEXPORTER_SERVERALIVE2:
-		server_alive2(call, r, private_data);
+		server_alive2(call, r, ex);
 		break;
 	default:
-		/* ResolveOxid, the pings and ResolveOxid2 come with the DCOM runtime. */
 		rpc_call_reject(call, DCERPC_NCA_S_OP_RNG_ERROR);
 		break;
 	}
 }
 
-int dcom_object_exporter_register(struct rpc_server *server)
+int dcom_object_exporter_register(struct rpc_server *server, struct dcom_exporter *ex)
 {
 	const struct rpc_interface iface = {
 		.idl = &idl_iface_IObjectExporter,
@@ -146,7 +217,7 @@ int dcom_object_exporter_register(struct rpc_server *server)
 		.auth_exempt_opnums = RPC_OPNUM_BIT(NDR_IOBJECTEXPORTER_SERVERALIVE) |
 				      RPC_OPNUM_BIT(NDR_IOBJECTEXPORTER_SERVERALIVE2),
 		.dispatch = dispatch,
-		.private_data = server,
+		.private_data = ex,
 	};
 	return rpc_server_register(server, &iface);
 }

@@ -1,9 +1,10 @@
 /* The OXID resolver's IObjectExporter (MS-DCOM 3.1.2.5.1) on the endpoint
- * mapper port. For now ServerAlive and ServerAlive2; ResolveOxid, the pings
- * and ResolveOxid2 belong to the DCOM runtime. */
+ * mapper port: ResolveOxid, SimplePing, ComplexPing, ServerAlive,
+ * ResolveOxid2, ServerAlive2. */
 #ifndef ISTMD_DCOM_OBJECT_EXPORTER_H
 #define ISTMD_DCOM_OBJECT_EXPORTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +26,13 @@ int dcom_dualstringarray(TALLOC_CTX *mem_ctx, const char *const *addresses, cons
 			 uint16_t port, uint16_t **array, uint16_t *num_entries,
 			 uint16_t *security_offset);
 
-/* Serves IObjectExporter on the endpoint-mapper port. Returns 0 or -errno. */
-int dcom_object_exporter_register(struct rpc_server *server);
+struct dcom_exporter;
+
+/* True when PROTSEQS (C706 tower ids) include ncacn_ip_tcp, or are empty. */
+bool dcom_protseqs_have_tcp(const uint16_t *protseqs, uint16_t count);
+
+/* Serves IObjectExporter for EX on the endpoint-mapper port (dcom_exporter_new
+ * does it). Returns 0 or -errno. */
+int dcom_object_exporter_register(struct rpc_server *server, struct dcom_exporter *ex);
 
 #endif

@@ -51,7 +51,8 @@ static int stub_append(struct rpc_call *call, const uint8_t *data, size_t len)
 		call->stub.data = p;
 		call->stub_alloc = alloc;
 	}
-	memcpy(call->stub.data + call->stub.length, data, len);
+	if (len != 0) /* an empty stub (ServerAlive2) leaves stub.data NULL */
+		memcpy(call->stub.data + call->stub.length, data, len);
 	call->stub.length = need;
 	return 0;
 }
@@ -562,6 +563,17 @@ uint16_t rpc_call_remote_port(const struct rpc_call *call)
 bool rpc_call_cancelled(const struct rpc_call *call)
 {
 	return call->cancelled || call->orphaned || call->conn->dead;
+}
+
+void rpc_call_on_abandon(struct rpc_call *call, void (*fn)(struct rpc_call *call, void *priv),
+			 void *priv)
+{
+	call->abandon_fn = fn;
+	call->abandon_priv = priv;
+	/* Registered after the connection went: tell at once, from the loop. */
+	if (fn != NULL && call->conn->dead)
+		tevent_schedule_immediate(call->conn->abandon_im, call->conn->server->ev,
+					  rpc_conn_abandon_calls, call->conn);
 }
 
 struct rpc_assoc *rpc_call_assoc(const struct rpc_call *call)

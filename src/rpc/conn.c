@@ -82,7 +82,8 @@ struct rpc_conn *rpc_conn_new(struct rpc_server *server, int fd, enum rpc_endpoi
 
 	conn->in = talloc_size(conn, RPC_IN_BUF);
 	conn->free_im = tevent_create_immediate(conn);
-	if (conn->in == NULL || conn->free_im == NULL)
+	conn->abandon_im = tevent_create_immediate(conn);
+	if (conn->in == NULL || conn->free_im == NULL || conn->abandon_im == NULL)
 		goto fail;
 
 	conn->fde = tevent_add_fd(server->ev, conn, fd, TEVENT_FD_READ, conn_io, conn);
@@ -109,6 +110,22 @@ fail:
 	return NULL;
 }
 
+void rpc_conn_abandon_calls(struct tevent_context *ev, struct tevent_immediate *im, void *priv)
+{
+	struct rpc_conn *conn = priv;
+	/* FN may complete its call (and others): start over after each. */
+	for (;;) {
+		struct rpc_call *c = conn->pending;
+		while (c != NULL && c->abandon_fn == NULL)
+			c = c->next;
+		if (c == NULL)
+			break;
+		void (*fn)(struct rpc_call *, void *) = c->abandon_fn;
+		c->abandon_fn = NULL;
+		fn(c, c->abandon_priv);
+	}
+}
+
 void rpc_conn_terminate(struct rpc_conn *conn, const char *why)
 {
 	if (conn->dead)
@@ -130,8 +147,16 @@ void rpc_conn_terminate(struct rpc_conn *conn, const char *why)
 	conn->out_tail = NULL;
 	conn->out_bytes = 0;
 	TALLOC_FREE(conn->frag_call);
-	for (struct rpc_call *c = conn->pending; c != NULL; c = c->next)
+	bool abandoned = false;
+	for (struct rpc_call *c = conn->pending; c != NULL; c = c->next) {
 		c->cancelled = true;
+		abandoned |= c->abandon_fn != NULL;
+	}
+	/* Implementations that asked are told from the loop, never under the
+	 * caller's feet; the connection stays until its last call completes. */
+	if (abandoned && conn->abandon_im != NULL)
+		tevent_schedule_immediate(conn->abandon_im, conn->server->ev, rpc_conn_abandon_calls,
+					  conn);
 	/* Freed from the loop, never under the caller's feet; with calls still
 	 * dispatched, the last rpc_call_complete() schedules it. */
 	if (conn->npending == 0)

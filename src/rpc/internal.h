@@ -125,6 +125,7 @@ struct rpc_conn {
 	unsigned nsecs;
 	struct rpc_call *frag_call; /* request being reassembled */
 	struct rpc_call *pending;   /* dispatched, not yet completed */
+	struct tevent_immediate *abandon_im; /* runs the abandon_fn of pending calls */
 	unsigned npending;
 	uint32_t last_call_id;
 };
@@ -149,6 +150,8 @@ struct rpc_call {
 	bool cancelled; /* co_cancel */
 	bool orphaned;
 	uint8_t cancel_count;
+	void (*abandon_fn)(struct rpc_call *call, void *priv); /* rpc_call_on_abandon() */
+	void *abandon_priv;
 };
 
 /* conn.c */
@@ -165,6 +168,8 @@ void rpc_conn_fault_disconnect(struct rpc_conn *conn, uint32_t call_id, uint16_t
 void rpc_conn_resume_reading(struct rpc_conn *conn);
 /* Frees CONN from the loop once no call is dispatched on it any more. */
 void rpc_conn_schedule_free(struct rpc_conn *conn);
+/* A tevent_immediate handler: runs the abandon_fn of CONN's pending calls. */
+void rpc_conn_abandon_calls(struct tevent_context *ev, struct tevent_immediate *im, void *priv);
 
 /* handshake.c: bind, alter_context, auth3 */
 void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt);

@@ -114,6 +114,11 @@ fail:
 	return NULL;
 }
 
+uint8_t rpc_server_min_auth_level(const struct rpc_server *server)
+{
+	return server->limits.min_auth_level;
+}
+
 int rpc_server_register(struct rpc_server *server, const struct rpc_interface *iface)
 {
 	if (iface->idl == NULL || iface->idl->table == NULL || iface->dispatch == NULL ||

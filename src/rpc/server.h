@@ -75,6 +75,8 @@ void rpc_server_foreach_interface(struct rpc_server *server,
 /* The port actually listened on (object_port = 0 picks an ephemeral one,
  * the same on every address). */
 uint16_t rpc_server_port(const struct rpc_server *server, enum rpc_endpoint endpoint);
+/* [rpc] min_auth_level (DCERPC_AUTH_LEVEL_*). */
+uint8_t rpc_server_min_auth_level(const struct rpc_server *server);
 /* The configured listen addresses, numeric, NULL-terminated. A wildcard
  * (0.0.0.0, ::) stands for "the address the client dialled"
  * (rpc_call_local_address()). */
@@ -120,6 +122,13 @@ uint16_t rpc_call_remote_port(const struct rpc_call *call);
 /* True once the client sent co_cancel or orphaned for the call, or its
  * connection closed: the response will not be read. */
 bool rpc_call_cancelled(const struct rpc_call *call);
+
+/* FN runs once, from the event loop, if the call's connection closes before
+ * the call completes; it may complete the call (the response goes nowhere).
+ * Lets an implementation drop work nobody waits for (the DCOM runtime frees
+ * the call with its pending work). */
+void rpc_call_on_abandon(struct rpc_call *call, void (*fn)(struct rpc_call *call, void *priv),
+			 void *priv);
 
 /* ---- association groups (MS-RPCE 3.3.1.1.1) ----------------------------------- */
 

@@ -1053,6 +1053,14 @@ class NdrGen:
             w(f"\t{'NULL' if m.reserved else 'idl_init_out_' + m.c_name},")
         w("};")
         w()
+        w(f"static const size_t {iface.name}_result_offset[{iface.num_calls}] = {{")
+        for m in iface.all_methods():
+            if m.reserved or m.ret is None:
+                w("\tIDL_NO_RESULT,")
+            else:
+                w(f"\toffsetof(struct {m.c_name}, out.result),")
+        w("};")
+        w()
         w(f"const struct idl_interface idl_iface_{iface.name} = {{")
         w(f"\t.name = \"{iface.name}\",")
         w(f"\t.table = &ndr_table_{iface.name},")
@@ -1060,6 +1068,7 @@ class NdrGen:
         w(f"\t.object = {'true' if iface.object else 'false'},")
         w(f"\t.first_opnum = {iface.first_opnum},")
         w(f"\t.init_out = {iface.name}_init_out,")
+        w(f"\t.result_offset = {iface.name}_result_offset,")
         w("};")
         w()
         c(w.text())

@@ -122,6 +122,41 @@ static void test_syntax_ids(void **state)
 	assert_int_equal(count_interfaces(idl_interfaces_ms_rpce), 1);
 }
 
+/* result_offset: every HRESULT method of every [object] interface has one,
+ * inside its structure, where out.result is; void methods and reserved
+ * opnums have none. */
+static void test_result_offsets(void **state)
+{
+	const struct idl_interface *const *lists[] = { idl_interfaces_ms_istm,
+						       idl_interfaces_ms_dcom };
+
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t i = 0; lists[l][i] != NULL; i++) {
+			const struct idl_interface *iface = lists[l][i];
+			for (uint32_t op = 0; op < iface->table->num_calls; op++) {
+				const struct ndr_interface_call *call = &iface->table->calls[op];
+				if (call->ndr_pull == NULL) {
+					assert_int_equal(iface->result_offset[op], IDL_NO_RESULT);
+					continue;
+				}
+				if (!iface->object)
+					continue;
+				assert_true(iface->result_offset[op] + sizeof(uint32_t) <=
+					    call->struct_size);
+			}
+		}
+	}
+	struct IHostMgr_GetHost get_host = { .out.result = 0 };
+	assert_ptr_equal(idl_result_ptr(&idl_iface_IHostMgr3, NDR_IHOSTMGR_GETHOST, &get_host),
+			 &get_host.out.result);
+	struct IRemUnknown2_RemQueryInterface2 qi2 = { .out.result = 0 };
+	assert_ptr_equal(idl_result_ptr(&idl_iface_IRemUnknown2, 6, &qi2), &qi2.out.result);
+	assert_null(idl_result_ptr(&idl_iface_IRemUnknown2, 1, &qi2));
+	assert_null(idl_result_ptr(&idl_iface_IRemUnknown2, 7, &qi2));
+	/* ept_insert returns nothing */
+	assert_null(idl_result_ptr(&idl_iface_ept, 0, &qi2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_opnums_through_inheritance),
 		cmocka_unit_test(test_reserved_slots),
 		cmocka_unit_test(test_syntax_ids),
+		cmocka_unit_test(test_result_offsets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

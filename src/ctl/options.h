@@ -1,0 +1,24 @@
+/* istmctl's global options (before the command): which server, which
+ * account, which security. Parsed by main.c, used by the commands that talk
+ * to a daemon. */
+#ifndef ISTMD_CTL_OPTIONS_H
+#define ISTMD_CTL_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ctl_options {
+	const char *server;        /* HOST[:PORT] or [IPV6]:PORT; NULL if not given */
+	const char *user;
+	const char *password_file; /* NULL: the password is read from standard input */
+	const char *domain;
+	uint8_t auth_type;  /* 10 NTLMSSP (default) or 9 SPNEGO */
+	uint8_t auth_level; /* DCERPC_AUTH_LEVEL_INTEGRITY or _PRIVACY (default) */
+	unsigned timeout_ms;
+};
+
+/* Splits SERVER into a host (malloc'd) and a port (DEFAULT_PORT when none).
+ * Returns 0 or -EINVAL. */
+int ctl_parse_server(const char *server, uint16_t default_port, char **host, uint16_t *port);
+
+#endif
