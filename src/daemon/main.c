@@ -16,7 +16,11 @@
 #include "istmd/config.h"
 #include "istmd/log.h"
 #include "istmd/version.h"
+#include "istmd/workpool.h"
 #include "auth/auth.h"
+#include "backend/iscsi_backend.h"
+#include "backend/storage_paths.h"
+#include "core/core.h"
 #include "dcom/exporter.h"
 #include "istm/istm.h"
 #include "rpc/epm.h"
@@ -32,6 +36,7 @@ struct daemon_ctx {
 	struct rpc_server *rpc;
 	struct dcom_exporter *dcom;
 	struct istm_context *istm;
+	struct istm_deps deps; /* storage paths, worker pool, iSCSI backend, core */
 	bool stop;
 };
 
@@ -95,6 +100,70 @@ static int open_state(struct daemon_ctx *d)
 	return 0;
 }
 
+/* [storage], [iscsi] and [state]: the path mapping, the iSCSI backend (which
+ * starts watching tgtd; a tgtd that is down is not an error, the core applies
+ * the desired state when it comes up) and the core, whose start-up recovery
+ * runs before we serve anyone. */
+static int start_core(struct daemon_ctx *d)
+{
+	struct storage_paths *storage;
+	struct core_options opts;
+	char *err = NULL;
+	int rc;
+
+	d->deps.ev = d->ev;
+	if (storage_paths_from_config(d, d->cfg, &storage, &err) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	d->deps.storage = storage;
+	d->deps.pool = workpool_create(d, d->ev, 4);
+	if (d->deps.pool == NULL) {
+		log_err("cannot create the worker pool");
+		return -1;
+	}
+	rc = iscsi_backend_open(d, d->ev, d->cfg, &d->deps.backend, &err);
+	if (rc != 0) {
+		log_err("[iscsi]: %s", err ? err : strerror(-rc));
+		return -1;
+	}
+	if (core_options_from_config(d, d->cfg, &opts, &err) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	opts.storage = storage;
+	opts.backend = d->deps.backend;
+	opts.io_pool = d->deps.pool;
+	opts.hostname = cfg_get(d->cfg, "general", "name", NULL);
+
+	struct tevent_req *req = core_open_send(d, d->ev, &opts);
+	if (req == NULL || !tevent_req_poll(req, d->ev)) {
+		log_err("cannot start the core");
+		return -1;
+	}
+	char *why = NULL;
+	rc = core_open_recv(req, d, &d->deps.core, &why);
+	talloc_free(req);
+	if (rc != 0) {
+		log_err("cannot open the state in %s: %s", opts.state_dir, why ? why : strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Lets the core finish what it started (mutations, the reconcile pass, worker
+ * jobs) so nothing is left half-done; it is crash-safe anyway. */
+static void stop_core(struct daemon_ctx *d)
+{
+	if (d->deps.core == NULL)
+		return;
+	struct tevent_req *req = core_close_send(d, d->deps.core);
+	if (req == NULL || !tevent_req_poll(req, d->ev) || core_close_recv(req) != 0)
+		log_warn("the core did not stop cleanly");
+	talloc_free(req);
+	d->deps.core = NULL;
+}
+
 /* [dcom]: the object exporter, activation and the OXID resolver on the RPC
  * server; then the ISTM managers bound to their CLSIDs. */
 static int start_dcom(struct daemon_ctx *d)
@@ -111,8 +180,7 @@ static int start_dcom(struct daemon_ctx *d)
 		log_err("%s", err);
 		return -1;
 	}
-	d->istm = istm_start(d, d->dcom, d->cfg, cfg_get(d->cfg, "state", "dir", "/var/lib/istmd"),
-			     &err);
+	d->istm = istm_start(d, d->dcom, &d->deps, &err);
 	if (d->istm == NULL) {
 		log_err("%s", err);
 		return -1;
@@ -220,7 +288,8 @@ int main(int argc, char **argv)
 		talloc_free(mem);
 		return 1;
 	}
-	if (start_dcom(d) != 0) {
+	if (start_core(d) != 0 || start_dcom(d) != 0) {
+		stop_core(d);
 		talloc_free(mem);
 		return 1;
 	}
@@ -243,6 +312,7 @@ int main(int argc, char **argv)
 	/* Objects before the server their interfaces are registered on. */
 	TALLOC_FREE(d->istm);
 	TALLOC_FREE(d->dcom);
+	stop_core(d);
 	talloc_free(mem);
 	log_notice("istmd stopped");
 	return 0;

@@ -1,15 +1,21 @@
 /* Feature management: IWTGeneral and IWTGeneral2 (MS-ISTM 3.52, 3.54). */
 #include "istm/istm.h"
 
+#include "core/core.h"
 #include "idl/ndr_ms_istm.h"
 #include "istmd/hresult.h"
+#include "istmd/log.h"
 
-/* 3.52.4.1 */
+/* 3.52.4.1: the persistent service GUID (created by the core on first start). */
 static void get_guid(struct dcom_call *call, void *object, void *rv)
 {
 	struct istm_manager *m = object;
 	struct IWTGeneral_get_Guid *r = rv;
-	*r->out.pGuid = m->ctx->service_guid;
+	if (!NT_STATUS_IS_OK(GUID_from_string(core_service_guid(m->ctx->core), r->out.pGuid))) {
+		log_err("the service GUID in the state database is malformed");
+		dcom_call_done(call, E_UNEXPECTED);
+		return;
+	}
 	dcom_call_done(call, S_OK);
 }
 
@@ -18,7 +24,7 @@ static void get_name(struct dcom_call *call, void *object, void *rv)
 {
 	struct istm_manager *m = object;
 	struct IWTGeneral_get_Name *r = rv;
-	*r->out.pName = talloc_strdup(r, m->ctx->name);
+	*r->out.pName = talloc_strdup(r, core_service_name(m->ctx->core));
 	dcom_call_done(call, *r->out.pName != NULL ? S_OK : E_OUTOFMEMORY);
 }
 

@@ -10,14 +10,30 @@
 
 #include "dcom/dcom.h"
 
-struct cfg;
+struct core;
 struct dcom_exporter;
+struct iscsi_backend;
+struct storage_paths;
+struct workpool;
 
-/* What every ISTM object can reach. */
+/* What the ISTM objects are built on; the daemon (or a test) creates these. */
+struct istm_deps {
+	struct tevent_context *ev;
+	struct core *core;                   /* the desired state: targets, disks, identity */
+	const struct storage_paths *storage; /* path mapping and confinement */
+	struct workpool *pool;               /* blocking file work (VHD, statvfs) */
+	struct iscsi_backend *backend;       /* may be NULL (nothing served) */
+};
+
+/* What every ISTM object can reach. The service's identity (MS-ISTM 3.1.1.1
+ * Guid and Name) lives in the core: core_service_guid(), core_service_name(). */
 struct istm_context {
 	struct dcom_exporter *ex;
-	struct GUID service_guid; /* MS-ISTM 3.1.1.1 Guid */
-	const char *name;         /* MS-ISTM 3.1.1.1 Name: [general] name, else the host name */
+	struct tevent_context *ev;
+	struct core *core;
+	const struct storage_paths *storage;
+	struct workpool *pool;
+	struct iscsi_backend *backend;
 };
 
 /* The state of each management singleton. */
@@ -34,9 +50,9 @@ extern const struct dcom_class istm_snapshot_manager_class; /* ISnapshotMgr */
 extern const struct dcom_class istm_sns_manager_class;     /* ISnsMgr */
 extern const struct dcom_class istm_host_manager_class;    /* IHostMgr(2,3) */
 
-/* Reads [general], the service GUID in STATE_DIR, creates the managers in EX
- * and binds their CLSIDs. NULL on failure with *ERR set. */
-struct istm_context *istm_start(TALLOC_CTX *mem_ctx, struct dcom_exporter *ex, struct cfg *cfg,
-				const char *state_dir, char **err);
+/* Creates the managers in EX on DEPS and binds their CLSIDs. NULL on failure
+ * with *ERR set. */
+struct istm_context *istm_start(TALLOC_CTX *mem_ctx, struct dcom_exporter *ex,
+				const struct istm_deps *deps, char **err);
 
 #endif

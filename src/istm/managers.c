@@ -7,10 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "dcom/exporter.h"
 #include "idl/ndr_ms_istm.h"
-#include "istm/service_id.h"
-#include "istmd/config.h"
 #include "istmd/log.h"
 
 #define NO_METHODS(iface_name) \
@@ -45,28 +44,20 @@ static const struct {
 	{ "e14efe0b-fd3b-41ea-8e3b-88930445b944", &istm_host_manager_class },
 };
 
-static const char *default_name(TALLOC_CTX *mem)
-{
-	char host[256];
-	if (gethostname(host, sizeof(host)) != 0)
-		return "istmd";
-	host[sizeof(host) - 1] = '\0';
-	return talloc_strdup(mem, host);
-}
-
-struct istm_context *istm_start(TALLOC_CTX *mem_ctx, struct dcom_exporter *ex, struct cfg *cfg,
-				const char *state_dir, char **err)
+struct istm_context *istm_start(TALLOC_CTX *mem_ctx, struct dcom_exporter *ex,
+				const struct istm_deps *deps, char **err)
 {
 	struct istm_context *ctx = talloc_zero(mem_ctx, struct istm_context);
 	if (ctx == NULL)
 		goto nomem;
-	ctx->ex = ex;
-	if (istm_service_guid(mem_ctx, state_dir, &ctx->service_guid, err) != 0)
-		goto fail;
-	const char *name = cfg_get(cfg, "general", "name", NULL);
-	ctx->name = name != NULL && name[0] != '\0' ? talloc_strdup(ctx, name) : default_name(ctx);
-	if (ctx->name == NULL)
-		goto nomem;
+	*ctx = (struct istm_context){
+		.ex = ex,
+		.ev = deps->ev,
+		.core = deps->core,
+		.storage = deps->storage,
+		.pool = deps->pool,
+		.backend = deps->backend,
+	};
 
 	for (size_t i = 0; i < sizeof(managers) / sizeof(managers[0]); i++) {
 		struct GUID clsid;
@@ -79,13 +70,11 @@ struct istm_context *istm_start(TALLOC_CTX *mem_ctx, struct dcom_exporter *ex, s
 		    dcom_exporter_register_clsid(ex, &clsid, obj) != 0)
 			goto nomem;
 	}
-	char *guid = GUID_string(ctx, &ctx->service_guid);
-	log_info("ISTM: service \"%s\" %s, 7 management classes registered", ctx->name,
-		 guid ? guid : "?");
+	log_info("ISTM: service \"%s\" %s, 7 management classes registered",
+		 core_service_name(ctx->core), core_service_guid(ctx->core));
 	return ctx;
 nomem:
 	*err = talloc_strdup(mem_ctx, "out of memory starting the ISTM managers");
-fail:
 	talloc_free(ctx);
 	return NULL;
 }

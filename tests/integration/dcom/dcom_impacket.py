@@ -14,6 +14,7 @@ activation. Every case prints "ok - ..." lines and exits non-zero at the first
 failure.
 """
 import os
+import sqlite3
 import re
 import sys
 import time
@@ -232,8 +233,9 @@ def case_general():
     check(resp["ErrorCode"] == 0 and name == NAME, "IWTGeneral Name is %r" % name)
     resp = g.request(GetGuid(), iid(IWTGENERAL), g.get_iPid())
     guid = bin_to_string(resp["pGuid"]).lower()
-    with open(os.path.join(STATE_DIR, "service-guid")) as f:
-        persisted = f.read().strip().lower()
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(STATE_DIR, "istmd.db"), uri=True)
+    persisted = db.execute("SELECT value FROM meta WHERE key = 'service_guid'").fetchone()[0].lower()
+    db.close()
     check(guid == persisted, "IWTGeneral Guid %s is the one in [state] dir" % guid)
     # IUnknown's opnums are not remotable (MS-DCOM 3.1.1.5.8)
     expect_error(lambda: g.request(Opnum0(), iid(IWTGENERAL), g.get_iPid()), "nca_s_op_rng_error",

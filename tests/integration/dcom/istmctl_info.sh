@@ -6,7 +6,8 @@
 set -uo pipefail
 istmctl=$1
 server="$ISTMD_ADDR:$ISTMD_EPM_PORT"
-guid=$(tr -d '\n' < "$ISTMD_DIR/state/service-guid")
+# The service GUID as the core persisted it (read-only: the daemon owns the file).
+guid=$(sqlite3 -readonly "$ISTMD_DIR/state/istmd.db" "SELECT value FROM meta WHERE key = 'service_guid'" | tr 'A-F' 'a-f')
 fail() { echo "not ok - $*"; exit 1; }
 
 out=$(printf '%s\n' "$ISTMD_ADMIN_PASSWORD" | "$istmctl" --server "$server" --user "$ISTMD_ADMIN" info) ||

@@ -56,7 +56,14 @@ has_key() { printf '%s\n' "${extra[@]+"${extra[@]}"}" | grep -q "^$1 *="; }
   echo "users_file = $dir/users"
   echo "[state]"
   echo "dir = $dir/state"
+  echo "[storage]"
+  echo "roots = $dir/storage"
+  echo "[iscsi]"
+  # No tgtd listens on this control port unless a test starts one: the daemon
+  # must never take over (and clean up) a tgtd it was not given.
+  echo "tgt_control_port = ${ISTMD_TGT_CONTROL_PORT:-9990}"
 } > "$dir/istmd.conf"
+mkdir -p "$dir/storage"
 
 "$istmd" --config "$dir/istmd.conf" --foreground 2>"$ISTMD_LOG" &
 pid=$!

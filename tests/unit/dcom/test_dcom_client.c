@@ -27,7 +27,8 @@
 #include "idl/ndr_ms_dcom.h"
 #include "idl/ndr_ms_istm.h"
 #include "istm/istm.h"
-#include "istm/service_id.h"
+#include "core/core.h"
+#include "istm_testenv.h"
 #include "istmd/config.h"
 #include "istmd/hresult.h"
 #include "rpc/client.h"
@@ -40,6 +41,7 @@ struct fixture {
 	struct auth_accounts *accounts;
 	struct rpc_server *rpc;
 	struct dcom_exporter *ex;
+	struct istm_testenv *env;
 	struct istm_context *istm;
 	uint16_t port;
 };
@@ -123,7 +125,8 @@ static int setup(void **state)
 	dcom_config_defaults(&config);
 	f->ex = dcom_exporter_new(f, f->ev, f->rpc, &config, rpc_server_min_auth_level(f->rpc), &err);
 	assert_non_null(f->ex);
-	f->istm = istm_start(f, f->ex, cfg, f->dir, &err);
+	f->env = istm_testenv_open(f, f->ev, f->dir, "unit-test", NULL);
+	f->istm = istm_start(f, f->ex, &f->env->deps, &err);
 	assert_non_null(f->istm);
 	struct dcom_object *slow = dcom_object_new(NULL, f->ex, &slow_class, NULL);
 	struct GUID c = guid(CLSID_SLOW);
@@ -140,6 +143,7 @@ static int teardown(void **state)
 	rpc_server_shutdown(f->rpc);
 	TALLOC_FREE(f->istm);
 	TALLOC_FREE(f->ex);
+	istm_testenv_close(f->env);
 	char *cmd = talloc_asprintf(f, "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
 	talloc_free(f);
@@ -279,9 +283,8 @@ static void test_general(void **state)
 	assert_int_equal(dcom_client_call(g, f->mem, &ndr_table_IWTGeneral, NDR_IWTGENERAL_GET_GUID,
 					  &id, &fault),
 			 0);
-	struct GUID persisted;
-	char *err = NULL;
-	assert_int_equal(istm_service_guid(f->mem, f->dir, &persisted, &err), 0);
+	/* the core's persistent service GUID (its persistence: test_core_model) */
+	struct GUID persisted = guid(core_service_guid(f->env->deps.core));
 	assert_true(GUID_equal(id.out.pGuid, &persisted));
 	/* the rest of IWTGeneral is for later: E_NOTIMPL */
 	struct IWTGeneral_CheckAccess check = { 0 };
@@ -531,26 +534,6 @@ static void test_reconnect(void **state)
 	}
 }
 
-static void test_service_guid(void **state)
-{
-	struct fixture *f = *state;
-	struct GUID a, b;
-	char *err = NULL;
-	assert_int_equal(istm_service_guid(f->mem, f->dir, &a, &err), 0);
-	assert_int_equal(istm_service_guid(f->mem, f->dir, &b, &err), 0);
-	assert_true(GUID_equal(&a, &b)); /* persistent */
-	assert_true(GUID_equal(&a, &f->istm->service_guid));
-	char *path = talloc_asprintf(f->mem, "%s/service-guid", f->dir);
-	FILE *fp = fopen(path, "w");
-	fputs("not a guid\n", fp);
-	fclose(fp);
-	assert_int_equal(istm_service_guid(f->mem, f->dir, &b, &err), -EINVAL);
-	assert_non_null(strstr(err, "does not hold a GUID"));
-	unlink(path);
-	assert_int_equal(istm_service_guid(f->mem, f->dir, &b, &err), 0);
-	assert_false(GUID_equal(&a, &b)); /* a new identity only once it was removed */
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,7 +543,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_and_ping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orpc_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abandoned_call, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_service_guid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect, setup_idle_timeout, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
