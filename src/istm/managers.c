@@ -24,11 +24,10 @@
 		.singleton = true,                                                  \
 	}
 
-MANAGER_CLASS(istm_local_device_class, "LocalDeviceMgr", ILocalDeviceMgr3);
-MANAGER_CLASS(istm_disk_manager_class, "WTDiskMgr", IWTDiskMgr4);
+/* The other managers live in a file of their own (general.c, sessions.c,
+ * host_mgr.c, disk_mgr.c, local_device.c). */
 MANAGER_CLASS(istm_snapshot_manager_class, "SnapshotMgr", ISnapshotMgr);
 MANAGER_CLASS(istm_sns_manager_class, "SnsMgr", ISnsMgr);
-MANAGER_CLASS(istm_host_manager_class, "HostMgr", IHostMgr3);
 
 /* MS-ISTM 1.9 */
 static const struct {
