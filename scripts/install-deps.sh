@@ -28,6 +28,7 @@ BUILD_PKGS=(
   libsystemd-dev
   libcmocka-dev
   libblkid-dev
+  libjansson-dev
 )
 RUN_PKGS=(
   tgt

@@ -1,0 +1,162 @@
+#include "ctl/cmd_common.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/errors.h"
+#include "ctl/model.h"
+#include "ctl/password.h"
+#include "ctl/remote.h"
+
+enum { OPT_JSON = 1000, OPT_HELP };
+
+void ctl_family_usage(FILE *out, const char *family, const struct ctl_action *actions,
+		      size_t n_actions)
+{
+	for (size_t i = 0; i < n_actions; i++)
+		fprintf(out, "%s istmctl [OPTIONS] %s %s %s\n", i == 0 ? "Usage:" : "      ",
+			family, actions[i].name, actions[i].synopsis);
+	fprintf(out, "Every action takes --json (machine-readable output). See docs/istmctl.md.\n");
+}
+
+static const struct ctl_action *find_action(const struct ctl_action *actions, size_t n,
+					    const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(actions[i].name, name) == 0)
+			return &actions[i];
+	}
+	return NULL;
+}
+
+/* Runs action A on ARGV (ARGV[0] is the action's name, then its options and
+ * arguments); WHO names it in messages. */
+static int run_action(const char *who, const char *usage_prefix, const struct ctl_action *a,
+		      const struct ctl_options *options, int argc, char **argv,
+		      bool (*set_option)(int opt, const char *arg))
+{
+	/* The action's options, then --json and --help. */
+	size_t n_own = 0;
+	while (a->options != NULL && a->options[n_own].name != NULL)
+		n_own++;
+	struct option *longopts = calloc(n_own + 3, sizeof(*longopts));
+	if (longopts == NULL)
+		return CTL_EXIT_FAILURE;
+	if (n_own > 0)
+		memcpy(longopts, a->options, n_own * sizeof(*longopts));
+	longopts[n_own] = (struct option){ "json", no_argument, NULL, OPT_JSON };
+	longopts[n_own + 1] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+
+	struct ctl_options o = *options;
+	int ret = -1, opt;
+	optind = 0;
+	/* Options and operands in any order (GNU permutation); "--" ends the
+	 * options, for an operand that starts with '-'. */
+	while (ret < 0 && (opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (opt == OPT_JSON) {
+			o.json = true;
+		} else if (opt == OPT_HELP) {
+			fprintf(stdout, "Usage: istmctl [OPTIONS] %s %s\n", usage_prefix, a->synopsis);
+			ret = 0;
+		} else if (opt == '?' || opt == ':' || set_option == NULL ||
+			   !set_option(opt, optarg)) {
+			ret = CTL_EXIT_USAGE;
+		}
+	}
+	int n_args = argc - optind;
+	if (ret < 0 && (n_args < a->min_args || (a->max_args >= 0 && n_args > a->max_args))) {
+		fprintf(stderr, "Usage: istmctl [OPTIONS] %s %s\n", usage_prefix, a->synopsis);
+		ret = CTL_EXIT_USAGE;
+	}
+	if (ret < 0)
+		ret = a->run(&o, who, argv + optind, n_args);
+	free(longopts);
+	return ret;
+}
+
+int ctl_dispatch(const char *family, const struct ctl_action *actions, size_t n_actions,
+		 const struct ctl_options *options, int argc, char **argv,
+		 bool (*set_option)(int opt, const char *arg))
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		ctl_family_usage(argc < 2 ? stderr : stdout, family, actions, n_actions);
+		return argc < 2 ? CTL_EXIT_USAGE : 0;
+	}
+	const struct ctl_action *a = find_action(actions, n_actions, argv[1]);
+	if (a == NULL) {
+		fprintf(stderr, "istmctl %s: unknown action '%s'\n", family, argv[1]);
+		ctl_family_usage(stderr, family, actions, n_actions);
+		return CTL_EXIT_USAGE;
+	}
+	char *who = NULL;
+	if (asprintf(&who, "istmctl %s %s", family, a->name) < 0)
+		return CTL_EXIT_FAILURE;
+	int ret = run_action(who, who + strlen("istmctl "), a, options, argc - 1, argv + 1,
+			     set_option);
+	free(who);
+	return ret;
+}
+
+int ctl_run(const struct ctl_action *action, const struct ctl_options *options, int argc,
+	    char **argv, bool (*set_option)(int opt, const char *arg))
+{
+	char *who = NULL;
+	if (asprintf(&who, "istmctl %s", action->name) < 0)
+		return CTL_EXIT_FAILURE;
+	int ret = run_action(who, action->name, action, options, argc, argv, set_option);
+	free(who);
+	return ret;
+}
+
+static int vshow(struct ctl_conn *c, bool json, json_t *object, const char *fmt, va_list ap)
+{
+	if (json) {
+		if (ctl_json_emit(stdout, object) != 0) {
+			fprintf(stderr, "%s: cannot write JSON\n", c->who);
+			return CTL_EXIT_FAILURE;
+		}
+		return 0;
+	}
+	vprintf(fmt, ap);
+	putchar('\n');
+	return 0;
+}
+
+int ctl_show_target(struct ctl_conn *c, struct dcom_iface *host, bool json, const char *fmt, ...)
+{
+	struct ctl_target t;
+	if (json) {
+		int ret = ctl_target_read(c, host, &t);
+		if (ret != 0)
+			return ret;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int ret = vshow(c, json, json ? ctl_target_json(&t) : NULL, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int ctl_show_disk(struct ctl_conn *c, uint32_t wtd, bool json, const char *fmt, ...)
+{
+	struct ctl_disk d;
+	struct dcom_iface *disk;
+	if (json) {
+		int ret = ctl_disk_open(c, wtd, &disk);
+		if (ret == 0)
+			ret = ctl_disk_read(c, disk, &d);
+		if (ret != 0)
+			return ret;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int ret = vshow(c, json, json ? ctl_disk_json(&d) : NULL, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+char *ctl_read_secret(const char *file, const char *who)
+{
+	return file ? ctl_read_password_file(file, who) : ctl_read_password(stdin, who);
+}

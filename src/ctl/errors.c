@@ -1,0 +1,195 @@
+#include "ctl/errors.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "istmd/hresult.h"
+
+/* HRESULT_FROM_WIN32 (MS-ERREF 2.1.2) as a constant expression, for tables
+ * and case labels (every code here is positive and below 0x10000). */
+#define W32(code) (0x80070000u | (uint32_t)(code))
+
+/* What a method's HRESULT means (MS-ISTM section 3, per method; docs/core.md
+ * for the cases istmd adds). Entries with a method come first: the first
+ * match wins. */
+static const struct {
+	const char *method; /* NULL: any method */
+	uint32_t hr;
+	const char *meaning;
+} meanings[] = {
+	/* targets (MS-ISTM 3.21, 3.25) */
+	{ "GetHost", W32(ERROR_FILE_NOT_FOUND), "no such target" },
+	{ "GetHostByTargetIQN", W32(ERROR_FILE_NOT_FOUND), "no target has this IQN" },
+	{ "DeleteHost", W32(ERROR_FILE_NOT_FOUND), "no such target" },
+	{ "NewHost", W32(ERROR_FILE_EXISTS), "a target with this name already exists" },
+	{ "NewHost", W32(ERROR_INVALID_DATA),
+	  "the server refused the target name (letters, digits, '.', ':' and '-')" },
+	{ "Name", W32(ERROR_FILE_EXISTS), "a target with this name already exists" },
+	{ "Name", W32(ERROR_INVALID_DATA), "the server refused the target name" },
+	{ "TargetIQN", W32(ERROR_INVALID_DATA), "not a valid iSCSI name (iqn., eui. or naa.)" },
+	{ "TargetIQN", W32(ERROR_FILE_EXISTS), "another target already has this IQN" },
+	{ "AddID", W32(ERROR_INVALID_DATA), "not a valid initiator identifier" },
+	{ "AddID", W32(ERROR_NOT_SUPPORTED),
+	  "this server cannot enforce that kind of identifier (MAC addresses, NetBIOS names)" },
+	{ "AddID", E_INVALIDARG, "the server refused the identifier (too many on this target?)" },
+	{ "AddWTDisk", W32(ERROR_FILE_NOT_FOUND), "no such virtual disk" },
+	{ "RemoveWTDisk", W32(ERROR_FILE_NOT_FOUND), "the disk is not mapped to this target" },
+	{ "SetWTDiskLunMapping", W32(ERROR_FILE_EXISTS), "the LUN number is taken on this target" },
+	{ "SetWTDiskLunMapping", W32(ERROR_FILE_NOT_FOUND), "the disk is not mapped to this target" },
+	{ "SetWTDiskLunMapping", E_INVALIDARG, "the LUN number is outside the server's range" },
+	{ "ValidateChapSecret", W32(ERROR_BAD_LENGTH), "the server refuses a secret of this length" },
+	{ "ValidateChapSecret", W32(ERROR_DUP_NAME),
+	  "the one-way and mutual CHAP secrets must differ" },
+	{ "ValidateReverseChapSecret", W32(ERROR_BAD_LENGTH),
+	  "the server refuses a secret of this length" },
+	{ "ValidateReverseChapSecret", W32(ERROR_DUP_NAME),
+	  "the one-way and mutual CHAP secrets must differ" },
+	{ "CHAPUserName", E_INVALIDARG, "the server refused the CHAP user name" },
+	{ "ReverseCHAPUserName", E_INVALIDARG, "the server refused the CHAP user name" },
+	{ "CHAPSecret", E_INVALIDARG, "the server refused the CHAP secret" },
+	{ "ReverseCHAPSecret", E_INVALIDARG, "the server refused the CHAP secret" },
+	{ "Save", W32(ERROR_FILE_EXISTS),
+	  "the name, the IQN or a LUN number is taken by another target" },
+	{ "Save", W32(ERROR_DUP_NAME),
+	  "the CHAP user name has another secret on another target" },
+	{ "Save", W32(ERROR_FILE_NOT_FOUND),
+	  "the target, or a disk mapped to it, was deleted meanwhile" },
+	{ "Save", E_INVALIDARG,
+	  "the target's settings do not fit together (CHAP without a user name or secret, "
+	  "mutual CHAP without one-way CHAP, FirstBurstLength above MaxBurstLength)" },
+	{ "Save", W32(ERROR_DELETE_PENDING),
+	  "a mapped disk cannot be served as a LUN (only fixed VHDs can)" },
+	/* virtual disks (MS-ISTM 3.43, 3.46) and files (3.30) */
+	{ "GetWTDisk", W32(ERROR_FILE_NOT_FOUND), "no such virtual disk" },
+	{ "IsPathValid", E_FAIL, "the path is malformed, a directory, or not on a usable volume" },
+	{ "IsPathValid", W32(ERROR_DEVICE_IN_USE), "a virtual disk already uses this file" },
+	{ "IsValidWtDevice", W32(ERROR_INVALID_DATA), "the file is not a valid VHD" },
+	{ "IsValidWtDevice", W32(ERROR_FILE_NOT_FOUND), "the file does not exist" },
+	{ "DoesFileExist", E_FAIL, "the file does not exist" },
+	{ "CreateWtFile", E_INVALIDARG,
+	  "malformed path, a directory, or a size that is not a multiple of 512" },
+	{ "CreateWtFile", W32(ERROR_FILE_EXISTS), "the file already exists" },
+	{ "CreateWtFile", W32(ERROR_SHARING_VIOLATION), "a virtual disk uses this file" },
+	{ "CreateWTDisk", E_FAIL, "the path is malformed or not a file" },
+	{ "CreateWTDisk", W32(ERROR_ALREADY_EXISTS), "a virtual disk already uses this path" },
+	{ "CreateWTDisk", W32(ERROR_INVALID_DATA), "the file is not a valid VHD" },
+	{ "CreateWTDisk", W32(ERROR_FILE_NOT_FOUND), "the file does not exist" },
+	{ "DeleteWtFile", W32(ERROR_FILE_NOT_FOUND), "the file does not exist" },
+	{ "DeleteWtFile", W32(ERROR_SHARING_VIOLATION), "a virtual disk still uses the file" },
+	/* any method */
+	{ NULL, E_ACCESSDENIED,
+	  "access denied (the account must be an istmd admin; paths must be under a storage root)" },
+	{ NULL, E_INVALIDARG, "the server refused a value" },
+	{ NULL, E_FAIL, "the operation failed" },
+	{ NULL, E_NOTIMPL, "this server does not implement it" },
+	{ NULL, E_OUTOFMEMORY, "the server is out of memory" },
+	{ NULL, E_POINTER, "a required value is missing" },
+	{ NULL, W32(ERROR_FILE_NOT_FOUND), "not found" },
+	{ NULL, W32(ERROR_PATH_NOT_FOUND), "the path does not exist" },
+	{ NULL, W32(ERROR_INVALID_DATA), "the server refused the name or data" },
+	{ NULL, W32(ERROR_NOT_READY),
+	  "the server is not ready (starting, stopping, or its iSCSI target is down)" },
+	{ NULL, W32(ERROR_BAD_LENGTH), "a size or length is outside the server's limits" },
+	{ NULL, W32(ERROR_SHARING_VIOLATION), "the file is in use" },
+	{ NULL, W32(ERROR_NOT_SUPPORTED), "this server does not support it" },
+	{ NULL, W32(ERROR_FILE_EXISTS), "it already exists" },
+	{ NULL, W32(ERROR_ALREADY_EXISTS), "it already exists" },
+	{ NULL, W32(ERROR_OBJECT_ALREADY_EXISTS), "it already exists" },
+	{ NULL, W32(ERROR_DRIVE_LOCKED),
+	  "initiators are logged in to a target that uses this disk" },
+	{ NULL, W32(ERROR_DISK_FULL), "no space left on the storage" },
+	{ NULL, W32(ERROR_BUSY), "another operation on it is under way; try again" },
+	{ NULL, W32(ERROR_DEVICE_IN_USE), "a virtual disk already uses this file" },
+	{ NULL, W32(ERROR_HANDLE_EOF), "the target has reached its LUN limit" },
+	{ NULL, W32(ERROR_DUP_NAME), "the CHAP secret or user name is not unique" },
+	{ NULL, W32(ERROR_DELETE_PENDING),
+	  "the disk cannot be served as a LUN (only fixed VHDs can)" },
+	{ NULL, W32(ERROR_UNSUPPORTED_TYPE), "this kind of VHD is not supported" },
+	{ NULL, W32(ERROR_INVALID_DRIVE), "this volume cannot hold virtual disks" },
+	{ NULL, W32(ERROR_INVALID_NAME), "the name or path is not valid (too long?)" },
+	{ NULL, W32(ERROR_FILE_TOO_LARGE), "the file is too large for its file system" },
+	{ NULL, W32(ERROR_INVALID_FUNCTION), "not possible in the current state" },
+	{ NULL, W32(ERROR_DEPENDENT_RESOURCE_EXISTS), "a snapshot of the disk is mounted" },
+};
+
+/* Names hresult_name() may not know yet (include/istmd/hresult.h grows as
+ * the server needs them). */
+static const struct {
+	uint32_t code;
+	const char *name;
+} extra_names[] = {
+	{ ERROR_HANDLE_EOF, "ERROR_HANDLE_EOF" },
+	{ ERROR_DUP_NAME, "ERROR_DUP_NAME" },
+	{ ERROR_INVALID_DRIVE, "ERROR_INVALID_DRIVE" },
+	{ ERROR_DELETE_PENDING, "ERROR_DELETE_PENDING" },
+	{ ERROR_UNSUPPORTED_TYPE, "ERROR_UNSUPPORTED_TYPE" },
+	{ ERROR_DEPENDENT_RESOURCE_EXISTS, "ERROR_DEPENDENT_RESOURCE_EXISTS" },
+	{ ERROR_INVALID_FUNCTION, "ERROR_INVALID_FUNCTION" },
+};
+
+const char *ctl_hresult_meaning(const char *method, uint32_t hr)
+{
+	for (size_t i = 0; i < sizeof(meanings) / sizeof(meanings[0]); i++) {
+		if (meanings[i].hr != hr)
+			continue;
+		if (meanings[i].method == NULL ||
+		    (method != NULL && strcmp(meanings[i].method, method) == 0))
+			return meanings[i].meaning;
+	}
+	return HR_FAILED(hr) ? "the server reported an error" : "the call did not succeed";
+}
+
+enum ctl_exit ctl_hresult_exit(uint32_t hr)
+{
+	switch (hr) {
+	case E_ACCESSDENIED:
+		return CTL_EXIT_DENIED;
+	case E_INVALIDARG:
+	case E_POINTER:
+	case W32(ERROR_INVALID_DATA):
+	case W32(ERROR_BAD_LENGTH):
+	case W32(ERROR_INVALID_NAME):
+	case W32(ERROR_HANDLE_EOF):
+	case W32(ERROR_DELETE_PENDING):
+	case W32(ERROR_INVALID_DRIVE):
+	case W32(ERROR_FILE_TOO_LARGE):
+	case W32(ERROR_DISK_FULL):
+		return CTL_EXIT_INVALID;
+	case E_NOTIMPL:
+	case W32(ERROR_NOT_SUPPORTED):
+	case W32(ERROR_UNSUPPORTED_TYPE):
+		return CTL_EXIT_UNSUPPORTED;
+	case W32(ERROR_FILE_NOT_FOUND):
+	case W32(ERROR_PATH_NOT_FOUND):
+	case W32(ERROR_NOT_FOUND):
+		return CTL_EXIT_NOT_FOUND;
+	case W32(ERROR_FILE_EXISTS):
+	case W32(ERROR_ALREADY_EXISTS):
+	case W32(ERROR_OBJECT_ALREADY_EXISTS):
+	case W32(ERROR_DUP_NAME):
+		return CTL_EXIT_EXISTS;
+	case W32(ERROR_DEVICE_IN_USE):
+	case W32(ERROR_DRIVE_LOCKED):
+	case W32(ERROR_SHARING_VIOLATION):
+	case W32(ERROR_BUSY):
+	case W32(ERROR_DEPENDENT_RESOURCE_EXISTS):
+		return CTL_EXIT_BUSY;
+	default:
+		return CTL_EXIT_FAILURE;
+	}
+}
+
+const char *ctl_hresult_name(uint32_t hr, char *buf, unsigned bufsize)
+{
+	const char *name = hresult_name(hr, buf, bufsize);
+	if (name[0] != '0' || (hr & 0xFFFF0000u) != 0x80070000u)
+		return name;
+	for (size_t i = 0; i < sizeof(extra_names) / sizeof(extra_names[0]); i++) {
+		if (extra_names[i].code == (hr & 0xFFFFu)) {
+			snprintf(buf, bufsize, "HRESULT_FROM_WIN32(%s)", extra_names[i].name);
+			return buf;
+		}
+	}
+	return name;
+}
