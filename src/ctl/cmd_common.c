@@ -1,5 +1,6 @@
 #include "ctl/cmd_common.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,22 @@ static const struct ctl_action *find_action(const struct ctl_action *actions, si
 	return NULL;
 }
 
+/* Whether the option getopt_long just returned was spelled out: getopt
+ * accepts any unambiguous prefix, and "--secret VALUE" must never pass for
+ * "--secret-file FILE" (a secret on the command line). */
+static bool written_in_full(int argc, char **argv, const struct option *o)
+{
+	/* The option's word is the last one read, or the one before its value. */
+	int at = optind - 1;
+	if (o->has_arg == required_argument && at >= 1 && optarg == argv[at])
+		at--;
+	if (at < 1 || at >= argc || strncmp(argv[at], "--", 2) != 0)
+		return false;
+	size_t n = strlen(o->name);
+	return strncmp(argv[at] + 2, o->name, n) == 0 &&
+	       (argv[at][2 + n] == '\0' || argv[at][2 + n] == '=');
+}
+
 /* Runs action A on ARGV (ARGV[0] is the action's name, then its options and
  * arguments); WHO names it in messages. */
 static int run_action(const char *who, const char *usage_prefix, const struct ctl_action *a,
@@ -49,12 +66,15 @@ static int run_action(const char *who, const char *usage_prefix, const struct ct
 	longopts[n_own + 1] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 
 	struct ctl_options o = *options;
-	int ret = -1, opt;
+	int ret = -1, opt, index = -1;
 	optind = 0;
 	/* Options and operands in any order (GNU permutation); "--" ends the
 	 * options, for an operand that starts with '-'. */
-	while (ret < 0 && (opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (opt == OPT_JSON) {
+	while (ret < 0 && (opt = getopt_long(argc, argv, "", longopts, &index)) != -1) {
+		if (opt != '?' && opt != ':' && !written_in_full(argc, argv, &longopts[index])) {
+			fprintf(stderr, "%s: write options in full (--%s)\n", who, longopts[index].name);
+			ret = CTL_EXIT_USAGE;
+		} else if (opt == OPT_JSON) {
 			o.json = true;
 		} else if (opt == OPT_HELP) {
 			fprintf(stdout, "Usage: istmctl [OPTIONS] %s %s\n", usage_prefix, a->synopsis);
@@ -158,5 +178,16 @@ int ctl_show_disk(struct ctl_conn *c, uint32_t wtd, bool json, const char *fmt, 
 
 char *ctl_read_secret(const char *file, const char *who)
 {
-	return file ? ctl_read_password_file(file, who) : ctl_read_password(stdin, who);
+	if (file == NULL)
+		return ctl_read_password(stdin, who);
+	/* Not ctl_read_password_file(): its message names the file, and a
+	 * mistyped command line may have put a secret there. */
+	FILE *f = fopen(file, "re");
+	if (f == NULL) {
+		fprintf(stderr, "%s: cannot open the secret file: %s\n", who, strerror(errno));
+		return NULL;
+	}
+	char *secret = ctl_read_password(f, who);
+	fclose(f);
+	return secret;
 }
