@@ -10,8 +10,10 @@
 #include "ctl/cmd_common.h"
 #include "ctl/errors.h"
 #include "ctl/model.h"
+#include "ctl/parse.h"
 #include "ctl/remote.h"
 #include "idl/ndr_ms_istm.h"
+#include "istmd/hresult.h"
 
 enum { OPT_DESCRIPTION = 1, OPT_IQN, OPT_DISABLED };
 
@@ -117,21 +119,40 @@ static int delete(const struct ctl_options *o, const char *who, char **args, int
 {
 	(void)n;
 	struct ctl_conn *c;
-	struct dcom_iface *mgr;
+	struct dcom_iface *mgr, *host;
+	const char *name = args[0];
+	uint32_t hr;
 	int ret = ctl_conn_open(o, who, &c);
 	if (ret != 0)
 		return ret;
-	const char *s = ctl_quote(c, args[0]);
-	struct IHostMgr_DeleteHost r = { .in.HostName = args[0] };
+	struct IHostMgr_DeleteHost r = { .in.HostName = name };
 	ret = ctl_manager(c, CTL_HOST_MGR, &mgr);
 	if (ret == 0)
-		ret = ctl_call(c, mgr, &idl_iface_IHostMgr, NDR_IHOSTMGR_DELETEHOST, &r,
-			       "DeleteHost", s, NULL);
+		ret = ctl_call(c, mgr, &idl_iface_IHostMgr, NDR_IHOSTMGR_DELETEHOST, &r, "DeleteHost",
+			       ctl_quote(c, name), &hr);
+	/* DeleteHost takes a name: for an IQN, find the target's name first. */
+	bool by_iqn = ret == 0 && hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) &&
+		      ctl_is_iscsi_name(name);
+	if (by_iqn && (ret = ctl_target_open(c, name, &host)) == 0) {
+		struct IHost_get_Name g = { 0 };
+		ret = ctl_call(c, host, &idl_iface_IHost, NDR_IHOST_GET_NAME, &g, "Name",
+			       ctl_quote(c, name), NULL);
+		if (ret == 0) {
+			name = *g.out.pName;
+			r.in.HostName = name;
+			ret = ctl_call(c, mgr, &idl_iface_IHostMgr, NDR_IHOSTMGR_DELETEHOST, &r,
+				       "DeleteHost", ctl_quote(c, name), &hr);
+		}
+	}
+	if (ret == 0 && HR_FAILED(hr))
+		ret = ctl_fail(c, "DeleteHost", ctl_quote(c, name), hr);
 	if (ret == 0 && o->json)
-		ret = ctl_json_emit(stdout, json_pack("{s:s, s:b}", "target", args[0], "deleted",
-						      1)) == 0 ? 0 : CTL_EXIT_FAILURE;
+		ret = ctl_json_emit(stdout, json_pack("{s:s, s:b}", "target", name, "deleted", 1)) ==
+				      0 ?
+			      0 :
+			      CTL_EXIT_FAILURE;
 	else if (ret == 0)
-		printf("deleted target %s\n", s);
+		printf("deleted target %s\n", ctl_quote(c, name));
 	ctl_conn_close(c);
 	return ret;
 }
@@ -148,7 +169,7 @@ static const struct ctl_action actions[] = {
 	  create },
 	{ "list", "", 0, 0, NULL, list },
 	{ "show", "NAME|IQN", 1, 1, NULL, show },
-	{ "delete", "NAME", 1, 1, NULL, delete },
+	{ "delete", "NAME|IQN", 1, 1, NULL, delete },
 };
 
 int cmd_target(const struct ctl_options *options, int argc, char **argv)

@@ -53,6 +53,12 @@ int ctl_parse_size(const char *text, uint64_t *bytes)
 	return -EINVAL;
 }
 
+bool ctl_is_iscsi_name(const char *s)
+{
+	return strncasecmp(s, "iqn.", 4) == 0 || strncasecmp(s, "eui.", 4) == 0 ||
+	       strncasecmp(s, "naa.", 4) == 0;
+}
+
 static bool is_mac(const char *s)
 {
 	/* six pairs of hex digits separated by ':' or '-' */
@@ -113,8 +119,7 @@ int ctl_parse_initiator(const char *text, enum ctl_id_method *method, const char
 		}
 	}
 	*value = text;
-	if (strcmp(text, "*") == 0 || strncasecmp(text, "iqn.", 4) == 0 ||
-	    strncasecmp(text, "eui.", 4) == 0 || strncasecmp(text, "naa.", 4) == 0)
+	if (strcmp(text, "*") == 0 || ctl_is_iscsi_name(text))
 		*method = CTL_ID_IQN;
 	else if (is_mac(text))
 		*method = CTL_ID_MAC;

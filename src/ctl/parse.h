@@ -15,6 +15,9 @@ int ctl_parse_size(const char *text, uint64_t *bytes);
 /* A decimal number in [MIN, MAX]. 0, -EINVAL or -ERANGE. */
 int ctl_parse_u32(const char *text, uint32_t min, uint32_t max, uint32_t *value);
 
+/* Whether S starts like an iSCSI name (RFC 3720 3.2.6: iqn., eui., naa.). */
+bool ctl_is_iscsi_name(const char *s);
+
 /* MS-ISTM 2.2.3.3 IDMethod values. */
 enum ctl_id_method {
 	CTL_ID_NETBIOS = 0,

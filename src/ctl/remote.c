@@ -74,12 +74,6 @@ static const char *guid_text(struct ctl_conn *c, const struct GUID *g)
 	return GUID_string(c, g);
 }
 
-static bool looks_like_iqn(const char *s)
-{
-	return strncasecmp(s, "iqn.", 4) == 0 || strncasecmp(s, "eui.", 4) == 0 ||
-	       strncasecmp(s, "naa.", 4) == 0;
-}
-
 int ctl_target_open(struct ctl_conn *c, const char *name, struct dcom_iface **host)
 {
 	struct dcom_iface *mgr;
@@ -92,7 +86,7 @@ int ctl_target_open(struct ctl_conn *c, const char *name, struct dcom_iface **ho
 		       ctl_quote(c, name), &hr);
 	if (ret != 0)
 		return ret;
-	if (hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) && looks_like_iqn(name)) {
+	if (hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) && ctl_is_iscsi_name(name)) {
 		struct IHostMgr_GetHostByTargetIQN q = { .in.TargetIQN = name };
 		ret = ctl_call(c, mgr, &idl_iface_IHostMgr, NDR_IHOSTMGR_GETHOSTBYTARGETIQN, &q,
 			       "GetHostByTargetIQN", ctl_quote(c, name), NULL);
@@ -358,7 +352,9 @@ int ctl_disk_read(struct ctl_conn *c, struct dcom_iface *disk, struct ctl_disk *
 	return ret;
 }
 
-int ctl_disk_list(struct ctl_conn *c, struct ctl_disk **disks, size_t *n)
+/* EnumWTDisks, each disk read whole, or (PATHS_ONLY) only its WTD index
+ * and DevicePath. */
+static int list_disks(struct ctl_conn *c, bool paths_only, struct ctl_disk **disks, size_t *n)
 {
 	struct dcom_iface *mgr, *en;
 	*disks = NULL;
@@ -389,10 +385,73 @@ int ctl_disk_list(struct ctl_conn *c, struct ctl_disk **disks, size_t *n)
 		if (ret != 0 || grown == NULL)
 			return ret != 0 ? ret : CTL_EXIT_FAILURE;
 		*disks = grown;
-		ret = ctl_disk_read(c, disk, &grown[i]);
+		if (paths_only) {
+			grown[i] = (struct ctl_disk){ 0 };
+			ret = disk_wtd(c, disk, NULL, &grown[i].wtd);
+			if (ret == 0)
+				ret = disk_path(c, disk, NULL, &grown[i].path);
+		} else {
+			ret = ctl_disk_read(c, disk, &grown[i]);
+		}
 		*n = i + 1;
 	}
 	return ret;
+}
+
+int ctl_disk_list(struct ctl_conn *c, struct ctl_disk **disks, size_t *n)
+{
+	return list_disks(c, false, disks, n);
+}
+
+/* The drive ("D:\") of PATH (ILocalDeviceMgr::GetDriveInfo takes any path on
+ * a drive), or NULL when it is on none. */
+static int drive_of(struct ctl_conn *c, struct dcom_iface *ldm, const char *path,
+		    const char **drive)
+{
+	struct DRIVE_INFO in = { 0 };
+	struct ILocalDeviceMgr_GetDriveInfo r = { .in.Drive = path, .in.pDriveInfo = &in };
+	uint32_t hr;
+	int ret = ctl_call(c, ldm, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_GETDRIVEINFO, &r,
+			   "GetDriveInfo", ctl_quote(c, path), &hr);
+	*drive = ret == 0 && hr == S_OK ? WSTR_GET(c, r.out.pDriveInfo->szDrive) : NULL;
+	return ret;
+}
+
+/* The Windows spelling ("D:\dir\a.vhd") of a POSIX path under a storage
+ * root, as DevicePath reports it, or NULL. The server maps paths to drives
+ * but does not say where a drive's root is: it is the highest directory
+ * above PATH still on PATH's drive (roots may nest: a deeper root is
+ * another drive). */
+static int windows_form(struct ctl_conn *c, const char *path, const char **out)
+{
+	struct dcom_iface *ldm;
+	const char *drive, *up;
+	*out = NULL;
+	int ret = ctl_manager(c, CTL_LOCAL_DEVICE, &ldm);
+	if (ret == 0)
+		ret = drive_of(c, ldm, path, &drive);
+	if (ret != 0 || drive == NULL)
+		return ret;
+	char *dir = talloc_strdup(c, path);
+	size_t root_len = strlen(path);
+	for (char *slash; dir != NULL && (slash = strrchr(dir, '/')) != NULL && slash != dir;) {
+		*slash = '\0';
+		ret = drive_of(c, ldm, dir, &up);
+		if (ret != 0)
+			return ret;
+		if (up == NULL || strcasecmp(up, drive) != 0)
+			break;
+		root_len = strlen(dir);
+	}
+	if (root_len >= strlen(path))
+		return 0; /* PATH is a root itself */
+	char *w = talloc_asprintf(c, "%.2s\\%s", drive, path + root_len + 1);
+	for (char *p = w; p != NULL && *p != '\0'; p++) {
+		if (*p == '/')
+			*p = '\\';
+	}
+	*out = w;
+	return 0;
 }
 
 int ctl_disk_resolve(struct ctl_conn *c, const char *text, uint32_t *wtd)
@@ -401,15 +460,25 @@ int ctl_disk_resolve(struct ctl_conn *c, const char *text, uint32_t *wtd)
 		return 0;
 	struct ctl_disk *disks;
 	size_t n;
-	int ret = ctl_disk_list(c, &disks, &n);
-	if (ret != 0)
-		return ret;
-	for (size_t i = 0; i < n; i++) {
+	const char *windows = NULL;
+	int ret = list_disks(c, true, &disks, &n);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
 		if (ctl_path_same(text, disks[i].path)) {
 			*wtd = disks[i].wtd;
 			return 0;
 		}
 	}
+	/* A POSIX path: the disk reports its Windows spelling. */
+	if (ret == 0 && text[0] == '/')
+		ret = windows_form(c, text, &windows);
+	for (size_t i = 0; ret == 0 && windows != NULL && i < n; i++) {
+		if (ctl_path_same(windows, disks[i].path)) {
+			*wtd = disks[i].wtd;
+			return 0;
+		}
+	}
+	if (ret != 0)
+		return ret;
 	fprintf(stderr,
 		"%s: no virtual disk has the path '%s' (give its WTD index or the path "
 		"'istmctl disk list' shows)\n",
