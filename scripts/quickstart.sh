@@ -114,9 +114,11 @@ stop_all() {
   fi
   if tgt_alive; then
     say "quickstart: stopping tgtd (PID $tgt_pid)"
-    # tgtd ignores SIGTERM; its own shutdown first, then SIGKILL by PID.
+    # tgtd ignores SIGTERM, and its own shutdown refuses while it has
+    # targets: SIGKILL by PID. It keeps nothing: istmd applies every target
+    # again to the next tgtd.
     tgtadm -C "$tgt_port" --mode system --op delete >/dev/null 2>&1 || true
-    wait_gone "$tgt_pid" 50 || kill -KILL "$tgt_pid" 2>/dev/null || true
+    wait_gone "$tgt_pid" 10 || kill -KILL "$tgt_pid" 2>/dev/null || true
     wait "$tgt_pid" 2>/dev/null || true
   fi
   detach_loops

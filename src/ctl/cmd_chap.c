@@ -117,8 +117,8 @@ static int chap(const struct ctl_options *o, const char *who, char **args, int n
 	if (ret == 0)
 		ret = ctl_target_save(c, host, s);
 	if (ret == 0)
-		ret = ctl_show_target(c, host, o->json, "%s CHAP %s on target %s",
-				      opt.mutual ? "mutual" : opt.off ? "all" : "one-way",
+		ret = ctl_show_target(c, host, o->json, "%s is %s for target %s",
+				      opt.mutual ? "mutual CHAP" : opt.off ? "CHAP" : "one-way CHAP",
 				      opt.off ? "off" : "on", s);
 	ctl_conn_close(c);
 	return ret;

@@ -68,10 +68,15 @@ static int run_action(const char *who, const char *usage_prefix, const struct ct
 	struct ctl_options o = *options;
 	int ret = -1, opt, index = -1;
 	optind = 0;
+	opterr = 0; /* our messages name the command, not argv[0] */
 	/* Options and operands in any order (GNU permutation); "--" ends the
 	 * options, for an operand that starts with '-'. */
 	while (ret < 0 && (opt = getopt_long(argc, argv, "", longopts, &index)) != -1) {
-		if (opt != '?' && opt != ':' && !written_in_full(argc, argv, &longopts[index])) {
+		if (opt == '?' || opt == ':') {
+			fprintf(stderr, "%s: unknown option, or one without its value: %s\n", who,
+				argv[optind - 1]);
+			ret = CTL_EXIT_USAGE;
+		} else if (!written_in_full(argc, argv, &longopts[index])) {
 			fprintf(stderr, "%s: write options in full (--%s)\n", who, longopts[index].name);
 			ret = CTL_EXIT_USAGE;
 		} else if (opt == OPT_JSON) {
@@ -79,8 +84,7 @@ static int run_action(const char *who, const char *usage_prefix, const struct ct
 		} else if (opt == OPT_HELP) {
 			fprintf(stdout, "Usage: istmctl [OPTIONS] %s %s\n", usage_prefix, a->synopsis);
 			ret = 0;
-		} else if (opt == '?' || opt == ':' || set_option == NULL ||
-			   !set_option(opt, optarg)) {
+		} else if (set_option == NULL || !set_option(opt, optarg)) {
 			ret = CTL_EXIT_USAGE;
 		}
 	}

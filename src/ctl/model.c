@@ -25,6 +25,12 @@ const char *ctl_vhd_type_name(uint32_t vhd_type)
 	}
 }
 
+/* An empty user name is no user name. */
+static const char *user_or_null(const char *user)
+{
+	return user != NULL && user[0] != '\0' ? user : NULL;
+}
+
 static json_t *last_login_json(int64_t filetime)
 {
 	char buf[32];
@@ -56,9 +62,9 @@ json_t *ctl_target_json(const struct ctl_target *t)
 			 t->description, "enabled", t->enabled, "status",
 			 t->connected ? "connected" : "idle", "last_login",
 			 last_login_json(t->last_login), "chap", "enabled", t->chap, "user",
-			 t->chap_user, "mutual_chap", "enabled", t->mutual_chap, "user",
-			 t->mutual_chap_user, "initiators", initiators, "luns", luns, "portals",
-			 portals, "parameters", "max_recv_data_segment_length",
+			 user_or_null(t->chap_user), "mutual_chap", "enabled", t->mutual_chap,
+			 "user", user_or_null(t->mutual_chap_user), "initiators", initiators,
+			 "luns", luns, "portals", portals, "parameters", "max_recv_data_segment_length",
 			 (json_int_t)t->max_recv_data_segment_length, "first_burst_length",
 			 (json_int_t)t->first_burst_length, "max_burst_length",
 			 (json_int_t)t->max_burst_length, "num_recv_buffers",
@@ -136,15 +142,15 @@ void ctl_target_print(FILE *out, const struct ctl_target *t)
 		fprintf(out, "Mutual CHAP:  on, target user %s\n", or_dash(t->mutual_chap_user));
 	else
 		fprintf(out, "Mutual CHAP:  off\n");
-	fprintf(out, "Initiators:   %s\n", t->n_initiators ? "" : "none (nobody may log in)");
+	fprintf(out, "Initiators:%s\n", t->n_initiators ? "" : "   none (nobody may log in)");
 	for (size_t i = 0; i < t->n_initiators; i++)
 		fprintf(out, "  %-8s %s\n", ctl_id_method_name(t->initiators[i].method),
 			or_dash(t->initiators[i].value));
-	fprintf(out, "LUNs:         %s\n", t->n_luns ? "" : "none");
+	fprintf(out, "LUNs:%s\n", t->n_luns ? "" : "         none");
 	for (size_t i = 0; i < t->n_luns; i++)
 		fprintf(out, "  LUN %-4" PRIu32 " disk %" PRIu32 "\n", t->luns[i].lun, t->luns[i].wtd);
 	if (t->has_portals) {
-		fprintf(out, "Portals:      %s\n", t->n_portals ? "" : "the server's default");
+		fprintf(out, "Portals:%s\n", t->n_portals ? "" : "      the server's default");
 		for (size_t i = 0; i < t->n_portals; i++)
 			fprintf(out, "  %s:%" PRIu32 "\n", or_dash(t->portals[i].address),
 				t->portals[i].port);
