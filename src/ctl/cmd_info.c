@@ -4,23 +4,20 @@
 
 #include <stdio.h>
 
+#include "ctl/cmd_common.h"
 #include "ctl/conn.h"
 #include "ctl/errors.h"
 #include "ctl/model.h"
 #include "ctl/options.h"
 #include "idl/ndr_ms_istm.h"
 
-int cmd_info(const struct ctl_options *options, int argc, char **argv)
+static int info(const struct ctl_options *options, const char *who, char **args, int n)
 {
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "Usage: istmctl --server HOST[:PORT] --user NAME "
-				"[--password-file FILE] [--json] info\n");
-		return CTL_EXIT_USAGE;
-	}
+	(void)args;
+	(void)n;
 	struct ctl_conn *c;
 	struct dcom_iface *general;
-	int ret = ctl_conn_open(options, "istmctl info", &c);
+	int ret = ctl_conn_open(options, who, &c);
 	if (ret != 0)
 		return ret;
 	struct IWTGeneral_get_Name name = { 0 };
@@ -43,4 +40,11 @@ int cmd_info(const struct ctl_options *options, int argc, char **argv)
 	}
 	ctl_conn_close(c);
 	return ret;
+}
+
+static const struct ctl_action info_action = { "info", "", 0, 0, NULL, info };
+
+int cmd_info(const struct ctl_options *options, int argc, char **argv)
+{
+	return ctl_run(&info_action, options, argc, argv, NULL);
 }
