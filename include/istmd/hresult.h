@@ -87,6 +87,9 @@ static inline uint32_t HRESULT_FROM_WIN32(uint32_t x)
 	return (int32_t)x <= 0 ? x : HR((x & 0x0000FFFFu) | (7u << 16) | 0x80000000u);
 }
 
+/* The same for a positive code, as a constant expression (static tables). */
+#define HR_WIN32(x) HR(0x80070000u | ((x) & 0x0000FFFFu))
+
 static inline bool HR_FAILED(uint32_t hr)
 {
 	return (hr & 0x80000000u) != 0;
