@@ -76,15 +76,17 @@ void istm_disk_get_vds_lun_info(struct dcom_call *call, void *object, void *rv)
 		.m_DeviceTypeModifier = 0,
 		.m_bCommandQueuing = 1, /* the target sets CmdQue in INQUIRY */
 		.m_BusType = VDSBusTypeScsi,
-		.m_szVendorId = CORE_LUN_VENDOR,
-		.m_szProductId = CORE_LUN_PRODUCT,
-		.m_szProductRevision = CORE_LUN_REVISION,
+		/* as INQUIRY carries them: fixed width, padded with spaces (SPC) */
+		.m_szVendorId = talloc_asprintf(r, "%-8s", CORE_LUN_VENDOR),
+		.m_szProductId = talloc_asprintf(r, "%-16s", CORE_LUN_PRODUCT),
+		.m_szProductRevision = talloc_asprintf(r, "%-4s", CORE_LUN_REVISION),
 		.m_szSerialNumber = d->serial,
 		.m_deviceIdDescriptor = { .m_version = 1, .m_cIdentifiers = 2, .m_rgIdentifiers = ids },
 		.m_cInterconnects = 0,
 		.m_rgInterconnects = NULL,
 	};
-	dcom_call_done(call, S_OK);
+	bool ok = info->m_szVendorId && info->m_szProductId && info->m_szProductRevision;
+	dcom_call_done(call, ok ? S_OK : E_OUTOFMEMORY);
 }
 
 /* 3.43.4.39: the volume GUID of the storage root holding the VHD. */

@@ -308,7 +308,7 @@ def case_lun_info():
     check(resp["ErrorCode"] == S_OK, "GetVdsLunInfo: S_OK")
     info = resp["pVdsLunInfo"]
     check(info["m_version"] == 1 and info["m_BusType"] == 1, "version 1, VDSBusTypeScsi")
-    check(info["m_szVendorId"].rstrip("\x00") == "ISTMD", "vendor ISTMD")
+    check(info["m_szVendorId"].rstrip("\x00") == "ISTMD   ", "vendor ISTMD (INQUIRY's 8 bytes)")
     serial = info["m_szSerialNumber"].rstrip("\x00")
     check(re.fullmatch(r"[0-9a-f]{32}", serial) is not None, "serial number %s" % serial)
     ids = info["m_deviceIdDescriptor"]["m_rgIdentifiers"]

@@ -463,9 +463,10 @@ static void test_vds_lun_info(void **state)
 	assert_int_equal(info->m_version, VER_VDS_LUN_INFORMATION);
 	assert_int_equal(info->m_DeviceType, 0);
 	assert_int_equal(info->m_BusType, VDSBusTypeScsi);
-	assert_string_equal(info->m_szVendorId, CORE_LUN_VENDOR);
-	assert_string_equal(info->m_szProductId, CORE_LUN_PRODUCT);
-	assert_string_equal(info->m_szProductRevision, CORE_LUN_REVISION);
+	/* INQUIRY's fixed-width fields, padded with spaces */
+	assert_string_equal(info->m_szVendorId, "ISTMD   ");
+	assert_string_equal(info->m_szProductId, "Virtual Disk    ");
+	assert_string_equal(info->m_szProductRevision, "0001");
 	assert_string_equal(info->m_szSerialNumber, cd->serial);
 	assert_int_equal(info->m_deviceIdDescriptor.m_cIdentifiers, 2);
 	const struct VDS_STORAGE_IDENTIFIER *id = info->m_deviceIdDescriptor.m_rgIdentifiers;
