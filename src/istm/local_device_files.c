@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "backend/storage_paths.h"
 #include "core/core.h"
 #include "idl/ndr_ms_istm.h"
 #include "istm/errmap.h"
@@ -90,6 +91,30 @@ static void file_done(struct tevent_req *req)
 	dcom_call_done(f->call, istm_hr(rc, file_errors));
 }
 
+/* Whether PATH is the parent of a registered differencing disk: replacing,
+ * growing or deleting it would break that disk (the core guards the files
+ * disks use, not their parents). */
+static bool parent_of_a_disk(struct file_call *f, const char *path)
+{
+	struct storage_path *p = NULL, *pp = NULL;
+	struct core_disk **disks = NULL;
+	size_t n = 0;
+	if (storage_path_parse(f, f->ctx->storage, path, &p) < 0 ||
+	    core_disk_list(f, f->ctx->core, &disks, &n) < 0)
+		return false; /* the core answers for malformed paths */
+	for (size_t i = 0; i < n; i++) {
+		if (disks[i]->vhd_type != CORE_VHD_DIFFERENCING ||
+		    storage_path_parse(f, f->ctx->storage, disks[i]->parent_path, &pp) < 0)
+			continue;
+		if (strcmp(pp->posix, p->posix) == 0) {
+			log_notice("%s %s by %s refused: it is the parent of virtual disk %u", f->what,
+				   path, dcom_call_user(f->call), disks[i]->wtd);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void file_send(struct file_call *f, struct tevent_req *req)
 {
 	if (req == NULL) {
@@ -124,6 +149,10 @@ void local_device_create_wt_file(struct dcom_call *call, void *object, void *rv)
 	struct file_call *f = file_call_new(call, object, "CreateWtFile", r->in.FilePath);
 	if (f == NULL)
 		return;
+	if (parent_of_a_disk(f, f->path)) {
+		dcom_call_done(call, HR_WIN32(ERROR_SHARING_VIOLATION));
+		return;
+	}
 	f->recv = create_recv;
 	struct core_file_spec spec = {
 		.path = r->in.FilePath,
@@ -159,6 +188,10 @@ void local_device_grow_wt_file(struct dcom_call *call, void *object, void *rv)
 	struct file_call *f = file_call_new(call, object, "GrowWtFile", r->in.FilePath);
 	if (f == NULL)
 		return;
+	if (parent_of_a_disk(f, f->path)) {
+		dcom_call_done(call, HR_WIN32(ERROR_SHARING_VIOLATION));
+		return;
+	}
 	f->recv = grow_recv;
 	f->errors = grow_errors;
 	file_send(f, core_file_grow_send(f, f->ctx->core, r->in.FilePath, 0, add));
@@ -182,6 +215,10 @@ void local_device_delete_wt_file(struct dcom_call *call, void *object, void *rv)
 	struct file_call *f = file_call_new(call, object, "DeleteWtFile", r->in.FilePath);
 	if (f == NULL)
 		return;
+	if (parent_of_a_disk(f, f->path)) {
+		dcom_call_done(call, HR_WIN32(ERROR_SHARING_VIOLATION));
+		return;
+	}
 	f->recv = delete_recv;
 	file_send(f, core_file_delete_send(f, f->ctx->core, r->in.FilePath, 0));
 }

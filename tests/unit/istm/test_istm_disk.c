@@ -611,6 +611,22 @@ static void test_differencing(void **state)
 				 NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE, c),
 			 HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION));
 	assert_false(tc_exists(f->tc, "grandchild.vhd"));
+	/* the parent of a registered differencing disk stays as it is */
+	assert_int_equal(path_call(f, NDR_ILOCALDEVICEMGR_DELETEWTFILE, "D:\\base.vhd"),
+			 HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION));
+	assert_int_equal(create_wt_file(f, it_path(f, "base.vhd"), 8 * MIB, false),
+			 HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION));
+	struct ILocalDeviceMgr_GrowWtFile *g =
+		it_r(f, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_GROWWTFILE);
+	g->in.FilePath = "d:/base.vhd";
+	g->in.hyAdditionalSize = MIB;
+	assert_int_equal(it_call(f, f->devices, &idl_iface_ILocalDeviceMgr,
+				 NDR_ILOCALDEVICEMGR_GROWWTFILE, g),
+			 HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION));
+	assert_int_equal(path_call(f, NDR_ILOCALDEVICEMGR_ISVALIDWTDEVICE, "D:\\child.vhd"), S_OK);
+	/* once the child disk is gone, the parent is an ordinary file */
+	assert_int_equal(delete_wt_disk(f, wtd), S_OK);
+	assert_int_equal(path_call(f, NDR_ILOCALDEVICEMGR_DELETEWTFILE, "D:\\base.vhd"), S_OK);
 }
 
 /* Snapshots, local mounts: what istmd answers without them. */
