@@ -34,6 +34,15 @@ static int pull(TALLOC_CTX *mem, const struct MInterfacePointer *mip, struct STD
 	return 0;
 }
 
+/* PULL on a temporary context. */
+static int pull_std(const struct MInterfacePointer *mip, struct STDOBJREF *std)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	int rc = tmp ? pull(tmp, mip, std) : -ENOMEM;
+	talloc_free(tmp);
+	return rc;
+}
+
 static bool same_object(const struct registration *r, const struct STDOBJREF *std)
 {
 	return r->oxid == std->oxid && r->oid == std->oid && GUID_equal(&r->ipid, &std->ipid);
@@ -50,10 +59,8 @@ static void drop(struct istm_notifications *list, size_t i)
 int istm_notify_register(struct istm_context *ctx, const struct MInterfacePointer *mip,
 			 uint32_t cookie, const char *user)
 {
-	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct STDOBJREF std;
-	int rc = tmp ? pull(tmp, mip, &std) : -ENOMEM;
-	talloc_free(tmp);
+	int rc = pull_std(mip, &std);
 	if (rc < 0)
 		return rc;
 	if (ctx->notifications == NULL) {
@@ -92,10 +99,8 @@ int istm_notify_register(struct istm_context *ctx, const struct MInterfacePointe
 int istm_notify_unregister(struct istm_context *ctx, const struct MInterfacePointer *mip,
 			   size_t *removed)
 {
-	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct STDOBJREF std;
-	int rc = tmp ? pull(tmp, mip, &std) : -ENOMEM;
-	talloc_free(tmp);
+	int rc = pull_std(mip, &std);
 	*removed = 0;
 	if (rc < 0)
 		return rc;

@@ -53,44 +53,25 @@ static const char *cut(TALLOC_CTX *mem, const char *s, size_t max)
 	return talloc_strndup(mem, s, n);
 }
 
-/* VOLUME and VOLUME2 share their first fields; V2 may be NULL. */
-struct volume_fields {
-	uint16_t *guid, *mount_point, *label, *file_system;
-	size_t guid_n, mount_point_n, label_n, file_system_n;
-};
-
-static int fill_names(TALLOC_CTX *mem, const struct storage_root *root,
-		      const struct volume_fields *f)
-{
-	const char *base = strrchr(root->path, '/');
-	base = base != NULL && base[1] != '\0' ? base + 1 : root->path;
-	const char *label = cut(mem, base, f->label_n - 1);
-	if (label == NULL)
-		return -ENOMEM;
-	int rc = wstr_set(f->guid, f->guid_n, root->volume_name);
-	if (rc == 0)
-		rc = wstr_set(f->mount_point, f->mount_point_n, root->drive);
-	if (rc == 0)
-		rc = wstr_set(f->label, f->label_n, label);
-	const char *fs = cut(mem, root->fs_type, f->file_system_n - 1);
-	if (rc == 0)
-		rc = fs ? wstr_set(f->file_system, f->file_system_n, fs) : -ENOMEM;
-	return rc;
-}
-
-#define VOLUME_FIELDS(v)                                                                 \
-	(struct volume_fields){ (v)->szGuid,	      (v)->szMountPoint, (v)->szLabel,      \
-				(v)->szFileSystem,    ARRAY_LEN((v)->szGuid),              \
-				ARRAY_LEN((v)->szMountPoint), ARRAY_LEN((v)->szLabel),     \
-				ARRAY_LEN((v)->szFileSystem) }
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define WSET(arr, s) wstr_set((arr), sizeof(arr) / sizeof((arr)[0]), (s))
 
 static int fill_volume2(TALLOC_CTX *mem, struct VOLUME2 *v, const struct storage_root *root,
 			const struct storage_volume_info *info, bool system)
 {
 	memset(v, 0, sizeof(*v));
-	struct volume_fields f = VOLUME_FIELDS(v);
-	int rc = fill_names(mem, root, &f);
+	const char *base = strrchr(root->path, '/');
+	base = base != NULL && base[1] != '\0' ? base + 1 : root->path;
+	const char *label = cut(mem, base, sizeof(v->szLabel) / 2 - 1);
+	const char *fs = cut(mem, root->fs_type, sizeof(v->szFileSystem) / 2 - 1);
+	if (label == NULL || fs == NULL)
+		return -ENOMEM;
+	int rc = WSET(v->szGuid, root->volume_name);
+	if (rc == 0)
+		rc = WSET(v->szMountPoint, root->drive);
+	if (rc == 0)
+		rc = WSET(v->szLabel, label);
+	if (rc == 0)
+		rc = WSET(v->szFileSystem, fs);
 	v->bSystemVolume = system;
 	v->hySize = v->hyTotalVolSize = clamp(info->total_bytes);
 	v->hyFreeSpace = clamp(info->free_bytes);
@@ -100,15 +81,21 @@ static int fill_volume2(TALLOC_CTX *mem, struct VOLUME2 *v, const struct storage
 	return rc;
 }
 
+/* VOLUME is VOLUME2's first part. */
 static int fill_volume(TALLOC_CTX *mem, struct VOLUME *v, const struct storage_root *root,
 		       const struct storage_volume_info *info, bool system)
 {
+	struct VOLUME2 v2;
+	int rc = fill_volume2(mem, &v2, root, info, system);
 	memset(v, 0, sizeof(*v));
-	struct volume_fields f = VOLUME_FIELDS(v);
-	int rc = fill_names(mem, root, &f);
-	v->bSystemVolume = system;
-	v->hySize = v->hyTotalVolSize = clamp(info->total_bytes);
-	v->bValidWTVolume = 1;
+	memcpy(v->szGuid, v2.szGuid, sizeof(v->szGuid));
+	memcpy(v->szMountPoint, v2.szMountPoint, sizeof(v->szMountPoint));
+	memcpy(v->szLabel, v2.szLabel, sizeof(v->szLabel));
+	memcpy(v->szFileSystem, v2.szFileSystem, sizeof(v->szFileSystem));
+	v->bSystemVolume = v2.bSystemVolume;
+	v->hySize = v2.hySize;
+	v->hyTotalVolSize = v2.hyTotalVolSize;
+	v->bValidWTVolume = v2.bValidWTVolume;
 	return rc;
 }
 

@@ -27,24 +27,6 @@
 #define MIB (1024ll * 1024)
 #define LD3 (&idl_iface_ILocalDeviceMgr3)
 
-static int setup(void **state)
-{
-	*state = it_new(false);
-	return 0;
-}
-
-static int setup_backend(void **state)
-{
-	*state = it_new(true);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	it_free(*state);
-	return 0;
-}
-
 static uint32_t path_call(struct it *f, uint32_t opnum, const char *path)
 {
 	struct ILocalDeviceMgr_DoesFileExist *r = it_r(f, LD3, opnum);
@@ -677,18 +659,18 @@ static void test_machine(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_is_valid_wt_device, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_is_path_valid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_is_path_ntfs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_does_file_exist, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_wt_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_grow_wt_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_wt_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drive_info, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_volumes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_directory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_portals, setup_backend, teardown),
-		cmocka_unit_test_setup_teardown(test_machine, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_is_valid_wt_device, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_is_path_valid, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_is_path_ntfs, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_does_file_exist, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_create_wt_file, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_grow_wt_file, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_wt_file, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_drive_info, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_volumes, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_directory, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_portals, it_setup_backend, it_teardown),
+		cmocka_unit_test_setup_teardown(test_machine, it_setup, it_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,24 +23,6 @@
 
 #define MIB (1024ll * 1024)
 
-static int setup(void **state)
-{
-	*state = it_new(false);
-	return 0;
-}
-
-static int setup_backend(void **state)
-{
-	*state = it_new(true);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	it_free(*state);
-	return 0;
-}
-
 /* ---- calls ------------------------------------------------------------------------------ */
 
 static uint32_t create_wt_file(struct it *f, const char *path, int64_t size, bool sparse)
@@ -904,20 +886,20 @@ static void test_other_methods(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_sequence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_properties, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_staging_and_save, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_enable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vds_lun_info, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_checks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_differencing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_enum_sequence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_same_volume, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_sequence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_in_use, setup_backend, teardown),
-		cmocka_unit_test_setup_teardown(test_other_methods, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_sequence, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_create_errors, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_properties, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_staging_and_save, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_enable, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_vds_lun_info, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_file_checks, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_differencing, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_features, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_enum_sequence, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_same_volume, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_sequence, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_in_use, it_setup_backend, it_teardown),
+		cmocka_unit_test_setup_teardown(test_other_methods, it_setup, it_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,6 +74,24 @@ void it_free(struct it *f)
 	tc_free(tc);
 }
 
+int it_setup(void **state)
+{
+	*state = it_new(false);
+	return 0;
+}
+
+int it_setup_backend(void **state)
+{
+	*state = it_new(true);
+	return 0;
+}
+
+int it_teardown(void **state)
+{
+	it_free(*state);
+	return 0;
+}
+
 void *it_r(struct it *f, const struct idl_interface *iface, uint32_t opnum)
 {
 	return dcom_test_new_r(f->t->mem, iface, opnum);

@@ -24,6 +24,10 @@ struct it {
 
 struct it *it_new(bool with_backend);
 void it_free(struct it *f);
+/* cmocka setup and teardown: *state is the fixture. */
+int it_setup(void **state);         /* without a backend */
+int it_setup_backend(void **state); /* with the fake backend, up */
+int it_teardown(void **state);
 
 /* A zeroed call structure for OPNUM of IFACE (talloc'd on the fixture). */
 void *it_r(struct it *f, const struct idl_interface *iface, uint32_t opnum);

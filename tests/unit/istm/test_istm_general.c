@@ -21,24 +21,6 @@
 
 #define G2 (&idl_iface_IWTGeneral2)
 
-static int setup(void **state)
-{
-	*state = it_new(false);
-	return 0;
-}
-
-static int setup_backend(void **state)
-{
-	*state = it_new(true);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	it_free(*state);
-	return 0;
-}
-
 static uint32_t simple(struct it *f, uint32_t opnum)
 {
 	return it_call(f, f->general, G2, opnum, it_r(f, G2, opnum));
@@ -197,10 +179,10 @@ static void test_preconditions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_notifications, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_preconditions, setup_backend, teardown),
+		cmocka_unit_test_setup_teardown(test_identity, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_features, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_notifications, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_preconditions, it_setup_backend, it_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
