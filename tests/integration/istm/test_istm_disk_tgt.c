@@ -275,14 +275,15 @@ static struct iscsi_context *login(void)
 	return iscsi;
 }
 
-static void *inquiry(struct iscsi_context *iscsi, int evpd, int page)
+/* INQUIRY's data, unmarshalled; it lives as long as *TASK (scsi_free_scsi_task). */
+static void *inquiry(struct iscsi_context *iscsi, int evpd, int page, struct scsi_task **task)
 {
-	struct scsi_task *task = iscsi_inquiry_sync(iscsi, 1, evpd, page, 255);
-	assert_non_null(task);
-	assert_int_equal(task->status, SCSI_STATUS_GOOD);
-	void *data = scsi_datain_unmarshall(task);
+	*task = iscsi_inquiry_sync(iscsi, 1, evpd, page, 255);
+	assert_non_null(*task);
+	assert_int_equal((*task)->status, SCSI_STATUS_GOOD);
+	void *data = scsi_datain_unmarshall(*task);
 	assert_non_null(data);
-	return data; /* freed with the task, which we keep until the end */
+	return data;
 }
 
 static void test_served(void **state)
@@ -311,16 +312,17 @@ static void test_served(void **state)
 	vi->in.pVdsLunInfo = talloc_zero(vi, struct VDS_LUN_INFORMATION);
 	assert_int_equal(call(disk, w3, NDR_IWTDISK_GETVDSLUNINFO, vi), S_OK);
 	const struct VDS_LUN_INFORMATION *info = vi->out.pVdsLunInfo;
-	struct scsi_inquiry_standard *std = inquiry(iscsi, 0, 0);
+	struct scsi_task *tasks[3];
+	struct scsi_inquiry_standard *std = inquiry(iscsi, 0, 0, &tasks[0]);
 	assert_string_equal(std->vendor_identification, info->m_szVendorId);
 	assert_string_equal(std->product_identification, info->m_szProductId);
 	assert_string_equal(std->product_revision_level, info->m_szProductRevision);
 	assert_int_equal(std->device_type, info->m_DeviceType);
 	assert_int_equal(std->cmdque, info->m_bCommandQueuing);
-	struct scsi_inquiry_unit_serial_number *usn = inquiry(iscsi, 1, 0x80);
+	struct scsi_inquiry_unit_serial_number *usn = inquiry(iscsi, 1, 0x80, &tasks[1]);
 	/* tgt right-justifies the serial in its 36-byte field */
 	assert_string_equal(usn->usn + strspn(usn->usn, " "), info->m_szSerialNumber);
-	struct scsi_inquiry_device_identification *ids = inquiry(iscsi, 1, 0x83);
+	struct scsi_inquiry_device_identification *ids = inquiry(iscsi, 1, 0x83, &tasks[2]);
 	bool found = false;
 	for (struct scsi_inquiry_device_designator *d = ids->designators; d; d = d->next) {
 		if (d->designator_type == SCSI_DESIGNATOR_TYPE_NAA && d->designator_length == 16) {
@@ -331,6 +333,8 @@ static void test_served(void **state)
 		}
 	}
 	assert_true(found);
+	for (int i = 0; i < 3; i++)
+		scsi_free_scsi_task(tasks[i]);
 
 	/* DeleteWTDisk while logged in: ERROR_DRIVE_LOCKED (3.46.4.4) */
 	assert_int_equal(delete_disk(wtd), HRESULT_FROM_WIN32(ERROR_DRIVE_LOCKED));
