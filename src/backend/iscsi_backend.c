@@ -68,6 +68,12 @@ const char *iscsi_backend_name(const struct iscsi_backend *be)
 	return be->ops->name;
 }
 
+const struct iscsi_portal *iscsi_backend_portals(const struct iscsi_backend *be, size_t *n)
+{
+	*n = be->n_portals;
+	return be->portals;
+}
+
 /* The generic calls wrap the backend's request so that recv can reach the
  * backend's own recv function (a tevent_req does not know its backend). */
 enum be_call { BE_APPLY, BE_REMOVE, BE_LIST, BE_SESSIONS };

@@ -212,6 +212,10 @@ struct iscsi_backend {
 	bool up;
 	uint64_t generation;
 	struct tevent_immediate *replay; /* delivers the current state to a new event_fn */
+	/* The portals targets get when their description names none (the
+	 * configured ones); set by the implementation. */
+	const struct iscsi_portal *portals;
+	size_t n_portals;
 };
 
 /* Reads [iscsi] (backend, tgt_control_port, portal, tgt_socket_dir,
@@ -230,6 +234,9 @@ void iscsi_backend_set_event_fn(struct iscsi_backend *be, iscsi_backend_event_fn
 bool iscsi_backend_is_up(const struct iscsi_backend *be, uint64_t *generation);
 const struct iscsi_backend_caps *iscsi_backend_caps(const struct iscsi_backend *be);
 const char *iscsi_backend_name(const struct iscsi_backend *be);
+/* The portals every target listens on unless it names its own ([iscsi]
+ * portal). The array lives as long as the backend. */
+const struct iscsi_portal *iscsi_backend_portals(const struct iscsi_backend *be, size_t *n);
 
 /* Make the live target WANT->iqn match WANT exactly. Errors: -EINVAL (invalid
  * description, logged with the reason), -ERANGE (a LUN outside caps), -EEXIST
@@ -273,6 +280,12 @@ bool iscsi_address_valid(const char *addr);
  * without brackets); DEFAULT_PORT when none is given. 0 or -EINVAL. */
 int iscsi_portal_parse(TALLOC_CTX *mem_ctx, const char *text, uint16_t default_port,
 		       struct iscsi_portal *out);
+/* The NAA IEEE Registered Extended designator (SPC-4 7.8.6.6.5, 16 bytes,
+ * big-endian) a LUN whose device_id is DEVICE_ID shows in VPD page 0x83:
+ * the identifier's characters read as hexadecimal digits (any other
+ * character counts as 0), the last 32 kept, the NAA field set to 6. tgt
+ * derives it so; other backends must show the same. */
+void iscsi_lun_naa_designator(const char *device_id, uint8_t out[16]);
 /* Whether LIVE (from list()) already matches WANT, ignoring what a backend
  * cannot report (secrets, unknown sizes, parameters left at default). *why
  * names the first difference. For drift detection. */

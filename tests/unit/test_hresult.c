@@ -14,6 +14,10 @@ static void test_values(void **unused)
 	assert_int_equal(HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED), E_ACCESSDENIED);
 	assert_int_equal(HRESULT_FROM_WIN32(ERROR_FILE_EXISTS), 0x80070050u);
 	assert_int_equal(HRESULT_FROM_WIN32(0), S_OK);
+	/* the constant form for static tables */
+	static const uint32_t table[] = { HR_WIN32(ERROR_DRIVE_LOCKED) };
+	assert_int_equal(table[0], HRESULT_FROM_WIN32(ERROR_DRIVE_LOCKED));
+	assert_int_equal(HR_WIN32(ERROR_UNSUPPORTED_TYPE), 0x8007065Eu);
 	assert_true(HR_FAILED(E_FAIL));
 	assert_false(HR_FAILED(S_FALSE));
 }
