@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "istmd/hresult.h"
+
 enum ctl_exit {
 	CTL_EXIT_OK = 0,
 	CTL_EXIT_FAILURE = 1,      /* anything not below */
@@ -28,20 +30,8 @@ enum ctl_exit {
 #ifndef ERROR_DUP_NAME
 #define ERROR_DUP_NAME 52u
 #endif
-#ifndef ERROR_INVALID_DRIVE
-#define ERROR_INVALID_DRIVE 15u
-#endif
 #ifndef ERROR_DELETE_PENDING
 #define ERROR_DELETE_PENDING 303u
-#endif
-#ifndef ERROR_UNSUPPORTED_TYPE
-#define ERROR_UNSUPPORTED_TYPE 1630u
-#endif
-#ifndef ERROR_DEPENDENT_RESOURCE_EXISTS
-#define ERROR_DEPENDENT_RESOURCE_EXISTS 5001u
-#endif
-#ifndef ERROR_INVALID_FUNCTION
-#define ERROR_INVALID_FUNCTION 1u
 #endif
 
 /* What HR means to a user when METHOD (e.g. "GetHost", "CreateWTDisk")
