@@ -64,8 +64,10 @@ def body(env):
     env.check(login_ok(env, t1, 16 * MIB), "an initiator logs in with one-way and mutual CHAP")
     before = state(env)
     live = tgt_targets(env)
+    if list(live) != [t1] or live[t1][0] != ("0", "1", "7"):
+        print("# tgtd:\n" + env.tgt_show())
     env.check(list(live) == [t1] and live[t1][0] == ("0", "1", "7"),
-              "tgtd serves 'one' (LUNs 1 and 7) and not the disabled 'two'")
+              "tgtd serves 'one' (LUNs 1 and 7) and not the disabled 'two': %s" % live)
     env.check(len(before[0]) == 2 and len(before[1]) == 2, "two targets, two disks")
 
     for how in ("SIGTERM", "SIGKILL"):
