@@ -23,17 +23,18 @@ def state(env):
 
 
 def tgt_targets(env):
-    """tgtd's targets: {iqn: (LUN numbers with their backing stores, ACL lines, accounts)}."""
+    """tgtd's targets: {iqn: (state, LUN numbers, ACL lines, accounts)}."""
     show = env.tgt_show()
     found = {}
     for block in re.split(r"^Target \d+: ", show, flags=re.M)[1:]:
         name = block.splitlines()[0].strip()
+        st = re.search(r"^\s+State: (\S+)", block, flags=re.M)
         luns = tuple(re.findall(r"^\s+LUN: (\d+)", block, flags=re.M))
         acl = tuple(sorted(re.findall(r"^\s+ACL information:\s*\n((?:\s{8}\S.*\n?)*)", block,
                                       flags=re.M)))
         accounts = tuple(sorted(re.findall(r"^\s+Account information:\s*\n((?:\s{8}\S.*\n?)*)",
                                            block, flags=re.M)))
-        found[name] = (luns, acl, accounts)
+        found[name] = (st.group(1) if st else None, luns, acl, accounts)
     return found
 
 
@@ -64,10 +65,10 @@ def body(env):
     env.check(login_ok(env, t1, 16 * MIB), "an initiator logs in with one-way and mutual CHAP")
     before = state(env)
     live = tgt_targets(env)
-    if list(live) != [t1] or live[t1][0] != ("0", "1", "7"):
-        print("# tgtd:\n" + env.tgt_show())
-    env.check(list(live) == [t1] and live[t1][0] == ("0", "1", "7"),
-              "tgtd serves 'one' (LUNs 1 and 7) and not the disabled 'two': %s" % live)
+    t2 = [t["iqn"] for t in before[0] if t["name"] == "two"][0]
+    env.check(sorted(live) == sorted([t1, t2]) and live[t1][:2] == ("ready", ("0", "1", "7"))
+              and live[t2][0] == "offline",
+              "tgtd serves 'one' (LUNs 1 and 7); the disabled 'two' is offline: %s" % live)
     env.check(len(before[0]) == 2 and len(before[1]) == 2, "two targets, two disks")
 
     for how in ("SIGTERM", "SIGKILL"):
