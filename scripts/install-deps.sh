@@ -46,6 +46,7 @@ TEST_PKGS=(
   btrfs-progs
   procps
   iproute2
+  strace
 )
 
 export DEBIAN_FRONTEND=noninteractive
