@@ -77,8 +77,9 @@ def kill_inside(env, command, syscalls, marker, path=None, what=""):
     env.kill_istmd()
     tracer.wait(timeout=20)
     text = ctl.communicate(timeout=60)[0]
-    env.check(landed, "%s: istmd held at %s while istmctl waited for the answer: %s"
-              % (what, marker, seen.strip().splitlines()[-1:] if seen else "(nothing)"))
+    held = seen.strip().splitlines()[-1] if seen.strip() else "(nothing)"
+    env.check(landed, "%s: istmd held in %s while istmctl waits for the answer"
+              % (what, re.sub(r"^\d+ ", "", held)[:90]))
     env.check(ctl.returncode == 9, "istmctl lost its connection (exit 9): " + text.strip())
     return ctl.returncode
 
