@@ -230,6 +230,8 @@ class Env:
         except Failure as e:
             print("# failure: %s" % e, flush=True)
             status = 1
+        except SystemExit as e:  # istm_ndr.check() exits at a failure
+            status = e.code if isinstance(e.code, int) and e.code != 0 else 1
         except Exception as e:  # an unexpected error is a failure too, with its story
             import traceback
             traceback.print_exc()
