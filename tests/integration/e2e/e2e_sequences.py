@@ -159,7 +159,7 @@ def body(env):
     r = subprocess.run(["iscsi-readcapacity16", "-i", ALLOWED,
                         "iscsi://%s/%s/1" % (env.portal, iqn)],
                        capture_output=True, text=True, timeout=30)
-    env.check(r.returncode == 0 and "Total size:%d" % SIZE in r.stdout.replace(" ", ""),
+    env.check(r.returncode == 0 and "Totalsize:%d" % SIZE in r.stdout.replace(" ", ""),
               "iscsi-readcapacity16 agrees: Total size %d" % SIZE)
     rc, out = env.initiator(iqn, OTHER, "login")
     env.check(rc == 3, "another IQN is refused")
