@@ -5,9 +5,12 @@ istmd and in tgtd, and initiators log in as before; after tgtd is killed and
 a new one started, istmd has put every target back within 2 s."""
 import os
 import re
+import sys
 import time
 
-from e2e_env import Env, skip_unless_possible
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "istm"))
+import istm_ndr as n  # noqa: E402
+from e2e_env import ADMIN, ADMIN_PASSWORD, EPM_PORT, Env, skip_unless_possible  # noqa: E402
 
 MIB = 1 << 20
 INI = "iqn.2024-02.org.example:restart"
@@ -38,6 +41,31 @@ def tgt_targets(env):
     return found
 
 
+def set_the_rest(env, wtd):
+    """What istmctl does not set, through impacket: the negotiation
+    parameters, idle timeout detection, a portal, a disk's description."""
+    c = n.Client(env.addr, EPM_PORT, ADMIN, ADMIN_PASSWORD)
+    hosts = c.activate(n.CLSID_HOSTMGR, n.IHOSTMGR)
+    host = n.interface(hosts, n.call(hosts, n.IHostMgr_GetHost(HostName=n.bstr("one")))["ppHost"])
+    for req in (n.IHost_put_TargetMaxRecvDataSegmentLength(nLength=131072),
+                n.IHost_put_TargetFirstBurstLength(nLength=32768),
+                n.IHost_put_TargetMaxBurstLength(nLength=524288),
+                n.IHost_put_NumRecvBuffers(nNumBuffers=20),
+                n.IHost_put_EnforceIdleTimeoutDetection(bEnable=0),
+                n.IHost_AddPortal(IpAddress=n.bstr(env.portal)),
+                n.IHost_Save()):
+        env.check(n.call(host, req)["ErrorCode"] == n.S_OK, "impacket: %s" % type(req).__name__)
+    disks = c.activate(n.CLSID_WTDISKMGR, n.IWTDISKMGR)
+    req = n.GetWTDisk()
+    req["nWTD"] = wtd
+    disk = n.interface(disks, n.call(disks, req, n.IWTDISKMGR)["ppWTDisk"])
+    req = n.PutDescription()
+    req["Description"]["asData"] = "disk b, described by IWTDisk"
+    env.check(n.call(disk, req, n.IWTDISK)["ErrorCode"] == n.S_OK
+              and n.call(disk, n.Save(), n.IWTDISK)["ErrorCode"] == n.S_OK,
+              "impacket: IWTDisk Description and Save")
+
+
 def login_ok(env, iqn, lun_size):
     rc, out = env.initiator(iqn, INI, "capacity", "1", chap=CHAP, mutual=MUTUAL)
     return rc == 0 and out.split()[0] == str(lun_size)
@@ -63,7 +91,15 @@ def body(env):
     env.istmctl("chap", "one", "--user", CHAP[0], stdin=CHAP[1] + "\n")
     env.istmctl("chap", "one", "--mutual", "--user", MUTUAL[0], stdin=MUTUAL[1] + "\n")
     env.check(login_ok(env, t1, 16 * MIB), "an initiator logs in with one-way and mutual CHAP")
+    set_the_rest(env, wb)
     before = state(env)
+    one = [t for t in before[0] if t["name"] == "one"][0]
+    env.check(one["parameters"] == {"max_recv_data_segment_length": 131072,
+                                    "first_burst_length": 32768, "max_burst_length": 524288,
+                                    "num_recv_buffers": 20,
+                                    "enforce_idle_timeout_detection": False}
+              and {"address": env.addr, "port": 3260} in one["portals"],
+              "istmctl shows the parameters and the portal")
     live = tgt_targets(env)
     t2 = [t["iqn"] for t in before[0] if t["name"] == "two"][0]
     env.check(sorted(live) == sorted([t1, t2]) and live[t1][:2] == ("ready", ("0", "1", "7"))
