@@ -49,7 +49,7 @@ def kill_inside(env, command, syscalls, marker, path=None, what=""):
         os.unlink(out)
     pid = env.istmd.pid
     cmd = ["strace", "-f", "-qq", "-y", "-p", str(pid), "-o", out,
-           "-e", "trace=" + syscalls, "-e", "inject=%s:delay_enter=8000000" % syscalls]
+           "-e", "trace=" + syscalls, "-e", "inject=%s:delay_enter=4000000" % syscalls]
     if path:
         cmd[1:1] = ["-P", path]
     tracer = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
