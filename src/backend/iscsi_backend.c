@@ -19,6 +19,8 @@ void iscsi_backend_init(struct iscsi_backend *be, const struct iscsi_backend_ops
 	be->event_priv = NULL;
 	be->up = false;
 	be->generation = 0;
+	be->portals = NULL;
+	be->n_portals = 0;
 	be->replay = NULL;
 }
 
@@ -66,6 +68,12 @@ const struct iscsi_backend_caps *iscsi_backend_caps(const struct iscsi_backend *
 const char *iscsi_backend_name(const struct iscsi_backend *be)
 {
 	return be->ops->name;
+}
+
+const struct iscsi_portal *iscsi_backend_portals(const struct iscsi_backend *be, size_t *n)
+{
+	*n = be->n_portals;
+	return be->portals;
 }
 
 /* The generic calls wrap the backend's request so that recv can reach the

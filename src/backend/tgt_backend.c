@@ -777,6 +777,8 @@ int tgt_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 			goto nomem;
 	}
 	tb->n_portals = opts->n_portals;
+	tb->base.portals = tb->portals;
+	tb->base.n_portals = tb->n_portals;
 	tb->monitor = tgt_monitor_start(tb, ev, tb->socket_path, opts->watch_interval_ms,
 					on_tgtd, tb);
 	if (tb->monitor == NULL)
