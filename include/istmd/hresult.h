@@ -43,7 +43,6 @@
 #define OR_INVALID_SET 1912u
 
 /* Win32 error codes (MS-ERREF 2.2) used through HRESULT_FROM_WIN32. */
-#define ERROR_INVALID_FUNCTION 1u
 #define ERROR_FILE_NOT_FOUND 2u
 #define ERROR_PATH_NOT_FOUND 3u
 #define ERROR_ACCESS_DENIED 5u
@@ -77,11 +76,12 @@
 #define ERROR_DEVICE_IN_USE 2404u
 #define ERROR_DIR_NOT_EMPTY 145u
 
-/* MS-ERREF 2.1.2: HRESULT_FROM_WIN32 */
-static inline uint32_t HRESULT_FROM_WIN32(uint32_t x)
-{
-	return (int32_t)x <= 0 ? x : HR((x & 0x0000FFFFu) | (7u << 16) | 0x80000000u);
-}
+/* MS-ERREF 2.1.2: HRESULT_FROM_WIN32. A macro, as in MS-ERREF, so that it is a
+ * constant expression for a constant code (errno-to-HRESULT tables,
+ * src/istm/errmap.h); X is evaluated more than once. */
+#define HRESULT_FROM_WIN32(x)                                   \
+	((int32_t)(uint32_t)(x) <= 0 ? HR(x)                    \
+				     : HR(((uint32_t)(x) & 0x0000FFFFu) | (7u << 16) | 0x80000000u))
 
 static inline bool HR_FAILED(uint32_t hr)
 {

@@ -19,8 +19,6 @@ void iscsi_backend_init(struct iscsi_backend *be, const struct iscsi_backend_ops
 	be->event_priv = NULL;
 	be->up = false;
 	be->generation = 0;
-	be->portals = NULL;
-	be->n_portals = 0;
 	be->replay = NULL;
 }
 

@@ -212,8 +212,8 @@ struct iscsi_backend {
 	bool up;
 	uint64_t generation;
 	struct tevent_immediate *replay; /* delivers the current state to a new event_fn */
-	/* The configured portals ([iscsi] portal): where a target without portals
-	 * of its own is reachable. Owned by the implementation. */
+	/* The portals targets get when their description names none (the
+	 * configured ones); set by the implementation. */
 	const struct iscsi_portal *portals;
 	size_t n_portals;
 };
@@ -234,8 +234,8 @@ void iscsi_backend_set_event_fn(struct iscsi_backend *be, iscsi_backend_event_fn
 bool iscsi_backend_is_up(const struct iscsi_backend *be, uint64_t *generation);
 const struct iscsi_backend_caps *iscsi_backend_caps(const struct iscsi_backend *be);
 const char *iscsi_backend_name(const struct iscsi_backend *be);
-/* The configured portals ([iscsi] portal), valid as long as the backend:
- * what a target without portals of its own listens on. */
+/* The portals every target listens on unless it names its own ([iscsi]
+ * portal). The array lives as long as the backend. */
 const struct iscsi_portal *iscsi_backend_portals(const struct iscsi_backend *be, size_t *n);
 
 /* Make the live target WANT->iqn match WANT exactly. Errors: -EINVAL (invalid

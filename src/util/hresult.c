@@ -36,7 +36,6 @@ static const struct {
 	uint32_t code;
 	const char *name;
 } win32_names[] = {
-	{ ERROR_INVALID_FUNCTION, "ERROR_INVALID_FUNCTION" },
 	{ ERROR_FILE_NOT_FOUND, "ERROR_FILE_NOT_FOUND" },
 	{ ERROR_PATH_NOT_FOUND, "ERROR_PATH_NOT_FOUND" },
 	{ ERROR_INVALID_DATA, "ERROR_INVALID_DATA" },
