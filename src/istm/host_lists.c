@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -246,22 +247,35 @@ static bool is_wildcard(const char *address)
 	return strcmp(address, "0.0.0.0") == 0 || strcmp(address, "::") == 0;
 }
 
-/* Whether ADDRESS is one of this host's (or the wildcard): PORTAL bValid. */
+static const unsigned char *sockaddr_bytes(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET
+		       ? (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr
+		       : (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+}
+
+/* Whether ADDRESS is one of this host's, the wildcard, or in a loopback
+ * interface's network (all of 127.0.0.0/8 answers locally): PORTAL bValid. */
 static bool address_is_local(const char *address, const struct ifaddrs *ifs)
 {
 	if (is_wildcard(address))
 		return true;
 	unsigned char want[sizeof(struct in6_addr)];
 	int family = strchr(address, ':') ? AF_INET6 : AF_INET;
+	size_t len = family == AF_INET ? 4 : 16;
 	if (inet_pton(family, address, want) != 1)
 		return false;
 	for (const struct ifaddrs *i = ifs; i != NULL; i = i->ifa_next) {
 		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family)
 			continue;
-		const void *have = family == AF_INET
-					   ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
-					   : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-		if (memcmp(have, want, family == AF_INET ? 4 : 16) == 0)
+		const unsigned char *have = sockaddr_bytes(i->ifa_addr);
+		const unsigned char *mask = (i->ifa_flags & IFF_LOOPBACK) && i->ifa_netmask
+						    ? sockaddr_bytes(i->ifa_netmask)
+						    : NULL;
+		bool same = true;
+		for (size_t k = 0; k < len && same; k++)
+			same = mask ? (have[k] & mask[k]) == (want[k] & mask[k]) : have[k] == want[k];
+		if (same)
 			return true;
 	}
 	return false;
