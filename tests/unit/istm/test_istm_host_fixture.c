@@ -22,6 +22,28 @@
 static struct iscsi_portal configured_portal = { "127.0.0.2", 3260 };
 unsigned hx_max_luns;
 
+/* The exporter and the ISTM managers over x->tc's core. */
+static void start_istm(struct hx *x)
+{
+	struct dcom_config config;
+	dcom_config_defaults(&config);
+	char *err = NULL;
+	x->ex = dcom_exporter_new(x, x->tc->ev, NULL, &config, DCERPC_AUTH_LEVEL_INTEGRITY, &err);
+	assert_non_null(x->ex);
+	struct istm_deps deps = {
+		.ev = x->tc->ev,
+		.core = x->tc->core,
+		.storage = x->tc->sp,
+		.backend = x->tc->fb ? &x->tc->fb->base : NULL,
+	};
+	x->istm = istm_start(x, x->ex, &deps, &err);
+	assert_non_null(x->istm);
+	struct GUID clsid;
+	assert_true(NT_STATUS_IS_OK(GUID_from_string(CLSID_HOSTMGR, &clsid)));
+	x->mgr = dcom_exporter_find_clsid(x->ex, &clsid);
+	assert_non_null(x->mgr);
+}
+
 struct hx *hx_new(bool with_backend)
 {
 	struct hx *x = talloc_zero(NULL, struct hx);
@@ -37,24 +59,19 @@ struct hx *hx_new(bool with_backend)
 	assert_int_equal(tc_open(x->tc), 0);
 	x->mem = talloc_new(x);
 
-	struct dcom_config config;
-	dcom_config_defaults(&config);
-	char *err = NULL;
-	x->ex = dcom_exporter_new(x, x->tc->ev, NULL, &config, DCERPC_AUTH_LEVEL_INTEGRITY, &err);
-	assert_non_null(x->ex);
-	struct istm_deps deps = {
-		.ev = x->tc->ev,
-		.core = x->tc->core,
-		.storage = x->tc->sp,
-		.backend = with_backend ? &x->tc->fb->base : NULL,
-	};
-	x->istm = istm_start(x, x->ex, &deps, &err);
-	assert_non_null(x->istm);
-	struct GUID clsid;
-	assert_true(NT_STATUS_IS_OK(GUID_from_string(CLSID_HOSTMGR, &clsid)));
-	x->mgr = dcom_exporter_find_clsid(x->ex, &clsid);
-	assert_non_null(x->mgr);
+	start_istm(x);
 	return x;
+}
+
+void hx_restart(struct hx *x)
+{
+	TALLOC_FREE(x->mem);
+	TALLOC_FREE(x->istm);
+	TALLOC_FREE(x->ex);
+	tc_close(x->tc);
+	assert_int_equal(tc_open(x->tc), 0);
+	x->mem = talloc_new(x);
+	start_istm(x);
 }
 
 void hx_free(struct hx *x)

@@ -27,6 +27,9 @@ struct hx {
 extern unsigned hx_max_luns;
 struct hx *hx_new(bool with_backend);
 void hx_free(struct hx *x);
+/* Everything but the state directory goes (objects, managers, core) and
+ * comes back, as after a restart of the daemon. */
+void hx_restart(struct hx *x);
 
 /* A zeroed call structure for OPNUM of IFACE; hx_call prepares its [out]. */
 void *hx_r(struct hx *x, const struct idl_interface *iface, uint32_t opnum);
