@@ -86,7 +86,7 @@ static void new_host(struct dcom_call *call, struct istm_context *ctx, const cha
 	}
 	int rc = 0;
 	char *why = NULL;
-	struct core_target_draft *d = core_target_draft_new(NULL, ctx->core, name, &rc, &why);
+	struct core_target_draft *d = core_target_draft_new(call, ctx->core, name, &rc, &why);
 	if (d == NULL) {
 		log_debug("NewHost '%s' refused: %s", name, why ? why : strerror(-rc));
 		talloc_free(why);
