@@ -19,6 +19,8 @@ ErrorCode (the HRESULT).
 
 Run by the integration tests with /usr/bin/python3 (Debian's impacket).
 """
+import sys
+
 from impacket.dcerpc.v5 import dcomrt
 from impacket.dcerpc.v5.dcom.oaut import BSTR
 from impacket.dcerpc.v5.dcomrt import (DCOMANSWER, DCOMCALL, INTERFACE, DCOMConnection,
@@ -350,6 +352,33 @@ def is_null(pointer):
         return pointer is None or pointer["ulCntData"] == 0
     except (KeyError, TypeError):
         return True
+
+
+# ---- test output: "ok - ..." lines, stop at the first failure -----------------------------
+
+def ok(what):
+    print("ok - %s" % what, flush=True)
+
+
+def check(cond, what):
+    if not cond:
+        print("not ok - %s" % what, flush=True)
+        sys.exit(1)
+    ok(what)
+
+
+def hr_name(hr):
+    """The name of an HRESULT this module knows, else its hexadecimal value."""
+    names = {v: k for k, v in globals().items()
+             if k.isupper() and isinstance(v, int) and k.startswith(("S_", "E_", "ERROR_"))}
+    return names.get(hr, "0x%08x" % hr)
+
+
+def expect(resp, hr, what):
+    """Checks an answer's HRESULT; returns the answer."""
+    got = resp["ErrorCode"]
+    check(got == hr, "%s: %s%s" % (what, hr_name(hr), "" if got == hr else " (got %s)" % hr_name(got)))
+    return resp
 
 
 def enum_all(e, prefix, element_type, limit=100000):

@@ -45,27 +45,7 @@ def iqn_of(target):
     return "iqn.2025-01.org.istmd:%s-%s-target" % (NAME, target.lower())
 
 
-def ok(what):
-    print("ok - %s" % what, flush=True)
-
-
-def check(cond, what):
-    if not cond:
-        print("not ok - %s" % what, flush=True)
-        sys.exit(1)
-    ok(what)
-
-
-def hr_name(hr):
-    names = {v: k for k, v in vars(n).items()
-             if k.isupper() and isinstance(v, int) and k.startswith(("S_", "E_", "ERROR_"))}
-    return names.get(hr, "0x%08x" % hr)
-
-
-def expect(resp, hr, what):
-    got = resp["ErrorCode"]
-    check(got == hr, "%s: %s%s" % (what, hr_name(hr), "" if got == hr else " (got %s)" % hr_name(got)))
-    return resp
+ok, check, expect, hr_name = n.ok, n.check, n.expect, n.hr_name
 
 
 # ---- tgtd ---------------------------------------------------------------------------------

@@ -15,20 +15,6 @@
 #include "istmd/hresult.h"
 #include "test_istm_host_fixture.h"
 
-#define HOST (&idl_iface_IHost3)
-#define IQN_OF(name) "iqn.2025-01.org.istmd:testhost-" name "-target"
-
-static int setup(void **state)
-{
-	*state = hx_new(true);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	hx_free(*state);
-	return 0;
-}
 
 static void test_defaults(void **state)
 {
@@ -363,18 +349,6 @@ static void test_two_objects(void **state)
 	assert_string_equal(hx_str(x, b, NDR_IHOST_GET_DESCRIPTION), "a again");
 }
 
-struct pending {
-	bool done;
-	uint32_t hr;
-};
-
-static void pending_done(void *r, uint32_t hr, void *priv)
-{
-	struct pending *p = priv;
-	p->done = true;
-	p->hr = hr;
-}
-
 /* While its Save is under way an object refuses changes (they could be
  * lost when the saved target replaces the draft); reads go on. */
 static void test_busy_while_saving(void **state)
@@ -382,22 +356,14 @@ static void test_busy_while_saving(void **state)
 	struct hx *x = *state;
 	struct dcom_object *h = hx_create(x, "busy");
 	assert_int_equal(hx_put_str(x, h, NDR_IHOST_PUT_DESCRIPTION, "saving"), S_OK);
-	void *r = hx_r(x, HOST, NDR_IHOST_SAVE);
-	assert_true(HOST->init_out[NDR_IHOST_SAVE](r, r));
-	struct ORPCTHIS *orpc = r;
-	orpc->version.MajorVersion = 5;
-	orpc->version.MinorVersion = 7;
-	struct pending p = { 0 };
-	assert_int_equal(dcom_call_local(x->mem, h, HOST, NDR_IHOST_SAVE, r, "alice", true, 6,
-					 pending_done, &p),
-			 0);
+	struct hx_pending p;
+	hx_call_start(x, x->mem, h, HOST, NDR_IHOST_SAVE, hx_r(x, HOST, NDR_IHOST_SAVE), &p);
 	assert_false(p.done); /* the store thread has it */
 	assert_int_equal(hx_put_bool(x, h, NDR_IHOST_PUT_ENABLE, false),
 			 HRESULT_FROM_WIN32(ERROR_BUSY));
 	assert_int_equal(hx_save(x, h), HRESULT_FROM_WIN32(ERROR_BUSY));
 	assert_string_equal(hx_str(x, h, NDR_IHOST_GET_DESCRIPTION), "saving");
-	while (!p.done)
-		assert_int_equal(tevent_loop_once(x->tc->ev), 0);
+	hx_wait(x, &p);
 	assert_int_equal(p.hr, S_OK);
 	assert_int_equal(hx_put_bool(x, h, NDR_IHOST_PUT_ENABLE, false), S_OK);
 	assert_int_equal(hx_save(x, h), S_OK);
@@ -412,14 +378,8 @@ static void test_save_abandoned(void **state)
 	assert_int_equal(hx_put_str(x, h, NDR_IHOST_PUT_DESCRIPTION, "kept"), S_OK);
 	TALLOC_CTX *call_mem = talloc_new(x->mem);
 	void *r = talloc_zero_size(call_mem, HOST->table->calls[NDR_IHOST_SAVE].struct_size);
-	assert_true(HOST->init_out[NDR_IHOST_SAVE](r, r));
-	struct ORPCTHIS *orpc = r;
-	orpc->version.MajorVersion = 5;
-	orpc->version.MinorVersion = 7;
-	struct pending p = { 0 };
-	assert_int_equal(dcom_call_local(call_mem, h, HOST, NDR_IHOST_SAVE, r, "alice", true, 6,
-					 pending_done, &p),
-			 0);
+	struct hx_pending p;
+	hx_call_start(x, call_mem, h, HOST, NDR_IHOST_SAVE, r, &p);
 	talloc_free(call_mem); /* the call goes, with its request */
 	for (int i = 0; i < 50; i++) {
 		struct core_target *t = core_target_by_name(x->mem, x->tc->core, "abandoned");
@@ -438,18 +398,18 @@ static void test_save_abandoned(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_name_and_iqn, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_description, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_validate_secret, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_params, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_implemented, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resource_name, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_two_objects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_busy_while_saving, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_save_abandoned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defaults, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_name_and_iqn, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_description, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_chap, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_validate_secret, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_params, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_not_implemented, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_resource_name, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_two_objects, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_busy_while_saving, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_save_abandoned, hx_setup, hx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

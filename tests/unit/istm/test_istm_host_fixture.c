@@ -63,6 +63,19 @@ struct hx *hx_new(bool with_backend)
 	return x;
 }
 
+int hx_setup(void **state)
+{
+	hx_max_luns = 0;
+	*state = hx_new(true);
+	return 0;
+}
+
+int hx_teardown(void **state)
+{
+	hx_free(*state);
+	return 0;
+}
+
 void hx_restart(struct hx *x)
 {
 	TALLOC_FREE(x->mem);
@@ -92,16 +105,11 @@ void *hx_r(struct hx *x, const struct idl_interface *iface, uint32_t opnum)
 	return r;
 }
 
-struct done {
-	bool done;
-	uint32_t hr;
-};
-
 static void call_done(void *r, uint32_t hr, void *priv)
 {
-	struct done *d = priv;
-	d->done = true;
-	d->hr = hr;
+	struct hx_pending *p = priv;
+	p->done = true;
+	p->hr = hr;
 }
 
 static void expire(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
@@ -110,25 +118,38 @@ static void expire(struct tevent_context *ev, struct tevent_timer *te, struct ti
 	*(bool *)priv = true;
 }
 
-uint32_t hx_call(struct hx *x, struct dcom_object *obj, const struct idl_interface *iface,
-		 uint32_t opnum, void *r)
+void hx_call_start(struct hx *x, TALLOC_CTX *mem, struct dcom_object *obj,
+		   const struct idl_interface *iface, uint32_t opnum, void *r,
+		   struct hx_pending *p)
 {
 	assert_true(iface->init_out[opnum](r, r));
 	struct ORPCTHIS *orpcthis = r; /* as a 5.7 client sends it */
 	orpcthis->version.MajorVersion = 5;
 	orpcthis->version.MinorVersion = 7;
-	struct done d = { 0 };
+	*p = (struct hx_pending){ 0 };
+	assert_int_equal(dcom_call_local(mem, obj, iface, opnum, r, "alice", true,
+					 DCERPC_AUTH_LEVEL_PRIVACY, call_done, p),
+			 0);
+}
+
+void hx_wait(struct hx *x, struct hx_pending *p)
+{
 	bool expired = false;
 	struct tevent_timer *te = tevent_add_timer(x->tc->ev, x->mem,
 						   tevent_timeval_current_ofs(20, 0), expire, &expired);
-	assert_int_equal(dcom_call_local(x->mem, obj, iface, opnum, r, "alice", true,
-					 DCERPC_AUTH_LEVEL_PRIVACY, call_done, &d),
-			 0);
-	while (!d.done && !expired)
+	while (!p->done && !expired)
 		assert_int_equal(tevent_loop_once(x->tc->ev), 0);
 	talloc_free(te);
-	assert_true(d.done);
-	return d.hr;
+	assert_true(p->done);
+}
+
+uint32_t hx_call(struct hx *x, struct dcom_object *obj, const struct idl_interface *iface,
+		 uint32_t opnum, void *r)
+{
+	struct hx_pending p;
+	hx_call_start(x, x->mem, obj, iface, opnum, r, &p);
+	hx_wait(x, &p);
+	return p.hr;
 }
 
 struct dcom_object *hx_object(struct hx *x, struct MInterfacePointer *mip,
@@ -198,8 +219,6 @@ struct dcom_object *hx_create(struct hx *x, const char *name)
 }
 
 /* ---- IHost ---- */
-
-#define HOST (&idl_iface_IHost3)
 
 uint32_t hx_save(struct hx *x, struct dcom_object *host)
 {

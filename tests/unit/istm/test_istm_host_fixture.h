@@ -14,6 +14,11 @@
 #include "dcom/dcom.h"
 #include "idl/ndr_ms_istm.h"
 
+/* The interface every IHost call goes through (IHost3's chain serves them
+ * all), and the IQN a target gets from its name on the fixture's host. */
+#define HOST (&idl_iface_IHost3)
+#define IQN_OF(name) "iqn.2025-01.org.istmd:testhost-" name "-target"
+
 struct hx {
 	struct tc *tc;             /* core, fake backend (tc->fb), event loop */
 	TALLOC_CTX *mem;           /* scratch for one test */
@@ -27,14 +32,28 @@ struct hx {
 extern unsigned hx_max_luns;
 struct hx *hx_new(bool with_backend);
 void hx_free(struct hx *x);
+/* cmocka setup and teardown: hx_new(true) (hx_max_luns reset) in *state. */
+int hx_setup(void **state);
+int hx_teardown(void **state);
 /* Everything but the state directory goes (objects, managers, core) and
  * comes back, as after a restart of the daemon. */
 void hx_restart(struct hx *x);
 
 /* A zeroed call structure for OPNUM of IFACE; hx_call prepares its [out]. */
 void *hx_r(struct hx *x, const struct idl_interface *iface, uint32_t opnum);
-/* Runs OPNUM on OBJ as admin "alice" and returns the HRESULT once done
- * (the loop runs at most 20 s). */
+/* A call under way: DONE once its handler completed it with HR. */
+struct hx_pending {
+	bool done;
+	uint32_t hr;
+};
+/* Starts OPNUM on OBJ as admin "alice" (the call and R on MEM: freeing MEM
+ * abandons the call) and returns without waiting. */
+void hx_call_start(struct hx *x, TALLOC_CTX *mem, struct dcom_object *obj,
+		   const struct idl_interface *iface, uint32_t opnum, void *r,
+		   struct hx_pending *p);
+/* Runs the loop until P is done (at most 20 s). */
+void hx_wait(struct hx *x, struct hx_pending *p);
+/* Both: the HRESULT once done. */
 uint32_t hx_call(struct hx *x, struct dcom_object *obj, const struct idl_interface *iface,
 		 uint32_t opnum, void *r);
 /* The object an [out] interface pointer names; IPID (may be NULL) gets its IPID. */

@@ -15,21 +15,6 @@
 #include "istmd/utf16.h"
 #include "test_istm_host_fixture.h"
 
-#define HOST (&idl_iface_IHost3)
-#define IQN_OF(name) "iqn.2025-01.org.istmd:testhost-" name "-target"
-
-static int setup(void **state)
-{
-	hx_max_luns = 0;
-	*state = hx_new(true);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	hx_free(*state);
-	return 0;
-}
 
 /* ---- initiator IDs ---- */
 
@@ -391,14 +376,14 @@ static void test_no_backend(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_luns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lun_not_fixed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lun_disk_gone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_256_luns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ids, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_luns, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_lun_not_fixed, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_lun_disk_gone, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_256_luns, hx_setup, hx_teardown),
 		cmocka_unit_test(test_lun_limit),
-		cmocka_unit_test_setup_teardown(test_portals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listen_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_portals, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_all, hx_setup, hx_teardown),
 		cmocka_unit_test(test_no_backend),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

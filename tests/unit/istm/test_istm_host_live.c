@@ -15,22 +15,7 @@
 #include "istmd/utf16.h"
 #include "test_istm_host_fixture.h"
 
-#define HOST (&idl_iface_IHost3)
-#define IQN_OF(name) "iqn.2025-01.org.istmd:testhost-" name "-target"
 #define INITIATOR "iqn.1991-05.com.contoso:test-server"
-
-static int setup(void **state)
-{
-	hx_max_luns = 0;
-	*state = hx_new(true);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	hx_free(*state);
-	return 0;
-}
 
 static uint32_t status(struct hx *x, struct dcom_object *h)
 {
@@ -240,11 +225,11 @@ static void test_restart(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_status_and_last_login, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_enum_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_and_last_login, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_enum_sessions, hx_setup, hx_teardown),
 		cmocka_unit_test(test_without_backend),
-		cmocka_unit_test_setup_teardown(test_sequences, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequences, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_restart, hx_setup, hx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

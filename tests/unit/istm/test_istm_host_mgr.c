@@ -16,18 +16,6 @@
 
 #define MGR (&idl_iface_IHostMgr3)
 
-static int setup(void **state)
-{
-	*state = hx_new(true);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	hx_free(*state);
-	return 0;
-}
-
 static unsigned count_hosts(struct hx *x, uint32_t opnum)
 {
 	struct dcom_object *e = hx_enum(x, x->mgr, MGR, opnum, &idl_iface_IEnumHost);
@@ -248,14 +236,14 @@ static void test_host_mgr2(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_new_host_is_a_draft, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_host_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_two_drafts_one_name, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_get_host, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_host, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_enum_hosts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_objects_released, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_host_mgr2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_host_is_a_draft, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_new_host_errors, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_two_drafts_one_name, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_get_host, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_host, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_enum_hosts, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_objects_released, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_host_mgr2, hx_setup, hx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
