@@ -26,7 +26,7 @@ from impacket.dcerpc.v5.dcom.oaut import BSTR
 from impacket.dcerpc.v5.dcomrt import (DCOMANSWER, DCOMCALL, INTERFACE, DCOMConnection,
                                        PMInterfacePointer)
 from impacket.dcerpc.v5.dtypes import GUID, LONG, LONGLONG, NULL, ULONG, ULONGLONG, USHORT
-from impacket.dcerpc.v5.ndr import (NDRBOOLEAN, NDRENUM, NDRSTRUCT, NDRUniConformantArray,
+from impacket.dcerpc.v5.ndr import (NDRBOOLEAN, NDRSTRUCT, NDRUniConformantArray,
                                     NDRUniFixedArray)
 from impacket.dcerpc.v5.rpcrt import DCERPCException
 from impacket.uuid import string_to_bin, uuidtup_to_bin
@@ -120,10 +120,6 @@ def wstr(field):
     return text.split("\x00", 1)[0]
 
 
-class ENUM16(NDRENUM):
-    """A 16-bit enum (MS-RPCE: enums without [v1_enum])."""
-
-
 class ID(NDRSTRUCT):  # 2.2.4.7
     structure = (("eMethod", USHORT), ("szValue", wchar_array(512)))
 
@@ -212,10 +208,10 @@ def enumerator(prefix, element_type):
     method(prefix, "Clone", 6, outs=(("ppNewEnum", PMInterfacePointer),))
 
 
-def prop(prefix, name, get_opnum, kind):
-    """A [propget]/[propput] pair at GET_OPNUM and GET_OPNUM + 1."""
-    in_name = {BSTR: "Value", ULONG: "nValue"}.get(kind, "bValue")
-    method(prefix, "get_" + name, get_opnum, outs=(("pValue", kind),))
+def prop(prefix, name, get_opnum, kind, out_name, in_name):
+    """A [propget]/[propput] pair at GET_OPNUM and GET_OPNUM + 1, with the
+    IDL's parameter names."""
+    method(prefix, "get_" + name, get_opnum, outs=((out_name, kind),))
     method(prefix, "put_" + name, get_opnum + 1, ins=((in_name, kind),))
 
 
@@ -236,30 +232,29 @@ method("IHostMgr2", "OpenHost", 10, ins=(("pStream", PMInterfacePointer), ("Reso
 method("IHostMgr2", "CloseHost", 11, ins=(("HostName", BSTR),))
 method("IHostMgr3", "EnumAllClusterHosts", 12, outs=(("EnumHost", PMInterfacePointer),))
 
-# IHost (3.21): properties by their propget opnum; the values are pValue / Value,
-# nValue or bValue whatever the IDL calls them.
+# IHost (3.21): properties by their propget opnum
 method("IHost", "get_Guid", 3, outs=(("pGuid", GUID),))
-prop("IHost", "Enable", 4, NDRBOOLEAN)
-prop("IHost", "Name", 6, BSTR)
-prop("IHost", "Description", 8, BSTR)
-prop("IHost", "TargetIQN", 10, BSTR)
+prop("IHost", "Enable", 4, NDRBOOLEAN, "pEnable", "bEnable")
+prop("IHost", "Name", 6, BSTR, "pName", "Name")
+prop("IHost", "Description", 8, BSTR, "pDescription", "Description")
+prop("IHost", "TargetIQN", 10, BSTR, "pTargetIQN", "TargetIQN")
 method("IHost", "get_Status", 12, outs=(("pStatus", USHORT),))
 method("IHost", "put_Status", 13, ins=(("eStatus", USHORT),))
 method("IHost", "get_LastLogIn", 14, outs=(("pTimeStamp", LONGLONG),))
 method("IHost", "put_LastLogIn", 15, ins=(("hyTimeStamp", LONGLONG),))
-prop("IHost", "EnableCHAP", 16, NDRBOOLEAN)
-prop("IHost", "CHAPUserName", 18, BSTR)
-prop("IHost", "CHAPSecret", 20, BSTR)
-prop("IHost", "EnableReverseCHAP", 22, NDRBOOLEAN)
-prop("IHost", "ReverseCHAPUserName", 24, BSTR)
-prop("IHost", "ReverseCHAPSecret", 26, BSTR)
-prop("IHost", "TargetMaxRecvDataSegmentLength", 28, ULONG)
-prop("IHost", "TargetFirstBurstLength", 30, ULONG)
-prop("IHost", "TargetMaxBurstLength", 32, ULONG)
-prop("IHost", "NumRecvBuffers", 34, ULONG)
-prop("IHost", "EnforceIdleTimeoutDetection", 36, NDRBOOLEAN)
-prop("IHost", "ListenAllNetworkAdapters", 38, NDRBOOLEAN)
-prop("IHost", "Processor", 40, ULONG)
+prop("IHost", "EnableCHAP", 16, NDRBOOLEAN, "pEnable", "bEnable")
+prop("IHost", "CHAPUserName", 18, BSTR, "pUserName", "UserName")
+prop("IHost", "CHAPSecret", 20, BSTR, "pSecret", "Secret")
+prop("IHost", "EnableReverseCHAP", 22, NDRBOOLEAN, "pEnable", "bEnable")
+prop("IHost", "ReverseCHAPUserName", 24, BSTR, "pUserName", "UserName")
+prop("IHost", "ReverseCHAPSecret", 26, BSTR, "pSecret", "Secret")
+prop("IHost", "TargetMaxRecvDataSegmentLength", 28, ULONG, "pLength", "nLength")
+prop("IHost", "TargetFirstBurstLength", 30, ULONG, "pLength", "nLength")
+prop("IHost", "TargetMaxBurstLength", 32, ULONG, "pLength", "nLength")
+prop("IHost", "NumRecvBuffers", 34, ULONG, "pNumBuffers", "nNumBuffers")
+prop("IHost", "EnforceIdleTimeoutDetection", 36, NDRBOOLEAN, "pEnable", "bEnable")
+prop("IHost", "ListenAllNetworkAdapters", 38, NDRBOOLEAN, "pListenAll", "bListenAll")
+prop("IHost", "Processor", 40, ULONG, "pProcessor", "nProcessor")
 method("IHost", "EnumIDs", 42, outs=(("ppEnumIDMethod", PMInterfacePointer),))
 method("IHost", "AddID", 43, ins=(("pIDMethod", ID),))
 method("IHost", "RemoveID", 44, ins=(("pIDMethod", ID),))
@@ -280,8 +275,8 @@ method("IHost", "ValidateReverseChapSecret", 58, ins=(("Secret", BSTR),))
 method("IHost", "CheckTargetRedirect", 59, ins=(("LocalConnectAddr", BSTR),),
        outs=(("pRedirectAddr", BSTR),))
 # IHost2 (3.23), IHost3 (3.24)
-prop("IHost2", "ResourceName", 60, BSTR)
-prop("IHost2", "ResourceGroupName", 62, BSTR)
+prop("IHost2", "ResourceName", 60, BSTR, "pResourceName", "ResourceName")
+prop("IHost2", "ResourceGroupName", 62, BSTR, "pResourceGroup", "ResourceGroup")
 method("IHost2", "SaveToStream", 64, ins=(("pStream", PMInterfacePointer),))
 method("IHost2", "EnumSessions", 65, outs=(("ppEnumSession", PMInterfacePointer),))
 method("IHost3", "get_ResourceState", 66, outs=(("ResourceState", LONG),))

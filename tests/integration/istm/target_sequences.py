@@ -159,7 +159,7 @@ def seq_4_2(mgr):
     resp = expect(n.call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("DatabaseTarget"))), n.S_OK,
                   "4.2 NewHost DatabaseTarget")
     host = n.interface(mgr, resp["ppNewHost"])
-    expect(n.call(host, n.IHost_put_Description(Value=n.bstr("ISTM Test target"))), n.S_OK,
+    expect(n.call(host, n.IHost_put_Description(Description=n.bstr("ISTM Test target"))), n.S_OK,
            "4.2 put Description")
     get_host(mgr, "DatabaseTarget", n.ERROR_FILE_NOT_FOUND)
     check(iqn_of("DatabaseTarget") not in live_targets(), "4.2 not in tgtd before Save")
@@ -169,7 +169,7 @@ def seq_4_2(mgr):
           "4.2 tgtd has %s, no LUN but tgt's controller, nobody allowed"
           % iqn_of("DatabaseTarget"))
     desc = n.call(get_host(mgr, "DatabaseTarget"), n.IHost_get_Description())
-    check(n.bstr_value(desc["pValue"]) == "ISTM Test target", "4.2 the description was saved")
+    check(n.bstr_value(desc["pDescription"]) == "ISTM Test target", "4.2 the description was saved")
 
 
 def seq_4_3(mgr, wtd):
@@ -225,23 +225,23 @@ def seq_4_5(mgr):
            "DeleteHost DatabaseTarget")
     check(iqn_of("DatabaseTarget") not in live_targets(), "the deleted target left tgtd")
     host = get_host(mgr, "ISTMTarget")
-    expect(n.call(host, n.IHost_put_Name(Value=n.bstr("DatabaseTarget"))), n.S_OK,
+    expect(n.call(host, n.IHost_put_Name(Name=n.bstr("DatabaseTarget"))), n.S_OK,
            "4.5 put Name DatabaseTarget")
-    expect(n.call(host, n.IHost_put_Description(Value=n.bstr("ISTM Test target updated"))),
+    expect(n.call(host, n.IHost_put_Description(Description=n.bstr("ISTM Test target updated"))),
            n.S_OK, "4.5 put Description")
     # the example's own value has a one-digit month: not an iSCSI name (RFC 3720 3.2.6.3.1)
     expect(n.call(host, n.IHost_put_TargetIQN(
-        Value=n.bstr("iqn.1991-5.com.contoso:test-server-istmtarget-target"))),
+        TargetIQN=n.bstr("iqn.1991-5.com.contoso:test-server-istmtarget-target"))),
         n.ERROR_INVALID_DATA, "4.5 put TargetIQN with the example's iqn.1991-5")
     new_iqn = "iqn.1991-05.com.contoso:test-server-istmtarget-target"
-    expect(n.call(host, n.IHost_put_TargetIQN(Value=n.bstr(new_iqn))), n.S_OK,
+    expect(n.call(host, n.IHost_put_TargetIQN(TargetIQN=n.bstr(new_iqn))), n.S_OK,
            "4.5 put TargetIQN %s" % new_iqn)
     save(host, "4.5")
     live = live_targets()
     check(new_iqn in live and iqn_of("ISTMTarget") not in live,
           "4.5 tgtd has the new IQN, not the old one")
     again = get_host(mgr, "DatabaseTarget")
-    check(n.bstr_value(n.call(again, n.IHost_get_TargetIQN())["pValue"]) == new_iqn,
+    check(n.bstr_value(n.call(again, n.IHost_get_TargetIQN())["pTargetIQN"]) == new_iqn,
           "4.5 GetHost DatabaseTarget shows the new IQN")
     resp = n.call(mgr, n.IHostMgr_GetHostByTargetIQN(TargetIQN=n.bstr(new_iqn)))
     expect(resp, n.S_OK, "GetHostByTargetIQN")
@@ -252,12 +252,12 @@ def chap_and_params(mgr, iqn):
     host = get_host(mgr, "DatabaseTarget")
     expect(n.call(host, n.IHost_ValidateChapSecret(Secret=n.bstr("short"))), n.ERROR_BAD_LENGTH,
            "ValidateChapSecret of 5 characters")
-    for req in (n.IHost_put_EnableCHAP(bValue=1), n.IHost_put_CHAPUserName(Value=n.bstr("chapuser")),
-                n.IHost_put_CHAPSecret(Value=n.bstr("chap-secret-1")),
-                n.IHost_put_TargetMaxRecvDataSegmentLength(nValue=8192),
-                n.IHost_put_TargetMaxBurstLength(nValue=131072)):
+    for req in (n.IHost_put_EnableCHAP(bEnable=1), n.IHost_put_CHAPUserName(UserName=n.bstr("chapuser")),
+                n.IHost_put_CHAPSecret(Secret=n.bstr("chap-secret-1")),
+                n.IHost_put_TargetMaxRecvDataSegmentLength(nLength=8192),
+                n.IHost_put_TargetMaxBurstLength(nLength=131072)):
         expect(n.call(host, req), n.S_OK, type(req).__name__)
-    expect(n.call(host, n.IHost_put_TargetFirstBurstLength(nValue=511)), n.E_INVALIDARG,
+    expect(n.call(host, n.IHost_put_TargetFirstBurstLength(nLength=511)), n.E_INVALIDARG,
            "put TargetFirstBurstLength 511 (<25>)")
     save(host, "CHAP and parameters")
     live = live_targets()[iqn]
@@ -267,11 +267,11 @@ def chap_and_params(mgr, iqn):
           params.get("MaxBurstLength") == "131072",
           "tgtd has MaxRecvDataSegmentLength 8192 and MaxBurstLength 131072")
     got = n.call(get_host(mgr, "DatabaseTarget"), n.IHost_get_CHAPSecret())
-    check(n.bstr_value(got["pValue"]) == "chap-secret-1", "get CHAPSecret after Save")
+    check(n.bstr_value(got["pSecret"]) == "chap-secret-1", "get CHAPSecret after Save")
     with open(LOG) as f:
         check("chap-secret-1" not in f.read(), "the secret is not in the daemon's log")
     # disabled: tgtd refuses logins (the target goes offline)
-    expect(n.call(host, n.IHost_put_Enable(bValue=0)), n.S_OK, "put Enable false")
+    expect(n.call(host, n.IHost_put_Enable(bEnable=0)), n.S_OK, "put Enable false")
     save(host, "disable")
     state = [line.strip() for line in tgtadm("--mode", "target", "--op", "show").splitlines()
              if line.strip().startswith("State:")]
@@ -283,7 +283,7 @@ def enumerations(mgr, iqn):
     names = []
     for p in n.enum_all(e, "IEnumHost", n.PMInterfacePointer):
         h = n.interface(mgr, p)
-        names.append(n.bstr_value(n.call(h, n.IHost_get_Name())["pValue"]))
+        names.append(n.bstr_value(n.call(h, n.IHost_get_Name())["pName"]))
     check(names == ["DatabaseTarget"], "EnumHosts: %s" % names)
     host = get_host(mgr, "DatabaseTarget")
     e = n.interface(host, n.call(host, n.IHost_EnumPortals())["ppEnumPortal"])
@@ -323,7 +323,7 @@ def errors(mgr):
               "AddID with IDInvalid: fault %s" % str(e).strip())
     expect(n.call(host, n.IHost_AddWTDisk(nWTD=4242)), n.ERROR_FILE_NOT_FOUND,
            "AddWTDisk of an unknown disk")
-    expect(n.call(host, n.IHost_put_Processor(nValue=1)), n.E_NOTIMPL, "put Processor")
+    expect(n.call(host, n.IHost_put_Processor(nProcessor=1)), n.E_NOTIMPL, "put Processor")
     resp = n.call(host, n.IHost_CheckTargetRedirect(LocalConnectAddr=n.bstr(PORTAL)))
     expect(resp, n.S_FALSE, "CheckTargetRedirect")
     resp = expect(n.call(n.query(host, n.IID_IHOST3), n.IHost3_get_ResourceState()), n.S_OK,
