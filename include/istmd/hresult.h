@@ -75,13 +75,23 @@
 #define ERROR_OBJECT_ALREADY_EXISTS 5010u
 #define ERROR_DEVICE_IN_USE 2404u
 #define ERROR_DIR_NOT_EMPTY 145u
+/* LUN and local device management (MS-ISTM 3.30-3.51). */
+#define ERROR_INVALID_FUNCTION 1u
+#define ERROR_INVALID_HANDLE 6u
+#define ERROR_INVALID_DRIVE 15u
+#define ERROR_NO_MORE_FILES 18u
+#define ERROR_UNSUPPORTED_TYPE 1630u
+#define ERROR_INVALID_OPERATION 4317u
+#define ERROR_DEPENDENT_RESOURCE_EXISTS 5001u
 
-/* MS-ERREF 2.1.2: HRESULT_FROM_WIN32. A macro, as in MS-ERREF, so that it is a
- * constant expression for a constant code (errno-to-HRESULT tables,
- * src/istm/errmap.h); X is evaluated more than once. */
-#define HRESULT_FROM_WIN32(x)                                   \
-	((int32_t)(uint32_t)(x) <= 0 ? HR(x)                    \
-				     : HR(((uint32_t)(x) & 0x0000FFFFu) | (7u << 16) | 0x80000000u))
+/* MS-ERREF 2.1.2: HRESULT_FROM_WIN32 */
+static inline uint32_t HRESULT_FROM_WIN32(uint32_t x)
+{
+	return (int32_t)x <= 0 ? x : HR((x & 0x0000FFFFu) | (7u << 16) | 0x80000000u);
+}
+
+/* The same for a positive code, as a constant expression (static tables). */
+#define HR_WIN32(x) HR(0x80070000u | ((x) & 0x0000FFFFu))
 
 static inline bool HR_FAILED(uint32_t hr)
 {

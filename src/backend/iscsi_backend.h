@@ -280,6 +280,12 @@ bool iscsi_address_valid(const char *addr);
  * without brackets); DEFAULT_PORT when none is given. 0 or -EINVAL. */
 int iscsi_portal_parse(TALLOC_CTX *mem_ctx, const char *text, uint16_t default_port,
 		       struct iscsi_portal *out);
+/* The NAA IEEE Registered Extended designator (SPC-4 7.8.6.6.5, 16 bytes,
+ * big-endian) a LUN whose device_id is DEVICE_ID shows in VPD page 0x83:
+ * the identifier's characters read as hexadecimal digits (any other
+ * character counts as 0), the last 32 kept, the NAA field set to 6. tgt
+ * derives it so; other backends must show the same. */
+void iscsi_lun_naa_designator(const char *device_id, uint8_t out[16]);
 /* Whether LIVE (from list()) already matches WANT, ignoring what a backend
  * cannot report (secrets, unknown sizes, parameters left at default). *why
  * names the first difference. For drift detection. */

@@ -487,3 +487,18 @@ struct iscsi_target *iscsi_target_copy(TALLOC_CTX *mem_ctx, const struct iscsi_t
 	}
 	return c;
 }
+
+void iscsi_lun_naa_designator(const char *device_id, uint8_t out[16])
+{
+	/* A 128-bit shift register fed one hexadecimal digit per character,
+	 * as tgt builds its VPD 0x83 NAA designator from scsi_id. */
+	memset(out, 0, 16);
+	for (const char *p = device_id; *p != '\0'; p++) {
+		int c = (unsigned char)*p;
+		uint8_t digit = isxdigit(c) ? (uint8_t)(isdigit(c) ? c - '0' : tolower(c) - 'a' + 10) : 0;
+		for (int i = 0; i < 15; i++)
+			out[i] = (uint8_t)(out[i] << 4 | out[i + 1] >> 4);
+		out[15] = (uint8_t)(out[15] << 4 | digit);
+	}
+	out[0] = (uint8_t)((out[0] & 0x0F) | 0x60);
+}

@@ -230,6 +230,12 @@ int core_target_change_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why)
 
 /* ---- Virtual disks ---- */
 
+/* The INQUIRY strings every LUN shows (with the disk's serial and
+ * device_id in VPD pages 0x80 and 0x83). */
+#define CORE_LUN_VENDOR "ISTMD"
+#define CORE_LUN_PRODUCT "Virtual Disk"
+#define CORE_LUN_REVISION "0001"
+
 struct core_disk *core_disk_by_wtd(TALLOC_CTX *mem, const struct core *c, uint32_t wtd);
 /* PATH in any spelling storage_path_parse() accepts. NULL with errno ENOENT
  * (no disk there) or the parse error (EINVAL, EACCES, ENAMETOOLONG). */

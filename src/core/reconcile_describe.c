@@ -6,10 +6,6 @@
 #include "core/reconcile_internal.h"
 #include "istmd/log.h"
 
-#define LUN_VENDOR "ISTMD"
-#define LUN_PRODUCT "Virtual Disk"
-#define LUN_REVISION "0001"
-
 /* ---- describing a target for the backend ---- */
 
 static const char *const *dns_lookup(const struct pass *p, const char *name, size_t *n)
@@ -78,9 +74,9 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 		lun->size = md->d->size;
 		lun->serial = md->d->serial;
 		lun->device_id = md->d->device_id;
-		lun->vendor = LUN_VENDOR;
-		lun->product = LUN_PRODUCT;
-		lun->revision = LUN_REVISION;
+		lun->vendor = CORE_LUN_VENDOR;
+		lun->product = CORE_LUN_PRODUCT;
+		lun->revision = CORE_LUN_REVISION;
 		lun->read_only = false;
 		lun->direct_io = true;
 	}

@@ -1,17 +1,28 @@
 /* Feature management: IWTGeneral and IWTGeneral2 (MS-ISTM 3.52, 3.54). */
 #include "istm/istm.h"
 
+#include <errno.h>
+#include <string.h>
+
+#include "backend/iscsi_backend.h"
 #include "core/core.h"
 #include "idl/ndr_ms_istm.h"
+#include "istm/errmap.h"
+#include "istm/general_notify.h"
 #include "istmd/hresult.h"
 #include "istmd/log.h"
+
+static struct istm_context *ctx_of(void *object)
+{
+	return ((struct istm_manager *)object)->ctx;
+}
 
 /* 3.52.4.1: the persistent service GUID (created by the core on first start). */
 static void get_guid(struct dcom_call *call, void *object, void *rv)
 {
-	struct istm_manager *m = object;
 	struct IWTGeneral_get_Guid *r = rv;
-	if (!NT_STATUS_IS_OK(GUID_from_string(core_service_guid(m->ctx->core), r->out.pGuid))) {
+	if (!NT_STATUS_IS_OK(GUID_from_string(core_service_guid(ctx_of(object)->core),
+					      r->out.pGuid))) {
 		log_err("the service GUID in the state database is malformed");
 		dcom_call_done(call, E_UNEXPECTED);
 		return;
@@ -22,15 +33,151 @@ static void get_guid(struct dcom_call *call, void *object, void *rv)
 /* 3.52.4.2: the name, or its default (the host name, <124>). */
 static void get_name(struct dcom_call *call, void *object, void *rv)
 {
-	struct istm_manager *m = object;
 	struct IWTGeneral_get_Name *r = rv;
-	*r->out.pName = talloc_strdup(r, core_service_name(m->ctx->core));
+	*r->out.pName = talloc_strdup(r, core_service_name(ctx_of(object)->core));
 	dcom_call_done(call, *r->out.pName != NULL ? S_OK : E_OUTOFMEMORY);
 }
 
+static const struct istm_errmap set_name_errors[] = {
+	{ -EINVAL, E_INVALIDARG }, /* empty or longer than the core keeps */
+	{ -ESHUTDOWN, HR_WIN32(ERROR_NOT_READY) },
+	{ 0, 0 },
+};
+
+struct set_name {
+	struct dcom_call *call;
+	char *name;
+};
+
+static void name_set(struct tevent_req *req)
+{
+	struct set_name *s = tevent_req_callback_data(req, struct set_name);
+	char *why = NULL;
+	int rc = core_service_set_name_recv(req, s, &why);
+	if (rc == 0)
+		log_info("service name set to \"%s\" by %s", s->name, dcom_call_user(s->call));
+	else
+		log_notice("service name \"%s\" refused: %s", s->name, why ? why : strerror(-rc));
+	dcom_call_done(s->call, istm_hr(rc, set_name_errors));
+}
+
+/* 3.52.4.3: persisted by the core (it survives restarts). */
+static void put_name(struct dcom_call *call, void *object, void *rv)
+{
+	struct IWTGeneral_put_Name *r = rv;
+	if (r->in.Name == NULL || r->in.Name[0] == '\0') {
+		dcom_call_done(call, E_INVALIDARG);
+		return;
+	}
+	struct set_name *s = talloc_zero(call, struct set_name);
+	struct tevent_req *req = NULL;
+	if (s != NULL && (s->name = talloc_strdup(s, r->in.Name)) != NULL)
+		req = core_service_set_name_send(s, ctx_of(object)->core, s->name);
+	if (req == NULL) {
+		dcom_call_done(call, E_OUTOFMEMORY);
+		return;
+	}
+	s->call = call;
+	tevent_req_set_callback(req, name_set, s);
+}
+
+/* 3.52.4.5: the program that schedules snapshot backups; there is none yet
+ * (snapshots come later): the empty string. */
+static void get_wt_cli_path(struct dcom_call *call, void *object, void *rv)
+{
+	struct IWTGeneral_get_WtCliPath *r = rv;
+	*r->out.pWtCliPath = "";
+	dcom_call_done(call, S_OK);
+}
+
+/* 3.52.4.6, 3.1.4.2.1: the runtime let only an authenticated admin reach
+ * this; the target service must be up (<9>). */
+static uint32_t preconditions(const struct istm_context *ctx)
+{
+	uint64_t generation;
+	if (ctx->backend != NULL && !iscsi_backend_is_up(ctx->backend, &generation))
+		return HR_WIN32(ERROR_NOT_READY);
+	return S_OK;
+}
+
+static void check_access(struct dcom_call *call, void *object, void *rv)
+{
+	dcom_call_done(call, preconditions(ctx_of(object)));
+}
+
+/* 3.52.4.8: snapshots come later. */
+static void is_snapshots_supported(struct dcom_call *call, void *object, void *rv)
+{
+	dcom_call_done(call, S_FALSE);
+}
+
+/* 3.52.4.9: kept; notifications are not sent yet (docs/compat.md). */
+static void register_notification(struct dcom_call *call, void *object, void *rv)
+{
+	struct IWTGeneral_RegisterNotification *r = rv;
+	struct istm_context *ctx = ctx_of(object);
+	uint32_t hr = preconditions(ctx);
+	if (hr != S_OK) {
+		dcom_call_done(call, hr);
+		return;
+	}
+	if (r->in.pStatusNotify == NULL) {
+		dcom_call_done(call, E_POINTER);
+		return;
+	}
+	int rc = istm_notify_register(ctx, r->in.pStatusNotify, r->in.lCookie,
+				      dcom_call_user(call));
+	if (rc == 0)
+		log_info("status notifications registered by %s (cookie %u)", dcom_call_user(call),
+			 r->in.lCookie);
+	dcom_call_done(call, rc == 0 ? S_OK : rc == -EINVAL ? E_INVALIDARG : E_OUTOFMEMORY);
+}
+
+/* 3.52.4.10: every registration of that object goes. */
+static void unregister_notification(struct dcom_call *call, void *object, void *rv)
+{
+	struct IWTGeneral_UnregisterNotification *r = rv;
+	if (r->in.pStatusNotify == NULL) {
+		dcom_call_done(call, E_POINTER);
+		return;
+	}
+	size_t removed = 0;
+	int rc = istm_notify_unregister(ctx_of(object), r->in.pStatusNotify, &removed);
+	if (rc == 0 && removed > 0)
+		log_info("%zu status notification registration(s) removed by %s", removed,
+			 dcom_call_user(call));
+	dcom_call_done(call, rc == 0 ? S_OK : E_INVALIDARG);
+}
+
+/* 3.52.4.12: the schedule is checked, then refused: there is no snapshot to
+ * schedule yet (docs/compat.md). */
+static void dv_set_snapshot_schedule(struct dcom_call *call, void *object, void *rv)
+{
+	struct IWTGeneral_DVSetSnapshotSchedule *r = rv;
+	const struct SNAPSHOT_SCHEDULE_SETTINGS *s = &r->in.Schedule;
+	bool valid = (unsigned)s->eDay <= Saturday && s->hyStartTime >= 0;
+	dcom_call_done(call, valid ? E_NOTIMPL : E_INVALIDARG);
+}
+
+/* 3.54.4.1 */
+static void is_clustered(struct dcom_call *call, void *object, void *rv)
+{
+	dcom_call_done(call, S_FALSE);
+}
+
+/* Missing entries answer E_NOTIMPL as in Windows (docs/compat.md): License
+ * (<125>), AddLicense (<127>), DVGetSnapshotSchedule (<128>). */
 static const dcom_method_fn general_methods[] = {
 	[NDR_IWTGENERAL_GET_GUID] = get_guid,
 	[NDR_IWTGENERAL_GET_NAME] = get_name,
+	[NDR_IWTGENERAL_PUT_NAME] = put_name,
+	[NDR_IWTGENERAL_GET_WTCLIPATH] = get_wt_cli_path,
+	[NDR_IWTGENERAL_CHECKACCESS] = check_access,
+	[NDR_IWTGENERAL_ISSNAPSHOTSSUPPORTED] = is_snapshots_supported,
+	[NDR_IWTGENERAL_REGISTERNOTIFICATION] = register_notification,
+	[NDR_IWTGENERAL_UNREGISTERNOTIFICATION] = unregister_notification,
+	[NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE] = dv_set_snapshot_schedule,
+	[NDR_IWTGENERAL2_ISCLUSTERED] = is_clustered,
 };
 
 static const struct dcom_chain general_chains[] = {

@@ -67,7 +67,7 @@ bool host_may_edit(struct dcom_call *call, struct istm_host *h)
 {
 	if (!h->saving)
 		return true;
-	dcom_call_done(call, HRESULT_FROM_WIN32(ERROR_BUSY));
+	dcom_call_done(call, HR_WIN32(ERROR_BUSY));
 	return false;
 }
 
@@ -148,8 +148,8 @@ static void get_name(struct dcom_call *call, void *object, void *rv)
 }
 
 static const struct istm_errmap name_errors[] = {
-	{ -EINVAL, HRESULT_FROM_WIN32(ERROR_INVALID_DATA) },
-	{ -EEXIST, HRESULT_FROM_WIN32(ERROR_FILE_EXISTS) },
+	{ -EINVAL, HR_WIN32(ERROR_INVALID_DATA) },
+	{ -EEXIST, HR_WIN32(ERROR_FILE_EXISTS) },
 	{ 0, 0 },
 };
 
@@ -317,8 +317,8 @@ static void get_reverse_chap_secret(struct dcom_call *call, void *object, void *
 
 /* The length policy: ERROR_BAD_LENGTH, as ValidateChapSecret says. */
 static const struct istm_errmap secret_errors[] = {
-	{ -EMSGSIZE, HRESULT_FROM_WIN32(ERROR_BAD_LENGTH) },
-	{ -ENOTUNIQ, HRESULT_FROM_WIN32(ERROR_DUP_NAME) },
+	{ -EMSGSIZE, HR_WIN32(ERROR_BAD_LENGTH) },
+	{ -ENOTUNIQ, HR_WIN32(ERROR_DUP_NAME) },
 	{ 0, 0 },
 };
 

@@ -23,7 +23,7 @@
 
 /* An internal limit reached: what AddWTDisk answers (3.21.4.45, 3.22.4.1),
  * used for every list of the family. */
-#define HR_LIMIT HRESULT_FROM_WIN32(ERROR_HANDLE_EOF)
+#define HR_LIMIT HR_WIN32(ERROR_HANDLE_EOF)
 
 static const struct core_target *draft_target(const struct istm_host *h)
 {
@@ -63,8 +63,8 @@ static uint32_t parse_id(TALLOC_CTX *mem, const struct ID *id, enum core_id_meth
 }
 
 static const struct istm_errmap add_id_errors[] = {
-	{ -EINVAL, HRESULT_FROM_WIN32(ERROR_INVALID_DATA) },
-	{ -EOPNOTSUPP, HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED) },
+	{ -EINVAL, HR_WIN32(ERROR_INVALID_DATA) },
+	{ -EOPNOTSUPP, HR_WIN32(ERROR_NOT_SUPPORTED) },
 	{ -ERANGE, HR_LIMIT },
 	{ 0, 0 },
 };
@@ -144,9 +144,9 @@ void host_enum_luns(struct dcom_call *call, void *object, void *rv)
 }
 
 static const struct istm_errmap add_disk_errors[] = {
-	{ -ENOENT, HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) },
+	{ -ENOENT, HR_WIN32(ERROR_FILE_NOT_FOUND) },
 	/* "a state that is incompatible with the operation": not a fixed VHD */
-	{ -EMEDIUMTYPE, HRESULT_FROM_WIN32(ERROR_DELETE_PENDING) },
+	{ -EMEDIUMTYPE, HR_WIN32(ERROR_DELETE_PENDING) },
 	{ -ERANGE, HR_LIMIT },
 	{ 0, 0 },
 };
@@ -212,7 +212,7 @@ void host_set_lun(struct dcom_call *call, void *object, void *rv)
 	}
 	for (size_t i = 0; i < t->n_luns; i++) {
 		if (t->luns[i].lun == r->in.nNewLun && t->luns[i].wtd != r->in.nWTD) {
-			dcom_call_done(call, HRESULT_FROM_WIN32(ERROR_FILE_EXISTS));
+			dcom_call_done(call, HR_WIN32(ERROR_FILE_EXISTS));
 			return;
 		}
 	}
@@ -433,7 +433,7 @@ void host_put_listen_all(struct dcom_call *call, void *object, void *rv)
 			log_info("%s: a target cannot stop listening on every address while [iscsi] "
 				 "portal is a wildcard address; give it portals of its own",
 				 dcom_call_user(call));
-			dcom_call_done(call, HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED));
+			dcom_call_done(call, HR_WIN32(ERROR_NOT_SUPPORTED));
 			return;
 		}
 		for (size_t i = t->n_portals; rc == 0 && i-- > 0;) {

@@ -17,14 +17,14 @@
 /* ---- Save ---- */
 
 static const struct istm_errmap save_errors[] = {
-	{ -EEXIST, HRESULT_FROM_WIN32(ERROR_FILE_EXISTS) },   /* name, IQN or LUN taken meanwhile */
-	{ -ENOTUNIQ, HRESULT_FROM_WIN32(ERROR_DUP_NAME) },    /* CHAP user or secret */
-	{ -ENOENT, HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) }, /* target or a mapped disk gone */
+	{ -EEXIST, HR_WIN32(ERROR_FILE_EXISTS) },   /* name, IQN or LUN taken meanwhile */
+	{ -ENOTUNIQ, HR_WIN32(ERROR_DUP_NAME) },    /* CHAP user or secret */
+	{ -ENOENT, HR_WIN32(ERROR_FILE_NOT_FOUND) }, /* target or a mapped disk gone */
 	{ -EINVAL, E_INVALIDARG },                            /* CHAP incomplete, bursts */
-	{ -EMSGSIZE, HRESULT_FROM_WIN32(ERROR_BAD_LENGTH) },
-	{ -EMEDIUMTYPE, HRESULT_FROM_WIN32(ERROR_DELETE_PENDING) },
+	{ -EMSGSIZE, HR_WIN32(ERROR_BAD_LENGTH) },
+	{ -EMEDIUMTYPE, HR_WIN32(ERROR_DELETE_PENDING) },
 	{ -ERANGE, E_INVALIDARG },
-	{ -ESHUTDOWN, HRESULT_FROM_WIN32(ERROR_NOT_READY) },
+	{ -ESHUTDOWN, HR_WIN32(ERROR_NOT_READY) },
 	{ 0, 0 },
 };
 
@@ -93,9 +93,9 @@ static void save_done(struct tevent_req *req)
 /* ---- from the live target ---- */
 
 static const struct istm_errmap session_errors[] = {
-	{ -ETIMEDOUT, HRESULT_FROM_WIN32(ERROR_NOT_READY) },
-	{ -EIO, HRESULT_FROM_WIN32(ERROR_NOT_READY) },
-	{ -ESHUTDOWN, HRESULT_FROM_WIN32(ERROR_NOT_READY) },
+	{ -ETIMEDOUT, HR_WIN32(ERROR_NOT_READY) },
+	{ -EIO, HR_WIN32(ERROR_NOT_READY) },
+	{ -ESHUTDOWN, HR_WIN32(ERROR_NOT_READY) },
 	{ 0, 0 },
 };
 

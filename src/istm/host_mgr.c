@@ -69,8 +69,8 @@ static void enum_all_cluster_hosts(struct dcom_call *call, void *object, void *r
 }
 
 static const struct istm_errmap new_host_errors[] = {
-	{ -EINVAL, HRESULT_FROM_WIN32(ERROR_INVALID_DATA) }, /* syntax, length */
-	{ -EEXIST, HRESULT_FROM_WIN32(ERROR_FILE_EXISTS) },
+	{ -EINVAL, HR_WIN32(ERROR_INVALID_DATA) }, /* syntax, length */
+	{ -EEXIST, HR_WIN32(ERROR_FILE_EXISTS) },
 	{ 0, 0 },
 };
 
@@ -128,7 +128,7 @@ static void get_host(struct dcom_call *call, struct istm_context *ctx, const cha
 		return;
 	}
 	if (t == NULL) {
-		dcom_call_done(call, HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
+		dcom_call_done(call, HR_WIN32(ERROR_FILE_NOT_FOUND));
 		return;
 	}
 	dcom_call_done(call,
@@ -154,8 +154,8 @@ static void get_host_by_iqn(struct dcom_call *call, void *object, void *rv)
 }
 
 static const struct istm_errmap delete_errors[] = {
-	{ -ENOENT, HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) },
-	{ -ESHUTDOWN, HRESULT_FROM_WIN32(ERROR_NOT_READY) },
+	{ -ENOENT, HR_WIN32(ERROR_FILE_NOT_FOUND) },
+	{ -ESHUTDOWN, HR_WIN32(ERROR_NOT_READY) },
 	{ 0, 0 },
 };
 

@@ -34,6 +34,9 @@ struct istm_context {
 	const struct storage_paths *storage;
 	struct workpool *pool;
 	struct iscsi_backend *backend;
+	/* IWTGeneral RegisterNotification's list (general_notify.c), made on
+	 * first use. */
+	struct istm_notifications *notifications;
 };
 
 /* The state of each management singleton. */

@@ -18,6 +18,10 @@ static void test_values(void **unused)
 	assert_int_equal(HRESULT_FROM_WIN32(ERROR_HANDLE_EOF), 0x80070026u);
 	assert_int_equal(HRESULT_FROM_WIN32(ERROR_DUP_NAME), 0x80070034u);
 	assert_int_equal(HRESULT_FROM_WIN32(ERROR_DELETE_PENDING), 0x8007012fu);
+	/* the constant form for static tables */
+	static const uint32_t table[] = { HR_WIN32(ERROR_DRIVE_LOCKED) };
+	assert_int_equal(table[0], HRESULT_FROM_WIN32(ERROR_DRIVE_LOCKED));
+	assert_int_equal(HR_WIN32(ERROR_UNSUPPORTED_TYPE), 0x8007065Eu);
 	assert_true(HR_FAILED(E_FAIL));
 	assert_false(HR_FAILED(S_FALSE));
 }

@@ -1,23 +1,10 @@
-#!/usr/bin/python3
-"""MS-ISTM calls for impacket, written from the IDL (MS-ISTM section 6,
-idl/ms-istm.idl): the structures, the IHostMgr/IHostMgr2/IHostMgr3 and
-IHost/IHost2/IHost3 methods, and Next/Skip/Reset/Clone of the target
-enumerators (IEnumHost, IEnumIDMethod, IEnumWTDiskLunMapping, IEnumPortal,
-IEnumSession2). A general module: other tests import it and add the
-interfaces they need with method() and enumerator().
-
-Naming: a call is <Interface>_<Method> (properties <Interface>_get_<Name> and
-<Interface>_put_<Name>), its answer the same with "Response", as impacket looks
-answers up by name in the request's module. Every answer ends with
-ErrorCode (the HRESULT).
-
-    c = Client(addr, epm_port, user, password)
-    mgr = c.activate(CLSID_HOSTMGR, IID_IHOSTMGR3)
-    resp = call(mgr, IHostMgr_NewHost(HostName=bstr("t1")))
-    host = interface(mgr, resp["ppNewHost"])
-    call(host, IHost_Save())["ErrorCode"] == 0
-
-Run by the integration tests with /usr/bin/python3 (Debian's impacket).
+"""MS-ISTM calls for impacket (which has no classes for them): one DCOMCALL
+and its DCOMANSWER per method, named after the method, with the NDR types
+they need. impacket finds a response class by the request's name plus
+"Response", in this module. Shared by the tests in this folder (and the end-to-end tests, which import
+it and add what they need); each family has its own block. The target
+block also has a small client (Client, call, query, interface, enum_all) and
+the "ok - ..." test output (ok, check, expect) any family can use.
 """
 import sys
 
@@ -25,33 +12,486 @@ from impacket.dcerpc.v5 import dcomrt
 from impacket.dcerpc.v5.dcom.oaut import BSTR
 from impacket.dcerpc.v5.dcomrt import (DCOMANSWER, DCOMCALL, INTERFACE, DCOMConnection,
                                        PMInterfacePointer)
-from impacket.dcerpc.v5.dtypes import GUID, LONG, LONGLONG, NULL, ULONG, ULONGLONG, USHORT
-from impacket.dcerpc.v5.ndr import (NDRBOOLEAN, NDRSTRUCT, NDRUniConformantArray,
+from impacket.dcerpc.v5.dtypes import (BOOLEAN, GUID, LONG, LONGLONG, LPSTR, NULL, ULONG,
+                                       ULONGLONG, USHORT)
+from impacket.dcerpc.v5.ndr import (NDRBOOLEAN, NDRPOINTER, NDRSTRUCT, NDRUniConformantArray,
                                     NDRUniFixedArray)
 from impacket.dcerpc.v5.rpcrt import DCERPCException
 from impacket.uuid import string_to_bin, uuidtup_to_bin
 
-# ---- identifiers (MS-ISTM 1.9, section 6) ----------------------------------------------
+
+def iid(text):
+    return uuidtup_to_bin((text, "0.0"))
+
+
+def wchars(data):
+    """A fixed WCHAR array's text (up to its first NUL)."""
+    return bytes(data).decode("utf-16le").split("\x00")[0]
+
+
+# ---- LUN management, local devices, feature management (branch "disks") ---------------
+
+IWTGENERAL = "d71b2cae-33e8-4567-ae96-3ccf31620be2"
+IWTGENERAL2 = "3c73848a-a679-40c5-b101-c963e67f9949"
+ILOCALDEVICEMGR = "8ad608a4-6c16-4405-8879-b27910a68995"
+ILOCALDEVICEMGR2 = "b0d1ac4b-f87a-49b2-938f-d439248575b2"
+ILOCALDEVICEMGR3 = "e645744b-cae5-4712-acaf-13057f7195af"
+IWTDISKMGR = "52ba97e7-9364-4134-b9cb-f8415213bdd8"
+IWTDISKMGR4 = "703e6b03-7ad1-4ded-ba0d-e90496ebc5de"
+IWTDISK = "866a78bc-a2fb-4ac4-94d5-db3041b4ed75"
+IWTDISK3 = "1822a95e-1c2b-4d02-ab25-cc116dd9dbde"
+IENUMWTDISK = "56e65ea5-cdff-4391-ba76-006e42c2d746"
+IENUMVOLUME2 = "8c58f6b3-4736-432a-891d-389de3505c7c"
+IDIRECTORYENUM = "28bc8d5e-ca4b-4f54-973c-ed9622d2b3ac"
 
 CLSID_WTGENERAL = "baa4a577-202d-49c7-a6bb-10ee914ee199"
-CLSID_SESSIONMANAGER = "ad069971-edc5-4357-a132-430dad479d2b"
 CLSID_LOCALDEVICEMGR = "f1d3a46c-2e1b-4d84-97da-b3742ad67871"
 CLSID_WTDISKMGR = "0144084b-e09e-4f45-a56b-dcdc9f379f5e"
+
+# 2.2.3.10 WTDType, 2.2.3.9 VhdType, 2.2.3.8 Type (16-bit enums on the wire)
+WTD_TYPE_VOLUME, WTD_TYPE_FILE, WTD_TYPE_RAM = 0, 1, 2
+FIXED_VHD, DIFFERENCING_VHD, DYNAMIC_VHD = 1, 2, 3
+
+
+class WCHARS(NDRUniFixedArray):
+    """WCHAR x[UNITS]: zeros until set (impacket sends nothing for empty data)."""
+    UNITS = 0
+
+    def __init__(self, data=None, isNDR64=False):
+        NDRUniFixedArray.__init__(self, data, isNDR64)
+        if data is None:
+            self["Data"] = b"\x00" * (2 * self.UNITS)
+
+    def getDataLen(self, data, offset=0):
+        return 2 * self.UNITS
+
+
+class WCHAR20(WCHARS):
+    UNITS = 20
+
+
+class WCHAR64(WCHARS):
+    UNITS = 64
+
+
+class WCHAR512(WCHARS):
+    UNITS = 512
+
+
+class DRIVE_INFO(NDRSTRUCT):
+    structure = (("szDrive", WCHAR20), ("hySize", LONGLONG), ("hyFreeSpace", LONGLONG),
+                 ("bSupportSparseFiles", BOOLEAN))
+
+
+class VOLUME2(NDRSTRUCT):
+    structure = (("dwDiskIndex", ULONG), ("szGuid", WCHAR64), ("szMountPoint", WCHAR512),
+                 ("szLabel", WCHAR64), ("szFileSystem", WCHAR64), ("bSystemVolume", BOOLEAN),
+                 ("bPageFile", BOOLEAN), ("hyOffset", LONGLONG), ("hySize", LONGLONG),
+                 ("hyTotalVolSize", LONGLONG), ("hyFreeSpace", LONGLONG),
+                 ("bValidWTVolume", LONG), ("bIsContainedInExtendedPartition", LONG),
+                 ("bIsOnDynamicDisk", LONG), ("bUnallocated", LONG),
+                 ("bSupportSparseFiles", LONG), ("bIsQuorum", LONG),
+                 ("szResourceGroup", WCHAR512), ("MaxFileSize", LONGLONG))
+
+
+class DIRECTORY_DATA(NDRSTRUCT):
+    structure = (("szFileName", WCHAR512), ("szFullPath", WCHAR512), ("eType", USHORT))
+
+
+# MS-VDS 2.2.1.3.13-16
+class BYTE_ARRAY(NDRUniConformantArray):
+    item = "c"
+
+
+class PBYTE_ARRAY(NDRPOINTER):
+    referent = (("Data", BYTE_ARRAY),)
+
+
+class VDS_STORAGE_IDENTIFIER(NDRSTRUCT):
+    # enums are 16 bits on the wire (no [v1_enum] in MS-VDS's IDL)
+    structure = (("m_CodeSet", USHORT), ("m_Type", USHORT), ("m_cbIdentifier", ULONG),
+                 ("m_rgbIdentifier", PBYTE_ARRAY))
+
+
+class VDS_STORAGE_IDENTIFIER_ARRAY(NDRUniConformantArray):
+    item = VDS_STORAGE_IDENTIFIER
+
+
+class PVDS_STORAGE_IDENTIFIER_ARRAY(NDRPOINTER):
+    referent = (("Data", VDS_STORAGE_IDENTIFIER_ARRAY),)
+
+
+class VDS_STORAGE_DEVICE_ID_DESCRIPTOR(NDRSTRUCT):
+    structure = (("m_version", ULONG), ("m_cIdentifiers", ULONG),
+                 ("m_rgIdentifiers", PVDS_STORAGE_IDENTIFIER_ARRAY))
+
+
+class VDS_INTERCONNECT(NDRSTRUCT):
+    structure = (("m_addressType", USHORT), ("m_cbPort", ULONG), ("m_pbPort", PBYTE_ARRAY),
+                 ("m_cbAddress", ULONG), ("m_pbAddress", PBYTE_ARRAY))
+
+
+class VDS_INTERCONNECT_ARRAY(NDRUniConformantArray):
+    item = VDS_INTERCONNECT
+
+
+class PVDS_INTERCONNECT_ARRAY(NDRPOINTER):
+    referent = (("Data", VDS_INTERCONNECT_ARRAY),)
+
+
+class VDS_LUN_INFORMATION(NDRSTRUCT):
+    structure = (("m_version", ULONG), ("m_DeviceType", "B=0"), ("m_DeviceTypeModifier", "B=0"),
+                 ("m_bCommandQueuing", LONG), ("m_BusType", USHORT),
+                 ("m_szVendorId", LPSTR), ("m_szProductId", LPSTR),
+                 ("m_szProductRevision", LPSTR), ("m_szSerialNumber", LPSTR),
+                 ("m_diskSignature", GUID),
+                 ("m_deviceIdDescriptor", VDS_STORAGE_DEVICE_ID_DESCRIPTOR),
+                 ("m_cInterconnects", ULONG), ("m_rgInterconnects", PVDS_INTERCONNECT_ARRAY))
+
+
+# IWTGeneral (3.52, 3.54)
+class PutName(DCOMCALL):
+    opnum = 5
+    structure = (("Name", BSTR),)
+
+
+class PutNameResponse(DCOMANSWER):
+    structure = (("ErrorCode", ULONG),)
+
+
+class GetName(DCOMCALL):
+    opnum = 4
+    structure = ()
+
+
+class GetNameResponse(DCOMANSWER):
+    structure = (("pName", BSTR), ("ErrorCode", ULONG))
+
+
+class CheckAccess(DCOMCALL):
+    opnum = 8
+    structure = ()
+
+
+class CheckAccessResponse(DCOMANSWER):
+    structure = (("ErrorCode", ULONG),)
+
+
+class IsSnapshotsSupported(CheckAccess):
+    opnum = 10
+
+
+class IsSnapshotsSupportedResponse(CheckAccessResponse):
+    pass
+
+
+class IsClustered(CheckAccess):
+    opnum = 15
+
+
+class IsClusteredResponse(CheckAccessResponse):
+    pass
+
+
+# ILocalDeviceMgr (3.30, 3.32, 3.33)
+class IsValidWtDevice(DCOMCALL):
+    opnum = 6
+    structure = (("DevicePath", BSTR),)
+
+
+class IsValidWtDeviceResponse(DCOMANSWER):
+    structure = (("ErrorCode", ULONG),)
+
+
+class CreateWtFile(DCOMCALL):
+    opnum = 8
+    structure = (("FilePath", BSTR), ("hyFileSize", LONGLONG), ("bSparse", BOOLEAN))
+
+
+class CreateWtFileResponse(IsValidWtDeviceResponse):
+    pass
+
+
+class GrowWtFile(DCOMCALL):
+    opnum = 9
+    structure = (("FilePath", BSTR), ("hyAdditionalSize", LONGLONG))
+
+
+class GrowWtFileResponse(IsValidWtDeviceResponse):
+    pass
+
+
+class DeleteWtFile(IsValidWtDevice):
+    opnum = 10
+
+
+class DeleteWtFileResponse(IsValidWtDeviceResponse):
+    pass
+
+
+class IsPathValid(IsValidWtDevice):
+    opnum = 11
+
+
+class IsPathValidResponse(IsValidWtDeviceResponse):
+    pass
+
+
+class IsPathNtfs(IsValidWtDevice):
+    opnum = 12
+
+
+class IsPathNtfsResponse(IsValidWtDeviceResponse):
+    pass
+
+
+class DoesFileExist(IsValidWtDevice):
+    opnum = 13
+
+
+class DoesFileExistResponse(IsValidWtDeviceResponse):
+    pass
+
+
+class GetDriveInfo(DCOMCALL):
+    opnum = 14
+    structure = (("Drive", BSTR), ("pDriveInfo", DRIVE_INFO))
+
+
+class GetDriveInfoResponse(DCOMANSWER):
+    structure = (("pDriveInfo", DRIVE_INFO), ("ErrorCode", ULONG))
+
+
+class EnumDirectory(DCOMCALL):
+    opnum = 15
+    structure = ()
+
+
+class EnumDirectoryResponse(DCOMANSWER):
+    structure = (("ppDirectoryEnum", PMInterfacePointer), ("ErrorCode", ULONG))
+
+
+class EnumVolumes2(DCOMCALL):
+    opnum = 22
+    structure = ()
+
+
+class EnumVolumes2Response(DCOMANSWER):
+    structure = (("ppEnumVolume", PMInterfacePointer), ("ErrorCode", ULONG))
+
+
+class GetVolumeInfo(DCOMCALL):
+    opnum = 23
+    structure = (("VolumePath", BSTR), ("pVolumeInfo", VOLUME2))
+
+
+class GetVolumeInfoResponse(DCOMANSWER):
+    structure = (("pVolumeInfo", VOLUME2), ("ErrorCode", ULONG))
+
+
+class CreateDiffWtFile(DCOMCALL):
+    opnum = 31
+    structure = (("FilePath", BSTR), ("ParentPath", BSTR))
+
+
+class CreateDiffWtFileResponse(IsValidWtDeviceResponse):
+    pass
+
+
+# IEnumVolume2 (3.18), IDirectoryEnum (3.3)
+class VolumeNext(DCOMCALL):
+    opnum = 3
+    structure = (("ulNumElements", ULONG), ("pElements", VOLUME2))
+
+
+class VolumeNextResponse(DCOMANSWER):
+    structure = (("pElements", VOLUME2), ("pNumElementsReturned", ULONG), ("ErrorCode", ULONG))
+
+
+class FindFirst(DCOMCALL):
+    opnum = 4
+    structure = (("bstrSearchPath", BSTR), ("pDirectoryData", DIRECTORY_DATA))
+
+
+class FindFirstResponse(DCOMANSWER):
+    structure = (("pDirectoryData", DIRECTORY_DATA), ("ErrorCode", ULONG))
+
+
+class FindNext(DCOMCALL):
+    opnum = 5
+    structure = (("pDirectoryData", DIRECTORY_DATA),)
+
+
+class FindNextResponse(FindFirstResponse):
+    pass
+
+
+# IWTDiskMgr (3.46)
+class EnumWTDisks(DCOMCALL):
+    opnum = 3
+    structure = ()
+
+
+class EnumWTDisksResponse(DCOMANSWER):
+    structure = (("ppEnumWTDisk", PMInterfacePointer), ("ErrorCode", ULONG))
+
+
+class CreateWTDisk(DCOMCALL):
+    opnum = 4
+    structure = (("eDeviceType", USHORT), ("DevicePath", BSTR), ("Description", BSTR),
+                 ("bClearPartTable", BOOLEAN), ("bForceDismount", BOOLEAN))
+
+
+class CreateWTDiskResponse(DCOMANSWER):
+    structure = (("pWTD", ULONG), ("ErrorCode", ULONG))
+
+
+class DeleteWTDisk(DCOMCALL):
+    opnum = 6
+    structure = (("nWTD", ULONG),)
+
+
+class DeleteWTDiskResponse(DCOMANSWER):
+    structure = (("ErrorCode", ULONG),)
+
+
+class GetWTDisk(DCOMCALL):
+    opnum = 7
+    structure = (("nWTD", ULONG),)
+
+
+class GetWTDiskResponse(DCOMANSWER):
+    structure = (("ppWTDisk", PMInterfacePointer), ("ErrorCode", ULONG))
+
+
+# IEnumWTDisk (3.19): pElements is [in, out] IWTDisk **, NULL in the request (4.6)
+class WTDiskNext(DCOMCALL):
+    opnum = 3
+    structure = (("ulNumElements", ULONG), ("pElements", PMInterfacePointer))
+
+
+class WTDiskNextResponse(DCOMANSWER):
+    structure = (("pElements", PMInterfacePointer), ("pNumElementsReturned", ULONG),
+                 ("ErrorCode", ULONG))
+
+
+# IWTDisk (3.43-3.45)
+class GetWTD(DCOMCALL):
+    opnum = 5
+    structure = ()
+
+
+class GetWTDResponse(DCOMANSWER):
+    structure = (("pWTD", ULONG), ("ErrorCode", ULONG))
+
+
+class GetDescription(DCOMCALL):
+    opnum = 15
+    structure = ()
+
+
+class GetDescriptionResponse(DCOMANSWER):
+    structure = (("pDescription", BSTR), ("ErrorCode", ULONG))
+
+
+class PutDescription(DCOMCALL):
+    opnum = 16
+    structure = (("Description", BSTR),)
+
+
+class PutDescriptionResponse(DeleteWTDiskResponse):
+    pass
+
+
+class GetDevicePath(GetDescription):
+    opnum = 17
+
+
+class GetDevicePathResponse(GetDescriptionResponse):
+    pass
+
+
+class GetSize(DCOMCALL):
+    opnum = 19
+    structure = ()
+
+
+class GetSizeResponse(DCOMANSWER):
+    structure = (("pSize", LONGLONG), ("ErrorCode", ULONG))
+
+
+class Save(DCOMCALL):
+    opnum = 36
+    structure = ()
+
+
+class SaveResponse(DeleteWTDiskResponse):
+    pass
+
+
+class GetVdsLunInfo(DCOMCALL):
+    opnum = 40
+    structure = (("pVdsLunInfo", VDS_LUN_INFORMATION),)
+
+
+class GetVdsLunInfoResponse(DCOMANSWER):
+    structure = (("pVdsLunInfo", VDS_LUN_INFORMATION), ("ErrorCode", ULONG))
+
+
+class GetVhdType(DCOMCALL):
+    opnum = 50
+    structure = ()
+
+
+class GetVhdTypeResponse(DCOMANSWER):
+    structure = (("Type", USHORT), ("ErrorCode", ULONG))
+
+
+class GetAllocatedSize(GetSize):
+    opnum = 52
+
+
+class GetAllocatedSizeResponse(GetSizeResponse):
+    pass
+
+
+class GetParentPath(GetDescription):
+    opnum = 51
+
+
+class GetParentPathResponse(GetDescriptionResponse):
+    pass
+
+# ---- end of branch "disks" -------------------------------------------------------------
+
+
+# ---- target management (branch "targets": MS-ISTM 3.8-3.29) ---------------------------------
+#
+# IHostMgr 1-3, IHost 1-3 and the target enumerators, declared with method(),
+# prop() and enumerator(): a call is <Interface>_<Method> (properties
+# <Interface>_get_<Name>, <Interface>_put_<Name>) with the IDL's parameter
+# names, its answer the same with "Response", ending with ErrorCode.
+#
+#     mgr = Client(addr, epm_port, user, password).activate(CLSID_HOSTMGR, IHOSTMGR3)
+#     host = interface(mgr, call(mgr, IHostMgr_NewHost(HostName=bstr("t1")))["ppNewHost"])
+#     expect(call(host, IHost_Save()), S_OK, "Save")
+
+CLSID_SESSIONMANAGER = "ad069971-edc5-4357-a132-430dad479d2b"
 CLSID_SNAPSHOTMGR = "4e7645fa-1a95-416c-b38f-ad574a3c3e57"
 CLSID_SNSMGR = "24f9c1a9-b22e-4e24-bec9-4af0a4d96736"
 CLSID_HOSTMGR = "e14efe0b-fd3b-41ea-8e3b-88930445b944"
 
-IID_IHOSTMGR = "b06a64e3-814e-4ff9-afac-597ad32517c7"
-IID_IHOSTMGR2 = "dd6f0a28-248f-4dd3-afe9-71aed8f685c4"
-IID_IHOSTMGR3 = "01454b97-c6a5-4685-bea8-9779c88ab990"
-IID_IHOST = "b0076fec-a921-4034-a8ba-090bc6d03bde"
-IID_IHOST2 = "b4fa8e86-2517-4a88-bd67-75447219eee4"
-IID_IHOST3 = "fe7f99f9-1dfb-4afb-9d00-6a8dd0aabf2c"
-IID_IENUMHOST = "e141fd54-b79e-4938-a6bb-d523c3d49ff1"
-IID_IENUMIDMETHOD = "345b026b-5802-4e38-ac75-795e08b0b83f"
-IID_IENUMWTDISKLUNMAPPING = "1396de6f-a794-4b11-b93f-6b69a5b47bae"
-IID_IENUMPORTAL = "1995785d-2a1e-492f-8923-e621eaca39d9"
-IID_IENUMSESSION2 = "442931d5-e522-4e64-a181-74e98a4e1748"
+IHOSTMGR = "b06a64e3-814e-4ff9-afac-597ad32517c7"
+IHOSTMGR2 = "dd6f0a28-248f-4dd3-afe9-71aed8f685c4"
+IHOSTMGR3 = "01454b97-c6a5-4685-bea8-9779c88ab990"
+IHOST = "b0076fec-a921-4034-a8ba-090bc6d03bde"
+IHOST2 = "b4fa8e86-2517-4a88-bd67-75447219eee4"
+IHOST3 = "fe7f99f9-1dfb-4afb-9d00-6a8dd0aabf2c"
+IENUMHOST = "e141fd54-b79e-4938-a6bb-d523c3d49ff1"
+IENUMIDMETHOD = "345b026b-5802-4e38-ac75-795e08b0b83f"
+IENUMWTDISKLUNMAPPING = "1396de6f-a794-4b11-b93f-6b69a5b47bae"
+IENUMPORTAL = "1995785d-2a1e-492f-8923-e621eaca39d9"
+IENUMSESSION2 = "442931d5-e522-4e64-a181-74e98a4e1748"
 
 # HRESULTs (MS-ERREF; MS-ISTM 2.2.1)
 S_OK = 0x00000000
@@ -82,46 +522,29 @@ ID_INVALID, ID_NETBIOS, ID_DNS, ID_IP, ID_MAC, ID_IQN, ID_IPV6 = -1, 0, 1, 2, 3,
 HOST_STATUS_IDLE, HOST_STATUS_CONNECTED = 0, 1
 
 
-def iid(text):
-    return uuidtup_to_bin((text, "0.0"))
-
 
 class DCERPCSessionError(DCERPCException):
     """What impacket raises for a failed call made with checkError."""
 
 
-# ---- NDR types ----------------------------------------------------------------------------
-
-def wchar_array(count):
-    """WCHAR x[COUNT] (2.2.4): a fixed array; set it from str, read it with wstr()."""
-    class WCHAR_FIXED(NDRUniFixedArray):
-        align = 2
-        align64 = 2
-
-        def getDataLen(self, data, offset=0):
-            return count * 2
-
-        def __setitem__(self, key, value):
-            if key == "Data" and isinstance(value, str):
-                raw = value.encode("utf-16le")
-                if len(raw) > count * 2 - 2:
-                    raise ValueError("%d characters do not fit WCHAR[%d]" % (len(value), count))
-                value = raw + b"\x00" * (count * 2 - len(raw))
-            return NDRUniFixedArray.__setitem__(self, key, value)
-
-    WCHAR_FIXED.__name__ = "WCHAR_%d" % count
-    return WCHAR_FIXED
+class WCHAR128(WCHARS):
+    UNITS = 128
 
 
-def wstr(field):
-    """The text of a WCHAR array, up to its first NUL."""
-    raw = bytes(field) if isinstance(field, (bytes, bytearray)) else bytes(field["Data"])
-    text = raw.decode("utf-16le", errors="replace")
-    return text.split("\x00", 1)[0]
+class WCHAR256(WCHARS):
+    UNITS = 256
+
+
+def wchar_data(text, units):
+    """TEXT as the data of a WCHAR[UNITS] array (NUL-padded)."""
+    raw = text.encode("utf-16le")
+    if len(raw) > 2 * units - 2:
+        raise ValueError("%d characters do not fit WCHAR[%d]" % (len(text), units))
+    return raw + b"\x00" * (2 * units - len(raw))
 
 
 class ID(NDRSTRUCT):  # 2.2.4.7
-    structure = (("eMethod", USHORT), ("szValue", wchar_array(512)))
+    structure = (("eMethod", USHORT), ("szValue", WCHAR512))
 
 
 class LUN_MAPPING(NDRSTRUCT):  # 2.2.4.10
@@ -129,13 +552,13 @@ class LUN_MAPPING(NDRSTRUCT):  # 2.2.4.10
 
 
 class PORTAL(NDRSTRUCT):  # 2.2.4.13
-    structure = (("Guid", GUID), ("szIpAddress", wchar_array(128)), ("dwPort", ULONG),
+    structure = (("Guid", GUID), ("szIpAddress", WCHAR128), ("dwPort", ULONG),
                  ("bListen", LONG), ("bSecure", LONG), ("bValid", LONG))
 
 
 class SESSION2(NDRSTRUCT):  # 2.2.4.16
-    structure = (("InitiatorIQN", wchar_array(256)), ("HostTargetIQN", wchar_array(256)),
-                 ("HostName", wchar_array(512)), ("TSIH", USHORT), ("ISID", ULONGLONG),
+    structure = (("InitiatorIQN", WCHAR256), ("HostTargetIQN", WCHAR256), ("HostName", WCHAR512),
+                 ("TSIH", USHORT), ("ISID", ULONGLONG),
                  ("eType", USHORT), ("eAuthMethod", USHORT))
 
 
@@ -172,11 +595,9 @@ def bstr_value(field):
 def id_struct(method, value):
     s = ID()
     s["eMethod"] = method & 0xFFFF
-    s["szValue"] = value
+    s["szValue"] = wchar_data(value, WCHAR512.UNITS)
     return s
 
-
-# ---- calls --------------------------------------------------------------------------------
 
 def method(prefix, name, opnum, ins=(), outs=()):
     """Defines PREFIX_NAME (a DCOMCALL) and PREFIX_NAMEResponse here, from the
@@ -293,14 +714,14 @@ enumerator("IEnumSession2", SESSION2)
 # IPID serves its own interface and those it derives from: IHost2 and IHost3
 # methods need the pointer query() returns for them (IHost pointers come from
 # IHostMgr and IEnumHost).
-IIDS = {"IHostMgr": IID_IHOSTMGR, "IHostMgr2": IID_IHOSTMGR2, "IHostMgr3": IID_IHOSTMGR3,
-        "IHost": IID_IHOST, "IHost2": IID_IHOST2, "IHost3": IID_IHOST3,
-        "IEnumHost": IID_IENUMHOST, "IEnumIDMethod": IID_IENUMIDMETHOD,
-        "IEnumWTDiskLunMapping": IID_IENUMWTDISKLUNMAPPING, "IEnumPortal": IID_IENUMPORTAL,
-        "IEnumSession2": IID_IENUMSESSION2}
+IIDS = {"IHostMgr": IHOSTMGR, "IHostMgr2": IHOSTMGR2, "IHostMgr3": IHOSTMGR3,
+        "IHost": IHOST, "IHost2": IHOST2, "IHost3": IHOST3,
+        "IEnumHost": IENUMHOST, "IEnumIDMethod": IENUMIDMETHOD,
+        "IEnumWTDiskLunMapping": IENUMWTDISKLUNMAPPING, "IEnumPortal": IENUMPORTAL,
+        "IEnumSession2": IENUMSESSION2}
 
 
-# ---- a client -----------------------------------------------------------------------------
+# ---- a client and test output, for every family ----------------------------------------
 
 class Client:
     """Activations against istmd at ADDR (endpoint mapper on EPM_PORT).
@@ -383,14 +804,7 @@ def enum_all(e, prefix, element_type, limit=100000):
     for _ in range(limit):
         req = next_cls()
         req["ulNumElements"] = 1
-        if element_type is PMInterfacePointer:
-            req["pElements"] = NULL
-        else:
-            elem = element_type()
-            for name, kind in element_type.structure:
-                if isinstance(kind, type) and issubclass(kind, NDRUniFixedArray):
-                    elem[name] = ""
-            req["pElements"] = elem
+        req["pElements"] = NULL if element_type is PMInterfacePointer else element_type()
         resp = call(e, req)
         if resp["ErrorCode"] == S_FALSE:
             return out
@@ -398,3 +812,5 @@ def enum_all(e, prefix, element_type, limit=100000):
             raise DCERPCSessionError(error_code=resp["ErrorCode"])
         out.append(resp["pElements"])
     raise RuntimeError("more than %d elements" % limit)
+
+# ---- end of branch "targets" ----------------------------------------------------------------

@@ -7,9 +7,10 @@ IQN and another is refused), 4.5 (modifying target properties) and 4.7
 tgtadm; then CHAP and negotiation parameters in tgtd, the enumerations,
 DeleteHost, and the HRESULTs of the common mistakes.
 
-Run by with_istmd.sh (ISTMD_* variables; --before made the disk whose WTD
-index is in $ISTMD_DIR/seed-wtd) with ISTMD_TGT_CONTROL_PORT and
-ISTMD_TGT_PORTAL naming the tgtd this script starts (and stops by PID).
+Run by with_istmd.sh (ISTMD_* variables) with ISTMD_TGT_CONTROL_PORT and
+ISTMD_TGT_PORTAL naming the tgtd this script starts (and stops by PID). The
+virtual disk is made as in 4.1 (ILocalDeviceMgr::CreateWtFile, then
+IWTDiskMgr::CreateWTDisk).
 Exit status 77 (skipped) without root or tgtd. Prints "ok - ..." lines and
 stops at the first failure.
 """
@@ -154,6 +155,26 @@ def save(host, what):
     expect(n.call(host, n.IHost_Save()), n.S_OK, "%s: Save" % what)
 
 
+def create_disk(client):
+    """4.1, briefly: a 64 MiB fixed VHD on drive D: (the storage root), registered."""
+    path = "D:\\seq.vhd"
+    devices = client.activate(n.CLSID_LOCALDEVICEMGR, n.ILOCALDEVICEMGR)
+    req = n.CreateWtFile()
+    req["FilePath"] = n.bstr(path)
+    req["hyFileSize"] = 64 * 1024 * 1024
+    req["bSparse"] = 1
+    expect(n.call(devices, req, n.ILOCALDEVICEMGR), n.S_OK, "4.1 CreateWtFile %s" % path)
+    disks = client.activate(n.CLSID_WTDISKMGR, n.IWTDISKMGR)
+    req = n.CreateWTDisk()
+    req["eDeviceType"] = n.WTD_TYPE_FILE
+    req["DevicePath"] = n.bstr(path)
+    req["Description"] = n.bstr("for the target sequences")
+    req["bClearPartTable"] = 0
+    req["bForceDismount"] = 0
+    resp = expect(n.call(disks, req, n.IWTDISKMGR), n.S_OK, "4.1 CreateWTDisk")
+    return resp["pWTD"]
+
+
 def seq_4_2(mgr):
     """4.2: the target exists (in istmd and in tgtd) only once saved."""
     resp = expect(n.call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("DatabaseTarget"))), n.S_OK,
@@ -196,7 +217,7 @@ def seq_4_4(mgr):
     save(host, "4.4")
     check(live_targets()[iqn]["acl"] == [INITIATOR], "4.4 tgtd's ACL is exactly the initiator")
     e = n.interface(host, n.call(host, n.IHost_EnumIDs())["ppEnumIDMethod"])
-    ids = [(i["eMethod"], n.wstr(i["szValue"])) for i in n.enum_all(e, "IEnumIDMethod", n.ID)]
+    ids = [(i["eMethod"], n.wchars(i["szValue"])) for i in n.enum_all(e, "IEnumIDMethod", n.ID)]
     check(ids == [(n.ID_IQN, INITIATOR)], "4.4 EnumIDs")
     if have_libiscsi:
         check(login(INITIATOR, iqn), "4.4 the allowed initiator logs in (libiscsi)")
@@ -287,12 +308,12 @@ def enumerations(mgr, iqn):
     check(names == ["DatabaseTarget"], "EnumHosts: %s" % names)
     host = get_host(mgr, "DatabaseTarget")
     e = n.interface(host, n.call(host, n.IHost_EnumPortals())["ppEnumPortal"])
-    portals = ["%s:%d" % (n.wstr(p["szIpAddress"]), p["dwPort"])
+    portals = ["%s:%d" % (n.wchars(p["szIpAddress"]), p["dwPort"])
                for p in n.enum_all(e, "IEnumPortal", n.PORTAL)]
     check(portals == [PORTAL], "EnumPortals: the configured portal %s" % portals)
     resp = expect(n.call(host, n.IHost_get_Status()), n.S_OK, "get Status")
     check(resp["pStatus"] == n.HOST_STATUS_IDLE, "Status idle")
-    host3 = n.query(host, n.IID_IHOST3)
+    host3 = n.query(host, n.IHOST3)
     e = n.interface(host, n.call(host3, n.IHost2_EnumSessions())["ppEnumSession"])
     check(n.enum_all(e, "IEnumSession2", n.SESSION2) == [], "EnumSessions: none")
 
@@ -326,7 +347,7 @@ def errors(mgr):
     expect(n.call(host, n.IHost_put_Processor(nProcessor=1)), n.E_NOTIMPL, "put Processor")
     resp = n.call(host, n.IHost_CheckTargetRedirect(LocalConnectAddr=n.bstr(PORTAL)))
     expect(resp, n.S_FALSE, "CheckTargetRedirect")
-    resp = expect(n.call(n.query(host, n.IID_IHOST3), n.IHost3_get_ResourceState()), n.S_OK,
+    resp = expect(n.call(n.query(host, n.IHOST3), n.IHost3_get_ResourceState()), n.S_OK,
                   "get ResourceState (through IHost3)")
     check(resp["ResourceState"] == -1, "ResourceState is ClusterResourceStateUnknown")
     expect(n.call(mgr, n.IHostMgr2_NewHost2(HostName=n.bstr("grouped"),
@@ -338,13 +359,12 @@ def main():
     if os.geteuid() != 0 or not os.access(TGTD, os.X_OK):
         print("skipped: tgtd and loop devices need root and the tgt package")
         return 77
-    with open(os.path.join(DIR, "seed-wtd")) as f:
-        wtd = int(f.read())
     tgtd = start_tgtd()
     try:
         wait_for_backend()
-        mgr = n.Client(ADDR, EPM_PORT, ADMIN, ADMIN_PASSWORD).activate(n.CLSID_HOSTMGR,
-                                                                      n.IID_IHOSTMGR3)
+        client = n.Client(ADDR, EPM_PORT, ADMIN, ADMIN_PASSWORD)
+        wtd = create_disk(client)
+        mgr = client.activate(n.CLSID_HOSTMGR, n.IHOSTMGR3)
         seq_4_2(mgr)
         seq_4_3(mgr, wtd)
         seq_4_4(mgr)

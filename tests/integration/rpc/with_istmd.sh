@@ -1,27 +1,22 @@
 #!/usr/bin/env bash
 # Runs a command against a freshly started istmd on a loopback address.
 #
-#   with_istmd.sh ISTMD ISTMCTL ADDRESS [--conf-line 'key = value'...]
-#                 [--before 'SHELL COMMAND'] -- COMMAND...
+#   with_istmd.sh ISTMD ISTMCTL ADDRESS [--conf-line 'key = value'...] -- COMMAND...
 #
 # Creates a temporary directory with a users file made by `istmctl user add`
 # (admin "alice", user "bob"), a config for ADDRESS (endpoint mapper on port
-# 1135, objects on 1136, min_auth_level integrity unless overridden), runs
-# the --before command (ISTMD_DIR and $ISTMD_DIR/istmd.conf in place: to
-# prepare the state), starts istmd, waits for it to listen, runs COMMAND with
-# ISTMD_* variables set, then stops istmd by PID with SIGTERM and requires a
-# clean exit within 5 s and a log free of sanitizer reports. Everything is
-# bounded in time.
+# 1135, objects on 1136, min_auth_level integrity unless overridden), starts
+# istmd, waits for it to listen, runs COMMAND with ISTMD_* variables set, then
+# stops istmd by PID with SIGTERM and requires a clean exit within 5 s and a
+# log free of sanitizer reports. Everything is bounded in time.
 set -uo pipefail
 
 istmd=$1 istmctl=$2 addr=$3
 shift 3
 extra=()
-before=
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
   case $1 in
     --conf-line) extra+=("$2"); shift 2 ;;
-    --before) before=$2; shift 2 ;;
     *) echo "with_istmd: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -69,9 +64,6 @@ has_key() { printf '%s\n' "${extra[@]+"${extra[@]}"}" | grep -q "^$1 *="; }
   echo "tgt_control_port = ${ISTMD_TGT_CONTROL_PORT:-9990}"
 } > "$dir/istmd.conf"
 mkdir -p "$dir/storage"
-if [ -n "$before" ] && ! timeout 60 bash -c "$before"; then
-  echo "with_istmd: the --before command failed" >&2; exit 1
-fi
 
 "$istmd" --config "$dir/istmd.conf" --foreground 2>"$ISTMD_LOG" &
 pid=$!

@@ -155,12 +155,29 @@ static void test_matches_and_copy(void **unused)
 	talloc_free(mem);
 }
 
+/* The VPD 0x83 NAA designator tgt derives from a LUN's scsi_id. */
+static void test_lun_naa(void **unused)
+{
+	uint8_t out[16];
+	static const uint8_t guid_naa[16] = { 0x64, 0x30, 0x09, 0xc3, 0xa0, 0x11, 0xd9, 0x09,
+					      0x66, 0x90, 0x08, 0x00, 0x20, 0x0c, 0x9a, 0x66 };
+	iscsi_lun_naa_designator("6e8bc430-9c3a-11d9-9669-0800200c9a66", out);
+	assert_memory_equal(out, guid_naa, 16);
+	static const uint8_t short_naa[16] = { 0x60, [14] = 0x0a, [15] = 0xbc };
+	iscsi_lun_naa_designator("AbC", out);
+	assert_memory_equal(out, short_naa, 16);
+	static const uint8_t empty_naa[16] = { 0x60 };
+	iscsi_lun_naa_designator("", out);
+	assert_memory_equal(out, empty_naa, 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_and_addresses),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_matches_and_copy),
+		cmocka_unit_test(test_lun_naa),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,29 @@
+/* Status notification registrations (MS-ISTM 3.52.4.9-10, 3.42.1): the
+ * IStatusNotify objects clients registered, with their cookies. istmd keeps
+ * them but does not call back yet (docs/compat.md): LunListChanged and
+ * LunStatusUpdate need a DCOM client call to the client's own exporter. */
+#ifndef ISTMD_ISTM_GENERAL_NOTIFY_H
+#define ISTMD_ISTM_GENERAL_NOTIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "istm/istm.h"
+
+/* At most this many registrations are kept; a new one drops the oldest
+ * (a client that vanished never unregisters). */
+#define ISTM_MAX_NOTIFICATIONS 256
+
+struct MInterfacePointer;
+
+/* Registers the IStatusNotify object MIP names with COOKIE. 0, -EINVAL (not
+ * a standard OBJREF of IStatusNotify), -ENOMEM. */
+int istm_notify_register(struct istm_context *ctx, const struct MInterfacePointer *mip,
+			 uint32_t cookie, const char *user);
+/* Removes every registration of the object MIP names (whatever cookie);
+ * *removed gets their number. 0, -EINVAL. */
+int istm_notify_unregister(struct istm_context *ctx, const struct MInterfacePointer *mip,
+			   size_t *removed);
+size_t istm_notify_count(const struct istm_context *ctx);
+
+#endif
