@@ -50,7 +50,9 @@
 #define ERROR_NOT_READY 21u
 #define ERROR_BAD_LENGTH 24u
 #define ERROR_SHARING_VIOLATION 32u
+#define ERROR_HANDLE_EOF 38u
 #define ERROR_NOT_SUPPORTED 50u
+#define ERROR_DUP_NAME 52u
 #define ERROR_FILE_EXISTS 80u
 /* Samba's core/ntstatus.h (through ndr.h) defines it as NT_STATUS(0x0057), the
  * same 87 without HAVE_IMMEDIATE_STRUCTURES: one definition for whichever
@@ -67,6 +69,7 @@
 #define ERROR_BUSY 170u
 #define ERROR_MORE_DATA 234u
 #define ERROR_NO_MORE_ITEMS 259u
+#define ERROR_DELETE_PENDING 303u
 #define ERROR_INVALID_STATE 5023u
 #define ERROR_NOT_FOUND 1168u
 #define ERROR_OBJECT_ALREADY_EXISTS 5010u

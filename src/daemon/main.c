@@ -276,19 +276,24 @@ int main(int argc, char **argv)
 		talloc_free(mem);
 		return 1;
 	}
+	/* The core first: opening it runs the event loop (recovery, the first
+	 * reconcile), and no client may connect before every interface is
+	 * registered, so the listeners come after it and everything from here
+	 * to the main loop is synchronous. */
+	if (start_core(d) != 0) {
+		stop_core(d);
+		talloc_free(mem);
+		return 1;
+	}
 	d->rpc = rpc_server_new(d, d->ev, d->cfg, d->accounts, d->auth_options, &err);
 	if (d->rpc == NULL) {
 		log_err("%s", err);
+		stop_core(d);
 		talloc_free(mem);
 		return 1;
 	}
-
-	if (rpc_epm_register(d->rpc) != 0) {
-		log_err("cannot register the endpoint mapper");
-		talloc_free(mem);
-		return 1;
-	}
-	if (start_core(d) != 0 || start_dcom(d) != 0) {
+	if (rpc_epm_register(d->rpc) != 0 || start_dcom(d) != 0) {
+		log_err("cannot register the daemon's interfaces");
 		stop_core(d);
 		talloc_free(mem);
 		return 1;

@@ -3,8 +3,8 @@
  * the generic mapping (include/istmd/hresult.h hresult_from_errno()):
  *
  *   static const struct istm_errmap new_host_errors[] = {
- *           { -EINVAL, HRESULT_FROM_WIN32(ERROR_INVALID_DATA) },
- *           { -EEXIST, HRESULT_FROM_WIN32(ERROR_FILE_EXISTS) },
+ *           { -EINVAL, HR_WIN32(ERROR_INVALID_DATA) },
+ *           { -EEXIST, HR_WIN32(ERROR_FILE_EXISTS) },
  *           { 0, 0 },
  *   };
  *   dcom_call_done(call, istm_hr(rc, new_host_errors));

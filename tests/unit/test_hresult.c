@@ -14,6 +14,10 @@ static void test_values(void **unused)
 	assert_int_equal(HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED), E_ACCESSDENIED);
 	assert_int_equal(HRESULT_FROM_WIN32(ERROR_FILE_EXISTS), 0x80070050u);
 	assert_int_equal(HRESULT_FROM_WIN32(0), S_OK);
+	/* the values MS-ISTM's target methods list (3.21.4.x, 3.25.4.x) */
+	assert_int_equal(HRESULT_FROM_WIN32(ERROR_HANDLE_EOF), 0x80070026u);
+	assert_int_equal(HRESULT_FROM_WIN32(ERROR_DUP_NAME), 0x80070034u);
+	assert_int_equal(HRESULT_FROM_WIN32(ERROR_DELETE_PENDING), 0x8007012fu);
 	/* the constant form for static tables */
 	static const uint32_t table[] = { HR_WIN32(ERROR_DRIVE_LOCKED) };
 	assert_int_equal(table[0], HRESULT_FROM_WIN32(ERROR_DRIVE_LOCKED));
@@ -28,6 +32,8 @@ static void test_names(void **unused)
 	assert_string_equal(hresult_name(E_INVALIDARG, buf, sizeof(buf)), "E_INVALIDARG");
 	assert_string_equal(hresult_name(HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS), buf, sizeof(buf)),
 			    "HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS)");
+	assert_string_equal(hresult_name(HRESULT_FROM_WIN32(ERROR_DUP_NAME), buf, sizeof(buf)),
+			    "HRESULT_FROM_WIN32(ERROR_DUP_NAME)");
 	assert_string_equal(hresult_name(0x8004230Du, buf, sizeof(buf)), "0x8004230D");
 	assert_int_equal(hresult_from_errno(-ENOENT), 0x80070002u);
 	assert_int_equal(hresult_from_errno(-EACCES), E_ACCESSDENIED);

@@ -42,10 +42,21 @@ static void test_tgt(void **unused)
 	assert_false(caps->per_target_portals);
 	assert_true(caps->global_chap_users);
 	assert_false(iscsi_backend_is_up(be, NULL)); /* nobody told it yet */
+	size_t n = 0;
+	const struct iscsi_portal *p = iscsi_backend_portals(be, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(p[0].address, "127.0.0.2");
+	assert_int_equal(p[0].port, 3260);
+	assert_string_equal(p[1].address, "::1");
+	assert_int_equal(p[1].port, 3261);
 	talloc_free(be);
 
 	/* defaults */
 	assert_int_equal(open_with("", &be, &err), 0);
+	p = iscsi_backend_portals(be, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(p[0].address, "127.0.0.2");
+	assert_int_equal(p[0].port, 3260);
 	talloc_free(be);
 }
 
