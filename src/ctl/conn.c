@@ -36,7 +36,7 @@ static int transport_failure(struct ctl_conn *c, const char *what, int rc, uint3
 	char buf[64];
 	if (rc == -EREMOTEIO) {
 		fprintf(stderr, "%s: %s: the server answered with fault %s\n", c->who, what,
-			ctl_hresult_name(fault, buf, sizeof(buf)));
+			hresult_name(fault, buf, sizeof(buf)));
 		return CTL_EXIT_FAILURE;
 	}
 	if (rc == -EACCES)
@@ -52,7 +52,7 @@ int ctl_fail(struct ctl_conn *c, const char *method, const char *subject, uint32
 	char buf[64];
 	fprintf(stderr, "%s: %s%s%s: %s [%s]\n", c->who, method, subject ? " " : "",
 		subject ? subject : "", ctl_hresult_meaning(method, hr),
-		ctl_hresult_name(hr, buf, sizeof(buf)));
+		hresult_name(hr, buf, sizeof(buf)));
 	return ctl_hresult_exit(hr);
 }
 

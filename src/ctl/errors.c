@@ -1,11 +1,9 @@
 #include "ctl/errors.h"
 
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "istmd/hresult.h"
-
 
 /* What a method's HRESULT means (MS-ISTM section 3, per method; docs/core.md
  * for the cases istmd adds). Entries with a method come first: the first
@@ -118,17 +116,6 @@ static const struct {
 	{ NULL, HR_WIN32(ERROR_DEPENDENT_RESOURCE_EXISTS), "a snapshot of the disk is mounted" },
 };
 
-/* Names hresult_name() may not know yet (include/istmd/hresult.h grows as
- * the server needs them). */
-static const struct {
-	uint32_t code;
-	const char *name;
-} extra_names[] = {
-	{ ERROR_HANDLE_EOF, "ERROR_HANDLE_EOF" },
-	{ ERROR_DUP_NAME, "ERROR_DUP_NAME" },
-	{ ERROR_DELETE_PENDING, "ERROR_DELETE_PENDING" },
-};
-
 const char *ctl_hresult_meaning(const char *method, uint32_t hr)
 {
 	for (size_t i = 0; i < sizeof(meanings) / sizeof(meanings[0]); i++) {
@@ -179,18 +166,4 @@ enum ctl_exit ctl_hresult_exit(uint32_t hr)
 	default:
 		return CTL_EXIT_FAILURE;
 	}
-}
-
-const char *ctl_hresult_name(uint32_t hr, char *buf, unsigned bufsize)
-{
-	const char *name = hresult_name(hr, buf, bufsize);
-	if (name[0] != '0' || (hr & 0xFFFF0000u) != 0x80070000u)
-		return name;
-	for (size_t i = 0; i < sizeof(extra_names) / sizeof(extra_names[0]); i++) {
-		if (extra_names[i].code == (hr & 0xFFFFu)) {
-			snprintf(buf, bufsize, "HRESULT_FROM_WIN32(%s)", extra_names[i].name);
-			return buf;
-		}
-	}
-	return name;
 }

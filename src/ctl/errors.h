@@ -22,27 +22,11 @@ enum ctl_exit {
 	CTL_EXIT_CONNECT = 9,      /* cannot reach or log in to istmd */
 };
 
-/* Win32 codes (MS-ERREF 2.2) the MS-ISTM methods istmctl calls return and
- * include/istmd/hresult.h does not name (yet). */
-#ifndef ERROR_HANDLE_EOF
-#define ERROR_HANDLE_EOF 38u
-#endif
-#ifndef ERROR_DUP_NAME
-#define ERROR_DUP_NAME 52u
-#endif
-#ifndef ERROR_DELETE_PENDING
-#define ERROR_DELETE_PENDING 303u
-#endif
-
 /* What HR means to a user when METHOD (e.g. "GetHost", "CreateWTDisk")
  * returns it: a short phrase, never NULL ("error 0x..." for unknown ones). */
 const char *ctl_hresult_meaning(const char *method, uint32_t hr);
 
 /* The exit code for a failed HR. */
 enum ctl_exit ctl_hresult_exit(uint32_t hr);
-
-/* The symbolic name of HR: "E_INVALIDARG", "HRESULT_FROM_WIN32(ERROR_DUP_NAME)",
- * or "0x8xxxxxxx" in BUF (>= 48 bytes). */
-const char *ctl_hresult_name(uint32_t hr, char *buf, unsigned bufsize);
 
 #endif
