@@ -190,7 +190,7 @@ Then an initiator logs in as the allowed IQN, e.g. with libiscsi:
 
 Other MS-ISTM clients:
   impacket: DCOMConnection('$addr[$epm_port]', '$admin', PASSWORD), then CoCreateInstanceEx
-    with the CLSIDs of MS-ISTM 1.9 (tests/integration/e2e/istm_sequences.py shows every call).
+    with the CLSIDs of MS-ISTM 1.9 (tests/integration/e2e/e2e_sequences.py shows every call).
   Windows (iSCSI Software Target console, PowerShell): set [rpc] listen in
     $(rel "$run")/istmd.conf to an address Windows can reach, allow TCP port $epm_port and
     istmd's object port ([rpc] object_port) through the firewall, log in as $admin.
