@@ -80,23 +80,28 @@ static int set_credentials(struct ctl_conn *c, struct dcom_iface *host, const ch
 	return ret;
 }
 
-static int chap(const struct ctl_options *o, const char *who, char **args, int n)
+static int check(const struct ctl_options *o, const char *who, char **args, int n)
 {
+	(void)o;
+	(void)args;
 	(void)n;
 	if (opt.off == (opt.user != NULL) || (opt.off && opt.secret_file != NULL)) {
 		fprintf(stderr, "%s: give either --user NAME (and the secret on standard input "
 				"or in --secret-file) or --off\n", who);
 		return CTL_EXIT_USAGE;
 	}
-	struct ctl_conn *c;
+	return 0;
+}
+
+static int chap(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
+{
+	(void)n;
 	struct dcom_iface *host;
 	char *secret = NULL;
-	int ret = ctl_conn_open(o, who, &c);
-	if (ret != 0)
-		return ret;
+	int ret = 0;
 	const char *s = ctl_quote(c, args[0]);
 	/* After the connection: a password from standard input comes first. */
-	if (!opt.off && (secret = ctl_read_secret(opt.secret_file, who)) == NULL)
+	if (!opt.off && (secret = ctl_read_secret(opt.secret_file, c->who)) == NULL)
 		ret = CTL_EXIT_USAGE;
 	if (ret == 0)
 		ret = ctl_target_open(c, args[0], &host);
@@ -120,7 +125,6 @@ static int chap(const struct ctl_options *o, const char *who, char **args, int n
 		ret = ctl_show_target(c, host, o->json, "%s is %s for target %s",
 				      opt.mutual ? "mutual CHAP" : opt.off ? "CHAP" : "one-way CHAP",
 				      opt.off ? "off" : "on", s);
-	ctl_conn_close(c);
 	return ret;
 }
 
@@ -134,7 +138,7 @@ static const struct option chap_options[] = {
 
 static const struct ctl_action chap_action = {
 	"chap", "TARGET (--user NAME [--secret-file FILE] | --off) [--mutual]", 1, 1, chap_options,
-	chap
+	check, chap
 };
 
 int cmd_chap(const struct ctl_options *options, int argc, char **argv)

@@ -93,8 +93,16 @@ static int run_action(const char *who, const char *usage_prefix, const struct ct
 		fprintf(stderr, "Usage: istmctl [OPTIONS] %s %s\n", usage_prefix, a->synopsis);
 		ret = CTL_EXIT_USAGE;
 	}
-	if (ret < 0)
-		ret = a->run(&o, who, argv + optind, n_args);
+	if (ret < 0 && a->check != NULL && (ret = a->check(&o, who, argv + optind, n_args)) == 0)
+		ret = -1; /* checked: go on */
+	if (ret < 0) {
+		struct ctl_conn *c;
+		ret = ctl_conn_open(&o, who, &c);
+		if (ret == 0) {
+			ret = a->run(c, &o, argv + optind, n_args);
+			ctl_conn_close(c);
+		}
+	}
 	free(longopts);
 	return ret;
 }
@@ -133,15 +141,19 @@ int ctl_run(const struct ctl_action *action, const struct ctl_options *options, 
 	return ret;
 }
 
+int ctl_emit(struct ctl_conn *c, json_t *json)
+{
+	if (ctl_json_emit(stdout, json) != 0) {
+		fprintf(stderr, "%s: cannot write JSON\n", c->who);
+		return CTL_EXIT_FAILURE;
+	}
+	return 0;
+}
+
 static int vshow(struct ctl_conn *c, bool json, json_t *object, const char *fmt, va_list ap)
 {
-	if (json) {
-		if (ctl_json_emit(stdout, object) != 0) {
-			fprintf(stderr, "%s: cannot write JSON\n", c->who);
-			return CTL_EXIT_FAILURE;
-		}
-		return 0;
-	}
+	if (json)
+		return ctl_emit(c, object);
 	vprintf(fmt, ap);
 	putchar('\n');
 	return 0;

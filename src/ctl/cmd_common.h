@@ -1,6 +1,6 @@
-/* What the commands that change targets and disks share: their option
- * parsing (each action's own options, plus --json and --help), and how they
- * show the result (the target or disk, human or JSON). */
+/* What the commands that talk to istmd share: their option parsing (each
+ * action's own options, plus --json and --help), the connection each runs
+ * on, and how they show the result (the target or disk, human or JSON). */
 #ifndef ISTMD_CTL_CMD_COMMON_H
 #define ISTMD_CTL_CMD_COMMON_H
 
@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <jansson.h>
 
 #include "ctl/conn.h"
 #include "ctl/options.h"
@@ -18,7 +20,12 @@ struct ctl_action {
 	const char *synopsis; /* "PATH [--size SIZE] ..." */
 	int min_args, max_args; /* positional arguments after the options (-1: any) */
 	const struct option *options; /* the action's own long options (NULL-terminated), or NULL */
-	int (*run)(const struct ctl_options *options, const char *who, char **args, int n_args);
+	/* Optional: checks the arguments before anything is sent; 0, or
+	 * CTL_EXIT_USAGE after a message. */
+	int (*check)(const struct ctl_options *options, const char *who, char **args, int n_args);
+	/* The action, on a connection to istmd opened before (C->who names the
+	 * action in messages) and closed after. */
+	int (*run)(struct ctl_conn *c, const struct ctl_options *options, char **args, int n_args);
 };
 
 /* Dispatches ARGV ("family", "action", options..., arguments...) to one of
@@ -36,6 +43,9 @@ int ctl_run(const struct ctl_action *action, const struct ctl_options *options, 
 /* Prints the usage of a family's actions on OUT. */
 void ctl_family_usage(FILE *out, const char *family, const struct ctl_action *actions,
 		      size_t n_actions);
+
+/* Writes JSON on standard output; 0, or CTL_EXIT_FAILURE after a message. */
+int ctl_emit(struct ctl_conn *c, json_t *json);
 
 /* Reads HOST again and prints it: JSON (the target object) with --json, else
  * MESSAGE (printf-style) on one line. Returns 0 or an exit code. */

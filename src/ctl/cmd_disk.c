@@ -71,22 +71,26 @@ static int delete_file(struct ctl_conn *c, struct dcom_iface *ldm, const char *p
 			"DeleteWtFile", s, NULL);
 }
 
-static int create(const struct ctl_options *o, const char *who, char **args, int n)
+static int check_create(const struct ctl_options *o, const char *who, char **args, int n)
 {
+	(void)o;
+	(void)args;
 	(void)n;
-	const char *path = args[0];
 	if (opt.sparse && !opt.has_size) {
 		fprintf(stderr, "%s: --sparse goes with --size (a new file)\n", who);
 		return CTL_EXIT_USAGE;
 	}
-	struct ctl_conn *c;
+	return 0;
+}
+
+static int create(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
+{
+	(void)n;
+	const char *path = args[0];
 	struct dcom_iface *ldm, *dm;
-	int ret = ctl_conn_open(o, who, &c);
-	if (ret != 0)
-		return ret;
 	const char *s = ctl_quote(c, path);
 	bool exists = false, created = false;
-	ret = ctl_manager(c, CTL_LOCAL_DEVICE, &ldm);
+	int ret = ctl_manager(c, CTL_LOCAL_DEVICE, &ldm);
 	if (ret == 0)
 		ret = ctl_manager(c, CTL_DISK_MGR, &dm);
 	if (ret == 0) {
@@ -98,10 +102,10 @@ static int create(const struct ctl_options *o, const char *who, char **args, int
 		ret = file_exists(c, ldm, path, s, &exists);
 	if (ret == 0 && opt.has_size && exists) {
 		fprintf(stderr, "%s: %s already exists (leave out --size to make it a virtual "
-				"disk as it is)\n", who, s);
+				"disk as it is)\n", c->who, s);
 		ret = CTL_EXIT_EXISTS;
 	} else if (ret == 0 && !opt.has_size && !exists) {
-		fprintf(stderr, "%s: %s does not exist (give --size to create it)\n", who, s);
+		fprintf(stderr, "%s: %s does not exist (give --size to create it)\n", c->who, s);
 		ret = CTL_EXIT_NOT_FOUND;
 	} else if (ret == 0 && opt.has_size) {
 		struct ILocalDeviceMgr_CreateWtFile r = { .in.FilePath = path,
@@ -127,72 +131,56 @@ static int create(const struct ctl_options *o, const char *who, char **args, int
 		if (ret == 0)
 			wtd = *r.out.pWTD;
 		else if (created && delete_file(c, ldm, path, s) == 0)
-			fprintf(stderr, "%s: removed the file %s created for it\n", who, s);
+			fprintf(stderr, "%s: removed the file %s created for it\n", c->who, s);
 	}
 	if (ret == 0)
 		ret = ctl_show_disk(c, wtd, o->json, "created virtual disk %" PRIu32 " at %s", wtd,
 				    s);
-	ctl_conn_close(c);
 	return ret;
 }
 
-static int list(const struct ctl_options *o, const char *who, char **args, int n)
+static int list(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
 {
 	(void)args;
 	(void)n;
-	struct ctl_conn *c;
 	struct ctl_disk *disks;
 	size_t count;
-	int ret = ctl_conn_open(o, who, &c);
-	if (ret != 0)
-		return ret;
+	int ret = 0;
 	ret = ctl_disk_list(c, &disks, &count);
-	if (ret == 0 && o->json) {
-		if (ctl_json_emit(stdout, ctl_disks_json(disks, count)) != 0)
-			ret = CTL_EXIT_FAILURE;
-	} else if (ret == 0) {
+	if (ret == 0 && o->json)
+		return ctl_emit(c, ctl_disks_json(disks, count));
+	if (ret == 0)
 		ctl_disks_print(stdout, disks, count);
-	}
-	ctl_conn_close(c);
 	return ret;
 }
 
-static int show(const struct ctl_options *o, const char *who, char **args, int n)
+static int show(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
 {
 	(void)n;
-	struct ctl_conn *c;
 	struct dcom_iface *disk;
 	struct ctl_disk d;
 	uint32_t wtd;
-	int ret = ctl_conn_open(o, who, &c);
-	if (ret != 0)
-		return ret;
+	int ret = 0;
 	ret = ctl_disk_resolve(c, args[0], &wtd);
 	if (ret == 0)
 		ret = ctl_disk_open(c, wtd, &disk);
 	if (ret == 0)
 		ret = ctl_disk_read(c, disk, &d);
-	if (ret == 0 && o->json) {
-		if (ctl_json_emit(stdout, ctl_disk_json(&d)) != 0)
-			ret = CTL_EXIT_FAILURE;
-	} else if (ret == 0) {
+	if (ret == 0 && o->json)
+		return ctl_emit(c, ctl_disk_json(&d));
+	if (ret == 0)
 		ctl_disk_print(stdout, &d);
-	}
-	ctl_conn_close(c);
 	return ret;
 }
 
-static int delete(const struct ctl_options *o, const char *who, char **args, int n)
+static int delete(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
 {
 	(void)n;
-	struct ctl_conn *c;
 	struct dcom_iface *dm, *disk, *ldm;
 	const char *path = NULL;
 	uint32_t wtd = 0;
 	bool exists = false;
-	int ret = ctl_conn_open(o, who, &c);
-	if (ret != 0)
-		return ret;
+	int ret = 0;
 	ret = ctl_disk_resolve(c, args[0], &wtd);
 	const char *s = talloc_asprintf(c, "%" PRIu32, wtd);
 	if (ret == 0)
@@ -220,14 +208,12 @@ static int delete(const struct ctl_options *o, const char *who, char **args, int
 			ret = delete_file(c, ldm, path, ps);
 	}
 	if (ret == 0 && o->json) {
-		json_t *j = json_pack("{s:I, s:s?, s:b, s:b}", "wtd", (json_int_t)wtd, "path", path,
-				      "deleted", 1, "file_deleted", exists);
-		ret = ctl_json_emit(stdout, j) == 0 ? 0 : CTL_EXIT_FAILURE;
+		ret = ctl_emit(c, json_pack("{s:I, s:s?, s:b, s:b}", "wtd", (json_int_t)wtd, "path",
+					    path, "deleted", 1, "file_deleted", exists));
 	} else if (ret == 0) {
 		printf("deleted virtual disk %s%s%s\n", s,
 		       exists ? " and its file " : "", exists ? ctl_quote(c, path) : "");
 	}
-	ctl_conn_close(c);
 	return ret;
 }
 
@@ -245,10 +231,10 @@ static const struct option delete_options[] = {
 
 static const struct ctl_action actions[] = {
 	{ "create", "PATH [--size SIZE [--sparse]] [--description TEXT]", 1, 1, create_options,
-	  create },
-	{ "list", "", 0, 0, NULL, list },
-	{ "show", "WTD|PATH", 1, 1, NULL, show },
-	{ "delete", "WTD|PATH [--delete-file]", 1, 1, delete_options, delete },
+	  check_create, create },
+	{ "list", "", 0, 0, NULL, NULL, list },
+	{ "show", "WTD|PATH", 1, 1, NULL, NULL, show },
+	{ "delete", "WTD|PATH [--delete-file]", 1, 1, delete_options, NULL, delete },
 };
 
 int cmd_disk(const struct ctl_options *options, int argc, char **argv)

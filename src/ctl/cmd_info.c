@@ -11,15 +11,12 @@
 #include "ctl/options.h"
 #include "idl/ndr_ms_istm.h"
 
-static int info(const struct ctl_options *options, const char *who, char **args, int n)
+static int info(struct ctl_conn *c, const struct ctl_options *options, char **args, int n)
 {
 	(void)args;
 	(void)n;
-	struct ctl_conn *c;
 	struct dcom_iface *general;
-	int ret = ctl_conn_open(options, who, &c);
-	if (ret != 0)
-		return ret;
+	int ret = 0;
 	struct IWTGeneral_get_Name name = { 0 };
 	struct IWTGeneral_get_Guid guid = { 0 };
 	ret = ctl_manager(c, CTL_WT_GENERAL, &general);
@@ -33,16 +30,14 @@ static int info(const struct ctl_options *options, const char *who, char **args,
 		const char *text = *name.out.pName ? *name.out.pName : "";
 		char *gs = GUID_string(c, guid.out.pGuid);
 		if (options->json)
-			ret = ctl_json_emit(stdout, json_pack("{s:s, s:s?}", "name", text, "guid",
-							      gs)) == 0 ? 0 : CTL_EXIT_FAILURE;
+			ret = ctl_emit(c, json_pack("{s:s, s:s?}", "name", text, "guid", gs));
 		else
 			printf("Name: %s\nGuid: %s\n", text, gs ? gs : "?");
 	}
-	ctl_conn_close(c);
 	return ret;
 }
 
-static const struct ctl_action info_action = { "info", "", 0, 0, NULL, info };
+static const struct ctl_action info_action = { "info", "", 0, 0, NULL, NULL, info };
 
 int cmd_info(const struct ctl_options *options, int argc, char **argv)
 {

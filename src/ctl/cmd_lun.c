@@ -44,16 +44,12 @@ static const char *lun_of(struct ctl_conn *c, struct dcom_iface *host, uint32_t 
 	return "?";
 }
 
-static int change(const struct ctl_options *o, const char *who, char **args, bool map)
+static int change(struct ctl_conn *c, const struct ctl_options *o, char **args, bool map)
 {
-	struct ctl_conn *c;
 	struct dcom_iface *host;
 	uint32_t wtd;
-	int ret = ctl_conn_open(o, who, &c);
-	if (ret != 0)
-		return ret;
 	const char *s = ctl_quote(c, args[0]);
-	ret = ctl_disk_resolve(c, args[1], &wtd);
+	int ret = ctl_disk_resolve(c, args[1], &wtd);
 	if (ret == 0)
 		ret = ctl_target_open(c, args[0], &host);
 	if (ret == 0 && map) {
@@ -79,20 +75,19 @@ static int change(const struct ctl_options *o, const char *who, char **args, boo
 	else if (ret == 0)
 		ret = ctl_show_target(c, host, o->json,
 				      "unmapped virtual disk %" PRIu32 " from target %s", wtd, s);
-	ctl_conn_close(c);
 	return ret;
 }
 
-static int map(const struct ctl_options *o, const char *who, char **args, int n)
+static int map(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
 {
 	(void)n;
-	return change(o, who, args, true);
+	return change(c, o, args, true);
 }
 
-static int unmap(const struct ctl_options *o, const char *who, char **args, int n)
+static int unmap(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
 {
 	(void)n;
-	return change(o, who, args, false);
+	return change(c, o, args, false);
 }
 
 static const struct option map_options[] = {
@@ -101,8 +96,9 @@ static const struct option map_options[] = {
 };
 
 static const struct ctl_action map_action = { "map", "TARGET WTD|PATH [--lun N]", 2, 2,
-					      map_options, map };
-static const struct ctl_action unmap_action = { "unmap", "TARGET WTD|PATH", 2, 2, NULL, unmap };
+					      map_options, NULL, map };
+static const struct ctl_action unmap_action = { "unmap", "TARGET WTD|PATH", 2, 2, NULL, NULL,
+						unmap };
 
 int cmd_map(const struct ctl_options *options, int argc, char **argv)
 {

@@ -33,14 +33,11 @@ static bool set_option(int o, const char *arg)
 	}
 }
 
-static int create(const struct ctl_options *o, const char *who, char **args, int n)
+static int create(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
 {
 	(void)n;
-	struct ctl_conn *c;
 	struct dcom_iface *mgr, *host;
-	int ret = ctl_conn_open(o, who, &c);
-	if (ret != 0)
-		return ret;
+	int ret = 0;
 	const char *s = ctl_quote(c, args[0]);
 	struct IHostMgr_NewHost r = { .in.HostName = args[0] };
 	ret = ctl_manager(c, CTL_HOST_MGR, &mgr);
@@ -68,63 +65,47 @@ static int create(const struct ctl_options *o, const char *who, char **args, int
 		ret = ctl_target_save(c, host, s);
 	if (ret == 0)
 		ret = ctl_show_target(c, host, o->json, "created target %s", s);
-	ctl_conn_close(c);
 	return ret;
 }
 
-static int list(const struct ctl_options *o, const char *who, char **args, int n)
+static int list(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
 {
 	(void)args;
 	(void)n;
-	struct ctl_conn *c;
 	struct ctl_target *targets;
 	size_t count;
-	int ret = ctl_conn_open(o, who, &c);
-	if (ret != 0)
-		return ret;
+	int ret = 0;
 	ret = ctl_target_list(c, &targets, &count);
-	if (ret == 0 && o->json) {
-		if (ctl_json_emit(stdout, ctl_targets_json(targets, count)) != 0)
-			ret = CTL_EXIT_FAILURE;
-	} else if (ret == 0) {
+	if (ret == 0 && o->json)
+		return ctl_emit(c, ctl_targets_json(targets, count));
+	if (ret == 0)
 		ctl_targets_print(stdout, targets, count);
-	}
-	ctl_conn_close(c);
 	return ret;
 }
 
-static int show(const struct ctl_options *o, const char *who, char **args, int n)
+static int show(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
 {
 	(void)n;
-	struct ctl_conn *c;
 	struct dcom_iface *host;
 	struct ctl_target t;
-	int ret = ctl_conn_open(o, who, &c);
-	if (ret != 0)
-		return ret;
+	int ret = 0;
 	ret = ctl_target_open(c, args[0], &host);
 	if (ret == 0)
 		ret = ctl_target_read(c, host, &t);
-	if (ret == 0 && o->json) {
-		if (ctl_json_emit(stdout, ctl_target_json(&t)) != 0)
-			ret = CTL_EXIT_FAILURE;
-	} else if (ret == 0) {
+	if (ret == 0 && o->json)
+		return ctl_emit(c, ctl_target_json(&t));
+	if (ret == 0)
 		ctl_target_print(stdout, &t);
-	}
-	ctl_conn_close(c);
 	return ret;
 }
 
-static int delete(const struct ctl_options *o, const char *who, char **args, int n)
+static int delete(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
 {
 	(void)n;
-	struct ctl_conn *c;
 	struct dcom_iface *mgr, *host;
 	const char *name = args[0];
 	uint32_t hr;
-	int ret = ctl_conn_open(o, who, &c);
-	if (ret != 0)
-		return ret;
+	int ret = 0;
 	struct IHostMgr_DeleteHost r = { .in.HostName = name };
 	ret = ctl_manager(c, CTL_HOST_MGR, &mgr);
 	if (ret == 0)
@@ -147,13 +128,9 @@ static int delete(const struct ctl_options *o, const char *who, char **args, int
 	if (ret == 0 && HR_FAILED(hr))
 		ret = ctl_fail(c, "DeleteHost", ctl_quote(c, name), hr);
 	if (ret == 0 && o->json)
-		ret = ctl_json_emit(stdout, json_pack("{s:s, s:b}", "target", name, "deleted", 1)) ==
-				      0 ?
-			      0 :
-			      CTL_EXIT_FAILURE;
+		ret = ctl_emit(c, json_pack("{s:s, s:b}", "target", name, "deleted", 1));
 	else if (ret == 0)
 		printf("deleted target %s\n", ctl_quote(c, name));
-	ctl_conn_close(c);
 	return ret;
 }
 
@@ -166,10 +143,10 @@ static const struct option create_options[] = {
 
 static const struct ctl_action actions[] = {
 	{ "create", "NAME [--description TEXT] [--iqn IQN] [--disabled]", 1, 1, create_options,
-	  create },
-	{ "list", "", 0, 0, NULL, list },
-	{ "show", "NAME|IQN", 1, 1, NULL, show },
-	{ "delete", "NAME|IQN", 1, 1, NULL, delete },
+	  NULL, create },
+	{ "list", "", 0, 0, NULL, NULL, list },
+	{ "show", "NAME|IQN", 1, 1, NULL, NULL, show },
+	{ "delete", "NAME|IQN", 1, 1, NULL, NULL, delete },
 };
 
 int cmd_target(const struct ctl_options *options, int argc, char **argv)

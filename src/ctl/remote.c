@@ -104,6 +104,26 @@ int ctl_target_save(struct ctl_conn *c, struct dcom_iface *host, const char *sub
 	return ctl_call(c, host, &idl_iface_IHost, NDR_IHOST_SAVE, &r, "Save", subject, NULL);
 }
 
+/* One IEnum*::Next of one element (MS-ISTM 3.1.4.2.2.1) with R, the call's
+ * structure, whose out.pNumElementsReturned is at *RETURNED once called.
+ * 0 with *GOT true for an element, false at the end (S_FALSE); else an exit
+ * code (reported). */
+static int next_one(struct ctl_conn *c, struct dcom_iface *en, const struct idl_interface *iface,
+		    uint32_t opnum, void *r, uint32_t *const *returned, const char *subject,
+		    bool *got)
+{
+	char *method = talloc_asprintf(c, "%s::Next", iface->name);
+	uint32_t hr;
+	*got = false;
+	int ret = ctl_call(c, en, iface, opnum, r, method, subject, &hr);
+	if (ret != 0)
+		return ret;
+	if (HR_FAILED(hr))
+		return ctl_fail(c, method, subject, hr);
+	*got = hr == S_OK && *returned != NULL && **returned == 1;
+	return 0;
+}
+
 /* The initiator IDs (IHost::EnumIDs, IEnumIDMethod::Next one at a time). */
 static int read_ids(struct ctl_conn *c, struct dcom_iface *host, const char *subject,
 		    struct ctl_target *t)
@@ -117,14 +137,10 @@ static int read_ids(struct ctl_conn *c, struct dcom_iface *host, const char *sub
 	for (size_t i = 0; ret == 0 && i < MAX_ITEMS; i++) {
 		struct ID in = { 0 };
 		struct IEnumIDMethod_Next r = { .in.ulNumElements = 1, .in.pElements = &in };
-		uint32_t hr;
-		ret = ctl_call(c, en, &idl_iface_IEnumIDMethod, NDR_IENUMIDMETHOD_NEXT, &r,
-			       "IEnumIDMethod::Next", subject, &hr);
-		if (ret != 0)
-			break;
-		if (HR_FAILED(hr))
-			return ctl_fail(c, "IEnumIDMethod::Next", subject, hr);
-		if (hr != S_OK || *r.out.pNumElementsReturned != 1)
+		bool got;
+		ret = next_one(c, en, &idl_iface_IEnumIDMethod, NDR_IENUMIDMETHOD_NEXT, &r,
+			       &r.out.pNumElementsReturned, subject, &got);
+		if (ret != 0 || !got)
 			break;
 		t->initiators = talloc_realloc(c, t->initiators, struct ctl_initiator, i + 1);
 		if (t->initiators == NULL)
@@ -148,15 +164,11 @@ static int read_luns(struct ctl_conn *c, struct dcom_iface *host, const char *su
 	for (size_t i = 0; ret == 0 && i < MAX_ITEMS; i++) {
 		struct LUN_MAPPING in = { 0 };
 		struct IEnumWTDiskLunMapping_Next r = { .in.ulNumElements = 1, .in.pElements = &in };
-		uint32_t hr;
-		ret = ctl_call(c, en, &idl_iface_IEnumWTDiskLunMapping,
-			       NDR_IENUMWTDISKLUNMAPPING_NEXT, &r, "IEnumWTDiskLunMapping::Next",
-			       subject, &hr);
-		if (ret != 0)
-			break;
-		if (HR_FAILED(hr))
-			return ctl_fail(c, "IEnumWTDiskLunMapping::Next", subject, hr);
-		if (hr != S_OK || *r.out.pNumElementsReturned != 1)
+		bool got;
+		ret = next_one(c, en, &idl_iface_IEnumWTDiskLunMapping,
+			       NDR_IENUMWTDISKLUNMAPPING_NEXT, &r, &r.out.pNumElementsReturned,
+			       subject, &got);
+		if (ret != 0 || !got)
 			break;
 		t->luns = talloc_realloc(c, t->luns, struct ctl_lun, i + 1);
 		if (t->luns == NULL)
@@ -187,13 +199,10 @@ static int read_portals(struct ctl_conn *c, struct dcom_iface *host, const char 
 	for (size_t i = 0; ret == 0 && i < MAX_ITEMS; i++) {
 		struct PORTAL in = { 0 };
 		struct IEnumPortal_Next r = { .in.ulNumElements = 1, .in.pElements = &in };
-		ret = ctl_call(c, en, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT, &r,
-			       "IEnumPortal::Next", subject, &hr);
-		if (ret != 0)
-			break;
-		if (HR_FAILED(hr))
-			return ctl_fail(c, "IEnumPortal::Next", subject, hr);
-		if (hr != S_OK || *r.out.pNumElementsReturned != 1)
+		bool got;
+		ret = next_one(c, en, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT, &r,
+			       &r.out.pNumElementsReturned, subject, &got);
+		if (ret != 0 || !got)
 			break;
 		t->portals = talloc_realloc(c, t->portals, struct ctl_portal, i + 1);
 		if (t->portals == NULL)
@@ -275,14 +284,10 @@ int ctl_target_list(struct ctl_conn *c, struct ctl_target **targets, size_t *n)
 		struct MInterfacePointer *in = NULL;
 		struct IEnumHost_Next r = { .in.ulNumElements = 1, .in.pElements = &in };
 		struct dcom_iface *host;
-		uint32_t hr;
-		ret = ctl_call(c, en, &idl_iface_IEnumHost, NDR_IENUMHOST_NEXT, &r,
-			       "IEnumHost::Next", NULL, &hr);
-		if (ret != 0)
-			break;
-		if (HR_FAILED(hr))
-			return ctl_fail(c, "IEnumHost::Next", NULL, hr);
-		if (hr != S_OK || *r.out.pNumElementsReturned != 1)
+		bool got;
+		ret = next_one(c, en, &idl_iface_IEnumHost, NDR_IENUMHOST_NEXT, &r,
+			       &r.out.pNumElementsReturned, NULL, &got);
+		if (ret != 0 || !got)
 			break;
 		ret = ctl_unmarshal(c, r.out.pElements[0], "IEnumHost::Next", &host);
 		struct ctl_target *grown = talloc_realloc(c, *targets, struct ctl_target, i + 1);
@@ -371,14 +376,10 @@ static int list_disks(struct ctl_conn *c, bool paths_only, struct ctl_disk **dis
 		struct MInterfacePointer *in = NULL;
 		struct IEnumWTDisk_Next r = { .in.ulNumElements = 1, .in.pElements = &in };
 		struct dcom_iface *disk;
-		uint32_t hr;
-		ret = ctl_call(c, en, &idl_iface_IEnumWTDisk, NDR_IENUMWTDISK_NEXT, &r,
-			       "IEnumWTDisk::Next", NULL, &hr);
-		if (ret != 0)
-			break;
-		if (HR_FAILED(hr))
-			return ctl_fail(c, "IEnumWTDisk::Next", NULL, hr);
-		if (hr != S_OK || *r.out.pNumElementsReturned != 1)
+		bool got;
+		ret = next_one(c, en, &idl_iface_IEnumWTDisk, NDR_IENUMWTDISK_NEXT, &r,
+			       &r.out.pNumElementsReturned, NULL, &got);
+		if (ret != 0 || !got)
 			break;
 		ret = ctl_unmarshal(c, r.out.pElements[0], "IEnumWTDisk::Next", &disk);
 		struct ctl_disk *grown = talloc_realloc(c, *disks, struct ctl_disk, i + 1);

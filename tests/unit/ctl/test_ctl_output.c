@@ -1,6 +1,7 @@
 /* istmctl's output (src/ctl/model.c): the JSON field names and types that
  * docs/istmctl.md promises, read back with jansson, and the human forms; and
- * its per-action option parsing (src/ctl/cmd_common.c) with fake actions. */
+ * its per-action option parsing (src/ctl/cmd_common.c) with fake actions,
+ * against a closed loopback port (nothing is ever sent). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -279,7 +281,9 @@ static struct {
 	bool flag;
 } seen;
 
-static int fake_run(const struct ctl_options *o, const char *who, char **args, int n)
+/* The check hook sees the parsed command line; the action itself would run
+ * on a connection, which the closed port below refuses (exit 9). */
+static int fake_check(const struct ctl_options *o, const char *who, char **args, int n)
 {
 	seen.runs++;
 	seen.json = o->json;
@@ -287,6 +291,16 @@ static int fake_run(const struct ctl_options *o, const char *who, char **args, i
 	for (int i = 0; i < n && i < 4; i++)
 		seen.args[i] = args[i];
 	snprintf(seen.who, sizeof(seen.who), "%s", who);
+	return 0;
+}
+
+static int fake_run(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
+{
+	(void)c;
+	(void)o;
+	(void)args;
+	(void)n;
+	fail_msg("an action ran without a server");
 	return 0;
 }
 
@@ -312,21 +326,36 @@ static const struct option fake_options[] = {
 };
 
 static const struct ctl_action fake_actions[] = {
-	{ "make", "NAME [--value V] [--flag]", 1, 1, fake_options, fake_run },
-	{ "many", "A B...", 2, -1, NULL, fake_run },
+	{ "make", "NAME [--value V] [--flag]", 1, 1, fake_options, fake_check, fake_run },
+	{ "many", "A B...", 2, -1, NULL, fake_check, fake_run },
 };
+
+/* A server nobody listens on, and a password file. */
+static struct ctl_options closed_server(void)
+{
+	static char path[64];
+	snprintf(path, sizeof(path), "/tmp/test_ctl_output.XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "pw\n", 3), 3);
+	close(fd);
+	return (struct ctl_options){ .server = "127.0.0.1:1", .user = "x", .password_file = path,
+				     .timeout_ms = 5000 };
+}
 
 static int dispatch(int argc, char **argv)
 {
 	memset(&seen, 0, sizeof(seen));
-	struct ctl_options o = { 0 };
-	return ctl_dispatch("fake", fake_actions, 2, &o, argc, argv, fake_set);
+	struct ctl_options o = closed_server();
+	int ret = ctl_dispatch("fake", fake_actions, 2, &o, argc, argv, fake_set);
+	unlink(o.password_file);
+	return ret;
 }
 
 static void test_dispatch(void **unused)
 {
 	char *a1[] = { "fake", "make", "db", "--value", "x", "--json", NULL };
-	assert_int_equal(dispatch(6, a1), 0);
+	assert_int_equal(dispatch(6, a1), CTL_EXIT_CONNECT);
 	assert_int_equal(seen.runs, 1);
 	assert_true(seen.json);
 	assert_int_equal(seen.n_args, 1);
@@ -337,7 +366,7 @@ static void test_dispatch(void **unused)
 
 	/* options before the operand, and "--" for an operand starting with '-' */
 	char *a2[] = { "fake", "make", "--flag", "--", "-odd", NULL };
-	assert_int_equal(dispatch(5, a2), 0);
+	assert_int_equal(dispatch(5, a2), CTL_EXIT_CONNECT);
 	assert_true(seen.flag);
 	assert_string_equal(seen.args[0], "-odd");
 	assert_false(seen.json);
@@ -366,11 +395,11 @@ static void test_dispatch(void **unused)
 	}
 
 	char *eq[] = { "fake", "make", "--value=y", "a", NULL };
-	assert_int_equal(dispatch(4, eq), 0);
+	assert_int_equal(dispatch(4, eq), CTL_EXIT_CONNECT);
 	assert_string_equal(seen.value, "y");
 
 	char *many[] = { "fake", "many", "t", "a", "b", "c", NULL };
-	assert_int_equal(dispatch(6, many), 0);
+	assert_int_equal(dispatch(6, many), CTL_EXIT_CONNECT);
 	assert_int_equal(seen.n_args, 4);
 	assert_string_equal(seen.args[3], "c");
 
@@ -381,13 +410,20 @@ static void test_dispatch(void **unused)
 	char *family_help[] = { "fake", "--help", NULL };
 	assert_int_equal(dispatch(2, family_help), 0);
 
-	/* a single-action command */
+	/* a single-action command; the global --json */
 	memset(&seen, 0, sizeof(seen));
-	struct ctl_options o = { .json = true };
+	struct ctl_options o = closed_server();
+	o.json = true;
 	char *single[] = { "make", "x", NULL };
-	assert_int_equal(ctl_run(&fake_actions[0], &o, 2, single, fake_set), 0);
+	assert_int_equal(ctl_run(&fake_actions[0], &o, 2, single, fake_set), CTL_EXIT_CONNECT);
+	unlink(o.password_file);
 	assert_string_equal(seen.who, "istmctl make");
 	assert_true(seen.json);
+	/* no --server: a usage error, after the check */
+	memset(&seen, 0, sizeof(seen));
+	struct ctl_options none = { 0 };
+	assert_int_equal(ctl_run(&fake_actions[0], &none, 2, single, fake_set), CTL_EXIT_USAGE);
+	assert_int_equal(seen.runs, 1);
 }
 
 int main(void)
