@@ -12,12 +12,19 @@
 
 enum { OPT_JSON = 1000, OPT_HELP };
 
+/* "Usage: istmctl [OPTIONS] disk create PATH ..." (FAMILY NULL for a command
+ * that is one action). */
+static void usage_line(FILE *out, const char *lead, const char *family, const struct ctl_action *a)
+{
+	fprintf(out, "%s istmctl [OPTIONS] %s%s%s%s%s\n", lead, family ? family : "",
+		family ? " " : "", a->name, a->synopsis[0] ? " " : "", a->synopsis);
+}
+
 void ctl_family_usage(FILE *out, const char *family, const struct ctl_action *actions,
 		      size_t n_actions)
 {
 	for (size_t i = 0; i < n_actions; i++)
-		fprintf(out, "%s istmctl [OPTIONS] %s %s %s\n", i == 0 ? "Usage:" : "      ",
-			family, actions[i].name, actions[i].synopsis);
+		usage_line(out, i == 0 ? "Usage:" : "      ", family, &actions[i]);
 	fprintf(out, "Every action takes --json (machine-readable output). See docs/istmctl.md.\n");
 }
 
@@ -47,9 +54,10 @@ static bool written_in_full(int argc, char **argv, const struct option *o)
 	       (argv[at][2 + n] == '\0' || argv[at][2 + n] == '=');
 }
 
-/* Runs action A on ARGV (ARGV[0] is the action's name, then its options and
- * arguments); WHO names it in messages. */
-static int run_action(const char *who, const char *usage_prefix, const struct ctl_action *a,
+/* Runs action A of FAMILY (NULL: a command of one action) on ARGV (ARGV[0] is
+ * the action's name, then its options and arguments); WHO names it in
+ * messages. */
+static int run_action(const char *who, const char *family, const struct ctl_action *a,
 		      const struct ctl_options *options, int argc, char **argv,
 		      bool (*set_option)(int opt, const char *arg))
 {
@@ -82,7 +90,7 @@ static int run_action(const char *who, const char *usage_prefix, const struct ct
 		} else if (opt == OPT_JSON) {
 			o.json = true;
 		} else if (opt == OPT_HELP) {
-			fprintf(stdout, "Usage: istmctl [OPTIONS] %s %s\n", usage_prefix, a->synopsis);
+			usage_line(stdout, "Usage:", family, a);
 			ret = 0;
 		} else if (set_option == NULL || !set_option(opt, optarg)) {
 			ret = CTL_EXIT_USAGE;
@@ -90,7 +98,7 @@ static int run_action(const char *who, const char *usage_prefix, const struct ct
 	}
 	int n_args = argc - optind;
 	if (ret < 0 && (n_args < a->min_args || (a->max_args >= 0 && n_args > a->max_args))) {
-		fprintf(stderr, "Usage: istmctl [OPTIONS] %s %s\n", usage_prefix, a->synopsis);
+		usage_line(stderr, "Usage:", family, a);
 		ret = CTL_EXIT_USAGE;
 	}
 	if (ret < 0 && a->check != NULL && (ret = a->check(&o, who, argv + optind, n_args)) == 0)
@@ -124,8 +132,7 @@ int ctl_dispatch(const char *family, const struct ctl_action *actions, size_t n_
 	char *who = NULL;
 	if (asprintf(&who, "istmctl %s %s", family, a->name) < 0)
 		return CTL_EXIT_FAILURE;
-	int ret = run_action(who, who + strlen("istmctl "), a, options, argc - 1, argv + 1,
-			     set_option);
+	int ret = run_action(who, family, a, options, argc - 1, argv + 1, set_option);
 	free(who);
 	return ret;
 }
@@ -136,7 +143,7 @@ int ctl_run(const struct ctl_action *action, const struct ctl_options *options, 
 	char *who = NULL;
 	if (asprintf(&who, "istmctl %s", action->name) < 0)
 		return CTL_EXIT_FAILURE;
-	int ret = run_action(who, action->name, action, options, argc, argv, set_option);
+	int ret = run_action(who, NULL, action, options, argc, argv, set_option);
 	free(who);
 	return ret;
 }
