@@ -9,6 +9,7 @@
 #include "backend/tgt_backend.h"
 #include "istmd/config.h"
 #include "istmd/log.h"
+#include "istmd/treq.h"
 
 void iscsi_backend_init(struct iscsi_backend *be, const struct iscsi_backend_ops *ops,
 			struct tevent_context *ev)
@@ -150,27 +151,9 @@ static void be_call_done(struct tevent_req *subreq)
 	tevent_req_done(req);
 }
 
-int iscsi_req_errno(struct tevent_req *req)
-{
-	enum tevent_req_state rs;
-	uint64_t err;
-	if (!tevent_req_is_error(req, &rs, &err))
-		return 0;
-	switch (rs) {
-	case TEVENT_REQ_USER_ERROR:
-		return -(int)err;
-	case TEVENT_REQ_TIMED_OUT:
-		return -ETIMEDOUT;
-	case TEVENT_REQ_NO_MEMORY:
-		return -ENOMEM;
-	default:
-		return -EIO;
-	}
-}
-
 static int be_call_recv(struct tevent_req *req)
 {
-	return iscsi_req_errno(req);
+	return treq_errno(req);
 }
 
 struct tevent_req *iscsi_backend_apply_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,

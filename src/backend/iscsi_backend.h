@@ -296,9 +296,6 @@ struct iscsi_target *iscsi_target_copy(TALLOC_CTX *mem_ctx, const struct iscsi_t
 
 /* For implementations. */
 
-/* A finished tevent_req's outcome as 0 or a negative errno: user errors as
- * given, -ETIMEDOUT past its end time, -ENOMEM, else -EIO. */
-int iscsi_req_errno(struct tevent_req *req);
 void iscsi_backend_init(struct iscsi_backend *be, const struct iscsi_backend_ops *ops,
 			struct tevent_context *ev);
 /* Records the daemon state and tells the event_fn. UP with a generation

@@ -1,6 +1,7 @@
 /* Checking, comparing and copying struct iscsi_target descriptions: the
  * rules every backend enforces before it touches its daemon. */
 #include "backend/iscsi_backend.h"
+#include "istmd/why.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -153,26 +154,15 @@ static bool text_ok(const char *s, size_t max, bool allow_space, bool allow_comm
 	return true;
 }
 
-static int fail(TALLOC_CTX *mem_ctx, char **why, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(TALLOC_CTX *mem_ctx, char **why, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (why != NULL)
-		*why = talloc_vasprintf(mem_ctx, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static int validate_chap(const struct iscsi_chap_account *a, const char *what,
 			 TALLOC_CTX *mem_ctx, char **why)
 {
 	if (!text_ok(a->user, CHAP_TEXT_MAX, false, false))
-		return fail(mem_ctx, why, "%s CHAP user name is empty, too long or has a "
+		return why_set(mem_ctx, why, -EINVAL, "%s CHAP user name is empty, too long or has a "
 			    "space, comma or control character", what);
 	if (!text_ok(a->secret, CHAP_TEXT_MAX, true, true))
-		return fail(mem_ctx, why, "%s CHAP secret of user '%s' is empty, longer than %d "
+		return why_set(mem_ctx, why, -EINVAL, "%s CHAP secret of user '%s' is empty, longer than %d "
 			    "or not printable ASCII", what, a->user, CHAP_TEXT_MAX);
 	return 0;
 }
@@ -184,7 +174,7 @@ static int validate_lun(const struct iscsi_lun *l, const struct iscsi_backend_ca
 		return -ERANGE;
 	if (l->path == NULL || l->path[0] != '/' ||
 	    !text_ok(l->path, LUN_PATH_MAX, true, false))
-		return fail(mem_ctx, why, "LUN %" PRIu32 ": the path must be absolute, printable "
+		return why_set(mem_ctx, why, -EINVAL, "LUN %" PRIu32 ": the path must be absolute, printable "
 			    "and without a comma", l->lun);
 	const struct {
 		const char *value;
@@ -200,7 +190,7 @@ static int validate_lun(const struct iscsi_lun *l, const struct iscsi_backend_ca
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
 		if (strings[i].value != NULL &&
 		    !text_ok(strings[i].value, strings[i].max, true, false))
-			return fail(mem_ctx, why, "LUN %" PRIu32 ": the %s must be 1 to %zu "
+			return why_set(mem_ctx, why, -EINVAL, "LUN %" PRIu32 ": the %s must be 1 to %zu "
 				    "printable characters without a comma", l->lun,
 				    strings[i].name, strings[i].max);
 	}
@@ -213,10 +203,10 @@ int iscsi_target_validate(const struct iscsi_target *t, const struct iscsi_backe
 	if (why != NULL)
 		*why = NULL;
 	if (!iscsi_name_valid(t->iqn))
-		return fail(mem_ctx, why, "'%s' is not a valid iSCSI target name",
+		return why_set(mem_ctx, why, -EINVAL, "'%s' is not a valid iSCSI target name",
 			    t->iqn ? t->iqn : "(null)");
 	if (t->n_luns > caps->max_luns_per_target)
-		return fail(mem_ctx, why, "%zu LUNs, at most %" PRIu32 " per target", t->n_luns,
+		return why_set(mem_ctx, why, -EINVAL, "%zu LUNs, at most %" PRIu32 " per target", t->n_luns,
 			    caps->max_luns_per_target);
 	for (size_t i = 0; i < t->n_luns; i++) {
 		int rc = validate_lun(&t->luns[i], caps, mem_ctx, why);
@@ -228,7 +218,7 @@ int iscsi_target_validate(const struct iscsi_target *t, const struct iscsi_backe
 			return rc;
 		for (size_t j = 0; j < i; j++)
 			if (t->luns[j].lun == t->luns[i].lun)
-				return fail(mem_ctx, why, "LUN %" PRIu32 " is mapped twice",
+				return why_set(mem_ctx, why, -EINVAL, "LUN %" PRIu32 " is mapped twice",
 					    t->luns[i].lun);
 	}
 	for (size_t i = 0; i < t->n_acl; i++) {
@@ -236,7 +226,7 @@ int iscsi_target_validate(const struct iscsi_target *t, const struct iscsi_backe
 		if ((a->kind == ISCSI_ACL_IQN && !iscsi_name_valid(a->value)) ||
 		    (a->kind == ISCSI_ACL_ADDRESS && !iscsi_address_valid(a->value)) ||
 		    a->kind > ISCSI_ACL_ANY)
-			return fail(mem_ctx, why, "initiator entry '%s' is not a valid %s",
+			return why_set(mem_ctx, why, -EINVAL, "initiator entry '%s' is not a valid %s",
 				    a->value ? a->value : "(null)",
 				    a->kind == ISCSI_ACL_IQN ? "iSCSI name" : "address");
 	}
@@ -246,7 +236,7 @@ int iscsi_target_validate(const struct iscsi_target *t, const struct iscsi_backe
 			return rc;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(t->chap_in[j].user, t->chap_in[i].user) == 0)
-				return fail(mem_ctx, why, "CHAP user '%s' is listed twice",
+				return why_set(mem_ctx, why, -EINVAL, "CHAP user '%s' is listed twice",
 					    t->chap_in[i].user);
 	}
 	if (t->chap_out != NULL) {
@@ -258,7 +248,7 @@ int iscsi_target_validate(const struct iscsi_target *t, const struct iscsi_backe
 		const struct iscsi_portal *p = &t->portals[i];
 		if (p->address == NULL || strchr(p->address, '/') != NULL ||
 		    !iscsi_address_valid(p->address) || p->port == 0)
-			return fail(mem_ctx, why, "portal '%s' port %u is not valid",
+			return why_set(mem_ctx, why, -EINVAL, "portal '%s' port %u is not valid",
 				    p->address ? p->address : "(null)", p->port);
 	}
 	return 0;

@@ -16,6 +16,7 @@
 #include "backend/iscsi_backend.h"
 #include "istmd/log.h"
 #include "istmd/workpool.h"
+#include "istmd/treq.h"
 
 #define LOOP_ATTACH_TRIES 32 /* another process may grab the free device first */
 
@@ -367,7 +368,7 @@ static void loop_req_done(struct tevent_req *subreq)
 static int loop_req_recv(struct tevent_req *req, struct loopdev *out)
 {
 	struct loop_req_state *state = tevent_req_data(req, struct loop_req_state);
-	int rc = iscsi_req_errno(req);
+	int rc = treq_errno(req);
 	if (rc < 0)
 		return rc;
 	if (out != NULL)

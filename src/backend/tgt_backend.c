@@ -15,6 +15,7 @@
 #include "backend/tgt_parse.h"
 #include "backend/tgt_plan.h"
 #include "istmd/log.h"
+#include "istmd/treq.h"
 
 #define BUSY_RETRIES 50
 #define BUSY_RETRY_MS 100
@@ -655,7 +656,7 @@ static struct tevent_req *tgt_sessions_send(TALLOC_CTX *mem_ctx, struct tevent_c
 
 static int op_recv(struct tevent_req *req)
 {
-	int rc = iscsi_req_errno(req);
+	int rc = treq_errno(req);
 	if (rc == -ETIMEDOUT)
 		log_err("tgt: operation timed out");
 	return rc;

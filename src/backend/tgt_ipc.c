@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "backend/iscsi_backend.h"
+#include "istmd/treq.h"
 
 struct tgt_ipc_state {
 	struct tevent_context *ev;
@@ -153,7 +154,7 @@ int tgt_ipc_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx, char **text, uint3
 	struct tgt_ipc_state *state = tevent_req_data(req, struct tgt_ipc_state);
 	if (tgt_err != NULL)
 		*tgt_err = state->tgt_err;
-	int rc = iscsi_req_errno(req);
+	int rc = treq_errno(req);
 	if (rc < 0)
 		return rc;
 	if (text != NULL) {

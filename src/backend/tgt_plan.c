@@ -1,4 +1,5 @@
 #include "backend/tgt_plan.h"
+#include "istmd/why.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -141,18 +142,6 @@ static bool bound_elsewhere(const struct tgt_live *live, const struct tgt_live_t
 	return false;
 }
 
-static int fail(TALLOC_CTX *mem, char **why, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(TALLOC_CTX *mem, char **why, int rc, const char *fmt, ...)
-{
-	if (why != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		*why = talloc_vasprintf(mem, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static void add_account(struct builder *b, const char *user, const char *secret)
 {
@@ -213,7 +202,7 @@ static int plan_accounts(struct builder *b, const struct tgt_live *live,
 		for (size_t i = 0; i < want->n_chap_in; i++)
 			if (strcmp(want->chap_in[i].user, want->chap_out->user) == 0 &&
 			    strcmp(want->chap_in[i].secret, want->chap_out->secret) != 0)
-				return fail(b->mem, why, -EINVAL, "CHAP user '%s' is both incoming "
+				return why_set(b->mem, why, -EINVAL, "CHAP user '%s' is both incoming "
 					    "and outgoing with two secrets; tgt keeps one per user",
 					    want->chap_out->user);
 	}
@@ -233,7 +222,7 @@ static int plan_accounts(struct builder *b, const struct tgt_live *live,
 		if (known != NULL && strcmp(known, a->secret) == 0)
 			continue;
 		if (known != NULL && bound_elsewhere(live, t, a->user))
-			return fail(b->mem, why, -EEXIST, "CHAP user '%s' is used by another "
+			return why_set(b->mem, why, -EEXIST, "CHAP user '%s' is used by another "
 				    "target with another secret; tgt keeps one secret per user",
 				    a->user);
 		/* Unknown secret (set before we started) or ours to change:

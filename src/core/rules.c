@@ -10,33 +10,22 @@
 #include <string.h>
 
 #include "istmd/utf16.h"
+#include "istmd/why.h"
 
-static int fail(TALLOC_CTX *mem, char **why, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(TALLOC_CTX *mem, char **why, int rc, const char *fmt, ...)
-{
-	if (why != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		*why = talloc_vasprintf(mem, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 int rules_target_name(const char *name, TALLOC_CTX *mem, char **why)
 {
 	if (name == NULL || name[0] == '\0')
-		return fail(mem, why, -EINVAL, "the target name is empty");
+		return why_set(mem, why, -EINVAL, "the target name is empty");
 	size_t len = strlen(name);
 	if (len > CORE_TARGET_NAME_MAX)
-		return fail(mem, why, -EINVAL, "the target name is longer than %d characters",
+		return why_set(mem, why, -EINVAL, "the target name is longer than %d characters",
 			    CORE_TARGET_NAME_MAX);
 	if (!isalnum((unsigned char)name[0]))
-		return fail(mem, why, -EINVAL, "a target name starts with a letter or a digit");
+		return why_set(mem, why, -EINVAL, "a target name starts with a letter or a digit");
 	for (const char *p = name; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != ':')
-			return fail(mem, why, -EINVAL,
+			return why_set(mem, why, -EINVAL,
 				    "a target name has only letters, digits, '-', '.' and ':' "
 				    "(it becomes part of the target's iSCSI name)");
 	return 0;
@@ -45,7 +34,7 @@ int rules_target_name(const char *name, TALLOC_CTX *mem, char **why)
 int rules_iqn(const char *iqn, TALLOC_CTX *mem, char **why)
 {
 	if (!iscsi_name_valid(iqn))
-		return fail(mem, why, -EINVAL,
+		return why_set(mem, why, -EINVAL,
 			    "'%s' is not a valid iSCSI name (iqn.YYYY-MM.domain[:id], eui. or naa.)",
 			    iqn ? iqn : "");
 	return 0;
@@ -170,38 +159,38 @@ int rules_id(enum core_id_method m, const char *value, TALLOC_CTX *mem, char **c
 	     char **why)
 {
 	if (value == NULL || value[0] == '\0' || strlen(value) > CORE_ID_VALUE_MAX)
-		return fail(mem, why, -EINVAL, "an initiator identifier is 1 to %d characters",
+		return why_set(mem, why, -EINVAL, "an initiator identifier is 1 to %d characters",
 			    CORE_ID_VALUE_MAX);
 	int rc;
 	switch (m) {
 	case CORE_ID_IQN:
 		if (strcmp(value, "*") != 0 && !iscsi_name_valid(value))
-			return fail(mem, why, -EINVAL, "'%s' is not a valid iSCSI name", value);
+			return why_set(mem, why, -EINVAL, "'%s' is not a valid iSCSI name", value);
 		*canon = talloc_strdup(mem, value);
 		return *canon ? 0 : -ENOMEM;
 	case CORE_ID_IP:
 	case CORE_ID_IPV6:
 		rc = parse_address(value, m == CORE_ID_IP ? AF_INET : AF_INET6, mem, canon);
 		if (rc == -EINVAL)
-			return fail(mem, why, rc, "'%s' is not an %s address (optionally /prefix)",
+			return why_set(mem, why, rc, "'%s' is not an %s address (optionally /prefix)",
 				    value, m == CORE_ID_IP ? "IPv4" : "IPv6");
 		return rc;
 	case CORE_ID_DNS:
 		rc = parse_dns(value, mem, canon);
 		if (rc == -EINVAL)
-			return fail(mem, why, rc, "'%s' is not a valid DNS name", value);
+			return why_set(mem, why, rc, "'%s' is not a valid DNS name", value);
 		return rc;
 	case CORE_ID_MAC:
 	case CORE_ID_NETBIOS:
 		/* Nothing on the iSCSI login path carries them and the backend
 		 * filters by name and address only: accepting one would promise
 		 * a restriction we do not apply. */
-		return fail(mem, why, -EOPNOTSUPP,
+		return why_set(mem, why, -EOPNOTSUPP,
 			    "%s identifiers cannot be enforced by the iSCSI target; use the "
 			    "initiator's IQN or IP address",
 			    core_id_method_name(m));
 	}
-	return fail(mem, why, -EINVAL, "unknown identification method %d", (int)m);
+	return why_set(mem, why, -EINVAL, "unknown identification method %d", (int)m);
 }
 
 bool rules_id_equal(const struct core_initiator_id *a, const struct core_initiator_id *b)
@@ -249,7 +238,7 @@ int rules_disk_servable(const struct core *c, const struct core_disk *d, TALLOC_
 			char **why)
 {
 	if (d->type != CORE_WTD_FILE || d->vhd_type != CORE_VHD_FIXED)
-		return fail(mem, why, -EMEDIUMTYPE,
+		return why_set(mem, why, -EMEDIUMTYPE,
 			    "disk %" PRIu32 " is a %s VHD: only fixed VHDs can be served (this "
 			    "server has no VHD-aware block layer for dynamic or differencing "
 			    "images)",
@@ -263,14 +252,14 @@ static int rules_chap(const struct core *c, const struct core_target *t, TALLOC_
 {
 	if (t->chap_enabled) {
 		if (t->chap_user[0] == '\0' || t->chap_secret[0] == '\0')
-			return fail(mem, why, -EINVAL, "CHAP is enabled without a user name and "
+			return why_set(mem, why, -EINVAL, "CHAP is enabled without a user name and "
 				    "secret");
 	}
 	if (t->reverse_chap_enabled) {
 		if (!t->chap_enabled)
-			return fail(mem, why, -EINVAL, "mutual CHAP needs CHAP to be enabled too");
+			return why_set(mem, why, -EINVAL, "mutual CHAP needs CHAP to be enabled too");
 		if (t->reverse_chap_user[0] == '\0' || t->reverse_chap_secret[0] == '\0')
-			return fail(mem, why, -EINVAL, "mutual CHAP is enabled without a user "
+			return why_set(mem, why, -EINVAL, "mutual CHAP is enabled without a user "
 				    "name and secret");
 	}
 	const char *users[2] = { t->chap_user, t->reverse_chap_user };
@@ -278,19 +267,19 @@ static int rules_chap(const struct core *c, const struct core_target *t, TALLOC_
 	bool on[2] = { t->chap_enabled, t->reverse_chap_enabled };
 	for (int k = 0; k < 2; k++) {
 		if (users[k][0] != '\0' && rules_chap_user(users[k]) < 0)
-			return fail(mem, why, -EINVAL, "the %sCHAP user name is not printable ASCII "
+			return why_set(mem, why, -EINVAL, "the %sCHAP user name is not printable ASCII "
 				    "without spaces and commas, or is too long",
 				    k ? "mutual " : "");
 		if (secrets[k][0] != '\0' && rules_chap_secret(secrets[k]) < 0)
-			return fail(mem, why, rules_chap_secret(secrets[k]),
+			return why_set(mem, why, rules_chap_secret(secrets[k]),
 				    "the %sCHAP secret must be %d to %d printable characters",
 				    k ? "mutual " : "", CORE_CHAP_SECRET_MIN, CORE_CHAP_SECRET_MAX);
 	}
 	if (on[0] && on[1] && strcmp(secrets[0], secrets[1]) == 0)
-		return fail(mem, why, -ENOTUNIQ, "the CHAP and mutual CHAP secrets must differ "
+		return why_set(mem, why, -ENOTUNIQ, "the CHAP and mutual CHAP secrets must differ "
 			    "(RFC 3720 8.2.1)");
 	if (on[0] && on[1] && strcmp(users[0], users[1]) == 0)
-		return fail(mem, why, -ENOTUNIQ, "the CHAP and mutual CHAP user names must differ");
+		return why_set(mem, why, -ENOTUNIQ, "the CHAP and mutual CHAP user names must differ");
 	if (!c->caps.global_chap_users)
 		return 0;
 	/* One secret per user name across every target. */
@@ -305,7 +294,7 @@ static int rules_chap(const struct core *c, const struct core_target *t, TALLOC_
 			for (int j = 0; j < 2; j++)
 				if (on[k] && oon[j] && strcmp(users[k], ousers[j]) == 0 &&
 				    strcmp(secrets[k], osecrets[j]) != 0)
-					return fail(mem, why, -ENOTUNIQ,
+					return why_set(mem, why, -ENOTUNIQ,
 						    "CHAP user '%s' is used by target '%s' with "
 						    "another secret; the backend keeps one secret "
 						    "per user name",
@@ -320,26 +309,26 @@ static int rules_luns(const struct core *c, const struct core_target *t, TALLOC_
 	uint32_t min_lun, max_lun, max_luns;
 	core_lun_range(c, &min_lun, &max_lun, &max_luns);
 	if (t->n_luns > max_luns)
-		return fail(mem, why, -ERANGE, "%zu LUNs, at most %" PRIu32 " per target",
+		return why_set(mem, why, -ERANGE, "%zu LUNs, at most %" PRIu32 " per target",
 			    t->n_luns, max_luns);
 	for (size_t i = 0; i < t->n_luns; i++) {
 		const struct core_lun_mapping *l = &t->luns[i];
 		const struct mdisk *md = model_disk(c->model, l->wtd);
 		if (md == NULL)
-			return fail(mem, why, -ENOENT, "disk %" PRIu32 " does not exist", l->wtd);
+			return why_set(mem, why, -ENOENT, "disk %" PRIu32 " does not exist", l->wtd);
 		int rc = rules_disk_servable(c, md->d, mem, why);
 		if (rc < 0)
 			return rc;
 		if (l->lun < min_lun || l->lun > max_lun)
-			return fail(mem, why, -ERANGE,
+			return why_set(mem, why, -ERANGE,
 				    "LUN %" PRIu32 " is outside %" PRIu32 "..%" PRIu32, l->lun,
 				    min_lun, max_lun);
 		for (size_t j = 0; j < i; j++) {
 			if (t->luns[j].lun == l->lun)
-				return fail(mem, why, -EEXIST, "LUN %" PRIu32 " is mapped twice",
+				return why_set(mem, why, -EEXIST, "LUN %" PRIu32 " is mapped twice",
 					    l->lun);
 			if (t->luns[j].wtd == l->wtd)
-				return fail(mem, why, -EEXIST, "disk %" PRIu32 " is mapped twice",
+				return why_set(mem, why, -EEXIST, "disk %" PRIu32 " is mapped twice",
 					    l->wtd);
 		}
 	}
@@ -353,18 +342,18 @@ int rules_target(const struct core *c, const struct core_target *t, TALLOC_CTX *
 		return rc;
 	const struct mtarget *o = model_target_by_name(c->model, t->name);
 	if (o != NULL && strcmp(o->t->guid, t->guid) != 0)
-		return fail(mem, why, -EEXIST, "a target called '%s' exists", t->name);
+		return why_set(mem, why, -EEXIST, "a target called '%s' exists", t->name);
 	if ((rc = rules_iqn(t->iqn, mem, why)) < 0)
 		return rc;
 	o = model_target_by_iqn(c->model, t->iqn);
 	if (o != NULL && strcmp(o->t->guid, t->guid) != 0)
-		return fail(mem, why, -EEXIST, "target '%s' has the IQN %s", o->t->name, t->iqn);
+		return why_set(mem, why, -EEXIST, "target '%s' has the IQN %s", o->t->name, t->iqn);
 	if (rules_text(t->description, CORE_TEXT_MAX, true) < 0)
-		return fail(mem, why, -EINVAL, "the description is not UTF-8 of at most %d bytes",
+		return why_set(mem, why, -EINVAL, "the description is not UTF-8 of at most %d bytes",
 			    CORE_TEXT_MAX);
 	if (rules_text(t->resource_name, CORE_RESOURCE_NAME_MAX, true) < 0 ||
 	    rules_text(t->resource_group, CORE_RESOURCE_NAME_MAX, true) < 0)
-		return fail(mem, why, -EINVAL, "a resource name is not UTF-8 of at most %d bytes",
+		return why_set(mem, why, -EINVAL, "a resource name is not UTF-8 of at most %d bytes",
 			    CORE_RESOURCE_NAME_MAX);
 	if ((rc = rules_chap(c, t, mem, why)) < 0)
 		return rc;
@@ -373,14 +362,14 @@ int rules_target(const struct core *c, const struct core_target *t, TALLOC_CTX *
 	    rules_param(CORE_PARAM_FIRST_BURST_LENGTH, t->first_burst_length) < 0 ||
 	    rules_param(CORE_PARAM_MAX_BURST_LENGTH, t->max_burst_length) < 0 ||
 	    rules_param(CORE_PARAM_NUM_RECV_BUFFERS, t->num_recv_buffers) < 0)
-		return fail(mem, why, -ERANGE, "a negotiation parameter is out of range");
+		return why_set(mem, why, -ERANGE, "a negotiation parameter is out of range");
 	if (t->first_burst_length > t->max_burst_length)
-		return fail(mem, why, -EINVAL,
+		return why_set(mem, why, -EINVAL,
 			    "FirstBurstLength (%" PRIu32 ") exceeds MaxBurstLength (%" PRIu32
 			    ") (RFC 3720 12.14)",
 			    t->first_burst_length, t->max_burst_length);
 	if (t->n_ids > RULES_MAX_IDS)
-		return fail(mem, why, -ERANGE, "more than %d initiator identifiers", RULES_MAX_IDS);
+		return why_set(mem, why, -ERANGE, "more than %d initiator identifiers", RULES_MAX_IDS);
 	for (size_t i = 0; i < t->n_ids; i++) {
 		char *canon = NULL;
 		if ((rc = rules_id(t->ids[i].method, t->ids[i].value, mem, &canon, why)) < 0)
@@ -388,10 +377,10 @@ int rules_target(const struct core *c, const struct core_target *t, TALLOC_CTX *
 		talloc_free(canon);
 	}
 	if (t->n_portals > RULES_MAX_PORTALS)
-		return fail(mem, why, -ERANGE, "more than %d portals", RULES_MAX_PORTALS);
+		return why_set(mem, why, -ERANGE, "more than %d portals", RULES_MAX_PORTALS);
 	for (size_t i = 0; i < t->n_portals; i++)
 		if (!iscsi_address_valid(t->portals[i].address) || t->portals[i].port == 0)
-			return fail(mem, why, -EINVAL, "portal %s:%u is not valid",
+			return why_set(mem, why, -EINVAL, "portal %s:%u is not valid",
 				    t->portals[i].address, t->portals[i].port);
 	return rules_luns(c, t, mem, why);
 }

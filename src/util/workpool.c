@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "istmd/log.h"
+#include "istmd/treq.h"
 
 /* Completion path: a worker puts a finished job on pool->done and pokes an
  * eventfd that the loop watches. We deliberately do not use
@@ -223,11 +224,10 @@ struct tevent_req *workpool_run_send(TALLOC_CTX *mem_ctx, struct tevent_context 
 int workpool_run_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx, void **job_state)
 {
 	struct wp_run_state *state = tevent_req_data(req, struct wp_run_state);
-	enum tevent_req_state rs;
-	uint64_t err;
+	int rc = treq_errno(req);
 
-	if (tevent_req_is_error(req, &rs, &err))
-		return rs == TEVENT_REQ_USER_ERROR ? -(int)err : -EIO;
+	if (rc != 0)
+		return rc;
 	if (job_state != NULL)
 		*job_state = talloc_steal(mem_ctx, state->result);
 	return 0;
