@@ -15,6 +15,8 @@ pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(BLKID REQUIRED IMPORTED_TARGET blkid)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 pkg_check_modules(LIBISCSI REQUIRED IMPORTED_TARGET libiscsi)
+# jansson: istmctl's --json output (and its tests read it back).
+pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
 
 # libdcerpc-binding has no .pc file of its own; it sits beside libndr.
 # We deliberately do not take ndr.pc's -DHAVE_IMMEDIATE_STRUCTURES: without it

@@ -28,6 +28,7 @@ BUILD_PKGS=(
   libsystemd-dev
   libcmocka-dev
   libblkid-dev
+  libjansson-dev
 )
 RUN_PKGS=(
   tgt
@@ -45,6 +46,7 @@ TEST_PKGS=(
   btrfs-progs
   procps
   iproute2
+  strace
 )
 
 export DEBIAN_FRONTEND=noninteractive

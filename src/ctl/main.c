@@ -7,8 +7,14 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "ctl/cmd_access.h"
+#include "ctl/cmd_chap.h"
+#include "ctl/cmd_disk.h"
 #include "ctl/cmd_info.h"
+#include "ctl/cmd_lun.h"
+#include "ctl/cmd_target.h"
 #include "ctl/cmd_user.h"
+#include "ctl/errors.h"
 #include "ctl/options.h"
 #include "istmd/version.h"
 
@@ -35,8 +41,15 @@ static int run_user(const struct ctl_options *options, int argc, char **argv)
 static const struct ctl_command commands[] = {
 	{ "version", "print the version", cmd_version },
 	{ "user", "manage the accounts in the users file", run_user },
-	{ "info", "print the name and GUID of a running istmd (needs --server, --user)",
-	  cmd_info },
+	{ "info", "print the name and GUID of a running istmd", cmd_info },
+	{ "target", "create, list, show or delete iSCSI targets", cmd_target },
+	{ "disk", "create, list, show or delete virtual disks (VHD files)", cmd_disk },
+	{ "map", "assign a virtual disk to a target as a LUN", cmd_map },
+	{ "unmap", "take a virtual disk away from a target", cmd_unmap },
+	{ "allow", "let initiators (IQN, address, DNS name) log in to a target", cmd_allow },
+	{ "deny", "take initiators off a target's list", cmd_deny },
+	{ "chap", "set one-way or mutual CHAP of a target (secret on stdin or in a file)",
+	  cmd_chap },
 };
 
 static void usage(FILE *out)
@@ -52,8 +65,9 @@ static void usage(FILE *out)
 		"      --auth ntlm|spnego     security package (default ntlm)\n"
 		"      --level integrity|privacy  protection of the calls (default privacy)\n"
 		"      --timeout SECONDS      per operation (default 30)\n"
+		"      --json                 machine-readable output (also after the command)\n"
 		"\n"
-		"Commands:\n");
+		"Commands (all but version and user talk to istmd; see docs/istmctl.md):\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
@@ -62,7 +76,7 @@ static void usage(FILE *out)
  * ARGV, or -1 after a message (usage error). */
 static int parse_options(int argc, char **argv, struct ctl_options *o)
 {
-	enum { OPT_DOMAIN = 256, OPT_AUTH, OPT_LEVEL, OPT_TIMEOUT };
+	enum { OPT_DOMAIN = 256, OPT_AUTH, OPT_LEVEL, OPT_TIMEOUT, OPT_JSON };
 	static const struct option opts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "user", required_argument, NULL, 'u' },
@@ -71,6 +85,7 @@ static int parse_options(int argc, char **argv, struct ctl_options *o)
 		{ "auth", required_argument, NULL, OPT_AUTH },
 		{ "level", required_argument, NULL, OPT_LEVEL },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -87,6 +102,7 @@ static int parse_options(int argc, char **argv, struct ctl_options *o)
 		case 'u': o->user = optarg; break;
 		case 'p': o->password_file = optarg; break;
 		case OPT_DOMAIN: o->domain = optarg; break;
+		case OPT_JSON: o->json = true; break;
 		case OPT_AUTH:
 			if (strcmp(optarg, "ntlm") == 0)
 				o->auth_type = AUTH_TYPE_NTLMSSP;
@@ -136,10 +152,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (first < 0)
-		return 2;
+		return CTL_EXIT_USAGE;
 	if (first >= argc) {
 		usage(stderr);
-		return 2;
+		return CTL_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[first], commands[i].name) == 0) {
@@ -149,5 +165,5 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "istmctl: unknown command '%s'\n", argv[first]);
 	usage(stderr);
-	return 2;
+	return CTL_EXIT_USAGE;
 }

@@ -15,6 +15,7 @@ struct ctl_options {
 	uint8_t auth_type;  /* 10 NTLMSSP (default) or 9 SPNEGO */
 	uint8_t auth_level; /* DCERPC_AUTH_LEVEL_INTEGRITY or _PRIVACY (default) */
 	unsigned timeout_ms;
+	bool json;          /* --json: machine-readable output (docs/istmctl.md) */
 };
 
 /* Splits SERVER into a host (malloc'd) and a port (DEFAULT_PORT when none).

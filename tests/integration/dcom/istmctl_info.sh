@@ -21,18 +21,19 @@ out=$("$istmctl" -s "$server" -u "$ISTMD_ADMIN" -p "$ISTMD_DIR/password" --auth 
 echo "$out" | grep -q "^Guid: $guid\$" || fail "SPNEGO at integrity printed: $out"
 echo "ok - istmctl info with SPNEGO at integrity, password from a file"
 
+# Exit codes: docs/istmctl.md "Exit status" (6 access denied, 9 cannot connect or log in).
 err=$(printf '%s\n' "$ISTMD_USER_PASSWORD" | "$istmctl" -s "$server" -u "$ISTMD_USER" info 2>&1)
-[ $? = 1 ] || fail "a user who is not an admin: exit status"
+[ $? = 6 ] || fail "a user who is not an admin: exit status"
 echo "$err" | grep -q E_ACCESSDENIED || fail "a user who is not an admin: $err"
 echo "ok - refused for a user who is not an admin: $err"
 
 err=$(echo wrong | "$istmctl" -s "$server" -u "$ISTMD_ADMIN" info 2>&1)
-[ $? = 1 ] || fail "a wrong password: exit status"
+[ $? = 9 ] || fail "a wrong password: exit status"
 echo "$err" | grep -q "access denied" || fail "a wrong password: $err"
 echo "ok - refused with a wrong password: $err"
 
 err=$(echo x | "$istmctl" -s "$ISTMD_ADDR:1" -u "$ISTMD_ADMIN" --timeout 5 info 2>&1)
-[ $? = 1 ] || fail "a closed port: exit status"
+[ $? = 9 ] || fail "a closed port: exit status"
 echo "$err" | grep -q "Connection refused" || fail "a closed port: $err"
 echo "ok - a closed port: $err"
 
