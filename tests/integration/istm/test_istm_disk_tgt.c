@@ -57,11 +57,7 @@ static uint32_t call(struct dcom_object *obj, const struct idl_interface *iface,
 
 static struct dcom_object *object_of(const struct MInterfacePointer *mip)
 {
-	struct OBJREF o;
-	assert_int_equal(dcom_objref_pull(E.mem, mip, &o), 0);
-	struct dcom_ipid *entry = dcom_ipid_find(I.t->ex, &o.u_objref.u_standard.std.ipid);
-	assert_non_null(entry);
-	return entry->obj;
+	return dcom_test_object(E.mem, I.t->ex, mip, NULL, NULL);
 }
 
 static struct dcom_object *manager(const char *clsid)

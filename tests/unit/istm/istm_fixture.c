@@ -11,8 +11,6 @@
 
 #include "dcom/exporter.h"
 #include "dcom/internal.h"
-#include "dcom/objref.h"
-#include "idl/ndr_ms_dcom.h"
 #include "istm/istm.h"
 #include "istmd/hresult.h"
 #include "istmd/workpool.h"
@@ -134,32 +132,12 @@ void *ix_r(struct ix *x, const struct idl_interface *iface, uint32_t opnum)
 	return r;
 }
 
-static void call_done(void *r, uint32_t hr, void *priv)
-{
-	struct ix_pending *p = priv;
-	p->done = true;
-	p->hr = hr;
-}
-
-static void start_as(TALLOC_CTX *mem, struct dcom_object *obj, const struct idl_interface *iface,
-		     uint32_t opnum, void *r, const char *user, bool admin, uint8_t level,
-		     struct ix_pending *p)
-{
-	assert_true(iface->init_out[opnum](r, r));
-	struct ORPCTHIS *orpcthis = r; /* as a 5.7 client sends it */
-	orpcthis->version.MajorVersion = 5;
-	orpcthis->version.MinorVersion = 7;
-	*p = (struct ix_pending){ 0 };
-	assert_int_equal(dcom_call_local(mem, obj, iface, opnum, r, user, admin, level, call_done,
-					 p),
-			 0);
-}
-
 void ix_call_start(struct ix *x, TALLOC_CTX *mem, struct dcom_object *obj,
 		   const struct idl_interface *iface, uint32_t opnum, void *r,
-		   struct ix_pending *p)
+		   struct dcom_test_pending *p)
 {
-	start_as(mem, obj, iface, opnum, r, "alice", true, DCERPC_AUTH_LEVEL_PRIVACY, p);
+	dcom_test_prepare(iface, opnum, r);
+	dcom_test_start(mem, obj, iface, opnum, r, "alice", true, DCERPC_AUTH_LEVEL_PRIVACY, p);
 }
 
 static void expire(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
@@ -168,7 +146,7 @@ static void expire(struct tevent_context *ev, struct tevent_timer *te, struct ti
 	*(bool *)priv = true;
 }
 
-void ix_wait(struct ix *x, struct ix_pending *p)
+void ix_wait(struct ix *x, struct dcom_test_pending *p)
 {
 	bool expired = false;
 	struct tevent_timer *te = tevent_add_timer(x->tc->ev, x->mem,
@@ -179,36 +157,26 @@ void ix_wait(struct ix *x, struct ix_pending *p)
 	assert_true(p->done);
 }
 
-uint32_t ix_call(struct ix *x, struct dcom_object *obj, const struct idl_interface *iface,
-		 uint32_t opnum, void *r)
+uint32_t ix_call_as(struct ix *x, struct dcom_object *obj, const struct idl_interface *iface,
+		    uint32_t opnum, void *r, const char *user, bool admin, uint8_t level)
 {
-	struct ix_pending p;
-	ix_call_start(x, x->mem, obj, iface, opnum, r, &p);
+	struct dcom_test_pending p;
+	dcom_test_prepare(iface, opnum, r);
+	dcom_test_start(x->mem, obj, iface, opnum, r, user, admin, level, &p);
 	ix_wait(x, &p);
 	return p.hr;
 }
 
-uint32_t ix_call_as(struct ix *x, struct dcom_object *obj, const struct idl_interface *iface,
-		    uint32_t opnum, void *r, const char *user, bool admin, uint8_t level)
+uint32_t ix_call(struct ix *x, struct dcom_object *obj, const struct idl_interface *iface,
+		 uint32_t opnum, void *r)
 {
-	struct ix_pending p;
-	start_as(x->mem, obj, iface, opnum, r, user, admin, level, &p);
-	ix_wait(x, &p);
-	return p.hr;
+	return ix_call_as(x, obj, iface, opnum, r, "alice", true, DCERPC_AUTH_LEVEL_PRIVACY);
 }
 
 struct dcom_object *ix_object(struct ix *x, const struct MInterfacePointer *mip,
 			      const struct idl_interface *iface, struct GUID *ipid)
 {
-	struct OBJREF o;
-	assert_non_null(mip);
-	assert_int_equal(dcom_objref_pull(x->mem, mip, &o), 0);
-	assert_true(GUID_equal(&o.iid, &iface->table->syntax_id.uuid));
-	struct dcom_ipid *entry = dcom_ipid_find(x->ex, &o.u_objref.u_standard.std.ipid);
-	assert_non_null(entry);
-	if (ipid != NULL)
-		*ipid = entry->ipid;
-	return entry->obj;
+	return dcom_test_object(x->mem, x->ex, mip, iface, ipid);
 }
 
 void ix_release(struct ix *x, const struct GUID *ipid)

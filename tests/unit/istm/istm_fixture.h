@@ -12,6 +12,7 @@
 
 #include "core_testutil.h"
 #include "dcom/dcom.h"
+#include "dcom_test.h"
 #include "idl/ndr_ms_istm.h"
 
 /* The interface every IHost call goes through (IHost3's chain serves them
@@ -48,18 +49,13 @@ char *ix_path(struct ix *x, const char *name);
 
 /* A zeroed call structure for OPNUM of IFACE; the calls prepare its [out]. */
 void *ix_r(struct ix *x, const struct idl_interface *iface, uint32_t opnum);
-/* A call under way: DONE once its handler completed it with HR. */
-struct ix_pending {
-	bool done;
-	uint32_t hr;
-};
 /* Starts OPNUM on OBJ as admin "alice" at privacy level (the call and R on
  * MEM: freeing MEM abandons the call) and returns without waiting. */
 void ix_call_start(struct ix *x, TALLOC_CTX *mem, struct dcom_object *obj,
 		   const struct idl_interface *iface, uint32_t opnum, void *r,
-		   struct ix_pending *p);
+		   struct dcom_test_pending *p);
 /* Runs the loop until P is done (at most 20 s). */
-void ix_wait(struct ix *x, struct ix_pending *p);
+void ix_wait(struct ix *x, struct dcom_test_pending *p);
 /* Both: the HRESULT once done. */
 uint32_t ix_call(struct ix *x, struct dcom_object *obj, const struct idl_interface *iface,
 		 uint32_t opnum, void *r);

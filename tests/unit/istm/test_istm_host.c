@@ -356,7 +356,7 @@ static void test_busy_while_saving(void **state)
 	struct ix *x = *state;
 	struct dcom_object *h = ix_create(x, "busy");
 	assert_int_equal(ix_put_str(x, h, NDR_IHOST_PUT_DESCRIPTION, "saving"), S_OK);
-	struct ix_pending p;
+	struct dcom_test_pending p;
 	ix_call_start(x, x->mem, h, HOST, NDR_IHOST_SAVE, ix_r(x, HOST, NDR_IHOST_SAVE), &p);
 	assert_false(p.done); /* the store thread has it */
 	assert_int_equal(ix_put_bool(x, h, NDR_IHOST_PUT_ENABLE, false),
@@ -378,7 +378,7 @@ static void test_save_abandoned(void **state)
 	assert_int_equal(ix_put_str(x, h, NDR_IHOST_PUT_DESCRIPTION, "kept"), S_OK);
 	TALLOC_CTX *call_mem = talloc_new(x->mem);
 	void *r = talloc_zero_size(call_mem, HOST->table->calls[NDR_IHOST_SAVE].struct_size);
-	struct ix_pending p;
+	struct dcom_test_pending p;
 	ix_call_start(x, call_mem, h, HOST, NDR_IHOST_SAVE, r, &p);
 	talloc_free(call_mem); /* the call goes, with its request */
 	for (int i = 0; i < 50; i++) {
