@@ -45,6 +45,23 @@ void ce_reconcile(struct core_env *e)
 	talloc_free(req);
 }
 
+const char *ce_target(struct core_env *e, const char *name, const char *initiator, uint32_t wtd)
+{
+	int rc;
+	char *why = NULL;
+	struct core_target_draft *d = core_target_draft_new(e->mem, e->core, name, &rc, &why);
+	assert_non_null(d);
+	assert_int_equal(core_draft_add_id(d, CORE_ID_IQN, initiator, &why), 0);
+	uint32_t lun;
+	assert_int_equal(core_draft_add_disk(d, wtd, &lun, &why), 0);
+	assert_int_equal(lun, 1);
+	struct tevent_req *req = core_target_save_send(e->mem, e->core, d);
+	ce_wait(e, req);
+	if (core_target_save_recv(req, e->mem, &why) != 0)
+		fail_msg("save: %s", why);
+	return talloc_strdup(e->mem, core_draft_target(d)->iqn);
+}
+
 void ce_options(struct core_env *e, struct iscsi_backend *be, struct core_options *o)
 {
 	char *err = NULL;

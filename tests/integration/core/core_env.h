@@ -7,6 +7,7 @@
 #define ISTMD_TEST_CORE_ENV_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <talloc.h>
 #include <tevent.h>
@@ -48,5 +49,8 @@ void ce_wait(struct core_env *e, struct tevent_req *req);
 void ce_run_for(struct core_env *e, unsigned ms);
 /* Waits for a reconcile pass. */
 void ce_reconcile(struct core_env *e);
+/* Saves a new target NAME through the core that lets INITIATOR in and maps
+ * disk WTD as LUN 1 (asserting each step); its IQN. */
+const char *ce_target(struct core_env *e, const char *name, const char *initiator, uint32_t wtd);
 
 #endif

@@ -112,17 +112,7 @@ static void test_lun_has_the_vhd_size(void **unused)
 	assert_int_equal(stat(spec.path, &st), 0);
 	assert_int_equal(st.st_size, 64 * MiB + 512); /* the footer is in the file */
 
-	int rc;
-	struct core_target_draft *d = core_target_draft_new(E.mem, E.core, "t1", &rc, &why);
-	assert_non_null(d);
-	assert_int_equal(core_draft_add_id(d, CORE_ID_IQN, ALLOWED, &why), 0);
-	uint32_t lun;
-	assert_int_equal(core_draft_add_disk(d, wtd, &lun, &why), 0);
-	assert_int_equal(lun, 1);
-	req = core_target_save_send(E.mem, E.core, d);
-	ce_wait(&E, req);
-	if (core_target_save_recv(req, E.mem, &why) != 0)
-		fail_msg("save: %s", why);
+	ce_target(&E, "t1", ALLOWED, wtd);
 	struct core_target *t = core_target_by_name(E.mem, E.core, "t1");
 	iqn = talloc_strdup(E.mem, t->iqn);
 	struct core_target_state ts;

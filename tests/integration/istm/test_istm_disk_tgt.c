@@ -45,7 +45,7 @@ static struct {
 	struct dcom_test *t;
 	struct istm_context *istm;
 	struct dcom_object *devices, *disks;
-	char *iqn;
+	const char *iqn;
 } I;
 
 static uint32_t call(struct dcom_object *obj, const struct idl_interface *iface, uint32_t opnum,
@@ -142,23 +142,6 @@ static uint32_t delete_disk(uint32_t wtd)
 	return call(I.disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_DELETEWTDISK, r);
 }
 
-/* A target that lets ALLOWED in and maps WTD, through the core. */
-static void map_through_core(uint32_t wtd)
-{
-	int rc;
-	char *why = NULL;
-	struct core_target_draft *d = core_target_draft_new(E.mem, E.core, "disks", &rc, &why);
-	assert_non_null(d);
-	assert_int_equal(core_draft_add_id(d, CORE_ID_IQN, ALLOWED, &why), 0);
-	uint32_t lun;
-	assert_int_equal(core_draft_add_disk(d, wtd, &lun, &why), 0);
-	assert_int_equal(lun, 1);
-	struct tevent_req *req = core_target_save_send(E.mem, E.core, d);
-	ce_wait(&E, req);
-	assert_int_equal(core_target_save_recv(req, E.mem, &why), 0);
-	I.iqn = talloc_strdup(E.mem, core_draft_target(d)->iqn);
-}
-
 /* ---- the initiator side ------------------------------------------------------------- */
 
 static struct iscsi_context *login(void)
@@ -186,7 +169,7 @@ static void test_served(void **state)
 {
 	uint32_t wtd = 0;
 	assert_int_equal(create_disk("D:\\served.vhd", 64 * MIB, &wtd), S_OK);
-	map_through_core(wtd);
+	I.iqn = ce_target(&E, "disks", ALLOWED, wtd); /* through the core */
 	ce_reconcile(&E);
 	struct dcom_object *disk = get_disk(wtd);
 	const struct idl_interface *w3 = &idl_iface_IWTDisk3;
