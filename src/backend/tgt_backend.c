@@ -52,6 +52,7 @@ struct op_state {
 	struct tevent_req *subreq;
 	struct tevent_timer *retry_timer;
 	op_cb cb;           /* what to do with the reply of the request under way */
+	bool gone_ok;       /* ... and whether "no such session or target" is one */
 	struct tgt_request last; /* for error messages */
 
 	struct iscsi_target *want; /* apply */
@@ -86,12 +87,15 @@ static void op_cleanup(struct tevent_req *req, enum tevent_req_state req_state)
 
 static void op_request_done(struct tevent_req *subreq);
 
-/* Sends R; CB gets the reply text. Errors end the operation. */
-static void op_send(struct tevent_req *req, const struct tgt_request *r, op_cb cb)
+/* Sends R; CB gets the reply text. Errors end the operation, but with
+ * GONE_OK an answer that the session or target is gone (ENOENT, EINVAL):
+ * then CB gets no text. */
+static void request(struct tevent_req *req, const struct tgt_request *r, op_cb cb, bool gone_ok)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
 	state->last = *r;
 	state->cb = cb;
+	state->gone_ok = gone_ok;
 	state->subreq = tgt_ipc_send(state, state->ev, state->tb->socket_path, r,
 				     state->tb->request_ms);
 	if (tevent_req_nomem(state->subreq, req))
@@ -117,12 +121,19 @@ static void op_request_done(struct tevent_req *subreq)
 	int rc = tgt_ipc_recv(subreq, state, &text, NULL);
 	state->subreq = NULL;
 	TALLOC_FREE(subreq);
-	if (rc < 0) {
+	if (state->gone_ok && (rc == -ENOENT || rc == -EINVAL)) {
+		text = NULL;
+	} else if (rc < 0) {
 		log_failure(state, &state->last, rc);
 		tevent_req_error(req, -rc);
 		return;
 	}
 	state->cb(req, text);
+}
+
+static void op_send(struct tevent_req *req, const struct tgt_request *r, op_cb cb)
+{
+	request(req, r, cb, false);
 }
 
 static struct tgt_request show_req(enum tgt_mode mode, int32_t tid)
@@ -380,18 +391,32 @@ static void list_got_params(struct tevent_req *req, char *text)
 	list_next(req);
 }
 
-static void list_next(struct tevent_req *req)
+/* Moves the cursor to the next live target WANTED takes and asks tgtd for
+ * its MODE details, for CB; the operation is done when none is left. */
+static void next_live_target(struct tevent_req *req,
+			     bool (*wanted)(const struct op_state *, const struct tgt_live_target *),
+			     enum tgt_mode mode, op_cb cb)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
 	while (state->cursor < state->live.n_targets &&
-	       !is_iscsi(&state->live.targets[state->cursor]))
+	       !wanted(state, &state->live.targets[state->cursor]))
 		state->cursor++;
 	if (state->cursor == state->live.n_targets) {
 		tevent_req_done(req);
 		return;
 	}
-	struct tgt_request r = show_req(TGT_MODE_TARGET, state->live.targets[state->cursor].tid);
-	op_send(req, &r, list_got_params);
+	struct tgt_request r = show_req(mode, state->live.targets[state->cursor].tid);
+	op_send(req, &r, cb);
+}
+
+static bool listed(const struct op_state *state, const struct tgt_live_target *t)
+{
+	return is_iscsi(t);
+}
+
+static void list_next(struct tevent_req *req)
+{
+	next_live_target(req, listed, TGT_MODE_TARGET, list_got_params);
 }
 
 static void list_read(struct tevent_req *req)
@@ -469,8 +494,6 @@ static void sessions_got_params(struct tevent_req *req, char *text)
 	sessions_next_conn(req);
 }
 
-static void sessions_session_failed(struct tevent_req *subreq);
-
 static void sessions_next_conn(struct tevent_req *req)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
@@ -483,32 +506,8 @@ static void sessions_next_conn(struct tevent_req *req)
 	struct tgt_request r = tgt_request_init(TGT_MODE_SESSION, TGT_OP_SHOW);
 	r.tid = state->live.targets[state->cursor].tid;
 	r.sid = c->tsih;
-	state->last = r;
-	state->cb = sessions_got_params;
-	state->subreq = tgt_ipc_send(state, state->ev, state->tb->socket_path, &r,
-				     state->tb->request_ms);
-	if (tevent_req_nomem(state->subreq, req))
-		return;
-	tevent_req_set_callback(state->subreq, sessions_session_failed, req);
-}
-
-/* A session that ended between the two requests is not an error. */
-static void sessions_session_failed(struct tevent_req *subreq)
-{
-	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
-	struct op_state *state = tevent_req_data(req, struct op_state);
-	char *text = NULL;
-	int rc = tgt_ipc_recv(subreq, state, &text, NULL);
-	state->subreq = NULL;
-	TALLOC_FREE(subreq);
-	if (rc == -ENOENT || rc == -EINVAL)
-		text = NULL;
-	else if (rc < 0) {
-		log_failure(state, &state->last, rc);
-		tevent_req_error(req, -rc);
-		return;
-	}
-	sessions_got_params(req, text);
+	/* A session that ended between the two requests is not an error. */
+	request(req, &r, sessions_got_params, true);
 }
 
 static void sessions_got_conns(struct tevent_req *req, char *text)
@@ -523,22 +522,16 @@ static void sessions_got_conns(struct tevent_req *req, char *text)
 	sessions_next_conn(req);
 }
 
+/* An iSCSI target with sessions, the one asked for if any. */
+static bool has_sessions(const struct op_state *state, const struct tgt_live_target *t)
+{
+	return is_iscsi(t) && t->n_nexus > 0 &&
+	       (state->iqn == NULL || strcmp(state->iqn, t->iqn) == 0);
+}
+
 static void sessions_next_target(struct tevent_req *req)
 {
-	struct op_state *state = tevent_req_data(req, struct op_state);
-	while (state->cursor < state->live.n_targets) {
-		const struct tgt_live_target *lt = &state->live.targets[state->cursor];
-		if (is_iscsi(lt) && lt->n_nexus > 0 &&
-		    (state->iqn == NULL || strcmp(state->iqn, lt->iqn) == 0))
-			break;
-		state->cursor++;
-	}
-	if (state->cursor == state->live.n_targets) {
-		tevent_req_done(req);
-		return;
-	}
-	struct tgt_request r = show_req(TGT_MODE_CONNECTION, state->live.targets[state->cursor].tid);
-	op_send(req, &r, sessions_got_conns);
+	next_live_target(req, has_sessions, TGT_MODE_CONNECTION, sessions_got_conns);
 }
 
 static void sessions_read(struct tevent_req *req)

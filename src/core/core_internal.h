@@ -197,9 +197,17 @@ void core_crash_point(const struct core *c, const char *point);
  * in op_io_result(). */
 void op_io(struct op *op, void (*fn)(void *arg), void *arg, op_step_fn done);
 void *op_io_arg(struct op *op);
+/* After op_io(op, file_job_run, job, DONE): the job in *J (NULL if it could
+ * not run) and the result: the step's error, else the job's (-ENOMEM
+ * without a job). */
+struct file_job;
+int op_file_job(struct op *op, struct file_job **j);
 /* Commits TX on the store thread, then DONE(op) with op->rc set (0 or a
  * negative errno, op->why set on failure). */
 void op_store(struct op *op, struct store_tx *tx, op_step_fn done);
+/* The same for a step with nothing to undo when the commit fails: then the
+ * op finishes with the store's error and DONE does not run. */
+void op_commit(struct op *op, struct store_tx *tx, op_step_fn done);
 
 /* The io pool, for the reconciler and sessions. */
 struct tevent_req *core_io_send(TALLOC_CTX *mem, struct core *c, void (*fn)(void *arg), void *arg);

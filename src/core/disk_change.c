@@ -186,17 +186,13 @@ void disk_grow_begin(struct op *op, uint32_t wtd, uint64_t new_size)
 		op_finish(op, -ENOMEM, NULL);
 		return;
 	}
-	op_store(op, tx, grow_intent_committed);
+	op_commit(op, tx, grow_intent_committed);
 }
 
 static void grow_intent_committed(struct op *op)
 {
 	struct grow_state *s = op->state;
 	struct core *c = op->c;
-	if (op->rc < 0) {
-		op_finish(op, op->rc, NULL);
-		return;
-	}
 	if (model_track_intent(c->model, s->intent) < 0) {
 		op_finish(op, -ENOMEM, "out of memory; the next start undoes the growth");
 		return;
@@ -216,8 +212,8 @@ static void grow_file_done(struct op *op)
 {
 	struct grow_state *s = op->state;
 	struct core *c = op->c;
-	struct file_job *j = op_io_arg(op);
-	int rc = op->rc < 0 ? op->rc : j ? j->rc : -ENOMEM;
+	struct file_job *j;
+	int rc = op_file_job(op, &j);
 	if (rc < 0) {
 		/* vhd_grow_fixed leaves the old image on failure: only the
 		 * intent has to go. */
@@ -437,7 +433,7 @@ static void delete_commit(struct op *op)
 		op_finish(op, -ENOMEM, NULL);
 		return;
 	}
-	op_store(op, tx, delete_committed);
+	op_commit(op, tx, delete_committed);
 }
 
 static void delete_committed(struct op *op)
@@ -445,10 +441,6 @@ static void delete_committed(struct op *op)
 	struct delete_state *s = op->state;
 	struct core *c = op->c;
 	struct model *m = c->model;
-	if (op->rc < 0) {
-		op_finish(op, op->rc, NULL);
-		return;
-	}
 	core_crash_point(c, "delete.commit");
 	for (size_t k = 0; k < s->n_changed; k++) {
 		struct mtarget *mt = model_target_by_guid(m, s->changed[k]->guid);

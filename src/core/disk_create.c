@@ -106,15 +106,6 @@ static void create_done(struct op *op)
 
 /* -- an existing VHD: inspect, then one transaction -- */
 
-static void register_committed(struct op *op)
-{
-	if (op->rc < 0) {
-		op_finish(op, op->rc, NULL);
-		return;
-	}
-	create_done(op);
-}
-
 static void register_inspected(struct op *op)
 {
 	struct create_state *s = op->state;
@@ -136,7 +127,7 @@ static void register_inspected(struct op *op)
 		op_finish(op, -ENOMEM, NULL);
 		return;
 	}
-	op_store(op, tx, register_committed);
+	op_commit(op, tx, create_done);
 }
 
 /* -- a new VHD: intent (phase 1), file under a temporary name, disk row and
@@ -153,10 +144,6 @@ static void new_intent_committed(struct op *op)
 {
 	struct create_state *s = op->state;
 	struct core *c = op->c;
-	if (op->rc < 0) {
-		op_finish(op, op->rc, NULL);
-		return;
-	}
 	if (model_track_intent(c->model, s->intent) < 0) {
 		op_finish(op, -ENOMEM, NULL); /* recovery removes the intent at the next start */
 		return;
@@ -180,8 +167,8 @@ static void new_file_created(struct op *op)
 {
 	struct create_state *s = op->state;
 	struct core *c = op->c;
-	struct file_job *j = op_io_arg(op);
-	int rc = op->rc < 0 ? op->rc : j ? j->rc : -ENOMEM;
+	struct file_job *j;
+	int rc = op_file_job(op, &j);
 	if (rc < 0) {
 		s->error = rc;
 		s->error_why = j ? talloc_strdup(op, j->reason) : NULL;
@@ -238,8 +225,8 @@ static void new_file_renamed(struct op *op)
 {
 	struct create_state *s = op->state;
 	struct core *c = op->c;
-	struct file_job *j = op_io_arg(op);
-	int rc = op->rc < 0 ? op->rc : j ? j->rc : -ENOMEM;
+	struct file_job *j;
+	int rc = op_file_job(op, &j);
 	if (rc < 0) {
 		/* Someone took the name meanwhile: back to phase 1 with no disk
 		 * row (one transaction), then the file, then the intent. */
@@ -377,7 +364,7 @@ static void create_start(struct op *op)
 		op_finish(op, -ENOMEM, NULL);
 		return;
 	}
-	op_store(op, tx, new_intent_committed);
+	op_commit(op, tx, new_intent_committed);
 }
 
 struct tevent_req *core_disk_create_send(TALLOC_CTX *mem, struct core *c,

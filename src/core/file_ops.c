@@ -41,8 +41,8 @@ static char *copy_input(TALLOC_CTX *mem, const char *s, size_t len, size_t *out_
 static void file_job_done(struct op *op)
 {
 	struct file_op_state *s = op->state;
-	struct file_job *j = op_io_arg(op);
-	int rc = op->rc < 0 ? op->rc : j ? j->rc : -ENOMEM;
+	struct file_job *j;
+	int rc = op_file_job(op, &j);
 	if (rc < 0) {
 		op_finish(op, rc, "%s", j && j->reason[0] ? j->reason : strerror(-rc));
 		return;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/file_jobs.h"
 #include "core/store.h"
 #include "istmd/log.h"
 #include "istmd/workpool.h"
@@ -212,6 +213,7 @@ void core_crash_point(const struct core *c, const char *point)
 struct op_step {
 	struct op *op;
 	op_step_fn done;
+	bool finish_on_error; /* op_commit() */
 };
 
 static void op_io_done(struct tevent_req *subreq)
@@ -251,6 +253,12 @@ void *op_io_arg(struct op *op)
 	return op->io_arg;
 }
 
+int op_file_job(struct op *op, struct file_job **j)
+{
+	*j = op_io_arg(op);
+	return op->rc < 0 ? op->rc : *j ? (*j)->rc : -ENOMEM;
+}
+
 struct store_job {
 	struct store *store;
 	struct store_tx *tx;
@@ -284,6 +292,7 @@ static void op_store_done(struct tevent_req *subreq)
 	int rc = workpool_run_recv(subreq, op, (void **)&j);
 	talloc_free(subreq);
 	op_step_fn done = step->done;
+	bool finish_on_error = step->finish_on_error;
 	talloc_free(step);
 	if (rc == 0) {
 		rc = j->rc;
@@ -296,10 +305,13 @@ static void op_store_done(struct tevent_req *subreq)
 	}
 	talloc_free(j);
 	op->rc = rc;
-	done(op);
+	if (rc < 0 && finish_on_error)
+		op_finish(op, rc, NULL);
+	else
+		done(op);
 }
 
-void op_store(struct op *op, struct store_tx *tx, op_step_fn done)
+static void store_step(struct op *op, struct store_tx *tx, op_step_fn done, bool finish_on_error)
 {
 	struct op_step *step = talloc_zero(op, struct op_step);
 	struct store_job *j = step ? store_job_new(op->c, NULL, tx) : NULL;
@@ -309,12 +321,26 @@ void op_store(struct op *op, struct store_tx *tx, op_step_fn done)
 		talloc_free(j);
 		talloc_free(step);
 		op->rc = -ENOMEM;
-		done(op);
+		if (finish_on_error)
+			op_finish(op, -ENOMEM, NULL);
+		else
+			done(op);
 		return;
 	}
 	step->op = op;
 	step->done = done;
+	step->finish_on_error = finish_on_error;
 	tevent_req_set_callback(subreq, op_store_done, step);
+}
+
+void op_store(struct op *op, struct store_tx *tx, op_step_fn done)
+{
+	store_step(op, tx, done, false);
+}
+
+void op_commit(struct op *op, struct store_tx *tx, op_step_fn done)
+{
+	store_step(op, tx, done, true);
 }
 
 static void background_done(struct tevent_req *subreq)

@@ -69,7 +69,7 @@ static void commit_target(struct op *op, struct mtarget *cur)
 		op_finish(op, -ENOMEM, NULL);
 		return;
 	}
-	op_store(op, tx, save_committed);
+	op_commit(op, tx, save_committed);
 }
 
 /* Marks every disk mapped before or after as changed (loop devices follow). */
@@ -86,10 +86,6 @@ static void save_committed(struct op *op)
 	struct save_state *s = op->state;
 	struct core *c = op->c;
 	struct model *m = c->model;
-	if (op->rc < 0) {
-		op_finish(op, op->rc, NULL);
-		return;
-	}
 	core_crash_point(c, "save.commit");
 	struct mtarget *mt = model_target_by_guid(m, s->merged->guid);
 	if (mt != NULL) {
@@ -296,17 +292,13 @@ static void delete_start(struct op *op)
 		op_finish(op, -ENOMEM, NULL);
 		return;
 	}
-	op_store(op, tx, delete_committed);
+	op_commit(op, tx, delete_committed);
 }
 
 static void delete_committed(struct op *op)
 {
 	struct delete_state *s = op->state;
 	struct core *c = op->c;
-	if (op->rc < 0) {
-		op_finish(op, op->rc, NULL);
-		return;
-	}
 	struct mtarget *mt = model_target_by_guid(c->model, s->guid);
 	if (mt != NULL) {
 		log_info("target '%s' (%s) deleted", mt->t->name, mt->t->iqn);

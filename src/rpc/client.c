@@ -228,6 +228,34 @@ static int parse_reply(TALLOC_CTX *mem, const DATA_BLOB *in, uint32_t call_id,
 	return 0;
 }
 
+/* The PDU SUBREQ (io_send) read, on MEM, and pulled: the answer to CALL_ID;
+ * a malformed one breaks the connection (-EPROTO). Frees SUBREQ. */
+static int read_reply(struct tevent_req *subreq, TALLOC_CTX *mem, struct rpc_client *client,
+		      uint32_t call_id, DATA_BLOB *in, struct ncacn_packet *pkt)
+{
+	int rc = io_recv(subreq, mem, in);
+	TALLOC_FREE(subreq);
+	if (rc != 0)
+		return rc;
+	if (parse_reply(mem, in, call_id, pkt) != 0) {
+		client->broken = true;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Our security trailer (MS-RPCE 2.2.2.11), carrying CREDENTIALS. */
+static struct dcerpc_auth auth_trailer(const struct rpc_client *client, DATA_BLOB credentials)
+{
+	struct dcerpc_auth auth = {
+		.auth_type = client->auth_type,
+		.auth_level = client->auth_level,
+		.auth_context_id = CLIENT_AUTH_CONTEXT_ID,
+		.credentials = credentials,
+	};
+	return auth;
+}
+
 static int build_bind(TALLOC_CTX *mem, struct rpc_client *client, uint8_t ptype, uint32_t call_id,
 		      const struct ndr_interface_table *table, uint16_t ctx_id,
 		      const DATA_BLOB *token, DATA_BLOB *out)
@@ -245,13 +273,7 @@ static int build_bind(TALLOC_CTX *mem, struct rpc_client *client, uint8_t ptype,
 	pkt.u.bind.assoc_group_id = client->assoc_group;
 	pkt.u.bind.num_contexts = 1;
 	pkt.u.bind.ctx_list = &ctx;
-	struct dcerpc_auth auth = {
-		.auth_type = client->auth_type,
-		.auth_level = client->auth_level,
-		.auth_context_id = CLIENT_AUTH_CONTEXT_ID,
-	};
-	if (token != NULL)
-		auth.credentials = *token;
+	struct dcerpc_auth auth = auth_trailer(client, token ? *token : data_blob_null);
 	return rpc_pdu_push(mem, &pkt, token ? &auth : NULL, out);
 }
 
@@ -260,12 +282,7 @@ static int build_auth3(TALLOC_CTX *mem, struct rpc_client *client, uint32_t call
 {
 	struct ncacn_packet pkt;
 	rpc_pdu_init(&pkt, DCERPC_PKT_AUTH3, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, call_id);
-	struct dcerpc_auth auth = {
-		.auth_type = client->auth_type,
-		.auth_level = client->auth_level,
-		.auth_context_id = CLIENT_AUTH_CONTEXT_ID,
-		.credentials = *token,
-	};
+	struct dcerpc_auth auth = auth_trailer(client, *token);
 	return rpc_pdu_push(mem, &pkt, &auth, out);
 }
 
@@ -337,16 +354,10 @@ static void bind_answered(struct tevent_req *subreq)
 	struct bind_state *s = tevent_req_data(req, struct bind_state);
 	struct rpc_client *client = s->client;
 	DATA_BLOB in;
-	int rc = io_recv(subreq, s, &in);
-	TALLOC_FREE(subreq);
+	struct ncacn_packet pkt;
+	int rc = read_reply(subreq, s, client, s->call_id, &in, &pkt);
 	if (rc != 0) {
 		tevent_req_error(req, -rc);
-		return;
-	}
-	struct ncacn_packet pkt;
-	if (parse_reply(s, &in, s->call_id, &pkt) != 0) {
-		client->broken = true;
-		tevent_req_error(req, EPROTO);
 		return;
 	}
 	if (pkt.ptype == DCERPC_PKT_BIND_NAK) {
@@ -684,13 +695,8 @@ static int build_request(struct call_state *s, const DATA_BLOB *stub, DATA_BLOB 
 		if (len != 0)
 			memcpy(body.data, stub->data + done, len);
 		pkt.u.request.stub_and_verifier = body;
-		struct dcerpc_auth auth = {
-			.auth_type = client->auth_type,
-			.auth_level = client->auth_level,
-			.auth_pad_length = (uint8_t)pad,
-			.auth_context_id = CLIENT_AUTH_CONTEXT_ID,
-			.credentials = data_blob_const(zeros, sig_size),
-		};
+		struct dcerpc_auth auth = auth_trailer(client, data_blob_const(zeros, sig_size));
+		auth.auth_pad_length = (uint8_t)pad;
 		DATA_BLOB frag;
 		if (rpc_pdu_push(s, &pkt, with_auth ? &auth : NULL, &frag) != 0)
 			return -EINVAL;
@@ -828,15 +834,10 @@ static void call_fragment(struct tevent_req *subreq)
 	struct call_state *s = tevent_req_data(req, struct call_state);
 	struct rpc_client *client = s->client;
 	DATA_BLOB in;
-	int rc = io_recv(subreq, s, &in);
-	TALLOC_FREE(subreq);
+	struct ncacn_packet pkt;
+	int rc = read_reply(subreq, s, client, s->call_id, &in, &pkt);
 	if (rc != 0) {
 		tevent_req_error(req, -rc);
-		return;
-	}
-	struct ncacn_packet pkt;
-	if (parse_reply(s, &in, s->call_id, &pkt) != 0) {
-		call_fail(req, EPROTO);
 		return;
 	}
 	if (pkt.ptype == DCERPC_PKT_FAULT) {

@@ -15,140 +15,45 @@ failure.
 """
 import os
 import sqlite3
-import re
 import sys
 import time
 
 from impacket.dcerpc.v5 import dcomrt
-from impacket.dcerpc.v5.dcom.oaut import BSTR
-from impacket.dcerpc.v5.dcomrt import (DCOMANSWER, DCOMCALL, INTERFACE, OBJREF_STANDARD,
-                                       ComplexPing, DCOMConnection, IActivation,
-                                       IID_IObjectExporter, IID_IRemUnknown, IRemoteSCMActivator,
-                                       IRemUnknown2, OID, PMInterfacePointer, RemQueryInterface,
+from impacket.dcerpc.v5.dcomrt import (DCOMCALL, DCOMANSWER, OBJREF_STANDARD, ComplexPing,
+                                       IActivation, IID_IObjectExporter, IID_IRemUnknown,
+                                       IRemoteSCMActivator, IRemUnknown2, OID, RemQueryInterface,
                                        RemRelease, REMINTERFACEREF, ResolveOxid2, SimplePing)
-from impacket.dcerpc.v5.dtypes import GUID, NULL, ULONG
-from impacket.dcerpc.v5.rpcrt import DCERPCException
-from impacket.uuid import bin_to_string, string_to_bin, uuidtup_to_bin
+from impacket.dcerpc.v5.dtypes import NULL, ULONG
+from impacket.uuid import bin_to_string, string_to_bin
 
-ADDR = os.environ["ISTMD_ADDR"]
-EPM_PORT = int(os.environ["ISTMD_EPM_PORT"])
-OBJECT_PORT = int(os.environ["ISTMD_OBJECT_PORT"])
-ADMIN = os.environ["ISTMD_ADMIN"]
-ADMIN_PASSWORD = os.environ["ISTMD_ADMIN_PASSWORD"]
-USER = os.environ["ISTMD_USER"]
-USER_PASSWORD = os.environ["ISTMD_USER_PASSWORD"]
-STATE_DIR = os.path.join(os.environ["ISTMD_DIR"], "state")
-LOG = os.environ["ISTMD_LOG"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "istm"))
+import istm_ndr as n  # noqa: E402
+from istm_ndr import CLASSES, iid  # noqa: E402
+from istm_client import (ADDR, ADMIN, DIR, LOG, OBJECT_PORT, USER, USER_PASSWORD,  # noqa: E402
+                         admin, check, expect_error, interface, ok)
+
+STATE_DIR = os.path.join(DIR, "state")
 NAME = os.environ.get("ISTMD_NAME", "dcom-test")
-
-
-def iid(s):
-    return uuidtup_to_bin((s, "0.0"))
-
-
-# MS-ISTM 1.9: each class, its interfaces from the root to the most derived
-CLASSES = {
-    "WTGeneral": ("baa4a577-202d-49c7-a6bb-10ee914ee199",
-                  ["d71b2cae-33e8-4567-ae96-3ccf31620be2", "3c73848a-a679-40c5-b101-c963e67f9949"]),
-    "SessionManager": ("ad069971-edc5-4357-a132-430dad479d2b",
-                       ["8d7ae740-b9c5-49fc-a11e-89171907cb86",
-                        "c10a76d8-1fe4-4c2f-b70d-665265215259"]),
-    "LocalDeviceMgr": ("f1d3a46c-2e1b-4d84-97da-b3742ad67871",
-                       ["8ad608a4-6c16-4405-8879-b27910a68995",
-                        "b0d1ac4b-f87a-49b2-938f-d439248575b2",
-                        "e645744b-cae5-4712-acaf-13057f7195af"]),
-    "WTDiskMgr": ("0144084b-e09e-4f45-a56b-dcdc9f379f5e",
-                  ["52ba97e7-9364-4134-b9cb-f8415213bdd8", "592381e5-8d3c-42e9-b7de-4e77a1f75ae4",
-                   "d6bd6d63-e8cb-4905-ab34-8a278c93197a", "703e6b03-7ad1-4ded-ba0d-e90496ebc5de"]),
-    "SnapshotMgr": ("4e7645fa-1a95-416c-b38f-ad574a3c3e57",
-                    ["4e65a71e-4ede-4886-be67-3c90a08d1f29"]),
-    "SnsMgr": ("24f9c1a9-b22e-4e24-bec9-4af0a4d96736", ["1b1c4d1c-abc4-4d3a-8c22-547fba3aa8a0"]),
-    "HostMgr": ("e14efe0b-fd3b-41ea-8e3b-88930445b944",
-                ["b06a64e3-814e-4ff9-afac-597ad32517c7", "dd6f0a28-248f-4dd3-afe9-71aed8f685c4",
-                 "01454b97-c6a5-4685-bea8-9779c88ab990"]),
-}
 UNKNOWN_IID = "12345678-1234-1234-1234-123456789abc"
 IUNKNOWN = "00000000-0000-0000-c000-000000000046"
-IWTGENERAL = CLASSES["WTGeneral"][1][0]
-ISESSIONMANAGER2 = CLASSES["SessionManager"][1][1]
-IENUMSESSION2 = "442931d5-e522-4e64-a181-74e98a4e1748"
 
 
-def ok(what):
-    print("ok - %s" % what, flush=True)
+def connection(user=None, password=None):
+    return admin(user, password).connection()
 
 
-def check(cond, what):
-    if not cond:
-        print("not ok - %s" % what, flush=True)
-        sys.exit(1)
-    ok(what)
-
-
-def expect_error(fn, pattern, what):
-    try:
-        fn()
-    except Exception as e:  # DCERPCException, DCOMSessionError
-        check(re.search(pattern, str(e)) is not None, "%s: %s" % (what, str(e).strip()))
-        return
-    check(False, what + " (no error)")
-
-
-def connection(user=ADMIN, password=ADMIN_PASSWORD):
-    c = DCOMConnection("%s[%d]" % (ADDR, EPM_PORT), user, password)
-    DCOMConnection.PORTMAPS[ADDR] = c.get_dce_rpc()
-    return c
-
-
-def activate(name, iface_uuid, user=ADMIN, password=ADMIN_PASSWORD):
-    clsid = string_to_bin(CLASSES[name][0]) if name in CLASSES else string_to_bin(name)
-    return connection(user, password).CoCreateInstanceEx(clsid, iid(iface_uuid))
-
-
-# ---- calls impacket has no classes for -------------------------------------------------
-
-class GetGuid(DCOMCALL):
-    opnum = 3
-    structure = ()
-
-
-class GetGuidResponse(DCOMANSWER):
-    structure = (("pGuid", GUID), ("ErrorCode", ULONG))
+def activate(name, iface_uuid, user=None, password=None):
+    clsid = CLASSES[name][0] if name in CLASSES else name
+    return admin(user, password).activate(clsid, iface_uuid)
 
 
 class Opnum0(DCOMCALL):
+    """IUnknown's QueryInterface, which ORPC never dispatches."""
     opnum = 0
     structure = ()
 
 
 class Opnum0Response(DCOMANSWER):
-    structure = (("ErrorCode", ULONG),)
-
-
-class GetName(DCOMCALL):
-    opnum = 4
-    structure = ()
-
-
-class GetNameResponse(DCOMANSWER):
-    structure = (("pName", BSTR), ("ErrorCode", ULONG))
-
-
-class EnumSessions2(DCOMCALL):
-    opnum = 4
-    structure = ()
-
-
-class EnumSessions2Response(DCOMANSWER):
-    structure = (("ppEnumSession", PMInterfacePointer), ("ErrorCode", ULONG))
-
-
-class Reset(DCOMCALL):
-    opnum = 5
-    structure = ()
-
-
-class ResetResponse(DCOMANSWER):
     structure = (("ErrorCode", ULONG),)
 
 
@@ -180,18 +85,24 @@ def rem_release(iface, ipid, refs):
     return iface.request(req, IID_IRemUnknown, iface.get_ipidRemUnknown())["ErrorCode"]
 
 
+def enum_sessions(sm):
+    return sm.request(n.ISessionManager2_EnumSessions2(), iid(n.ISESSIONMANAGER2), sm.get_iPid())
+
+
 def new_enumerator(sm):
     """ISessionManager2::EnumSessions2: a new IEnumSession2 object."""
-    resp = sm.request(EnumSessions2(), iid(ISESSIONMANAGER2), sm.get_iPid())
+    resp = enum_sessions(sm)
     check(resp["ErrorCode"] == 0, "EnumSessions2 S_OK")
-    data = b"".join(resp["ppEnumSession"]["abData"])
-    objref = OBJREF_STANDARD(data)
-    e = INTERFACE(sm.get_cinstance(), data, sm.get_ipidRemUnknown(), target=sm.get_target())
-    return e, objref["std"]
+    objref = OBJREF_STANDARD(b"".join(resp["ppEnumSession"]["abData"]))
+    return interface(sm, resp["ppEnumSession"]), objref["std"]
 
 
 def reset(e):
-    return e.request(Reset(), iid(IENUMSESSION2), e.get_iPid())["ErrorCode"]
+    return e.request(n.IEnumSession2_Reset(), iid(n.IENUMSESSION2), e.get_iPid())["ErrorCode"]
+
+
+def get_name(g):
+    return g.request(n.IWTGeneral_get_Name(), iid(n.IWTGENERAL), g.get_iPid())
 
 
 def resolver():
@@ -227,23 +138,23 @@ def case_activate():
 
 
 def case_general():
-    g = activate("WTGeneral", IWTGENERAL)
-    resp = g.request(GetName(), iid(IWTGENERAL), g.get_iPid())
+    g = activate("WTGeneral", n.IWTGENERAL)
+    resp = get_name(g)
     name = resp["pName"]["asData"]
     check(resp["ErrorCode"] == 0 and name == NAME, "IWTGeneral Name is %r" % name)
-    resp = g.request(GetGuid(), iid(IWTGENERAL), g.get_iPid())
+    resp = g.request(n.IWTGeneral_get_Guid(), iid(n.IWTGENERAL), g.get_iPid())
     guid = bin_to_string(resp["pGuid"]).lower()
     db = sqlite3.connect("file:%s?mode=ro" % os.path.join(STATE_DIR, "istmd.db"), uri=True)
     persisted = db.execute("SELECT value FROM meta WHERE key = 'service_guid'").fetchone()[0].lower()
     db.close()
     check(guid == persisted, "IWTGeneral Guid %s is the one in [state] dir" % guid)
     # IUnknown's opnums are not remotable (MS-DCOM 3.1.1.5.8)
-    expect_error(lambda: g.request(Opnum0(), iid(IWTGENERAL), g.get_iPid()), "nca_s_op_rng_error",
+    expect_error(lambda: g.request(Opnum0(), iid(n.IWTGENERAL), g.get_iPid()), "nca_s_op_rng_error",
                  "opnum 0 (QueryInterface) is never dispatched")
 
 
 def case_release():
-    sm = activate("SessionManager", ISESSIONMANAGER2)
+    sm = activate("SessionManager", n.ISESSIONMANAGER2)
     e, std = new_enumerator(sm)
     check(reset(e) == 0, "IEnumSession2::Reset on the new enumerator")
     check(std["cPublicRefs"] == 5, "the OBJREF carries 5 public references")
@@ -256,13 +167,13 @@ def case_release():
         check("IEnumSession2 object released" in f.read(), "the daemon freed it")
     # singletons stay whatever their references
     check(rem_release(sm, sm.get_iPid(), 5) == 0, "RemRelease of the session manager")
-    sm2 = activate("SessionManager", ISESSIONMANAGER2)
+    sm2 = activate("SessionManager", n.ISESSIONMANAGER2)
     e2, _ = new_enumerator(sm2)
     check(reset(e2) == 0, "the session manager still serves")
 
 
 def case_ping():
-    sm = activate("SessionManager", ISESSIONMANAGER2)
+    sm = activate("SessionManager", n.ISESSIONMANAGER2)
     pinged, pinged_std = new_enumerator(sm)
     unpinged, _ = new_enumerator(sm)
     dce = resolver()
@@ -295,32 +206,30 @@ def case_ping():
     ping["pSetId"] = setid
     expect_error(lambda: dce.request(ping), "0x778|OR_INVALID_SET|1912", "the ping set expired")
     # singletons are never collected
-    check(sm.request(EnumSessions2(), iid(ISESSIONMANAGER2), sm.get_iPid())["ErrorCode"] == 0,
+    check(enum_sessions(sm)["ErrorCode"] == 0,
           "the unpinged session manager still serves")
 
 
 def case_refused():
-    expect_error(lambda: activate("WTGeneral", IWTGENERAL, USER, USER_PASSWORD), "E_ACCESSDENIED",
+    expect_error(lambda: activate("WTGeneral", n.IWTGENERAL, USER, USER_PASSWORD), "E_ACCESSDENIED",
                  "activation by a user who is not an admin")
-    expect_error(lambda: activate("WTGeneral", IWTGENERAL, "", ""), "access_denied",
+    expect_error(lambda: activate("WTGeneral", n.IWTGENERAL, "", ""), "access_denied",
                  "unauthenticated activation")
-    expect_error(lambda: activate("WTGeneral", IWTGENERAL, ADMIN, "wrong-password"),
+    expect_error(lambda: activate("WTGeneral", n.IWTGENERAL, ADMIN, "wrong-password"),
                  "access_denied", "a wrong password")
 
 
 def case_other_activations():
     scm = IRemoteSCMActivator(connection().get_dce_rpc())
-    g = scm.RemoteGetClassObject(string_to_bin(CLASSES["WTGeneral"][0]), iid(IWTGENERAL))
-    resp = g.request(GetName(), iid(IWTGENERAL), g.get_iPid())
-    check(resp["pName"]["asData"] == NAME, "RemoteGetClassObject, then Name")
+    g = scm.RemoteGetClassObject(string_to_bin(n.CLSID_WTGENERAL), iid(n.IWTGENERAL))
+    check(get_name(g)["pName"]["asData"] == NAME, "RemoteGetClassObject, then Name")
     act = IActivation(connection().get_dce_rpc())
-    g = act.RemoteActivation(string_to_bin(CLASSES["WTGeneral"][0]), iid(IWTGENERAL))
-    resp = g.request(GetName(), iid(IWTGENERAL), g.get_iPid())
-    check(resp["pName"]["asData"] == NAME, "IActivation::RemoteActivation, then Name")
+    g = act.RemoteActivation(string_to_bin(n.CLSID_WTGENERAL), iid(n.IWTGENERAL))
+    check(get_name(g)["pName"]["asData"] == NAME, "IActivation::RemoteActivation, then Name")
 
 
 def case_resolve():
-    g = activate("WTGeneral", IWTGENERAL)
+    g = activate("WTGeneral", n.IWTGENERAL)
     dce = resolver()
     req = ResolveOxid2()
     req["pOxid"] = g.get_oxid()

@@ -17,21 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <talloc.h>
-#include <tevent.h>
-#include <credentials.h>
-#include <dcerpc.h>
-#include <param.h>
-
 #include "dcom/actprops.h"
 #include "dcom/objref.h"
 #include "idl/ndr_ms_dcom.h"
 #include "idl/ndr_ms_istm.h"
+#include "samba_cli.h"
 
 static TALLOC_CTX *mem;
-static struct tevent_context *ev;
-static struct loadparm_context *lp;
-static struct cli_credentials *creds;
+static struct samba_cli cli;
 static const char *address, *options;
 
 static void fail(const char *what, const char *detail)
@@ -48,11 +41,10 @@ static void check_status(const char *what, NTSTATUS status)
 
 static struct dcerpc_pipe *connect_pipe(unsigned port, const struct ndr_interface_table *table)
 {
-	char *text = talloc_asprintf(mem, "ncacn_ip_tcp:%s[%u,%s]", address, port, options);
-	struct dcerpc_binding *binding;
+	const char *text = NULL;
 	struct dcerpc_pipe *p = NULL;
-	check_status("dcerpc_parse_binding", dcerpc_parse_binding(mem, text, &binding));
-	check_status(text, dcerpc_pipe_connect_b(mem, &p, binding, table, creds, ev, lp));
+	NTSTATUS status = samba_cli_connect(&cli, port, table, &p, &text);
+	check_status(text, status);
 	return p;
 }
 
@@ -107,17 +99,7 @@ int main(int argc, char **argv)
 	options = argv[3];
 	const char *expected_name = argv[6];
 	mem = talloc_new(NULL);
-	ev = tevent_context_init(mem);
-	check_status("dcerpc_init", dcerpc_init());
-	lp = loadparm_init_global(false);
-	lpcfg_set_cmdline(lp, "client ntlmv2 auth", "yes");
-	creds = cli_credentials_init(mem);
-	cli_credentials_set_conf(creds, lp);
-	cli_credentials_set_username(creds, argv[4], CRED_SPECIFIED);
-	cli_credentials_set_password(creds, argv[5], CRED_SPECIFIED);
-	cli_credentials_set_domain(creds, "", CRED_SPECIFIED);
-	cli_credentials_set_workstation(creds, "TESTCLIENT", CRED_SPECIFIED);
-	cli_credentials_set_kerberos_state(creds, CRED_USE_KERBEROS_DISABLED, CRED_SPECIFIED);
+	check_status("dcerpc_init", samba_cli_init(&cli, mem, address, options, argv[4], argv[5]));
 
 	/* RemoteCreateInstance (MS-DCOM 3.1.2.5.2.3.3) */
 	struct dcerpc_pipe *scm_pipe = connect_pipe(epm_port, &ndr_table_IRemoteSCMActivator);

@@ -201,12 +201,8 @@ class Env:
             return ""
 
     def detach_loops(self):
-        out = subprocess.run(["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"],
-                             capture_output=True, text=True, timeout=10).stdout
-        for line in out.splitlines():
-            parts = line.split(None, 1)
-            if len(parts) == 2 and parts[1].startswith(self.dir + "/"):
-                subprocess.run(["losetup", "-d", parts[0]], timeout=10)
+        for device in self.loops():
+            subprocess.run(["losetup", "-d", device], timeout=10)
 
     def loops(self):
         """Loop devices over the test's files: {device: backing file}."""
@@ -230,7 +226,7 @@ class Env:
         except Failure as e:
             print("# failure: %s" % e, flush=True)
             status = 1
-        except SystemExit as e:  # istm_ndr.check() exits at a failure
+        except SystemExit as e:  # istm_client.check() exits at a failure
             status = e.code if isinstance(e.code, int) and e.code != 0 else 1
         except Exception as e:  # an unexpected error is a failure too, with its story
             import traceback

@@ -10,6 +10,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "istm"))
 import istm_ndr as n  # noqa: E402
+from istm_client import Client, call, interface  # noqa: E402
 from e2e_env import ADMIN, ADMIN_PASSWORD, EPM_PORT, Env, skip_unless_possible  # noqa: E402
 
 MIB = 1 << 20
@@ -44,9 +45,9 @@ def tgt_targets(env):
 def set_the_rest(env, wtd):
     """What istmctl does not set, through impacket: the negotiation
     parameters, idle timeout detection, a portal, a disk's description."""
-    c = n.Client(env.addr, EPM_PORT, ADMIN, ADMIN_PASSWORD)
+    c = Client(env.addr, EPM_PORT, ADMIN, ADMIN_PASSWORD)
     hosts = c.activate(n.CLSID_HOSTMGR, n.IHOSTMGR)
-    host = n.interface(hosts, n.call(hosts, n.IHostMgr_GetHost(HostName=n.bstr("one")))["ppHost"])
+    host = interface(hosts, call(hosts, n.IHostMgr_GetHost(HostName=n.bstr("one")))["ppHost"])
     for req in (n.IHost_put_TargetMaxRecvDataSegmentLength(nLength=131072),
                 n.IHost_put_TargetFirstBurstLength(nLength=32768),
                 n.IHost_put_TargetMaxBurstLength(nLength=524288),
@@ -54,15 +55,12 @@ def set_the_rest(env, wtd):
                 n.IHost_put_EnforceIdleTimeoutDetection(bEnable=0),
                 n.IHost_AddPortal(IpAddress=n.bstr(env.portal)),
                 n.IHost_Save()):
-        env.check(n.call(host, req)["ErrorCode"] == n.S_OK, "impacket: %s" % type(req).__name__)
+        env.check(call(host, req)["ErrorCode"] == n.S_OK, "impacket: %s" % type(req).__name__)
     disks = c.activate(n.CLSID_WTDISKMGR, n.IWTDISKMGR)
-    req = n.GetWTDisk()
-    req["nWTD"] = wtd
-    disk = n.interface(disks, n.call(disks, req, n.IWTDISKMGR)["ppWTDisk"])
-    req = n.PutDescription()
-    req["Description"]["asData"] = "disk b, described by IWTDisk"
-    env.check(n.call(disk, req, n.IWTDISK)["ErrorCode"] == n.S_OK
-              and n.call(disk, n.Save(), n.IWTDISK)["ErrorCode"] == n.S_OK,
+    disk = interface(disks, call(disks, n.IWTDiskMgr_GetWTDisk(nWTD=wtd))["ppWTDisk"])
+    req = n.IWTDisk_put_Description(Description=n.bstr("disk b, described by IWTDisk"))
+    env.check(call(disk, req)["ErrorCode"] == n.S_OK
+              and call(disk, n.IWTDisk_Save())["ErrorCode"] == n.S_OK,
               "impacket: IWTDisk Description and Save")
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The MS-ISTM section 4 sequences 4.1 to 4.8, as a Windows console sends
-them, driven with impacket (tests/integration/istm/istm_ndr.py) against
+them, driven with impacket (tests/integration/istm/istm_client.py) against
 istmd and a real tgtd; between them what an initiator sees (libiscsi):
 the allowed IQN logs in and another is refused, one-way and mutual CHAP
 work and a wrong secret fails, the LUN's size is exactly the VHD's virtual
@@ -14,6 +14,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "istm"))
 import istm_ndr as n  # noqa: E402
+from istm_client import (Client, call, create_wt_disk, create_wt_file, expect,  # noqa: E402
+                         interface, is_null, path_request)
 from impacket.dcerpc.v5.dtypes import NULL  # noqa: E402
 from e2e_env import ADMIN, ADMIN_PASSWORD, EPM_PORT, Env, skip_unless_possible  # noqa: E402
 
@@ -28,57 +30,42 @@ MUTUAL = ("contoso-tgt", "tgt-secret-5678")
 class Seq:
     def __init__(self, env):
         self.env = env
-        c = n.Client(env.addr, EPM_PORT, ADMIN, ADMIN_PASSWORD)
+        c = Client(env.addr, EPM_PORT, ADMIN, ADMIN_PASSWORD)
         self.devices = c.activate(n.CLSID_LOCALDEVICEMGR, n.ILOCALDEVICEMGR)
         self.disks = c.activate(n.CLSID_WTDISKMGR, n.IWTDISKMGR)
         self.hosts = c.activate(n.CLSID_HOSTMGR, n.IHOSTMGR)
 
-    def expect(self, obj, req, hr, what, iface=None):
-        resp = n.call(obj, req, iface)
-        got = resp["ErrorCode"]
-        self.env.check(got == hr, "%s: %s%s" % (what, n.hr_name(hr),
-                                                "" if got == hr else " (got %s)" % n.hr_name(got)))
-        return resp
+    def expect(self, obj, req, hr, what):
+        return expect(call(obj, req), hr, what, self.env.check)
 
-    # ILocalDeviceMgr and IWTDiskMgr: the disk family's classes take the interface
-    def path_call(self, cls, path, hr, what):
-        req = cls()
-        req[cls.structure[0][0]]["asData"] = path
-        return self.expect(self.devices, req, hr, what, n.ILOCALDEVICEMGR)
+    # ILocalDeviceMgr and IWTDiskMgr
+    def path_call(self, name, path, hr, what):
+        """ILocalDeviceMgr's NAME (IsPathValid, DoesFileExist, ...) on PATH."""
+        cls = getattr(n, "ILocalDeviceMgr_" + name)
+        return self.expect(self.devices, path_request(cls, path), hr, what)
 
     def create_wt_file(self, path, size):
-        req = n.CreateWtFile()
-        req["FilePath"]["asData"] = path
-        req["hyFileSize"] = size
-        req["bSparse"] = 0
-        self.expect(self.devices, req, n.S_OK, "4.1 CreateWtFile %s, %d bytes" % (path, size),
-                    n.ILOCALDEVICEMGR)
+        self.expect(self.devices, create_wt_file(path, size), n.S_OK,
+                    "4.1 CreateWtFile %s, %d bytes" % (path, size))
 
     def create_wt_disk(self, path, description):
-        req = n.CreateWTDisk()
-        req["eDeviceType"] = n.WTD_TYPE_FILE
-        req["DevicePath"]["asData"] = path
-        req["Description"]["asData"] = description
-        req["bClearPartTable"] = 0
-        req["bForceDismount"] = 0
-        return self.expect(self.disks, req, n.S_OK, "4.1 CreateWTDisk %s" % path,
-                           n.IWTDISKMGR)["pWTD"]
+        return self.expect(self.disks, create_wt_disk(path, description), n.S_OK,
+                           "4.1 CreateWTDisk %s" % path)["pWTD"]
 
     def disk(self, wtd):
-        req = n.GetWTDisk()
-        req["nWTD"] = wtd
-        resp = self.expect(self.disks, req, n.S_OK, "GetWTDisk %d" % wtd, n.IWTDISKMGR)
-        return n.interface(self.disks, resp["ppWTDisk"])
+        resp = self.expect(self.disks, n.IWTDiskMgr_GetWTDisk(nWTD=wtd), n.S_OK,
+                           "GetWTDisk %d" % wtd)
+        return interface(self.disks, resp["ppWTDisk"])
 
     def disk_path(self, disk):
-        resp = self.expect(disk, n.GetDevicePath(), n.S_OK, "IWTDisk DevicePath", n.IWTDISK)
-        return resp["pDescription"]["asData"]
+        resp = self.expect(disk, n.IWTDisk_get_DevicePath(), n.S_OK, "IWTDisk DevicePath")
+        return n.bstr_value(resp["pDevicePath"])
 
     # IHostMgr and IHost
     def host(self, name, what):
         resp = self.expect(self.hosts, n.IHostMgr_GetHost(HostName=n.bstr(name)), n.S_OK,
                            "%s IHostMgr::GetHost %s" % (what, name))
-        return n.interface(self.hosts, resp["ppHost"])
+        return interface(self.hosts, resp["ppHost"])
 
     def save(self, host, what):
         self.expect(host, n.IHost_Save(), n.S_OK, "%s IHost::Save" % what)
@@ -111,8 +98,8 @@ def body(env):
     posix = os.path.join(env.storage, "iSCSI_target_disks", "VirtualDisk1.vhd")
 
     # ---- 4.1 Creating a virtual disk (both variants) ----
-    s.path_call(n.IsPathValid, path, n.S_OK, "4.1 IsPathValid")
-    s.path_call(n.DoesFileExist, path, n.E_FAIL, "4.1 DoesFileExist: exactly E_FAIL, no file yet")
+    s.path_call("IsPathValid", path, n.S_OK, "4.1 IsPathValid")
+    s.path_call("DoesFileExist", path, n.E_FAIL, "4.1 DoesFileExist: exactly E_FAIL, no file yet")
     s.create_wt_file(path, SIZE)
     wtd = s.create_wt_disk(path, "Virtual Disk Number 1 - 64 MB")
     env.check(os.path.getsize(posix) == SIZE + 512, "the file is the VHD: 64 MiB and its footer")
@@ -120,16 +107,16 @@ def body(env):
     other = os.path.join(env.storage, "qemu.vhd")
     subprocess.run(["qemu-img", "create", "-q", "-f", "vpc", "-o",
                     "subformat=fixed,force_size=on", other, "32M"], check=True, timeout=30)
-    s.path_call(n.IsPathValid, "D:\\qemu.vhd", n.S_OK, "4.1 (alternative) IsPathValid")
-    s.path_call(n.DoesFileExist, "D:\\qemu.vhd", n.S_OK, "4.1 (alternative) DoesFileExist")
-    s.path_call(n.IsValidWtDevice, "D:\\qemu.vhd", n.S_OK, "4.1 (alternative) IsValidWtDevice")
+    s.path_call("IsPathValid", "D:\\qemu.vhd", n.S_OK, "4.1 (alternative) IsPathValid")
+    s.path_call("DoesFileExist", "D:\\qemu.vhd", n.S_OK, "4.1 (alternative) DoesFileExist")
+    s.path_call("IsValidWtDevice", "D:\\qemu.vhd", n.S_OK, "4.1 (alternative) IsValidWtDevice")
     wtd2 = s.create_wt_disk("D:\\qemu.vhd", "made by qemu-img")
     env.check(wtd2 != wtd, "two WTD indexes (%d, %d)" % (wtd, wtd2))
 
     # ---- 4.2 Creating a target ----
     resp = s.expect(s.hosts, n.IHostMgr_NewHost(HostName=n.bstr("DatabaseTarget")), n.S_OK,
                     "4.2 IHostMgr::NewHost DatabaseTarget")
-    host = n.interface(s.hosts, resp["ppNewHost"])
+    host = interface(s.hosts, resp["ppNewHost"])
     s.expect(host, n.IHost_put_Description(Description=n.bstr("ISTM Test target")), n.S_OK,
              "4.2 IHost::Description")
     s.save(host, "4.2")
@@ -226,7 +213,7 @@ def body(env):
     # ---- 4.5 Modifying target properties ----
     resp = s.expect(s.hosts, n.IHostMgr_NewHost(HostName=n.bstr("ISTMTarget")), n.S_OK,
                     "IHostMgr::NewHost ISTMTarget")
-    s.save(n.interface(s.hosts, resp["ppNewHost"]), "ISTMTarget")
+    s.save(interface(s.hosts, resp["ppNewHost"]), "ISTMTarget")
     host = s.host("ISTMTarget", "4.5")
     new_iqn = "iqn.1991-05.com.contoso:test-server-istmtarget-target"
     s.expect(host, n.IHost_put_Name(Name=n.bstr("DatabaseTarget2")), n.S_OK, "4.5 IHost::Name")
@@ -236,33 +223,29 @@ def body(env):
              "4.5 IHost::TargetIQN")
     s.save(host, "4.5")
     renamed = s.host("DatabaseTarget2", "after 4.5")
-    env.check(n.bstr_value(n.call(renamed, n.IHost_get_Description())["pDescription"])
+    env.check(n.bstr_value(call(renamed, n.IHost_get_Description())["pDescription"])
               == "ISTM Test target updated"
-              and n.bstr_value(n.call(renamed, n.IHost_get_TargetIQN())["pTargetIQN"]) == new_iqn,
+              and n.bstr_value(call(renamed, n.IHost_get_TargetIQN())["pTargetIQN"]) == new_iqn,
               "4.5's name, description and IQN are saved")
     s.expect(s.hosts, n.IHostMgr_GetHost(HostName=n.bstr("ISTMTarget")), n.ERROR_FILE_NOT_FOUND,
              "the old name is gone")
     env.check(new_iqn in env.tgt_show(), "tgtd serves the target under its new IQN")
 
     # ---- 4.6 Enumerating existing virtual disks ----
-    resp = s.expect(s.disks, n.EnumWTDisks(), n.S_OK, "4.6 IWTDiskMgr::EnumWTDisks",
-                    n.IWTDISKMGR)
-    e = n.interface(s.disks, resp["ppEnumWTDisk"])
+    resp = s.expect(s.disks, n.IWTDiskMgr_EnumWTDisks(), n.S_OK, "4.6 IWTDiskMgr::EnumWTDisks")
+    e = interface(s.disks, resp["ppEnumWTDisk"])
     seen = {}
     for i in range(3):
-        req = n.WTDiskNext()
-        req["ulNumElements"] = 1
-        req["pElements"] = NULL
-        resp = n.call(e, req, n.IENUMWTDISK)
+        resp = call(e, n.IEnumWTDisk_Next(ulNumElements=1, pElements=NULL))
         if i == 2:
             env.check(resp["ErrorCode"] == n.S_FALSE and resp["pNumElementsReturned"] == 0
-                      and n.is_null(resp["pElements"]),
+                      and is_null(resp["pElements"]),
                       "4.6 the third IEnumWTDisk::Next: S_FALSE, nothing returned")
             break
         env.check(resp["ErrorCode"] == n.S_OK and resp["pNumElementsReturned"] == 1,
                   "4.6 IEnumWTDisk::Next %d: S_OK, one disk" % (i + 1))
-        d = n.interface(s.disks, resp["pElements"])
-        number = s.expect(d, n.GetWTD(), n.S_OK, "4.6 IWTDisk WTD", n.IWTDISK)["pWTD"]
+        d = interface(s.disks, resp["pElements"])
+        number = s.expect(d, n.IWTDisk_get_WTD(), n.S_OK, "4.6 IWTDisk WTD")["pWTD"]
         seen[number] = s.disk_path(d)
     env.check(seen == {wtd: path, wtd2: "D:\\qemu.vhd"}, "4.6 both disks, with their paths")
 
@@ -277,17 +260,14 @@ def body(env):
     d = s.disk(wtd)
     dev = s.disk_path(d)
     env.check(dev == path, "4.8 IWTDisk DevicePath: %s" % dev)
-    req = n.DeleteWTDisk()
-    req["nWTD"] = wtd
-    s.expect(s.disks, req, n.S_OK, "4.8 IWTDiskMgr::DeleteWTDisk %d" % wtd, n.IWTDISKMGR)
-    s.path_call(n.DoesFileExist, dev, n.S_OK, "4.8 DoesFileExist: the file is still there")
-    s.path_call(n.DeleteWtFile, dev, n.S_OK, "4.8 DeleteWtFile")
-    s.path_call(n.DoesFileExist, dev, n.E_FAIL, "DoesFileExist: E_FAIL now")
+    s.expect(s.disks, n.IWTDiskMgr_DeleteWTDisk(nWTD=wtd), n.S_OK,
+             "4.8 IWTDiskMgr::DeleteWTDisk %d" % wtd)
+    s.path_call("DoesFileExist", dev, n.S_OK, "4.8 DoesFileExist: the file is still there")
+    s.path_call("DeleteWtFile", dev, n.S_OK, "4.8 DeleteWtFile")
+    s.path_call("DoesFileExist", dev, n.E_FAIL, "DoesFileExist: E_FAIL now")
     env.check(not os.path.exists(posix), "the VHD file is gone")
-    req = n.GetWTDisk()
-    req["nWTD"] = wtd
-    s.expect(s.disks, req, n.ERROR_FILE_NOT_FOUND, "GetWTDisk of the deleted index",
-             n.IWTDISKMGR)
+    s.expect(s.disks, n.IWTDiskMgr_GetWTDisk(nWTD=wtd), n.ERROR_FILE_NOT_FOUND,
+             "GetWTDisk of the deleted index")
     env.check(list(env.loops().values()) == [], "no loop device over the test's files")
 
 

@@ -1,56 +1,130 @@
-"""MS-ISTM calls for impacket (which has no classes for them): one DCOMCALL
-and its DCOMANSWER per method, named after the method, with the NDR types
-they need. impacket finds a response class by the request's name plus
-"Response", in this module. Shared by the tests in this folder (and the end-to-end tests, which import
-it and add what they need); each family has its own block. The target
-block also has a small client (Client, call, query, interface, enum_all) and
-the "ok - ..." test output (ok, check, expect) any family can use.
-"""
-import sys
+"""MS-ISTM calls for impacket (which has no classes for them), with the NDR
+types they need and the protocol's constants (CLSIDs, IIDs, HRESULTs).
 
-from impacket.dcerpc.v5 import dcomrt
+Every call is declared from the IDL in one line, with method(), prop() and
+enumerator(): the request is <Interface>_<Method> (properties
+<Interface>_get_<Name>, <Interface>_put_<Name>), a DCOMCALL whose keyword
+arguments set its [in] parameters, named as in the IDL; its answer, found by
+impacket by the request's name plus "Response" in this module, has the [out]
+parameters and ErrorCode. IIDS says which interface a prefix's calls go to.
+
+    mgr = istm_client.admin().activate(CLSID_HOSTMGR, IHOSTMGR3)
+    host = interface(mgr, call(mgr, IHostMgr_NewHost(HostName=bstr("t1")))["ppNewHost"])
+
+The client side (activation, calls, "ok - ..." output) is istm_client.py.
+"""
 from impacket.dcerpc.v5.dcom.oaut import BSTR
-from impacket.dcerpc.v5.dcomrt import (DCOMANSWER, DCOMCALL, INTERFACE, DCOMConnection,
-                                       PMInterfacePointer)
+from impacket.dcerpc.v5.dcomrt import DCOMANSWER, DCOMCALL, PMInterfacePointer
 from impacket.dcerpc.v5.dtypes import (BOOLEAN, GUID, LONG, LONGLONG, LPSTR, NULL, ULONG,
                                        ULONGLONG, USHORT)
 from impacket.dcerpc.v5.ndr import (NDRBOOLEAN, NDRPOINTER, NDRSTRUCT, NDRUniConformantArray,
                                     NDRUniFixedArray)
 from impacket.dcerpc.v5.rpcrt import DCERPCException
-from impacket.uuid import string_to_bin, uuidtup_to_bin
+from impacket.uuid import uuidtup_to_bin
 
 
 def iid(text):
     return uuidtup_to_bin((text, "0.0"))
 
 
-def wchars(data):
-    """A fixed WCHAR array's text (up to its first NUL)."""
-    return bytes(data).decode("utf-16le").split("\x00")[0]
+class DCERPCSessionError(DCERPCException):
+    """What impacket raises for a failed call made with checkError."""
 
 
-# ---- LUN management, local devices, feature management (branch "disks") ---------------
+# ---- classes and interfaces (MS-ISTM 1.9) ----------------------------------------------
+
+CLSID_WTGENERAL = "baa4a577-202d-49c7-a6bb-10ee914ee199"
+CLSID_SESSIONMANAGER = "ad069971-edc5-4357-a132-430dad479d2b"
+CLSID_LOCALDEVICEMGR = "f1d3a46c-2e1b-4d84-97da-b3742ad67871"
+CLSID_WTDISKMGR = "0144084b-e09e-4f45-a56b-dcdc9f379f5e"
+CLSID_SNAPSHOTMGR = "4e7645fa-1a95-416c-b38f-ad574a3c3e57"
+CLSID_SNSMGR = "24f9c1a9-b22e-4e24-bec9-4af0a4d96736"
+CLSID_HOSTMGR = "e14efe0b-fd3b-41ea-8e3b-88930445b944"
 
 IWTGENERAL = "d71b2cae-33e8-4567-ae96-3ccf31620be2"
 IWTGENERAL2 = "3c73848a-a679-40c5-b101-c963e67f9949"
+ISESSIONMANAGER = "8d7ae740-b9c5-49fc-a11e-89171907cb86"
+ISESSIONMANAGER2 = "c10a76d8-1fe4-4c2f-b70d-665265215259"
 ILOCALDEVICEMGR = "8ad608a4-6c16-4405-8879-b27910a68995"
 ILOCALDEVICEMGR2 = "b0d1ac4b-f87a-49b2-938f-d439248575b2"
 ILOCALDEVICEMGR3 = "e645744b-cae5-4712-acaf-13057f7195af"
 IWTDISKMGR = "52ba97e7-9364-4134-b9cb-f8415213bdd8"
+IWTDISKMGR2 = "592381e5-8d3c-42e9-b7de-4e77a1f75ae4"
+IWTDISKMGR3 = "d6bd6d63-e8cb-4905-ab34-8a278c93197a"
 IWTDISKMGR4 = "703e6b03-7ad1-4ded-ba0d-e90496ebc5de"
+ISNAPSHOTMGR = "4e65a71e-4ede-4886-be67-3c90a08d1f29"
+ISNSMGR = "1b1c4d1c-abc4-4d3a-8c22-547fba3aa8a0"
+IHOSTMGR = "b06a64e3-814e-4ff9-afac-597ad32517c7"
+IHOSTMGR2 = "dd6f0a28-248f-4dd3-afe9-71aed8f685c4"
+IHOSTMGR3 = "01454b97-c6a5-4685-bea8-9779c88ab990"
 IWTDISK = "866a78bc-a2fb-4ac4-94d5-db3041b4ed75"
 IWTDISK3 = "1822a95e-1c2b-4d02-ab25-cc116dd9dbde"
+IHOST = "b0076fec-a921-4034-a8ba-090bc6d03bde"
+IHOST2 = "b4fa8e86-2517-4a88-bd67-75447219eee4"
+IHOST3 = "fe7f99f9-1dfb-4afb-9d00-6a8dd0aabf2c"
 IENUMWTDISK = "56e65ea5-cdff-4391-ba76-006e42c2d746"
 IENUMVOLUME2 = "8c58f6b3-4736-432a-891d-389de3505c7c"
 IDIRECTORYENUM = "28bc8d5e-ca4b-4f54-973c-ed9622d2b3ac"
+IENUMHOST = "e141fd54-b79e-4938-a6bb-d523c3d49ff1"
+IENUMIDMETHOD = "345b026b-5802-4e38-ac75-795e08b0b83f"
+IENUMWTDISKLUNMAPPING = "1396de6f-a794-4b11-b93f-6b69a5b47bae"
+IENUMPORTAL = "1995785d-2a1e-492f-8923-e621eaca39d9"
+IENUMSESSION2 = "442931d5-e522-4e64-a181-74e98a4e1748"
 
-CLSID_WTGENERAL = "baa4a577-202d-49c7-a6bb-10ee914ee199"
-CLSID_LOCALDEVICEMGR = "f1d3a46c-2e1b-4d84-97da-b3742ad67871"
-CLSID_WTDISKMGR = "0144084b-e09e-4f45-a56b-dcdc9f379f5e"
+# each class and its interfaces, from the root to the most derived
+CLASSES = {
+    "WTGeneral": (CLSID_WTGENERAL, [IWTGENERAL, IWTGENERAL2]),
+    "SessionManager": (CLSID_SESSIONMANAGER, [ISESSIONMANAGER, ISESSIONMANAGER2]),
+    "LocalDeviceMgr": (CLSID_LOCALDEVICEMGR, [ILOCALDEVICEMGR, ILOCALDEVICEMGR2,
+                                              ILOCALDEVICEMGR3]),
+    "WTDiskMgr": (CLSID_WTDISKMGR, [IWTDISKMGR, IWTDISKMGR2, IWTDISKMGR3, IWTDISKMGR4]),
+    "SnapshotMgr": (CLSID_SNAPSHOTMGR, [ISNAPSHOTMGR]),
+    "SnsMgr": (CLSID_SNSMGR, [ISNSMGR]),
+    "HostMgr": (CLSID_HOSTMGR, [IHOSTMGR, IHOSTMGR2, IHOSTMGR3]),
+}
 
-# 2.2.3.10 WTDType, 2.2.3.9 VhdType, 2.2.3.8 Type (16-bit enums on the wire)
+# ---- HRESULTs (MS-ERREF; MS-ISTM 2.2.1) ----------------------------------------------------
+
+S_OK = 0x00000000
+S_FALSE = 0x00000001
+E_NOTIMPL = 0x80004001
+E_POINTER = 0x80004003
+E_FAIL = 0x80004005
+E_ACCESSDENIED = 0x80070005
+E_INVALIDARG = 0x80070057
+
+
+def hresult_from_win32(code):
+    return 0x80070000 | code
+
+
+ERROR_FILE_NOT_FOUND = hresult_from_win32(2)
+ERROR_PATH_NOT_FOUND = hresult_from_win32(3)
+ERROR_INVALID_DATA = hresult_from_win32(13)
+ERROR_INVALID_DRIVE = hresult_from_win32(15)
+ERROR_NO_MORE_FILES = hresult_from_win32(18)
+ERROR_NOT_READY = hresult_from_win32(21)
+ERROR_BAD_LENGTH = hresult_from_win32(24)
+ERROR_SHARING_VIOLATION = hresult_from_win32(32)
+ERROR_HANDLE_EOF = hresult_from_win32(38)
+ERROR_NOT_SUPPORTED = hresult_from_win32(50)
+ERROR_DUP_NAME = hresult_from_win32(52)
+ERROR_FILE_EXISTS = hresult_from_win32(80)
+ERROR_BUSY = hresult_from_win32(170)
+ERROR_ALREADY_EXISTS = hresult_from_win32(183)
+ERROR_DELETE_PENDING = hresult_from_win32(303)
+ERROR_DEVICE_IN_USE = hresult_from_win32(2404)
+
+# ---- enumerations (16-bit on the wire) -----------------------------------------------------
+
+# 2.2.3.10 WTDType, 2.2.3.9 VhdType, 2.2.3.8 Type
 WTD_TYPE_VOLUME, WTD_TYPE_FILE, WTD_TYPE_RAM = 0, 1, 2
 FIXED_VHD, DIFFERENCING_VHD, DYNAMIC_VHD = 1, 2, 3
+# IDMethod (2.2.3.5), HostStatus (2.2.3.4)
+ID_INVALID, ID_NETBIOS, ID_DNS, ID_IP, ID_MAC, ID_IQN, ID_IPV6 = -1, 0, 1, 2, 3, 4, 5
+HOST_STATUS_IDLE, HOST_STATUS_CONNECTED = 0, 1
+
+# ---- NDR types -----------------------------------------------------------------------------
 
 
 class WCHARS(NDRUniFixedArray):
@@ -74,16 +148,63 @@ class WCHAR64(WCHARS):
     UNITS = 64
 
 
+class WCHAR128(WCHARS):
+    UNITS = 128
+
+
+class WCHAR256(WCHARS):
+    UNITS = 256
+
+
 class WCHAR512(WCHARS):
     UNITS = 512
 
 
-class DRIVE_INFO(NDRSTRUCT):
+def wchars(data):
+    """A fixed WCHAR array's text (up to its first NUL)."""
+    return bytes(data).decode("utf-16le").split("\x00")[0]
+
+
+def wchar_data(text, units):
+    """TEXT as the data of a WCHAR[UNITS] array (NUL-padded)."""
+    raw = text.encode("utf-16le")
+    if len(raw) > 2 * units - 2:
+        raise ValueError("%d characters do not fit WCHAR[%d]" % (len(text), units))
+    return raw + b"\x00" * (2 * units - len(raw))
+
+
+def bstr(text):
+    """A BSTR parameter; None is a NULL BSTR."""
+    b = BSTR()
+    if text is None:
+        return NULL
+    b["asData"] = text
+    return b
+
+
+def bstr_value(field):
+    """The text of a BSTR answer, None for a NULL BSTR (cBytes 0xFFFFFFFF,
+    MS-OAUT 2.2.23.2, or a NULL pointer). impacket hands out a parsed
+    pointer's referent, a FLAGGED_WORD_BLOB."""
+    if field is None:
+        return None
+    blob = field
+    if "cBytes" not in blob.fields:
+        try:
+            blob = field["Data"]
+        except (KeyError, TypeError):
+            return None
+    if blob is None or blob["cBytes"] == 0xFFFFFFFF:
+        return None
+    return blob["asData"]
+
+
+class DRIVE_INFO(NDRSTRUCT):  # 2.2.4.3
     structure = (("szDrive", WCHAR20), ("hySize", LONGLONG), ("hyFreeSpace", LONGLONG),
                  ("bSupportSparseFiles", BOOLEAN))
 
 
-class VOLUME2(NDRSTRUCT):
+class VOLUME2(NDRSTRUCT):  # 2.2.4.18
     structure = (("dwDiskIndex", ULONG), ("szGuid", WCHAR64), ("szMountPoint", WCHAR512),
                  ("szLabel", WCHAR64), ("szFileSystem", WCHAR64), ("bSystemVolume", BOOLEAN),
                  ("bPageFile", BOOLEAN), ("hyOffset", LONGLONG), ("hySize", LONGLONG),
@@ -94,7 +215,7 @@ class VOLUME2(NDRSTRUCT):
                  ("szResourceGroup", WCHAR512), ("MaxFileSize", LONGLONG))
 
 
-class DIRECTORY_DATA(NDRSTRUCT):
+class DIRECTORY_DATA(NDRSTRUCT):  # 2.2.4.2
     structure = (("szFileName", WCHAR512), ("szFullPath", WCHAR512), ("eType", USHORT))
 
 
@@ -149,402 +270,15 @@ class VDS_LUN_INFORMATION(NDRSTRUCT):
                  ("m_cInterconnects", ULONG), ("m_rgInterconnects", PVDS_INTERCONNECT_ARRAY))
 
 
-# IWTGeneral (3.52, 3.54)
-class PutName(DCOMCALL):
-    opnum = 5
-    structure = (("Name", BSTR),)
-
-
-class PutNameResponse(DCOMANSWER):
-    structure = (("ErrorCode", ULONG),)
-
-
-class GetName(DCOMCALL):
-    opnum = 4
-    structure = ()
-
-
-class GetNameResponse(DCOMANSWER):
-    structure = (("pName", BSTR), ("ErrorCode", ULONG))
-
-
-class CheckAccess(DCOMCALL):
-    opnum = 8
-    structure = ()
-
-
-class CheckAccessResponse(DCOMANSWER):
-    structure = (("ErrorCode", ULONG),)
-
-
-class IsSnapshotsSupported(CheckAccess):
-    opnum = 10
-
-
-class IsSnapshotsSupportedResponse(CheckAccessResponse):
-    pass
-
-
-class IsClustered(CheckAccess):
-    opnum = 15
-
-
-class IsClusteredResponse(CheckAccessResponse):
-    pass
-
-
-# ILocalDeviceMgr (3.30, 3.32, 3.33)
-class IsValidWtDevice(DCOMCALL):
-    opnum = 6
-    structure = (("DevicePath", BSTR),)
-
-
-class IsValidWtDeviceResponse(DCOMANSWER):
-    structure = (("ErrorCode", ULONG),)
-
-
-class CreateWtFile(DCOMCALL):
-    opnum = 8
-    structure = (("FilePath", BSTR), ("hyFileSize", LONGLONG), ("bSparse", BOOLEAN))
-
-
-class CreateWtFileResponse(IsValidWtDeviceResponse):
-    pass
-
-
-class GrowWtFile(DCOMCALL):
-    opnum = 9
-    structure = (("FilePath", BSTR), ("hyAdditionalSize", LONGLONG))
-
-
-class GrowWtFileResponse(IsValidWtDeviceResponse):
-    pass
-
-
-class DeleteWtFile(IsValidWtDevice):
-    opnum = 10
-
-
-class DeleteWtFileResponse(IsValidWtDeviceResponse):
-    pass
-
-
-class IsPathValid(IsValidWtDevice):
-    opnum = 11
-
-
-class IsPathValidResponse(IsValidWtDeviceResponse):
-    pass
-
-
-class IsPathNtfs(IsValidWtDevice):
-    opnum = 12
-
-
-class IsPathNtfsResponse(IsValidWtDeviceResponse):
-    pass
-
-
-class DoesFileExist(IsValidWtDevice):
-    opnum = 13
-
-
-class DoesFileExistResponse(IsValidWtDeviceResponse):
-    pass
-
-
-class GetDriveInfo(DCOMCALL):
-    opnum = 14
-    structure = (("Drive", BSTR), ("pDriveInfo", DRIVE_INFO))
-
-
-class GetDriveInfoResponse(DCOMANSWER):
-    structure = (("pDriveInfo", DRIVE_INFO), ("ErrorCode", ULONG))
-
-
-class EnumDirectory(DCOMCALL):
-    opnum = 15
-    structure = ()
-
-
-class EnumDirectoryResponse(DCOMANSWER):
-    structure = (("ppDirectoryEnum", PMInterfacePointer), ("ErrorCode", ULONG))
-
-
-class EnumVolumes2(DCOMCALL):
-    opnum = 22
-    structure = ()
-
-
-class EnumVolumes2Response(DCOMANSWER):
-    structure = (("ppEnumVolume", PMInterfacePointer), ("ErrorCode", ULONG))
-
-
-class GetVolumeInfo(DCOMCALL):
-    opnum = 23
-    structure = (("VolumePath", BSTR), ("pVolumeInfo", VOLUME2))
-
-
-class GetVolumeInfoResponse(DCOMANSWER):
-    structure = (("pVolumeInfo", VOLUME2), ("ErrorCode", ULONG))
-
-
-class CreateDiffWtFile(DCOMCALL):
-    opnum = 31
-    structure = (("FilePath", BSTR), ("ParentPath", BSTR))
-
-
-class CreateDiffWtFileResponse(IsValidWtDeviceResponse):
-    pass
-
-
-# IEnumVolume2 (3.18), IDirectoryEnum (3.3)
-class VolumeNext(DCOMCALL):
-    opnum = 3
-    structure = (("ulNumElements", ULONG), ("pElements", VOLUME2))
-
-
-class VolumeNextResponse(DCOMANSWER):
-    structure = (("pElements", VOLUME2), ("pNumElementsReturned", ULONG), ("ErrorCode", ULONG))
-
-
-class FindFirst(DCOMCALL):
-    opnum = 4
-    structure = (("bstrSearchPath", BSTR), ("pDirectoryData", DIRECTORY_DATA))
-
-
-class FindFirstResponse(DCOMANSWER):
-    structure = (("pDirectoryData", DIRECTORY_DATA), ("ErrorCode", ULONG))
-
-
-class FindNext(DCOMCALL):
-    opnum = 5
-    structure = (("pDirectoryData", DIRECTORY_DATA),)
-
-
-class FindNextResponse(FindFirstResponse):
-    pass
-
-
-# IWTDiskMgr (3.46)
-class EnumWTDisks(DCOMCALL):
-    opnum = 3
-    structure = ()
-
-
-class EnumWTDisksResponse(DCOMANSWER):
-    structure = (("ppEnumWTDisk", PMInterfacePointer), ("ErrorCode", ULONG))
-
-
-class CreateWTDisk(DCOMCALL):
-    opnum = 4
-    structure = (("eDeviceType", USHORT), ("DevicePath", BSTR), ("Description", BSTR),
-                 ("bClearPartTable", BOOLEAN), ("bForceDismount", BOOLEAN))
-
-
-class CreateWTDiskResponse(DCOMANSWER):
-    structure = (("pWTD", ULONG), ("ErrorCode", ULONG))
-
-
-class DeleteWTDisk(DCOMCALL):
-    opnum = 6
-    structure = (("nWTD", ULONG),)
-
-
-class DeleteWTDiskResponse(DCOMANSWER):
-    structure = (("ErrorCode", ULONG),)
-
-
-class GetWTDisk(DCOMCALL):
-    opnum = 7
-    structure = (("nWTD", ULONG),)
-
-
-class GetWTDiskResponse(DCOMANSWER):
-    structure = (("ppWTDisk", PMInterfacePointer), ("ErrorCode", ULONG))
-
-
-# IEnumWTDisk (3.19): pElements is [in, out] IWTDisk **, NULL in the request (4.6)
-class WTDiskNext(DCOMCALL):
-    opnum = 3
-    structure = (("ulNumElements", ULONG), ("pElements", PMInterfacePointer))
-
-
-class WTDiskNextResponse(DCOMANSWER):
-    structure = (("pElements", PMInterfacePointer), ("pNumElementsReturned", ULONG),
-                 ("ErrorCode", ULONG))
-
-
-# IWTDisk (3.43-3.45)
-class GetWTD(DCOMCALL):
-    opnum = 5
-    structure = ()
-
-
-class GetWTDResponse(DCOMANSWER):
-    structure = (("pWTD", ULONG), ("ErrorCode", ULONG))
-
-
-class GetDescription(DCOMCALL):
-    opnum = 15
-    structure = ()
-
-
-class GetDescriptionResponse(DCOMANSWER):
-    structure = (("pDescription", BSTR), ("ErrorCode", ULONG))
-
-
-class PutDescription(DCOMCALL):
-    opnum = 16
-    structure = (("Description", BSTR),)
-
-
-class PutDescriptionResponse(DeleteWTDiskResponse):
-    pass
-
-
-class GetDevicePath(GetDescription):
-    opnum = 17
-
-
-class GetDevicePathResponse(GetDescriptionResponse):
-    pass
-
-
-class GetSize(DCOMCALL):
-    opnum = 19
-    structure = ()
-
-
-class GetSizeResponse(DCOMANSWER):
-    structure = (("pSize", LONGLONG), ("ErrorCode", ULONG))
-
-
-class Save(DCOMCALL):
-    opnum = 36
-    structure = ()
-
-
-class SaveResponse(DeleteWTDiskResponse):
-    pass
-
-
-class GetVdsLunInfo(DCOMCALL):
-    opnum = 40
-    structure = (("pVdsLunInfo", VDS_LUN_INFORMATION),)
-
-
-class GetVdsLunInfoResponse(DCOMANSWER):
-    structure = (("pVdsLunInfo", VDS_LUN_INFORMATION), ("ErrorCode", ULONG))
-
-
-class GetVhdType(DCOMCALL):
-    opnum = 50
-    structure = ()
-
-
-class GetVhdTypeResponse(DCOMANSWER):
-    structure = (("Type", USHORT), ("ErrorCode", ULONG))
-
-
-class GetAllocatedSize(GetSize):
-    opnum = 52
-
-
-class GetAllocatedSizeResponse(GetSizeResponse):
-    pass
-
-
-class GetParentPath(GetDescription):
-    opnum = 51
-
-
-class GetParentPathResponse(GetDescriptionResponse):
-    pass
-
-# ---- end of branch "disks" -------------------------------------------------------------
-
-
-# ---- target management (branch "targets": MS-ISTM 3.8-3.29) ---------------------------------
-#
-# IHostMgr 1-3, IHost 1-3 and the target enumerators, declared with method(),
-# prop() and enumerator(): a call is <Interface>_<Method> (properties
-# <Interface>_get_<Name>, <Interface>_put_<Name>) with the IDL's parameter
-# names, its answer the same with "Response", ending with ErrorCode.
-#
-#     mgr = Client(addr, epm_port, user, password).activate(CLSID_HOSTMGR, IHOSTMGR3)
-#     host = interface(mgr, call(mgr, IHostMgr_NewHost(HostName=bstr("t1")))["ppNewHost"])
-#     expect(call(host, IHost_Save()), S_OK, "Save")
-
-CLSID_SESSIONMANAGER = "ad069971-edc5-4357-a132-430dad479d2b"
-CLSID_SNAPSHOTMGR = "4e7645fa-1a95-416c-b38f-ad574a3c3e57"
-CLSID_SNSMGR = "24f9c1a9-b22e-4e24-bec9-4af0a4d96736"
-CLSID_HOSTMGR = "e14efe0b-fd3b-41ea-8e3b-88930445b944"
-
-IHOSTMGR = "b06a64e3-814e-4ff9-afac-597ad32517c7"
-IHOSTMGR2 = "dd6f0a28-248f-4dd3-afe9-71aed8f685c4"
-IHOSTMGR3 = "01454b97-c6a5-4685-bea8-9779c88ab990"
-IHOST = "b0076fec-a921-4034-a8ba-090bc6d03bde"
-IHOST2 = "b4fa8e86-2517-4a88-bd67-75447219eee4"
-IHOST3 = "fe7f99f9-1dfb-4afb-9d00-6a8dd0aabf2c"
-IENUMHOST = "e141fd54-b79e-4938-a6bb-d523c3d49ff1"
-IENUMIDMETHOD = "345b026b-5802-4e38-ac75-795e08b0b83f"
-IENUMWTDISKLUNMAPPING = "1396de6f-a794-4b11-b93f-6b69a5b47bae"
-IENUMPORTAL = "1995785d-2a1e-492f-8923-e621eaca39d9"
-IENUMSESSION2 = "442931d5-e522-4e64-a181-74e98a4e1748"
-
-# HRESULTs (MS-ERREF; MS-ISTM 2.2.1)
-S_OK = 0x00000000
-S_FALSE = 0x00000001
-E_NOTIMPL = 0x80004001
-E_FAIL = 0x80004005
-E_ACCESSDENIED = 0x80070005
-E_INVALIDARG = 0x80070057
-
-
-def hresult_from_win32(code):
-    return 0x80070000 | code
-
-
-ERROR_FILE_NOT_FOUND = hresult_from_win32(2)
-ERROR_INVALID_DATA = hresult_from_win32(13)
-ERROR_NOT_READY = hresult_from_win32(21)
-ERROR_BAD_LENGTH = hresult_from_win32(24)
-ERROR_HANDLE_EOF = hresult_from_win32(38)
-ERROR_NOT_SUPPORTED = hresult_from_win32(50)
-ERROR_DUP_NAME = hresult_from_win32(52)
-ERROR_FILE_EXISTS = hresult_from_win32(80)
-ERROR_BUSY = hresult_from_win32(170)
-ERROR_DELETE_PENDING = hresult_from_win32(303)
-
-# IDMethod (2.2.3.5), HostStatus (2.2.3.4), SessionType, AuthenticationMethod
-ID_INVALID, ID_NETBIOS, ID_DNS, ID_IP, ID_MAC, ID_IQN, ID_IPV6 = -1, 0, 1, 2, 3, 4, 5
-HOST_STATUS_IDLE, HOST_STATUS_CONNECTED = 0, 1
-
-
-
-class DCERPCSessionError(DCERPCException):
-    """What impacket raises for a failed call made with checkError."""
-
-
-class WCHAR128(WCHARS):
-    UNITS = 128
-
-
-class WCHAR256(WCHARS):
-    UNITS = 256
-
-
-def wchar_data(text, units):
-    """TEXT as the data of a WCHAR[UNITS] array (NUL-padded)."""
-    raw = text.encode("utf-16le")
-    if len(raw) > 2 * units - 2:
-        raise ValueError("%d characters do not fit WCHAR[%d]" % (len(text), units))
-    return raw + b"\x00" * (2 * units - len(raw))
-
-
 class ID(NDRSTRUCT):  # 2.2.4.7
     structure = (("eMethod", USHORT), ("szValue", WCHAR512))
+
+
+def id_struct(method, value):
+    s = ID()
+    s["eMethod"] = method & 0xFFFF
+    s["szValue"] = wchar_data(value, WCHAR512.UNITS)
+    return s
 
 
 class LUN_MAPPING(NDRSTRUCT):  # 2.2.4.10
@@ -566,38 +300,7 @@ class CHAR_ARRAY(NDRUniConformantArray):
     item = "c"
 
 
-def bstr(text):
-    """A BSTR parameter; None is a NULL BSTR."""
-    b = BSTR()
-    if text is None:
-        return NULL
-    b["asData"] = text
-    return b
-
-
-def bstr_value(field):
-    """The text of a BSTR answer, None for a NULL BSTR (cBytes 0xFFFFFFFF,
-    MS-OAUT 2.2.23.2, or a NULL pointer). impacket hands out a parsed
-    pointer's referent, a FLAGGED_WORD_BLOB."""
-    if field is None:
-        return None
-    blob = field
-    if "cBytes" not in blob.fields:
-        try:
-            blob = field["Data"]
-        except (KeyError, TypeError):
-            return None
-    if blob is None or blob["cBytes"] == 0xFFFFFFFF:
-        return None
-    return blob["asData"]
-
-
-def id_struct(method, value):
-    s = ID()
-    s["eMethod"] = method & 0xFFFF
-    s["szValue"] = wchar_data(value, WCHAR512.UNITS)
-    return s
-
+# ---- declaring calls -----------------------------------------------------------------------
 
 def method(prefix, name, opnum, ins=(), outs=()):
     """Defines PREFIX_NAME (a DCOMCALL) and PREFIX_NAMEResponse here, from the
@@ -636,6 +339,76 @@ def prop(prefix, name, get_opnum, kind, out_name, in_name):
     method(prefix, "put_" + name, get_opnum + 1, ins=((in_name, kind),))
 
 
+def getter(prefix, name, opnum, kind, out_name):
+    """A [propget] without its [propput] (or with one no test calls)."""
+    method(prefix, "get_" + name, opnum, outs=((out_name, kind),))
+
+
+# ---- LUN management, local devices, feature management (3.3, 3.18-3.19, 3.30-3.54) ----
+
+# IWTGeneral (3.52), IWTGeneral2 (3.54)
+getter("IWTGeneral", "Guid", 3, GUID, "pGuid")
+prop("IWTGeneral", "Name", 4, BSTR, "pName", "Name")
+method("IWTGeneral", "CheckAccess", 8)
+method("IWTGeneral", "IsSnapshotsSupported", 10)
+method("IWTGeneral2", "IsClustered", 15)
+
+# ISessionManager2 (3.51)
+method("ISessionManager2", "EnumSessions2", 4, outs=(("ppEnumSession", PMInterfacePointer),))
+
+# ILocalDeviceMgr (3.30), ILocalDeviceMgr2 (3.32), ILocalDeviceMgr3 (3.33)
+method("ILocalDeviceMgr", "IsValidWtDevice", 6, ins=(("DevicePath", BSTR),))
+method("ILocalDeviceMgr", "CreateWtFile", 8,
+       ins=(("FilePath", BSTR), ("hyFileSize", LONGLONG), ("bSparse", BOOLEAN)))
+method("ILocalDeviceMgr", "GrowWtFile", 9, ins=(("FilePath", BSTR), ("hyAdditionalSize", LONGLONG)))
+method("ILocalDeviceMgr", "DeleteWtFile", 10, ins=(("FilePath", BSTR),))
+method("ILocalDeviceMgr", "IsPathValid", 11, ins=(("FilePath", BSTR),))
+method("ILocalDeviceMgr", "IsPathNtfs", 12, ins=(("Path", BSTR),))
+method("ILocalDeviceMgr", "DoesFileExist", 13, ins=(("FilePath", BSTR),))
+method("ILocalDeviceMgr", "GetDriveInfo", 14, ins=(("Drive", BSTR), ("pDriveInfo", DRIVE_INFO)),
+       outs=(("pDriveInfo", DRIVE_INFO),))
+method("ILocalDeviceMgr", "EnumDirectory", 15, outs=(("ppDirectoryEnum", PMInterfacePointer),))
+method("ILocalDeviceMgr2", "EnumVolumes2", 22, outs=(("ppEnumVolume", PMInterfacePointer),))
+method("ILocalDeviceMgr2", "GetVolumeInfo", 23,
+       ins=(("VolumePath", BSTR), ("pVolumeInfo", VOLUME2)), outs=(("pVolumeInfo", VOLUME2),))
+method("ILocalDeviceMgr3", "CreateDiffWtFile", 31, ins=(("FilePath", BSTR), ("ParentPath", BSTR)))
+
+# IDirectoryEnum (3.3)
+method("IDirectoryEnum", "FindFirst", 4,
+       ins=(("bstrSearchPath", BSTR), ("pDirectoryData", DIRECTORY_DATA)),
+       outs=(("pDirectoryData", DIRECTORY_DATA),))
+method("IDirectoryEnum", "FindNext", 5, ins=(("pDirectoryData", DIRECTORY_DATA),),
+       outs=(("pDirectoryData", DIRECTORY_DATA),))
+
+# IWTDiskMgr (3.46)
+method("IWTDiskMgr", "EnumWTDisks", 3, outs=(("ppEnumWTDisk", PMInterfacePointer),))
+method("IWTDiskMgr", "CreateWTDisk", 4,
+       ins=(("eDeviceType", USHORT), ("DevicePath", BSTR), ("Description", BSTR),
+            ("bClearPartTable", BOOLEAN), ("bForceDismount", BOOLEAN)),
+       outs=(("pWTD", ULONG),))
+method("IWTDiskMgr", "DeleteWTDisk", 6, ins=(("nWTD", ULONG),))
+method("IWTDiskMgr", "GetWTDisk", 7, ins=(("nWTD", ULONG),),
+       outs=(("ppWTDisk", PMInterfacePointer),))
+
+# IWTDisk (3.43), IWTDisk3 (3.45)
+getter("IWTDisk", "WTD", 5, ULONG, "pWTD")
+prop("IWTDisk", "Description", 15, BSTR, "pDescription", "Description")
+getter("IWTDisk", "DevicePath", 17, BSTR, "pDevicePath")
+getter("IWTDisk", "Size", 19, LONGLONG, "pSize")
+method("IWTDisk", "Save", 36)
+method("IWTDisk", "GetVdsLunInfo", 40, ins=(("pVdsLunInfo", VDS_LUN_INFORMATION),),
+       outs=(("pVdsLunInfo", VDS_LUN_INFORMATION),))
+getter("IWTDisk3", "VhdType", 50, USHORT, "Type")
+getter("IWTDisk3", "ParentPath", 51, BSTR, "ParentPath")
+getter("IWTDisk3", "AllocatedSize", 52, LONGLONG, "Size")
+
+# IEnumWTDisk (3.19): pElements is [in, out] IWTDisk **, NULL in the request (4.6);
+# IEnumVolume2 (3.18)
+enumerator("IEnumWTDisk", PMInterfacePointer)
+enumerator("IEnumVolume2", VOLUME2)
+
+# ---- target management (3.8-3.29) -----------------------------------------------------------
+
 # IHostMgr (3.25), IHostMgr2 (3.27), IHostMgr3 (3.29)
 method("IHostMgr", "EnumHosts", 3, outs=(("ppEnumHost", PMInterfacePointer),))
 method("IHostMgr", "NewHost", 4, ins=(("HostName", BSTR),),
@@ -654,14 +427,14 @@ method("IHostMgr2", "CloseHost", 11, ins=(("HostName", BSTR),))
 method("IHostMgr3", "EnumAllClusterHosts", 12, outs=(("EnumHost", PMInterfacePointer),))
 
 # IHost (3.21): properties by their propget opnum
-method("IHost", "get_Guid", 3, outs=(("pGuid", GUID),))
+getter("IHost", "Guid", 3, GUID, "pGuid")
 prop("IHost", "Enable", 4, NDRBOOLEAN, "pEnable", "bEnable")
 prop("IHost", "Name", 6, BSTR, "pName", "Name")
 prop("IHost", "Description", 8, BSTR, "pDescription", "Description")
 prop("IHost", "TargetIQN", 10, BSTR, "pTargetIQN", "TargetIQN")
-method("IHost", "get_Status", 12, outs=(("pStatus", USHORT),))
+getter("IHost", "Status", 12, USHORT, "pStatus")
 method("IHost", "put_Status", 13, ins=(("eStatus", USHORT),))
-method("IHost", "get_LastLogIn", 14, outs=(("pTimeStamp", LONGLONG),))
+getter("IHost", "LastLogIn", 14, LONGLONG, "pTimeStamp")
 method("IHost", "put_LastLogIn", 15, ins=(("hyTimeStamp", LONGLONG),))
 prop("IHost", "EnableCHAP", 16, NDRBOOLEAN, "pEnable", "bEnable")
 prop("IHost", "CHAPUserName", 18, BSTR, "pUserName", "UserName")
@@ -700,8 +473,7 @@ prop("IHost2", "ResourceName", 60, BSTR, "pResourceName", "ResourceName")
 prop("IHost2", "ResourceGroupName", 62, BSTR, "pResourceGroup", "ResourceGroup")
 method("IHost2", "SaveToStream", 64, ins=(("pStream", PMInterfacePointer),))
 method("IHost2", "EnumSessions", 65, outs=(("ppEnumSession", PMInterfacePointer),))
-method("IHost3", "get_ResourceState", 66, outs=(("ResourceState", LONG),))
-method("IHost3", "put_ResourceState", 67, ins=(("ResourceState", LONG),))
+prop("IHost3", "ResourceState", 66, LONG, "ResourceState", "ResourceState")
 
 # the enumerators of target management
 enumerator("IEnumHost", PMInterfacePointer)
@@ -712,105 +484,16 @@ enumerator("IEnumSession2", SESSION2)
 
 # Which interface each prefix's calls go to (the presentation context). An
 # IPID serves its own interface and those it derives from: IHost2 and IHost3
-# methods need the pointer query() returns for them (IHost pointers come from
-# IHostMgr and IEnumHost).
-IIDS = {"IHostMgr": IHOSTMGR, "IHostMgr2": IHOSTMGR2, "IHostMgr3": IHOSTMGR3,
+# methods need the pointer istm_client.query() returns for them (IHost
+# pointers come from IHostMgr and IEnumHost).
+IIDS = {"IWTGeneral": IWTGENERAL, "IWTGeneral2": IWTGENERAL2,
+        "ISessionManager2": ISESSIONMANAGER2,
+        "ILocalDeviceMgr": ILOCALDEVICEMGR, "ILocalDeviceMgr2": ILOCALDEVICEMGR2,
+        "ILocalDeviceMgr3": ILOCALDEVICEMGR3, "IDirectoryEnum": IDIRECTORYENUM,
+        "IWTDiskMgr": IWTDISKMGR, "IWTDisk": IWTDISK, "IWTDisk3": IWTDISK3,
+        "IEnumWTDisk": IENUMWTDISK, "IEnumVolume2": IENUMVOLUME2,
+        "IHostMgr": IHOSTMGR, "IHostMgr2": IHOSTMGR2, "IHostMgr3": IHOSTMGR3,
         "IHost": IHOST, "IHost2": IHOST2, "IHost3": IHOST3,
         "IEnumHost": IENUMHOST, "IEnumIDMethod": IENUMIDMETHOD,
         "IEnumWTDiskLunMapping": IENUMWTDISKLUNMAPPING, "IEnumPortal": IENUMPORTAL,
         "IEnumSession2": IENUMSESSION2}
-
-
-# ---- a client and test output, for every family ----------------------------------------
-
-class Client:
-    """Activations against istmd at ADDR (endpoint mapper on EPM_PORT).
-    impacket dials port 135 unless the target names a port, looks its
-    resolver up by the bare address, and sends a second bind on a bound
-    connection for a second activation (which istmd refuses, as Windows
-    does): one DCOMConnection per activation, the resolver pre-seeded."""
-
-    def __init__(self, addr, epm_port, user, password):
-        self.addr, self.epm_port, self.user, self.password = addr, epm_port, user, password
-
-    def activate(self, clsid, iface_iid):
-        c = DCOMConnection("%s[%d]" % (self.addr, self.epm_port), self.user, self.password)
-        DCOMConnection.PORTMAPS[self.addr] = c.get_dce_rpc()
-        return c.CoCreateInstanceEx(string_to_bin(clsid), iid(iface_iid))
-
-
-def call(obj, req, iface_iid=None):
-    """Calls REQ on OBJ (an impacket INTERFACE) and returns the answer, whatever
-    its HRESULT (answer["ErrorCode"]). The interface is the one of REQ's
-    prefix unless IFACE_IID says otherwise."""
-    if iface_iid is None:
-        iface_iid = IIDS[type(req).__name__.split("_", 1)[0]]
-    req["ORPCthis"] = obj.get_cinstance().get_ORPCthis()
-    req["ORPCthis"]["flags"] = 0
-    obj.connect(iid(iface_iid))
-    return obj.get_dce_rpc().request(req, obj.get_iPid(), checkError=False)
-
-
-def query(obj, iface_iid):
-    """QueryInterface (RemQueryInterface, one reference): OBJ as IFACE_IID."""
-    return dcomrt.IRemUnknown2(obj).RemQueryInterface(1, [iid(iface_iid)])
-
-
-def interface(parent, pointer):
-    """The object an [out] interface pointer of an answer names."""
-    data = b"".join(pointer["abData"])
-    return INTERFACE(parent.get_cinstance(), data, parent.get_ipidRemUnknown(),
-                     target=parent.get_target())
-
-
-def is_null(pointer):
-    try:
-        return pointer is None or pointer["ulCntData"] == 0
-    except (KeyError, TypeError):
-        return True
-
-
-# ---- test output: "ok - ..." lines, stop at the first failure -----------------------------
-
-def ok(what):
-    print("ok - %s" % what, flush=True)
-
-
-def check(cond, what):
-    if not cond:
-        print("not ok - %s" % what, flush=True)
-        sys.exit(1)
-    ok(what)
-
-
-def hr_name(hr):
-    """The name of an HRESULT this module knows, else its hexadecimal value."""
-    names = {v: k for k, v in globals().items()
-             if k.isupper() and isinstance(v, int) and k.startswith(("S_", "E_", "ERROR_"))}
-    return names.get(hr, "0x%08x" % hr)
-
-
-def expect(resp, hr, what):
-    """Checks an answer's HRESULT; returns the answer."""
-    got = resp["ErrorCode"]
-    check(got == hr, "%s: %s%s" % (what, hr_name(hr), "" if got == hr else " (got %s)" % hr_name(got)))
-    return resp
-
-
-def enum_all(e, prefix, element_type, limit=100000):
-    """Every element left in enumerator E, with Next(1) until S_FALSE."""
-    out = []
-    next_cls = globals()[prefix + "_Next"]
-    for _ in range(limit):
-        req = next_cls()
-        req["ulNumElements"] = 1
-        req["pElements"] = NULL if element_type is PMInterfacePointer else element_type()
-        resp = call(e, req)
-        if resp["ErrorCode"] == S_FALSE:
-            return out
-        if resp["ErrorCode"] != S_OK or resp["pNumElementsReturned"] != 1:
-            raise DCERPCSessionError(error_code=resp["ErrorCode"])
-        out.append(resp["pElements"])
-    raise RuntimeError("more than %d elements" % limit)
-
-# ---- end of branch "targets" ----------------------------------------------------------------

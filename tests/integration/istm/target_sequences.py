@@ -26,13 +26,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import istm_ndr as n  # noqa: E402
+from istm_client import (DIR, LOG, admin, call, check, create_wt_disk,  # noqa: E402
+                         create_wt_file, enum_all, expect, interface, ok, query)
 
-ADDR = os.environ["ISTMD_ADDR"]
-EPM_PORT = int(os.environ["ISTMD_EPM_PORT"])
-ADMIN = os.environ["ISTMD_ADMIN"]
-ADMIN_PASSWORD = os.environ["ISTMD_ADMIN_PASSWORD"]
-LOG = os.environ["ISTMD_LOG"]
-DIR = os.environ["ISTMD_DIR"]
 CONTROL_PORT = os.environ["ISTMD_TGT_CONTROL_PORT"]
 PORTAL = os.environ["ISTMD_TGT_PORTAL"]
 NAME = os.environ.get("ISTMD_NAME", "targets")
@@ -44,9 +40,6 @@ OTHER_INITIATOR = "iqn.1991-05.com.contoso:someone-else"
 
 def iqn_of(target):
     return "iqn.2025-01.org.istmd:%s-%s-target" % (NAME, target.lower())
-
-
-ok, check, expect, hr_name = n.ok, n.check, n.expect, n.hr_name
 
 
 # ---- tgtd ---------------------------------------------------------------------------------
@@ -147,40 +140,32 @@ def login(initiator, iqn):
 # ---- sequences ----------------------------------------------------------------------------
 
 def get_host(mgr, name, hr=n.S_OK):
-    resp = expect(n.call(mgr, n.IHostMgr_GetHost(HostName=n.bstr(name))), hr, "GetHost %r" % name)
-    return n.interface(mgr, resp["ppHost"]) if hr == n.S_OK else None
+    resp = expect(call(mgr, n.IHostMgr_GetHost(HostName=n.bstr(name))), hr, "GetHost %r" % name)
+    return interface(mgr, resp["ppHost"]) if hr == n.S_OK else None
 
 
 def save(host, what):
-    expect(n.call(host, n.IHost_Save()), n.S_OK, "%s: Save" % what)
+    expect(call(host, n.IHost_Save()), n.S_OK, "%s: Save" % what)
 
 
 def create_disk(client):
     """4.1, briefly: a 64 MiB fixed VHD on drive D: (the storage root), registered."""
     path = "D:\\seq.vhd"
     devices = client.activate(n.CLSID_LOCALDEVICEMGR, n.ILOCALDEVICEMGR)
-    req = n.CreateWtFile()
-    req["FilePath"] = n.bstr(path)
-    req["hyFileSize"] = 64 * 1024 * 1024
-    req["bSparse"] = 1
-    expect(n.call(devices, req, n.ILOCALDEVICEMGR), n.S_OK, "4.1 CreateWtFile %s" % path)
+    expect(call(devices, create_wt_file(path, 64 * 1024 * 1024, sparse=True)), n.S_OK,
+           "4.1 CreateWtFile %s" % path)
     disks = client.activate(n.CLSID_WTDISKMGR, n.IWTDISKMGR)
-    req = n.CreateWTDisk()
-    req["eDeviceType"] = n.WTD_TYPE_FILE
-    req["DevicePath"] = n.bstr(path)
-    req["Description"] = n.bstr("for the target sequences")
-    req["bClearPartTable"] = 0
-    req["bForceDismount"] = 0
-    resp = expect(n.call(disks, req, n.IWTDISKMGR), n.S_OK, "4.1 CreateWTDisk")
+    resp = expect(call(disks, create_wt_disk(path, "for the target sequences")), n.S_OK,
+                  "4.1 CreateWTDisk")
     return resp["pWTD"]
 
 
 def seq_4_2(mgr):
     """4.2: the target exists (in istmd and in tgtd) only once saved."""
-    resp = expect(n.call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("DatabaseTarget"))), n.S_OK,
+    resp = expect(call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("DatabaseTarget"))), n.S_OK,
                   "4.2 NewHost DatabaseTarget")
-    host = n.interface(mgr, resp["ppNewHost"])
-    expect(n.call(host, n.IHost_put_Description(Description=n.bstr("ISTM Test target"))), n.S_OK,
+    host = interface(mgr, resp["ppNewHost"])
+    expect(call(host, n.IHost_put_Description(Description=n.bstr("ISTM Test target"))), n.S_OK,
            "4.2 put Description")
     get_host(mgr, "DatabaseTarget", n.ERROR_FILE_NOT_FOUND)
     check(iqn_of("DatabaseTarget") not in live_targets(), "4.2 not in tgtd before Save")
@@ -189,19 +174,19 @@ def seq_4_2(mgr):
     check(live is not None and list(live["luns"]) == [0] and not live["acl"],
           "4.2 tgtd has %s, no LUN but tgt's controller, nobody allowed"
           % iqn_of("DatabaseTarget"))
-    desc = n.call(get_host(mgr, "DatabaseTarget"), n.IHost_get_Description())
+    desc = call(get_host(mgr, "DatabaseTarget"), n.IHost_get_Description())
     check(n.bstr_value(desc["pDescription"]) == "ISTM Test target", "4.2 the description was saved")
 
 
 def seq_4_3(mgr, wtd):
     host = get_host(mgr, "DatabaseTarget")
-    expect(n.call(host, n.IHost_AddWTDisk(nWTD=wtd)), n.S_OK, "4.3 AddWTDisk %d" % wtd)
+    expect(call(host, n.IHost_AddWTDisk(nWTD=wtd)), n.S_OK, "4.3 AddWTDisk %d" % wtd)
     save(host, "4.3")
     live = live_targets()[iqn_of("DatabaseTarget")]
     check(list(live["luns"]) == [0, 1] and live["luns"][1]["path"].startswith("/dev/loop"),
           "4.3 tgtd serves LUN 1 from a loop device (%s)" % live["luns"][1].get("path"))
-    e = n.interface(host, n.call(host, n.IHost_EnumWTDiskLunMappings())["ppEnumWTDiskLunMapping"])
-    maps = [(m["dwLun"], m["dwWTD"]) for m in n.enum_all(e, "IEnumWTDiskLunMapping",
+    e = interface(host, call(host, n.IHost_EnumWTDiskLunMappings())["ppEnumWTDiskLunMapping"])
+    maps = [(m["dwLun"], m["dwWTD"]) for m in enum_all(e, "IEnumWTDiskLunMapping",
                                                           n.LUN_MAPPING)]
     check(maps == [(1, wtd)], "4.3 EnumWTDiskLunMappings: LUN 1 -> WTD %d" % wtd)
 
@@ -212,12 +197,12 @@ def seq_4_4(mgr):
     if have_libiscsi:
         check(not login(INITIATOR, iqn), "4.4 before AddID the initiator cannot log in")
     host = get_host(mgr, "DatabaseTarget")
-    expect(n.call(host, n.IHost_AddID(pIDMethod=n.id_struct(n.ID_IQN, INITIATOR))), n.S_OK,
+    expect(call(host, n.IHost_AddID(pIDMethod=n.id_struct(n.ID_IQN, INITIATOR))), n.S_OK,
            "4.4 AddID IDIQN %s" % INITIATOR)
     save(host, "4.4")
     check(live_targets()[iqn]["acl"] == [INITIATOR], "4.4 tgtd's ACL is exactly the initiator")
-    e = n.interface(host, n.call(host, n.IHost_EnumIDs())["ppEnumIDMethod"])
-    ids = [(i["eMethod"], n.wchars(i["szValue"])) for i in n.enum_all(e, "IEnumIDMethod", n.ID)]
+    e = interface(host, call(host, n.IHost_EnumIDs())["ppEnumIDMethod"])
+    ids = [(i["eMethod"], n.wchars(i["szValue"])) for i in enum_all(e, "IEnumIDMethod", n.ID)]
     check(ids == [(n.ID_IQN, INITIATOR)], "4.4 EnumIDs")
     if have_libiscsi:
         check(login(INITIATOR, iqn), "4.4 the allowed initiator logs in (libiscsi)")
@@ -228,8 +213,8 @@ def seq_4_4(mgr):
 
 def seq_4_7(mgr, wtd):
     host = get_host(mgr, "DatabaseTarget")
-    expect(n.call(host, n.IHost_RemoveWTDisk(nWTD=wtd)), n.S_OK, "4.7 RemoveWTDisk %d" % wtd)
-    expect(n.call(host, n.IHost_RemoveWTDisk(nWTD=wtd)), n.ERROR_FILE_NOT_FOUND,
+    expect(call(host, n.IHost_RemoveWTDisk(nWTD=wtd)), n.S_OK, "4.7 RemoveWTDisk %d" % wtd)
+    expect(call(host, n.IHost_RemoveWTDisk(nWTD=wtd)), n.ERROR_FILE_NOT_FOUND,
            "4.7 RemoveWTDisk again")
     save(host, "4.7")
     check(list(live_targets()[iqn_of("DatabaseTarget")]["luns"]) == [0],
@@ -239,46 +224,47 @@ def seq_4_7(mgr, wtd):
 def seq_4_5(mgr):
     """4.5 on the example's target: ISTMTarget renamed DatabaseTarget (the
     first DatabaseTarget deleted to free the name)."""
-    resp = expect(n.call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("ISTMTarget"))), n.S_OK,
+    resp = expect(call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("ISTMTarget"))), n.S_OK,
                   "NewHost ISTMTarget")
-    save(n.interface(mgr, resp["ppNewHost"]), "ISTMTarget")
-    expect(n.call(mgr, n.IHostMgr_DeleteHost(HostName=n.bstr("DatabaseTarget"))), n.S_OK,
+    save(interface(mgr, resp["ppNewHost"]), "ISTMTarget")
+    expect(call(mgr, n.IHostMgr_DeleteHost(HostName=n.bstr("DatabaseTarget"))), n.S_OK,
            "DeleteHost DatabaseTarget")
     check(iqn_of("DatabaseTarget") not in live_targets(), "the deleted target left tgtd")
     host = get_host(mgr, "ISTMTarget")
-    expect(n.call(host, n.IHost_put_Name(Name=n.bstr("DatabaseTarget"))), n.S_OK,
+    expect(call(host, n.IHost_put_Name(Name=n.bstr("DatabaseTarget"))), n.S_OK,
            "4.5 put Name DatabaseTarget")
-    expect(n.call(host, n.IHost_put_Description(Description=n.bstr("ISTM Test target updated"))),
+    expect(call(host, n.IHost_put_Description(Description=n.bstr("ISTM Test target updated"))),
            n.S_OK, "4.5 put Description")
     # the example's own value has a one-digit month: not an iSCSI name (RFC 3720 3.2.6.3.1)
-    expect(n.call(host, n.IHost_put_TargetIQN(
+    expect(call(host, n.IHost_put_TargetIQN(
         TargetIQN=n.bstr("iqn.1991-5.com.contoso:test-server-istmtarget-target"))),
         n.ERROR_INVALID_DATA, "4.5 put TargetIQN with the example's iqn.1991-5")
     new_iqn = "iqn.1991-05.com.contoso:test-server-istmtarget-target"
-    expect(n.call(host, n.IHost_put_TargetIQN(TargetIQN=n.bstr(new_iqn))), n.S_OK,
+    expect(call(host, n.IHost_put_TargetIQN(TargetIQN=n.bstr(new_iqn))), n.S_OK,
            "4.5 put TargetIQN %s" % new_iqn)
     save(host, "4.5")
     live = live_targets()
     check(new_iqn in live and iqn_of("ISTMTarget") not in live,
           "4.5 tgtd has the new IQN, not the old one")
     again = get_host(mgr, "DatabaseTarget")
-    check(n.bstr_value(n.call(again, n.IHost_get_TargetIQN())["pTargetIQN"]) == new_iqn,
+    check(n.bstr_value(call(again, n.IHost_get_TargetIQN())["pTargetIQN"]) == new_iqn,
           "4.5 GetHost DatabaseTarget shows the new IQN")
-    resp = n.call(mgr, n.IHostMgr_GetHostByTargetIQN(TargetIQN=n.bstr(new_iqn)))
+    resp = call(mgr, n.IHostMgr_GetHostByTargetIQN(TargetIQN=n.bstr(new_iqn)))
     expect(resp, n.S_OK, "GetHostByTargetIQN")
     return new_iqn
 
 
 def chap_and_params(mgr, iqn):
     host = get_host(mgr, "DatabaseTarget")
-    expect(n.call(host, n.IHost_ValidateChapSecret(Secret=n.bstr("short"))), n.ERROR_BAD_LENGTH,
+    expect(call(host, n.IHost_ValidateChapSecret(Secret=n.bstr("short"))), n.ERROR_BAD_LENGTH,
            "ValidateChapSecret of 5 characters")
-    for req in (n.IHost_put_EnableCHAP(bEnable=1), n.IHost_put_CHAPUserName(UserName=n.bstr("chapuser")),
+    for req in (n.IHost_put_EnableCHAP(bEnable=1),
+                n.IHost_put_CHAPUserName(UserName=n.bstr("chapuser")),
                 n.IHost_put_CHAPSecret(Secret=n.bstr("chap-secret-1")),
                 n.IHost_put_TargetMaxRecvDataSegmentLength(nLength=8192),
                 n.IHost_put_TargetMaxBurstLength(nLength=131072)):
-        expect(n.call(host, req), n.S_OK, type(req).__name__)
-    expect(n.call(host, n.IHost_put_TargetFirstBurstLength(nLength=511)), n.E_INVALIDARG,
+        expect(call(host, req), n.S_OK, type(req).__name__)
+    expect(call(host, n.IHost_put_TargetFirstBurstLength(nLength=511)), n.E_INVALIDARG,
            "put TargetFirstBurstLength 511 (<25>)")
     save(host, "CHAP and parameters")
     live = live_targets()[iqn]
@@ -287,12 +273,12 @@ def chap_and_params(mgr, iqn):
     check(params.get("MaxRecvDataSegmentLength") == "8192" and
           params.get("MaxBurstLength") == "131072",
           "tgtd has MaxRecvDataSegmentLength 8192 and MaxBurstLength 131072")
-    got = n.call(get_host(mgr, "DatabaseTarget"), n.IHost_get_CHAPSecret())
+    got = call(get_host(mgr, "DatabaseTarget"), n.IHost_get_CHAPSecret())
     check(n.bstr_value(got["pSecret"]) == "chap-secret-1", "get CHAPSecret after Save")
     with open(LOG) as f:
         check("chap-secret-1" not in f.read(), "the secret is not in the daemon's log")
     # disabled: tgtd refuses logins (the target goes offline)
-    expect(n.call(host, n.IHost_put_Enable(bEnable=0)), n.S_OK, "put Enable false")
+    expect(call(host, n.IHost_put_Enable(bEnable=0)), n.S_OK, "put Enable false")
     save(host, "disable")
     state = [line.strip() for line in tgtadm("--mode", "target", "--op", "show").splitlines()
              if line.strip().startswith("State:")]
@@ -300,57 +286,57 @@ def chap_and_params(mgr, iqn):
 
 
 def enumerations(mgr, iqn):
-    e = n.interface(mgr, n.call(mgr, n.IHostMgr_EnumHosts())["ppEnumHost"])
+    e = interface(mgr, call(mgr, n.IHostMgr_EnumHosts())["ppEnumHost"])
     names = []
-    for p in n.enum_all(e, "IEnumHost", n.PMInterfacePointer):
-        h = n.interface(mgr, p)
-        names.append(n.bstr_value(n.call(h, n.IHost_get_Name())["pName"]))
+    for p in enum_all(e, "IEnumHost", n.PMInterfacePointer):
+        h = interface(mgr, p)
+        names.append(n.bstr_value(call(h, n.IHost_get_Name())["pName"]))
     check(names == ["DatabaseTarget"], "EnumHosts: %s" % names)
     host = get_host(mgr, "DatabaseTarget")
-    e = n.interface(host, n.call(host, n.IHost_EnumPortals())["ppEnumPortal"])
+    e = interface(host, call(host, n.IHost_EnumPortals())["ppEnumPortal"])
     portals = ["%s:%d" % (n.wchars(p["szIpAddress"]), p["dwPort"])
-               for p in n.enum_all(e, "IEnumPortal", n.PORTAL)]
+               for p in enum_all(e, "IEnumPortal", n.PORTAL)]
     check(portals == [PORTAL], "EnumPortals: the configured portal %s" % portals)
-    resp = expect(n.call(host, n.IHost_get_Status()), n.S_OK, "get Status")
+    resp = expect(call(host, n.IHost_get_Status()), n.S_OK, "get Status")
     check(resp["pStatus"] == n.HOST_STATUS_IDLE, "Status idle")
-    host3 = n.query(host, n.IHOST3)
-    e = n.interface(host, n.call(host3, n.IHost2_EnumSessions())["ppEnumSession"])
-    check(n.enum_all(e, "IEnumSession2", n.SESSION2) == [], "EnumSessions: none")
+    host3 = query(host, n.IHOST3)
+    e = interface(host, call(host3, n.IHost2_EnumSessions())["ppEnumSession"])
+    check(enum_all(e, "IEnumSession2", n.SESSION2) == [], "EnumSessions: none")
 
 
 def errors(mgr):
-    expect(n.call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("DatabaseTarget"))),
+    expect(call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("DatabaseTarget"))),
            n.ERROR_FILE_EXISTS, "NewHost of a name in use")
-    expect(n.call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("bad name"))), n.ERROR_INVALID_DATA,
+    expect(call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("bad name"))), n.ERROR_INVALID_DATA,
            "NewHost with a space")
-    expect(n.call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("x" * 224))), n.ERROR_INVALID_DATA,
+    expect(call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("x" * 224))), n.ERROR_INVALID_DATA,
            "NewHost of 224 characters")
-    expect(n.call(mgr, n.IHostMgr_NewHost(HostName=n.bstr(None))), n.E_INVALIDARG,
+    expect(call(mgr, n.IHostMgr_NewHost(HostName=n.bstr(None))), n.E_INVALIDARG,
            "NewHost with a NULL BSTR")
     get_host(mgr, "nobody", n.ERROR_FILE_NOT_FOUND)
-    expect(n.call(mgr, n.IHostMgr_DeleteHost(HostName=n.bstr("nobody"))), n.ERROR_FILE_NOT_FOUND,
+    expect(call(mgr, n.IHostMgr_DeleteHost(HostName=n.bstr("nobody"))), n.ERROR_FILE_NOT_FOUND,
            "DeleteHost of an unknown name")
     host = get_host(mgr, "DatabaseTarget")
-    expect(n.call(host, n.IHost_AddID(pIDMethod=n.id_struct(n.ID_MAC, "00-15-5D-01-02-03"))),
+    expect(call(host, n.IHost_AddID(pIDMethod=n.id_struct(n.ID_MAC, "00-15-5D-01-02-03"))),
            n.ERROR_NOT_SUPPORTED, "AddID of a MAC address")
-    expect(n.call(host, n.IHost_AddID(pIDMethod=n.id_struct(6, "x"))), n.E_INVALIDARG,
+    expect(call(host, n.IHost_AddID(pIDMethod=n.id_struct(6, "x"))), n.E_INVALIDARG,
            "AddID with a reserved IDMethod (3.1.4.2.4)")
     # IDInvalid (-1) cannot be a 16-bit NDR enum (0..32767): a fault, not a call
     try:
-        n.call(host, n.IHost_AddID(pIDMethod=n.id_struct(n.ID_INVALID, "x")))
+        call(host, n.IHost_AddID(pIDMethod=n.id_struct(n.ID_INVALID, "x")))
         check(False, "AddID with IDInvalid")
     except n.DCERPCException as e:
         check("stub" in str(e) or "ndr" in str(e).lower() or "range" in str(e).lower(),
               "AddID with IDInvalid: fault %s" % str(e).strip())
-    expect(n.call(host, n.IHost_AddWTDisk(nWTD=4242)), n.ERROR_FILE_NOT_FOUND,
+    expect(call(host, n.IHost_AddWTDisk(nWTD=4242)), n.ERROR_FILE_NOT_FOUND,
            "AddWTDisk of an unknown disk")
-    expect(n.call(host, n.IHost_put_Processor(nProcessor=1)), n.E_NOTIMPL, "put Processor")
-    resp = n.call(host, n.IHost_CheckTargetRedirect(LocalConnectAddr=n.bstr(PORTAL)))
+    expect(call(host, n.IHost_put_Processor(nProcessor=1)), n.E_NOTIMPL, "put Processor")
+    resp = call(host, n.IHost_CheckTargetRedirect(LocalConnectAddr=n.bstr(PORTAL)))
     expect(resp, n.S_FALSE, "CheckTargetRedirect")
-    resp = expect(n.call(n.query(host, n.IHOST3), n.IHost3_get_ResourceState()), n.S_OK,
+    resp = expect(call(query(host, n.IHOST3), n.IHost3_get_ResourceState()), n.S_OK,
                   "get ResourceState (through IHost3)")
     check(resp["ResourceState"] == -1, "ResourceState is ClusterResourceStateUnknown")
-    expect(n.call(mgr, n.IHostMgr2_NewHost2(HostName=n.bstr("grouped"),
+    expect(call(mgr, n.IHostMgr2_NewHost2(HostName=n.bstr("grouped"),
                                             ResourceGroup=n.bstr("Cluster Group"))),
            n.E_INVALIDARG, "NewHost2 in a resource group (no cluster)")
 
@@ -362,7 +348,7 @@ def main():
     tgtd = start_tgtd()
     try:
         wait_for_backend()
-        client = n.Client(ADDR, EPM_PORT, ADMIN, ADMIN_PASSWORD)
+        client = admin()
         wtd = create_disk(client)
         mgr = client.activate(n.CLSID_HOSTMGR, n.IHOSTMGR3)
         seq_4_2(mgr)

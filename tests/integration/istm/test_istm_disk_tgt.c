@@ -25,9 +25,7 @@
 #include <ndr.h>
 #include <gen_ndr/dcerpc.h>
 
-#include "backend/loopdev.h"
-#include "backend/storage_paths.h"
-#include "core/core.h"
+#include "core_env.h"
 #include "dcom/exporter.h"
 #include "dcom/internal.h"
 #include "dcom/objref.h"
@@ -35,175 +33,73 @@
 #include "idl/ndr_ms_istm.h"
 #include "iscsi_initiator.h"
 #include "istm/istm.h"
-#include "istmd/config.h"
 #include "istmd/hresult.h"
 #include "istmd/workpool.h"
-#include "tgtd_harness.h"
+#include "loop_scan.h"
 
 #define MIB (1024 * 1024ull)
 #define ALLOWED "iqn.2025-01.org.istmd.test:disks"
 
+static struct core_env E;
 static struct {
-	TALLOC_CTX *mem;
-	struct tevent_context *ev;
-	char *dir, *root, *state;
-	struct cfg *cfg;
-	struct storage_paths *sp;
-	struct tgtd tgtd;
-	struct iscsi_backend *be;
-	struct core *core;
 	struct dcom_test *t;
 	struct istm_context *istm;
 	struct dcom_object *devices, *disks;
-	char *iqn;
-} E;
-
-static void timeout_handler(struct tevent_context *ev, struct tevent_timer *te,
-			    struct timeval now, void *priv)
-{
-	*(bool *)priv = true;
-}
-
-static void wait_req(struct tevent_req *req)
-{
-	bool expired = false;
-	struct tevent_timer *te = tevent_add_timer(E.ev, req, tevent_timeval_current_ofs(60, 0),
-						   timeout_handler, &expired);
-	while (tevent_req_is_in_progress(req) && !expired)
-		assert_int_equal(tevent_loop_once(E.ev), 0);
-	assert_false(expired);
-	talloc_free(te);
-}
-
-static void reconcile(void)
-{
-	struct tevent_req *req = core_reconcile_wait_send(E.mem, E.core);
-	wait_req(req);
-	assert_int_equal(core_reconcile_wait_recv(req), 0);
-	talloc_free(req);
-}
+	const char *iqn;
+} I;
 
 static uint32_t call(struct dcom_object *obj, const struct idl_interface *iface, uint32_t opnum,
 		     void *r)
 {
 	dcom_test_prepare(iface, opnum, r);
-	return dcom_test_call(E.t, obj, iface, opnum, r);
+	return dcom_test_call(I.t, obj, iface, opnum, r);
 }
 
 static struct dcom_object *object_of(const struct MInterfacePointer *mip)
 {
-	struct OBJREF o;
-	assert_int_equal(dcom_objref_pull(E.mem, mip, &o), 0);
-	struct dcom_ipid *entry = dcom_ipid_find(E.t->ex, &o.u_objref.u_standard.std.ipid);
-	assert_non_null(entry);
-	return entry->obj;
+	return dcom_test_object(E.mem, I.t->ex, mip, NULL, NULL);
 }
 
 static struct dcom_object *manager(const char *clsid)
 {
 	struct GUID g;
 	assert_true(NT_STATUS_IS_OK(GUID_from_string(clsid, &g)));
-	return dcom_exporter_find_clsid(E.t->ex, &g);
+	return dcom_exporter_find_clsid(I.t->ex, &g);
 }
 
 /* Loop devices whose backing file lies under our scratch directory. */
-static unsigned loops_ours(bool detach)
+static unsigned loops_ours(void)
 {
-	unsigned n = 0;
-	DIR *d = opendir("/sys/block");
-	struct dirent *de;
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "loop", 4) != 0)
-			continue;
-		char sys[300], buf[4200] = "", dev[300];
-		snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file", de->d_name);
-		FILE *f = fopen(sys, "r");
-		if (f == NULL)
-			continue;
-		if (fgets(buf, sizeof(buf), f) != NULL && strncmp(buf, E.dir, strlen(E.dir)) == 0) {
-			n++;
-			snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
-			if (detach)
-				loopdev_detach(dev);
-		}
-		fclose(f);
-	}
-	if (d != NULL)
-		closedir(d);
-	return n;
+	return loops_backed_by(E.dir, true, false);
 }
 
 static int setup(void **state)
 {
-	const char *why = NULL;
-	if (!tgtd_available(&why)) {
-		fprintf(stderr, "skipped: %s\n", why);
-		exit(77);
-	}
-	E.mem = talloc_new(NULL);
-	E.ev = tevent_context_init(E.mem);
-	E.dir = talloc_asprintf(E.mem, "%s/istm-disk-tgt-XXXXXX", TEST_WORK_DIR);
-	assert_non_null(mkdtemp(E.dir));
-	E.root = talloc_asprintf(E.mem, "%s/storage", E.dir);
-	E.state = talloc_asprintf(E.mem, "%s/state", E.dir);
-	assert_int_equal(mkdir(E.root, 0755), 0);
-	assert_true(tgtd_pick(&E.tgtd, E.dir));
-	assert_int_equal(tgtd_start(&E.tgtd), 0);
-	char *text = talloc_asprintf(E.mem,
-				     "[state]\ndir = %s\n[storage]\nroots = %s\n"
-				     "[iscsi]\nbackend = tgt\ntgt_control_port = %u\nportal = %s\n",
-				     E.state, E.root, E.tgtd.control_port, E.tgtd.portal);
-	char *err = NULL;
-	E.cfg = cfg_parse(E.mem, "test", text, &err);
-	assert_non_null(E.cfg);
-	assert_int_equal(storage_paths_from_config(E.mem, E.cfg, &E.sp, &err), 0);
-	if (iscsi_backend_open(E.mem, E.ev, E.cfg, &E.be, &err) != 0)
-		fail_msg("backend: %s", err);
-	struct core_options o;
-	assert_int_equal(core_options_from_config(E.mem, E.cfg, &o, &err), 0);
-	o.storage = E.sp;
-	o.backend = E.be;
-	struct tevent_req *req = core_open_send(E.mem, E.ev, &o);
-	wait_req(req);
-	if (core_open_recv(req, E.mem, &E.core, &err) != 0)
-		fail_msg("core: %s", err);
-	for (int i = 0; i < 100 && !iscsi_backend_is_up(E.be, NULL); i++)
-		tevent_loop_once(E.ev);
-	reconcile();
+	ce_start(&E, TEST_WORK_DIR, "istm-disk-tgt", "");
 
 	/* the ISTM objects on an exporter over the same loop, called in-process */
-	E.t = talloc_zero(E.mem, struct dcom_test);
-	E.t->mem = talloc_new(E.t);
-	E.t->ev = E.ev;
+	I.t = talloc_zero(E.mem, struct dcom_test);
+	I.t->mem = talloc_new(I.t);
+	I.t->ev = E.ev;
 	struct dcom_config config;
 	dcom_config_defaults(&config);
-	E.t->ex = dcom_exporter_new(E.t, E.ev, NULL, &config, DCERPC_AUTH_LEVEL_INTEGRITY, &err);
-	assert_non_null(E.t->ex);
+	char *err = NULL;
+	I.t->ex = dcom_exporter_new(I.t, E.ev, NULL, &config, DCERPC_AUTH_LEVEL_INTEGRITY, &err);
+	assert_non_null(I.t->ex);
 	struct istm_deps deps = { .ev = E.ev, .core = E.core, .storage = E.sp,
 				  .pool = workpool_create(E.mem, E.ev, 2), .backend = E.be };
-	E.istm = istm_start(E.mem, E.t->ex, &deps, &err);
-	assert_non_null(E.istm);
-	E.devices = manager("f1d3a46c-2e1b-4d84-97da-b3742ad67871");
-	E.disks = manager("0144084b-e09e-4f45-a56b-dcdc9f379f5e");
+	I.istm = istm_start(E.mem, I.t->ex, &deps, &err);
+	assert_non_null(I.istm);
+	I.devices = manager("f1d3a46c-2e1b-4d84-97da-b3742ad67871");
+	I.disks = manager("0144084b-e09e-4f45-a56b-dcdc9f379f5e");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	TALLOC_FREE(E.istm);
-	TALLOC_FREE(E.t);
-	struct tevent_req *req = core_close_send(E.mem, E.core);
-	wait_req(req);
-	assert_int_equal(core_close_recv(req), 0);
-	TALLOC_FREE(E.core);
-	TALLOC_FREE(E.be);
-	tgtd_kill(&E.tgtd);
-	loops_ours(true);
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", E.dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", E.dir);
-	talloc_free(E.mem);
+	TALLOC_FREE(I.istm);
+	TALLOC_FREE(I.t);
+	ce_stop(&E);
 	return 0;
 }
 
@@ -216,7 +112,7 @@ static uint32_t create_disk(const char *path, uint64_t size, uint32_t *wtd)
 		dcom_test_new_r(E.mem, ld, NDR_ILOCALDEVICEMGR_CREATEWTFILE);
 	f->in.FilePath = path;
 	f->in.hyFileSize = (int64_t)size;
-	uint32_t hr = call(E.devices, ld, NDR_ILOCALDEVICEMGR_CREATEWTFILE, f);
+	uint32_t hr = call(I.devices, ld, NDR_ILOCALDEVICEMGR_CREATEWTFILE, f);
 	if (hr != S_OK)
 		return hr;
 	struct IWTDiskMgr_CreateWTDisk *c =
@@ -224,7 +120,7 @@ static uint32_t create_disk(const char *path, uint64_t size, uint32_t *wtd)
 	c->in.eDeviceType = WTDTypeFileBased;
 	c->in.DevicePath = path;
 	c->in.Description = "served by tgtd";
-	hr = call(E.disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK, c);
+	hr = call(I.disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK, c);
 	*wtd = *c->out.pWTD;
 	return hr;
 }
@@ -234,7 +130,7 @@ static struct dcom_object *get_disk(uint32_t wtd)
 	struct IWTDiskMgr_GetWTDisk *r =
 		dcom_test_new_r(E.mem, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK);
 	r->in.nWTD = wtd;
-	assert_int_equal(call(E.disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK, r), S_OK);
+	assert_int_equal(call(I.disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK, r), S_OK);
 	return object_of(*r->out.ppWTDisk);
 }
 
@@ -243,24 +139,7 @@ static uint32_t delete_disk(uint32_t wtd)
 	struct IWTDiskMgr_DeleteWTDisk *r =
 		dcom_test_new_r(E.mem, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_DELETEWTDISK);
 	r->in.nWTD = wtd;
-	return call(E.disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_DELETEWTDISK, r);
-}
-
-/* A target that lets ALLOWED in and maps WTD, through the core. */
-static void map_through_core(uint32_t wtd)
-{
-	int rc;
-	char *why = NULL;
-	struct core_target_draft *d = core_target_draft_new(E.mem, E.core, "disks", &rc, &why);
-	assert_non_null(d);
-	assert_int_equal(core_draft_add_id(d, CORE_ID_IQN, ALLOWED, &why), 0);
-	uint32_t lun;
-	assert_int_equal(core_draft_add_disk(d, wtd, &lun, &why), 0);
-	assert_int_equal(lun, 1);
-	struct tevent_req *req = core_target_save_send(E.mem, E.core, d);
-	wait_req(req);
-	assert_int_equal(core_target_save_recv(req, E.mem, &why), 0);
-	E.iqn = talloc_strdup(E.mem, core_draft_target(d)->iqn);
+	return call(I.disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_DELETEWTDISK, r);
 }
 
 /* ---- the initiator side ------------------------------------------------------------- */
@@ -269,7 +148,7 @@ static struct iscsi_context *login(void)
 {
 	char err[256];
 	struct ini_opts o = { .initiator = ALLOWED };
-	struct iscsi_context *iscsi = ini_login(E.tgtd.portal, E.iqn, &o, err, sizeof(err));
+	struct iscsi_context *iscsi = ini_login(E.tgtd.portal, I.iqn, &o, err, sizeof(err));
 	if (iscsi == NULL)
 		fail_msg("login: %s", err);
 	return iscsi;
@@ -290,8 +169,8 @@ static void test_served(void **state)
 {
 	uint32_t wtd = 0;
 	assert_int_equal(create_disk("D:\\served.vhd", 64 * MIB, &wtd), S_OK);
-	map_through_core(wtd);
-	reconcile();
+	I.iqn = ce_target(&E, "disks", ALLOWED, wtd); /* through the core */
+	ce_reconcile(&E);
 	struct dcom_object *disk = get_disk(wtd);
 	const struct idl_interface *w3 = &idl_iface_IWTDisk3;
 
@@ -345,25 +224,25 @@ static void test_served(void **state)
 		dcom_test_new_r(E.mem, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_GROWWTFILE);
 	g->in.FilePath = "D:\\served.vhd";
 	g->in.hyAdditionalSize = 16 * MIB;
-	assert_int_equal(call(E.devices, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_GROWWTFILE, g),
+	assert_int_equal(call(I.devices, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_GROWWTFILE, g),
 			 S_OK);
-	reconcile();
+	ce_reconcile(&E);
 	iscsi = login();
 	assert_int_equal(ini_capacity(iscsi, 1, &bytes), 0);
 	assert_int_equal(bytes, 80 * MIB);
 	ini_logout(iscsi);
 
 	/* nobody logged in: it goes, with its LUN and its loop device */
-	assert_int_equal(loops_ours(false), 1);
+	assert_int_equal(loops_ours(), 1);
 	assert_int_equal(delete_disk(wtd), S_OK);
-	reconcile();
+	ce_reconcile(&E);
 	iscsi = login();
 	unsigned count = 0;
 	int has = 0;
 	assert_int_equal(ini_report_luns(iscsi, &count, 1, &has), 0);
 	assert_false(has);
 	ini_logout(iscsi);
-	assert_int_equal(loops_ours(false), 0);
+	assert_int_equal(loops_ours(), 0);
 }
 
 int main(void)

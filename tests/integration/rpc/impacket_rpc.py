@@ -18,29 +18,15 @@ from impacket.dcerpc.v5.rpcrt import (DCERPCException, RPC_C_AUTHN_LEVEL_CONNECT
                                       RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_AUTHN_WINNT)
 from impacket.uuid import uuidtup_to_bin
 
-ADDR = os.environ["ISTMD_ADDR"]
-EPM_PORT = int(os.environ["ISTMD_EPM_PORT"])
-ADMIN = os.environ["ISTMD_ADMIN"]
-ADMIN_PASSWORD = os.environ["ISTMD_ADMIN_PASSWORD"]
-USER = os.environ["ISTMD_USER"]
-USER_PASSWORD = os.environ["ISTMD_USER_PASSWORD"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "istm"))
+from istm_client import (ADDR, ADMIN, ADMIN_PASSWORD, EPM_PORT, USER, USER_PASSWORD,  # noqa: E402
+                         check)
 
 LEVELS = {
     "connect": RPC_C_AUTHN_LEVEL_CONNECT,
     "integrity": RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
     "privacy": RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
 }
-
-
-def ok(what):
-    print("ok - %s" % what, flush=True)
-
-
-def check(cond, what):
-    if not cond:
-        print("not ok - %s" % what, flush=True)
-        sys.exit(1)
-    ok(what)
 
 
 def dce_for(port=EPM_PORT, user=None, password=None, level=None):

@@ -13,13 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <talloc.h>
-#include <tevent.h>
-#include <credentials.h>
-#include <dcerpc.h>
-#include <param.h>
-
 #include "idl/ndr_ms_dcom.h"
+#include "samba_cli.h"
 
 static int fail(const char *what, NTSTATUS status)
 {
@@ -33,32 +28,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: samba_client ADDRESS PORT OPTIONS USER PASSWORD [expect-failure]\n");
 		return 2;
 	}
-	const char *address = argv[1], *port = argv[2], *options = argv[3];
+	const char *address = argv[1], *port = argv[2];
 	bool expect_failure = argc > 6 && strcmp(argv[6], "expect-failure") == 0;
 	TALLOC_CTX *mem = talloc_new(NULL);
-	struct tevent_context *ev = tevent_context_init(mem);
-	NTSTATUS status = dcerpc_init();
+	struct samba_cli c;
+	NTSTATUS status = samba_cli_init(&c, mem, address, argv[3], argv[4], argv[5]);
 	if (!NT_STATUS_IS_OK(status))
 		return fail("dcerpc_init", status);
-	struct loadparm_context *lp = loadparm_init_global(false);
-	lpcfg_set_cmdline(lp, "client ntlmv2 auth", "yes");
 
-	struct cli_credentials *creds = cli_credentials_init(mem);
-	cli_credentials_set_conf(creds, lp);
-	cli_credentials_set_username(creds, argv[4], CRED_SPECIFIED);
-	cli_credentials_set_password(creds, argv[5], CRED_SPECIFIED);
-	cli_credentials_set_domain(creds, "", CRED_SPECIFIED);
-	cli_credentials_set_workstation(creds, "TESTCLIENT", CRED_SPECIFIED);
-	cli_credentials_set_kerberos_state(creds, CRED_USE_KERBEROS_DISABLED, CRED_SPECIFIED);
-
-	char *text = talloc_asprintf(mem, "ncacn_ip_tcp:%s[%s,%s]", address, port, options);
-	struct dcerpc_binding *binding;
-	status = dcerpc_parse_binding(mem, text, &binding);
-	if (!NT_STATUS_IS_OK(status))
-		return fail("dcerpc_parse_binding", status);
-
+	const char *text = NULL;
 	struct dcerpc_pipe *p = NULL;
-	status = dcerpc_pipe_connect_b(mem, &p, binding, &ndr_table_IObjectExporter, creds, ev, lp);
+	status = samba_cli_connect(&c, (unsigned)atoi(port), &ndr_table_IObjectExporter, &p, &text);
 	if (expect_failure && NT_STATUS_IS_OK(status)) {
 		/* With NTLMSSP in auth3 the client learns of a refusal only from
 		 * its first request (MS-RPCE 3.3.1.5.2.1). */

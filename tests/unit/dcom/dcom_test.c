@@ -8,6 +8,8 @@
 #include <ndr.h>
 #include <gen_ndr/dcerpc.h>
 
+#include "dcom/internal.h"
+#include "dcom/objref.h"
 #include "idl/ndr_ms_dcom.h"
 
 static uint64_t fake_clock(void *priv)
@@ -58,34 +60,36 @@ void dcom_test_prepare(const struct idl_interface *iface, uint32_t opnum, void *
 	assert_true(iface->init_out[opnum](r, r));
 }
 
-struct done {
-	bool done;
-	uint32_t hr;
-};
-
 static void call_done(void *r, uint32_t hr, void *priv)
 {
-	struct done *d = priv;
-	d->done = true;
-	d->hr = hr;
+	struct dcom_test_pending *p = priv;
+	p->done = true;
+	p->hr = hr;
+}
+
+void dcom_test_start(TALLOC_CTX *mem, struct dcom_object *obj, const struct idl_interface *iface,
+		     uint32_t opnum, void *r, const char *user, bool admin, uint8_t level,
+		     struct dcom_test_pending *p)
+{
+	struct ORPCTHIS *orpcthis = r; /* the first [in] of every [object] method */
+	orpcthis->version.MajorVersion = 5;
+	orpcthis->version.MinorVersion = 7;
+	*p = (struct dcom_test_pending){ 0 };
+	assert_int_equal(dcom_call_local(mem, obj, iface, opnum, r, user, admin, level, call_done,
+					 p),
+			 0);
 }
 
 uint32_t dcom_test_call_as(struct dcom_test *t, struct dcom_object *obj,
 			   const struct idl_interface *iface, uint32_t opnum, void *r,
 			   const char *user, bool admin, uint8_t level)
 {
-	struct done d = { 0 };
-	/* ORPCTHIS as a 5.7 client sends it */
-	struct ORPCTHIS *orpcthis = r;
-	orpcthis->version.MajorVersion = 5;
-	orpcthis->version.MinorVersion = 7;
-	assert_int_equal(dcom_call_local(t->mem, obj, iface, opnum, r, user, admin, level, call_done,
-					 &d),
-			 0);
-	for (int i = 0; i < 300 && !d.done; i++)
+	struct dcom_test_pending p;
+	dcom_test_start(t->mem, obj, iface, opnum, r, user, admin, level, &p);
+	for (int i = 0; i < 300 && !p.done; i++)
 		tevent_loop_once(t->ev);
-	assert_true(d.done);
-	return d.hr;
+	assert_true(p.done);
+	return p.hr;
 }
 
 uint32_t dcom_test_call(struct dcom_test *t, struct dcom_object *obj,
@@ -93,4 +97,20 @@ uint32_t dcom_test_call(struct dcom_test *t, struct dcom_object *obj,
 {
 	return dcom_test_call_as(t, obj, iface, opnum, r, "alice", true,
 				 DCERPC_AUTH_LEVEL_PRIVACY);
+}
+
+struct dcom_object *dcom_test_object(TALLOC_CTX *mem, struct dcom_exporter *ex,
+				     const struct MInterfacePointer *mip,
+				     const struct idl_interface *iface, struct GUID *ipid)
+{
+	struct OBJREF o;
+	assert_non_null(mip);
+	assert_int_equal(dcom_objref_pull(mem, mip, &o), 0);
+	if (iface != NULL)
+		assert_true(GUID_equal(&o.iid, &iface->table->syntax_id.uuid));
+	struct dcom_ipid *entry = dcom_ipid_find(ex, &o.u_objref.u_standard.std.ipid);
+	assert_non_null(entry);
+	if (ipid != NULL)
+		*ipid = entry->ipid;
+	return entry->obj;
 }

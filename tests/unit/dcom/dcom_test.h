@@ -11,6 +11,8 @@
 
 #include "dcom/exporter.h"
 
+struct MInterfacePointer;
+
 struct dcom_test {
 	TALLOC_CTX *mem;
 	struct tevent_context *ev;
@@ -35,5 +37,22 @@ uint32_t dcom_test_call(struct dcom_test *t, struct dcom_object *obj,
 uint32_t dcom_test_call_as(struct dcom_test *t, struct dcom_object *obj,
 			   const struct idl_interface *iface, uint32_t opnum, void *r,
 			   const char *user, bool admin, uint8_t level);
+
+/* A call under way: DONE once its handler completed it with HR. */
+struct dcom_test_pending {
+	bool done;
+	uint32_t hr;
+};
+/* Starts OPNUM of IFACE on OBJ as USER with the ORPCTHIS of a 5.7 client
+ * (the call and R on MEM: freeing MEM abandons it); P says when it is done. */
+void dcom_test_start(TALLOC_CTX *mem, struct dcom_object *obj, const struct idl_interface *iface,
+		     uint32_t opnum, void *r, const char *user, bool admin, uint8_t level,
+		     struct dcom_test_pending *p);
+
+/* The object of exporter EX an [out] interface pointer names: it must be of
+ * IFACE (unless NULL); IPID (may be NULL) gets its IPID. */
+struct dcom_object *dcom_test_object(TALLOC_CTX *mem, struct dcom_exporter *ex,
+				     const struct MInterfacePointer *mip,
+				     const struct idl_interface *iface, struct GUID *ipid);
 
 #endif

@@ -28,20 +28,21 @@
 #include "idl/ndr_ms_istm.h"
 #include "istm/istm.h"
 #include "core/core.h"
-#include "istm_testenv.h"
+#include "core_testutil.h"
 #include "istmd/config.h"
 #include "istmd/hresult.h"
+#include "istmd/workpool.h"
 #include "rpc/client.h"
 #include "rpc/server.h"
 
 struct fixture {
 	TALLOC_CTX *mem;
-	struct tevent_context *ev;
-	char dir[40];
+	struct tevent_context *ev; /* tc's */
+	struct tc *tc;             /* the core over a scratch directory */
 	struct auth_accounts *accounts;
 	struct rpc_server *rpc;
 	struct dcom_exporter *ex;
-	struct istm_testenv *env;
+	struct workpool *pool;
 	struct istm_context *istm;
 	uint16_t port;
 };
@@ -104,10 +105,11 @@ static int setup(void **state)
 {
 	struct fixture *f = talloc_zero(NULL, struct fixture);
 	f->mem = talloc_new(f);
-	f->ev = tevent_context_init(f);
-	strcpy(f->dir, "/tmp/istmd-dcom-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	char *users = talloc_asprintf(f, "%s/users", f->dir);
+	f->tc = talloc_steal(f, tc_new(false));
+	f->tc->opts.hostname = "unit-test";
+	assert_int_equal(tc_open(f->tc), 0);
+	f->ev = f->tc->ev;
+	char *users = talloc_asprintf(f, "%s/users", f->tc->dir);
 	assert_int_equal(users_add(users, "alice", true, "Secret-alice-1"), 0);
 	assert_int_equal(users_add(users, "bob", false, "Secret-bob-2"), 0);
 	f->accounts = auth_accounts_open(f, users);
@@ -125,8 +127,10 @@ static int setup(void **state)
 	dcom_config_defaults(&config);
 	f->ex = dcom_exporter_new(f, f->ev, f->rpc, &config, rpc_server_min_auth_level(f->rpc), &err);
 	assert_non_null(f->ex);
-	f->env = istm_testenv_open(f, f->ev, f->dir, "unit-test", NULL);
-	f->istm = istm_start(f, f->ex, &f->env->deps, &err);
+	f->pool = workpool_create(f, f->ev, 2);
+	struct istm_deps deps = { .ev = f->ev, .core = f->tc->core, .storage = f->tc->sp,
+				  .pool = f->pool };
+	f->istm = istm_start(f, f->ex, &deps, &err);
 	assert_non_null(f->istm);
 	struct dcom_object *slow = dcom_object_new(NULL, f->ex, &slow_class, NULL);
 	struct GUID c = guid(CLSID_SLOW);
@@ -143,10 +147,9 @@ static int teardown(void **state)
 	rpc_server_shutdown(f->rpc);
 	TALLOC_FREE(f->istm);
 	TALLOC_FREE(f->ex);
-	istm_testenv_close(f->env);
-	char *cmd = talloc_asprintf(f, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	talloc_free(f);
+	TALLOC_FREE(f->pool);
+	tc_close(f->tc);
+	talloc_free(f); /* the scratch directory and the event loop last */
 	return 0;
 }
 
@@ -284,7 +287,7 @@ static void test_general(void **state)
 					  &id, &fault),
 			 0);
 	/* the core's persistent service GUID (its persistence: test_core_model) */
-	struct GUID persisted = guid(core_service_guid(f->env->deps.core));
+	struct GUID persisted = guid(core_service_guid(f->tc->core));
 	assert_true(GUID_equal(id.out.pGuid, &persisted));
 	/* CheckAccess: an admin, and no backend to be down */
 	struct IWTGeneral_CheckAccess check = { 0 };

@@ -117,15 +117,7 @@ static int teardown(void **state)
 static struct dcom_object *object_of(struct fixture *f, struct MInterfacePointer *mip,
 				     const struct idl_interface *iface, struct GUID *ipid)
 {
-	struct OBJREF o;
-	assert_non_null(mip);
-	assert_int_equal(dcom_objref_pull(f->t->mem, mip, &o), 0);
-	assert_true(GUID_equal(&o.iid, &iface->table->syntax_id.uuid));
-	struct dcom_ipid *entry = dcom_ipid_find(f->t->ex, &o.u_objref.u_standard.std.ipid);
-	assert_non_null(entry);
-	if (ipid != NULL)
-		*ipid = entry->ipid;
-	return entry->obj;
+	return dcom_test_object(f->t->mem, f->t->ex, mip, iface, ipid);
 }
 
 static struct dcom_object *get_sessions(struct fixture *f, struct GUID *ipid)

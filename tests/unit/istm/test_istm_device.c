@@ -22,50 +22,50 @@
 #include "idl/ndr_ms_istm.h"
 #include "istmd/hresult.h"
 #include "istmd/utf16.h"
-#include "test_istm_disk_util.h"
+#include "istm_fixture.h"
 
 #define MIB (1024ll * 1024)
 #define LD3 (&idl_iface_ILocalDeviceMgr3)
 
-static uint32_t path_call(struct it *f, uint32_t opnum, const char *path)
+static uint32_t path_call(struct ix *f, uint32_t opnum, const char *path)
 {
-	struct ILocalDeviceMgr_DoesFileExist *r = it_r(f, LD3, opnum);
+	struct ILocalDeviceMgr_DoesFileExist *r = ix_r(f, LD3, opnum);
 	r->in.FilePath = path;
-	return it_call(f, f->devices, LD3, opnum, r);
+	return ix_call(f, f->devices, LD3, opnum, r);
 }
 
-static uint32_t create_file(struct it *f, const char *path, int64_t size, bool sparse)
+static uint32_t create_file(struct ix *f, const char *path, int64_t size, bool sparse)
 {
-	struct ILocalDeviceMgr_CreateWtFile *r = it_r(f, LD3, NDR_ILOCALDEVICEMGR_CREATEWTFILE);
+	struct ILocalDeviceMgr_CreateWtFile *r = ix_r(f, LD3, NDR_ILOCALDEVICEMGR_CREATEWTFILE);
 	r->in.FilePath = path;
 	r->in.hyFileSize = size;
 	r->in.bSparse = sparse;
-	return it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_CREATEWTFILE, r);
+	return ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_CREATEWTFILE, r);
 }
 
-static uint32_t grow_file(struct it *f, const char *path, int64_t add)
+static uint32_t grow_file(struct ix *f, const char *path, int64_t add)
 {
-	struct ILocalDeviceMgr_GrowWtFile *r = it_r(f, LD3, NDR_ILOCALDEVICEMGR_GROWWTFILE);
+	struct ILocalDeviceMgr_GrowWtFile *r = ix_r(f, LD3, NDR_ILOCALDEVICEMGR_GROWWTFILE);
 	r->in.FilePath = path;
 	r->in.hyAdditionalSize = add;
-	return it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GROWWTFILE, r);
+	return ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GROWWTFILE, r);
 }
 
-static struct stat stat_of(struct it *f, const char *name)
+static struct stat stat_of(struct ix *f, const char *name)
 {
 	struct stat st;
-	assert_int_equal(stat(it_path(f, name), &st), 0);
+	assert_int_equal(stat(ix_path(f, name), &st), 0);
 	return st;
 }
 
-static uint32_t register_disk(struct it *f, const char *path, uint32_t *wtd)
+static uint32_t register_disk(struct ix *f, const char *path, uint32_t *wtd)
 {
 	struct IWTDiskMgr_CreateWTDisk *r =
-		it_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK);
+		ix_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK);
 	r->in.eDeviceType = WTDTypeFileBased;
 	r->in.DevicePath = path;
 	r->in.Description = "";
-	uint32_t hr = it_call(f, f->disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK, r);
+	uint32_t hr = ix_call(f, f->disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK, r);
 	*wtd = *r->out.pWTD;
 	return hr;
 }
@@ -73,9 +73,9 @@ static uint32_t register_disk(struct it *f, const char *path, uint32_t *wtd)
 /* ---- the path questions of sequence 4.1 ----------------------------------------------- */
 
 /* A valid fixed VHD whose footer's disk type is now 5 (a type we do not handle). */
-static void write_unsupported_vhd(struct it *f, const char *name)
+static void write_unsupported_vhd(struct ix *f, const char *name)
 {
-	char *p = it_path(f, name);
+	char *p = ix_path(f, name);
 	int dirfd = open(f->tc->root, O_RDONLY | O_DIRECTORY);
 	char reason[VHD_REASON_LEN];
 	assert_int_equal(vhd_create_fixed(dirfd, name, MIB, NULL, reason), 0);
@@ -98,11 +98,11 @@ static void write_unsupported_vhd(struct it *f, const char *name)
 
 static void test_is_valid_wt_device(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	const uint32_t op = NDR_ILOCALDEVICEMGR_ISVALIDWTDEVICE;
 	assert_int_equal(create_file(f, "D:\\ok.vhd", 8 * MIB, false), S_OK);
 	assert_int_equal(path_call(f, op, "D:\\ok.vhd"), S_OK);
-	assert_int_equal(path_call(f, op, it_path(f, "ok.vhd")), S_OK);
+	assert_int_equal(path_call(f, op, ix_path(f, "ok.vhd")), S_OK);
 	assert_int_equal(path_call(f, op, NULL), E_INVALIDARG);
 	assert_int_equal(path_call(f, op, "ok.vhd"), E_INVALIDARG);
 	assert_int_equal(path_call(f, op, "D:\\a|b.vhd"), E_INVALIDARG);
@@ -115,38 +115,38 @@ static void test_is_valid_wt_device(void **state)
 			 HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND));
 	assert_int_equal(path_call(f, op, "D:\\ok.vhd\\x.vhd"),
 			 HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND));
-	assert_int_equal(mkdir(it_path(f, "dir"), 0755), 0);
+	assert_int_equal(mkdir(ix_path(f, "dir"), 0755), 0);
 	assert_int_equal(path_call(f, op, "D:\\dir"), HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
-	assert_int_equal(mkfifo(it_path(f, "fifo"), 0600), 0);
+	assert_int_equal(mkfifo(ix_path(f, "fifo"), 0600), 0);
 	assert_int_equal(path_call(f, op, "D:\\fifo"), HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
 	/* not a VHD, a corrupt one, one of a kind we do not handle */
-	tu_write_file(it_path(f, "junk.vhd"), "junk", 4);
+	tu_write_file(ix_path(f, "junk.vhd"), "junk", 4);
 	assert_int_equal(path_call(f, op, "D:\\junk.vhd"), HRESULT_FROM_WIN32(ERROR_INVALID_DATA));
 	write_unsupported_vhd(f, "type5.vhd");
 	assert_int_equal(path_call(f, op, "D:\\type5.vhd"),
 			 HRESULT_FROM_WIN32(ERROR_UNSUPPORTED_TYPE));
 	/* symlinks: inside is followed, outside is refused */
-	assert_int_equal(symlink("ok.vhd", it_path(f, "in.vhd")), 0);
+	assert_int_equal(symlink("ok.vhd", ix_path(f, "in.vhd")), 0);
 	assert_int_equal(path_call(f, op, "D:\\in.vhd"), S_OK);
-	assert_int_equal(symlink("/etc/hostname", it_path(f, "out.vhd")), 0);
+	assert_int_equal(symlink("/etc/hostname", ix_path(f, "out.vhd")), 0);
 	assert_int_equal(path_call(f, op, "D:\\out.vhd"), E_ACCESSDENIED);
 }
 
 static void test_is_path_valid(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	const uint32_t op = NDR_ILOCALDEVICEMGR_ISPATHVALID;
 	assert_int_equal(path_call(f, op, "D:\\new.vhd"), S_OK);
-	assert_int_equal(path_call(f, op, it_path(f, "new.vhd")), S_OK);
+	assert_int_equal(path_call(f, op, ix_path(f, "new.vhd")), S_OK);
 	assert_int_equal(create_file(f, "D:\\old.vhd", 8 * MIB, false), S_OK);
 	assert_int_equal(path_call(f, op, "D:\\old.vhd"), S_OK); /* unused: may be registered */
 	/* malformed, a directory, the root: E_FAIL */
 	assert_int_equal(path_call(f, op, NULL), E_FAIL);
 	assert_int_equal(path_call(f, op, "new.vhd"), E_FAIL);
 	assert_int_equal(path_call(f, op, "D:\\"), E_FAIL);
-	assert_int_equal(mkdir(it_path(f, "dir"), 0755), 0);
+	assert_int_equal(mkdir(ix_path(f, "dir"), 0755), 0);
 	assert_int_equal(path_call(f, op, "D:\\dir"), E_FAIL);
-	assert_int_equal(mkfifo(it_path(f, "fifo"), 0600), 0);
+	assert_int_equal(mkfifo(ix_path(f, "fifo"), 0600), 0);
 	assert_int_equal(path_call(f, op, "D:\\fifo"), E_FAIL);
 	/* another drive: not a volume of ours */
 	assert_int_equal(path_call(f, op, "C:\\new.vhd"), HRESULT_FROM_WIN32(ERROR_INVALID_DRIVE));
@@ -160,7 +160,7 @@ static void test_is_path_valid(void **state)
 	assert_int_equal(register_disk(f, "D:\\old.vhd", &wtd), S_OK);
 	assert_int_equal(path_call(f, op, "D:\\old.vhd"), HRESULT_FROM_WIN32(ERROR_DEVICE_IN_USE));
 	/* a volume mounted inside the root (a nested volume) */
-	char *mnt = it_path(f, "mnt");
+	char *mnt = ix_path(f, "mnt");
 	assert_int_equal(mkdir(mnt, 0755), 0);
 	if (mount("none", mnt, "tmpfs", 0, NULL) == 0) {
 		assert_int_equal(path_call(f, op, "D:\\mnt\\new.vhd"),
@@ -174,7 +174,7 @@ static void test_is_path_valid(void **state)
 
 static void test_is_path_ntfs(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	const uint32_t op = NDR_ILOCALDEVICEMGR_ISPATHNTFS;
 	/* the scratch root is on ext4, tmpfs or the like: it holds VHDs */
 	assert_int_equal(path_call(f, op, "D:\\"), S_OK);
@@ -186,12 +186,12 @@ static void test_is_path_ntfs(void **state)
 
 static void test_does_file_exist(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	const uint32_t op = NDR_ILOCALDEVICEMGR_DOESFILEEXIST;
-	tu_write_file(it_path(f, "file"), "x", 1);
-	assert_int_equal(mkdir(it_path(f, "dir"), 0755), 0);
+	tu_write_file(ix_path(f, "file"), "x", 1);
+	assert_int_equal(mkdir(ix_path(f, "dir"), 0755), 0);
 	assert_int_equal(path_call(f, op, "D:\\file"), S_OK);
-	assert_int_equal(path_call(f, op, it_path(f, "file")), S_OK);
+	assert_int_equal(path_call(f, op, ix_path(f, "file")), S_OK);
 	/* exactly E_FAIL otherwise, E_INVALIDARG for a malformed path */
 	assert_int_equal(path_call(f, op, "D:\\none"), E_FAIL);
 	assert_int_equal(path_call(f, op, "D:\\dir"), E_FAIL);
@@ -200,7 +200,7 @@ static void test_does_file_exist(void **state)
 	assert_int_equal(path_call(f, op, "C:\\Windows\\win.ini"), E_FAIL);
 	assert_int_equal(path_call(f, op, "/etc/passwd"), E_FAIL);
 	assert_int_equal(path_call(f, op, "D:\\..\\file"), E_FAIL);
-	assert_int_equal(symlink("/etc/passwd", it_path(f, "out")), 0);
+	assert_int_equal(symlink("/etc/passwd", ix_path(f, "out")), 0);
 	assert_int_equal(path_call(f, op, "D:\\out"), E_FAIL);
 	assert_int_equal(path_call(f, op, "file"), E_INVALIDARG);
 	assert_int_equal(path_call(f, op, "D:\\fi*le"), E_INVALIDARG);
@@ -211,7 +211,7 @@ static void test_does_file_exist(void **state)
 
 static void test_create_wt_file(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	/* <61>: below 1 MB; <62>: whole MB, at least 8, at most the limit */
 	assert_int_equal(create_file(f, "D:\\a.vhd", MIB - 1, false), E_INVALIDARG);
 	assert_int_equal(create_file(f, "D:\\a.vhd", -8 * MIB, false), E_INVALIDARG);
@@ -241,7 +241,7 @@ static void test_create_wt_file(void **state)
 			 HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION));
 	assert_int_equal(stat_of(f, "a.vhd").st_size, 16 * MIB + 512);
 	/* paths */
-	assert_int_equal(mkdir(it_path(f, "dir"), 0755), 0);
+	assert_int_equal(mkdir(ix_path(f, "dir"), 0755), 0);
 	assert_int_equal(create_file(f, "D:\\dir", 8 * MIB, false), E_INVALIDARG);
 	assert_int_equal(create_file(f, "D:\\", 8 * MIB, false), E_INVALIDARG);
 	assert_int_equal(create_file(f, NULL, 8 * MIB, false), E_INVALIDARG);
@@ -249,14 +249,14 @@ static void test_create_wt_file(void **state)
 	assert_int_equal(create_file(f, "C:\\a.vhd", 8 * MIB, false), E_ACCESSDENIED);
 	assert_int_equal(create_file(f, "D:\\nodir\\a.vhd", 8 * MIB, false),
 			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
-	assert_int_equal(symlink("/tmp", it_path(f, "tmp")), 0);
+	assert_int_equal(symlink("/tmp", ix_path(f, "tmp")), 0);
 	assert_int_equal(create_file(f, "D:\\tmp\\escape.vhd", 8 * MIB, false), E_ACCESSDENIED);
 	assert_int_equal(access("/tmp/escape.vhd", F_OK), -1);
 }
 
 static void test_grow_wt_file(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	assert_int_equal(create_file(f, "D:\\g.vhd", 8 * MIB, false), S_OK);
 	/* <63>: at least 1 MB, cut to whole MB */
 	assert_int_equal(grow_file(f, "D:\\g.vhd", MIB - 1), E_INVALIDARG);
@@ -280,7 +280,7 @@ static void test_grow_wt_file(void **state)
 	assert_int_equal(vhd_create_dynamic(dirfd, "dyn.vhd", 8 * MIB, NULL, reason), 0);
 	close(dirfd);
 	assert_int_equal(grow_file(f, "D:\\dyn.vhd", MIB), E_INVALIDARG);
-	tu_write_file(it_path(f, "junk.vhd"), "junk", 4);
+	tu_write_file(ix_path(f, "junk.vhd"), "junk", 4);
 	assert_int_equal(grow_file(f, "D:\\junk.vhd", MIB), E_INVALIDARG);
 	assert_int_equal(grow_file(f, "D:\\none.vhd", MIB), HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
 	assert_int_equal(grow_file(f, NULL, MIB), E_INVALIDARG);
@@ -290,39 +290,39 @@ static void test_grow_wt_file(void **state)
 
 static void test_delete_wt_file(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	const uint32_t op = NDR_ILOCALDEVICEMGR_DELETEWTFILE;
 	assert_int_equal(create_file(f, "D:\\d.vhd", 8 * MIB, false), S_OK);
 	assert_int_equal(path_call(f, op, "D:\\d.vhd"), S_OK);
 	assert_false(tc_exists(f->tc, "d.vhd"));
 	assert_int_equal(path_call(f, op, "D:\\d.vhd"), HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
-	assert_int_equal(mkdir(it_path(f, "dir"), 0755), 0);
+	assert_int_equal(mkdir(ix_path(f, "dir"), 0755), 0);
 	assert_int_equal(path_call(f, op, "D:\\dir"), E_INVALIDARG);
 	assert_true(tc_exists(f->tc, "dir"));
 	assert_int_equal(path_call(f, op, NULL), E_INVALIDARG);
 	assert_int_equal(path_call(f, op, "d.vhd"), E_INVALIDARG);
 	assert_int_equal(path_call(f, op, "/etc/hostname"), E_ACCESSDENIED);
 	/* a symlink goes, not what it names */
-	assert_int_equal(symlink("/etc/hostname", it_path(f, "link")), 0);
+	assert_int_equal(symlink("/etc/hostname", ix_path(f, "link")), 0);
 	assert_int_equal(path_call(f, op, "D:\\link"), S_OK);
 	assert_int_equal(access("/etc/hostname", F_OK), 0);
 }
 
 /* ---- drives and volumes ---------------------------------------------------------------- */
 
-static uint32_t drive_info(struct it *f, const char *drive, struct DRIVE_INFO *out)
+static uint32_t drive_info(struct ix *f, const char *drive, struct DRIVE_INFO *out)
 {
-	struct ILocalDeviceMgr_GetDriveInfo *r = it_r(f, LD3, NDR_ILOCALDEVICEMGR_GETDRIVEINFO);
+	struct ILocalDeviceMgr_GetDriveInfo *r = ix_r(f, LD3, NDR_ILOCALDEVICEMGR_GETDRIVEINFO);
 	r->in.Drive = drive;
 	r->in.pDriveInfo = talloc_zero(r, struct DRIVE_INFO);
-	uint32_t hr = it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GETDRIVEINFO, r);
+	uint32_t hr = ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GETDRIVEINFO, r);
 	*out = *r->out.pDriveInfo;
 	return hr;
 }
 
 static void test_drive_info(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	const struct storage_root *root = &f->tc->sp->roots[0];
 	const char *spellings[] = { "D:\\", "D:", "D", "d:\\", "D:\\any\\file.vhd", root->volume_name,
 				    f->tc->root };
@@ -342,14 +342,14 @@ static void test_drive_info(void **state)
 	assert_int_equal(drive_info(f, "?", &di), E_INVALIDARG);
 }
 
-static struct dcom_object *enum_of(struct it *f, uint32_t opnum, const struct idl_interface *e)
+static struct dcom_object *enum_of(struct ix *f, uint32_t opnum, const struct idl_interface *e)
 {
-	struct ILocalDeviceMgr_EnumVolumes *r = it_r(f, LD3, opnum);
-	assert_int_equal(it_call(f, f->devices, LD3, opnum, r), S_OK);
-	return it_object(f, *r->out.ppEnumVolume, e);
+	struct ILocalDeviceMgr_EnumVolumes *r = ix_r(f, LD3, opnum);
+	assert_int_equal(ix_call(f, f->devices, LD3, opnum, r), S_OK);
+	return ix_object(f, *r->out.ppEnumVolume, e, NULL);
 }
 
-static void check_volume(struct it *f, const uint16_t *guid, const uint16_t *mp,
+static void check_volume(struct ix *f, const uint16_t *guid, const uint16_t *mp,
 			 const uint16_t *label, const uint16_t *fs, int64_t size)
 {
 	const struct storage_root *root = &f->tc->sp->roots[0];
@@ -362,22 +362,22 @@ static void check_volume(struct it *f, const uint16_t *guid, const uint16_t *mp,
 
 static void test_volumes(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	struct dcom_object *e = enum_of(f, NDR_ILOCALDEVICEMGR_ENUMVOLUMES, &idl_iface_IEnumVolume);
-	struct IEnumVolume_Next *n = it_r(f, &idl_iface_IEnumVolume, NDR_IENUMVOLUME_NEXT);
+	struct IEnumVolume_Next *n = ix_r(f, &idl_iface_IEnumVolume, NDR_IENUMVOLUME_NEXT);
 	n->in.ulNumElements = 1;
 	n->in.pElements = talloc_zero(n, struct VOLUME);
-	assert_int_equal(it_call(f, e, &idl_iface_IEnumVolume, NDR_IENUMVOLUME_NEXT, n), S_OK);
+	assert_int_equal(ix_call(f, e, &idl_iface_IEnumVolume, NDR_IENUMVOLUME_NEXT, n), S_OK);
 	struct VOLUME *v = n->out.pElements;
 	check_volume(f, v->szGuid, v->szMountPoint, v->szLabel, v->szFileSystem, v->hySize);
 	assert_true(v->bValidWTVolume);
-	assert_int_equal(it_call(f, e, &idl_iface_IEnumVolume, NDR_IENUMVOLUME_NEXT, n), S_FALSE);
+	assert_int_equal(ix_call(f, e, &idl_iface_IEnumVolume, NDR_IENUMVOLUME_NEXT, n), S_FALSE);
 
 	e = enum_of(f, NDR_ILOCALDEVICEMGR2_ENUMVOLUMES2, &idl_iface_IEnumVolume2);
-	struct IEnumVolume2_Next *n2 = it_r(f, &idl_iface_IEnumVolume2, NDR_IENUMVOLUME2_NEXT);
+	struct IEnumVolume2_Next *n2 = ix_r(f, &idl_iface_IEnumVolume2, NDR_IENUMVOLUME2_NEXT);
 	n2->in.ulNumElements = 1;
 	n2->in.pElements = talloc_zero(n2, struct VOLUME2);
-	assert_int_equal(it_call(f, e, &idl_iface_IEnumVolume2, NDR_IENUMVOLUME2_NEXT, n2), S_OK);
+	assert_int_equal(ix_call(f, e, &idl_iface_IEnumVolume2, NDR_IENUMVOLUME2_NEXT, n2), S_OK);
 	struct VOLUME2 v2 = *n2->out.pElements;
 	check_volume(f, v2.szGuid, v2.szMountPoint, v2.szLabel, v2.szFileSystem, v2.hySize);
 	assert_true(v2.hyFreeSpace > 0 && v2.hyFreeSpace <= v2.hyTotalVolSize);
@@ -386,32 +386,32 @@ static void test_volumes(void **state)
 	assert_int_equal(v2.szResourceGroup[0], 0);
 
 	/* GetVolumeInfo takes back what the enumeration gave: its name, its mount point */
-	struct ILocalDeviceMgr2_GetVolumeInfo *g = it_r(f, LD3, NDR_ILOCALDEVICEMGR2_GETVOLUMEINFO);
+	struct ILocalDeviceMgr2_GetVolumeInfo *g = ix_r(f, LD3, NDR_ILOCALDEVICEMGR2_GETVOLUMEINFO);
 	g->in.pVolumeInfo = talloc_zero(g, struct VOLUME2);
 	const char *back[] = { wstr_get(f, v2.szGuid, 64), wstr_get(f, v2.szMountPoint, 512),
 			       "D:\\dir\\file.vhd" };
 	for (size_t i = 0; i < 3; i++) {
 		g->in.VolumePath = back[i];
-		assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETVOLUMEINFO, g),
+		assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETVOLUMEINFO, g),
 				 S_OK);
 		assert_memory_equal(g->out.pVolumeInfo->szGuid, v2.szGuid, sizeof(v2.szGuid));
 		assert_int_equal(g->out.pVolumeInfo->hyTotalVolSize, v2.hyTotalVolSize);
 	}
 	g->in.VolumePath = "C:\\";
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETVOLUMEINFO, g),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETVOLUMEINFO, g),
 			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
 	g->in.VolumePath = "not a path";
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETVOLUMEINFO, g),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETVOLUMEINFO, g),
 			 E_INVALIDARG);
 }
 
 /* ---- directories ----------------------------------------------------------------------- */
 
-static uint32_t find(struct it *f, struct dcom_object *de, const char *search,
+static uint32_t find(struct ix *f, struct dcom_object *de, const char *search,
 		     struct DIRECTORY_DATA *out)
 {
 	uint32_t op = search ? NDR_IDIRECTORYENUM_FINDFIRST : NDR_IDIRECTORYENUM_FINDNEXT;
-	struct IDirectoryEnum_FindFirst *r = it_r(f, &idl_iface_IDirectoryEnum, op);
+	struct IDirectoryEnum_FindFirst *r = ix_r(f, &idl_iface_IDirectoryEnum, op);
 	struct DIRECTORY_DATA *in = talloc_zero(r, struct DIRECTORY_DATA);
 	if (search) {
 		r->in.bstrSearchPath = search;
@@ -419,7 +419,7 @@ static uint32_t find(struct it *f, struct dcom_object *de, const char *search,
 	} else {
 		((struct IDirectoryEnum_FindNext *)r)->in.pDirectoryData = in;
 	}
-	uint32_t hr = it_call(f, de, &idl_iface_IDirectoryEnum, op, r);
+	uint32_t hr = ix_call(f, de, &idl_iface_IDirectoryEnum, op, r);
 	*out = search ? *r->out.pDirectoryData
 		      : *((struct IDirectoryEnum_FindNext *)r)->out.pDirectoryData;
 	return hr;
@@ -427,18 +427,18 @@ static uint32_t find(struct it *f, struct dcom_object *de, const char *search,
 
 static void test_directory(void **state)
 {
-	struct it *f = *state;
-	struct ILocalDeviceMgr_EnumDirectory *r = it_r(f, LD3, NDR_ILOCALDEVICEMGR_ENUMDIRECTORY);
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_ENUMDIRECTORY, r), S_OK);
-	struct dcom_object *de = it_object(f, *r->out.ppDirectoryEnum, &idl_iface_IDirectoryEnum);
-	tu_write_file(it_path(f, "b.vhd"), "x", 1);
-	tu_write_file(it_path(f, "a.txt"), "x", 1);
-	tu_write_file(it_path(f, ".istmd-tmp-123"), "x", 1);
-	assert_int_equal(mkdir(it_path(f, "sub"), 0755), 0);
-	assert_int_equal(mkdir(it_path(f, "empty"), 0755), 0);
-	assert_int_equal(symlink("b.vhd", it_path(f, "in.vhd")), 0);
-	assert_int_equal(symlink("/etc", it_path(f, "out")), 0);
-	assert_int_equal(mkfifo(it_path(f, "fifo"), 0600), 0);
+	struct ix *f = *state;
+	struct ILocalDeviceMgr_EnumDirectory *r = ix_r(f, LD3, NDR_ILOCALDEVICEMGR_ENUMDIRECTORY);
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_ENUMDIRECTORY, r), S_OK);
+	struct dcom_object *de = ix_object(f, *r->out.ppDirectoryEnum, &idl_iface_IDirectoryEnum, NULL);
+	tu_write_file(ix_path(f, "b.vhd"), "x", 1);
+	tu_write_file(ix_path(f, "a.txt"), "x", 1);
+	tu_write_file(ix_path(f, ".istmd-tmp-123"), "x", 1);
+	assert_int_equal(mkdir(ix_path(f, "sub"), 0755), 0);
+	assert_int_equal(mkdir(ix_path(f, "empty"), 0755), 0);
+	assert_int_equal(symlink("b.vhd", ix_path(f, "in.vhd")), 0);
+	assert_int_equal(symlink("/etc", ix_path(f, "out")), 0);
+	assert_int_equal(mkfifo(ix_path(f, "fifo"), 0600), 0);
 
 	struct DIRECTORY_DATA d;
 	/* FindNext before FindFirst */
@@ -482,31 +482,31 @@ static void test_directory(void **state)
 	/* FindClose ends it */
 	assert_int_equal(find(f, de, "D:\\sub\\..\\", &d), E_ACCESSDENIED);
 	assert_int_equal(find(f, de, "D:\\", &d), S_OK);
-	assert_int_equal(it_call(f, de, &idl_iface_IDirectoryEnum, NDR_IDIRECTORYENUM_FINDCLOSE,
-				 it_r(f, &idl_iface_IDirectoryEnum, NDR_IDIRECTORYENUM_FINDCLOSE)),
+	assert_int_equal(ix_call(f, de, &idl_iface_IDirectoryEnum, NDR_IDIRECTORYENUM_FINDCLOSE,
+				 ix_r(f, &idl_iface_IDirectoryEnum, NDR_IDIRECTORYENUM_FINDCLOSE)),
 			 S_OK);
 	assert_int_equal(find(f, de, NULL, &d), HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE));
-	assert_int_equal(it_call(f, de, &idl_iface_IDirectoryEnum, NDR_IDIRECTORYENUM_GETDRIVESTRING,
-				 it_r(f, &idl_iface_IDirectoryEnum,
+	assert_int_equal(ix_call(f, de, &idl_iface_IDirectoryEnum, NDR_IDIRECTORYENUM_GETDRIVESTRING,
+				 ix_r(f, &idl_iface_IDirectoryEnum,
 				      NDR_IDIRECTORYENUM_GETDRIVESTRING)),
 			 E_NOTIMPL);
 }
 
 /* ---- portals --------------------------------------------------------------------------- */
 
-static uint32_t portal_config(struct it *f, const char *address, uint32_t port, bool use)
+static uint32_t portal_config(struct ix *f, const char *address, uint32_t port, bool use)
 {
 	struct ILocalDeviceMgr_SetPortalConfig *r =
-		it_r(f, LD3, NDR_ILOCALDEVICEMGR_SETPORTALCONFIG);
+		ix_r(f, LD3, NDR_ILOCALDEVICEMGR_SETPORTALCONFIG);
 	r->in.IpAddress = address;
 	r->in.nPort = port;
 	r->in.bUse = use;
-	return it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_SETPORTALCONFIG, r);
+	return ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_SETPORTALCONFIG, r);
 }
 
 static void test_portals(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	static const struct iscsi_portal configured[] = { { "127.0.0.2", 3260 }, { "::1", 3261 } };
 	f->tc->fb->base.portals = configured;
 	f->tc->fb->base.n_portals = 2;
@@ -516,21 +516,21 @@ static void test_portals(void **state)
 	for (int k = 0; k < 2; k++) {
 		struct MInterfacePointer **out;
 		if (k == 0) {
-			struct ILocalDeviceMgr_EnumPortals *r = it_r(f, LD3, ops[k]);
-			assert_int_equal(it_call(f, f->devices, LD3, ops[k], r), S_OK);
+			struct ILocalDeviceMgr_EnumPortals *r = ix_r(f, LD3, ops[k]);
+			assert_int_equal(ix_call(f, f->devices, LD3, ops[k], r), S_OK);
 			out = r->out.ppEnumPortal;
 		} else {
-			struct ILocalDeviceMgr2_EnumLocalPortals *r = it_r(f, LD3, ops[k]);
+			struct ILocalDeviceMgr2_EnumLocalPortals *r = ix_r(f, LD3, ops[k]);
 			r->in.ResourceGroup = "";
-			assert_int_equal(it_call(f, f->devices, LD3, ops[k], r), S_OK);
+			assert_int_equal(ix_call(f, f->devices, LD3, ops[k], r), S_OK);
 			out = r->out.ppEnumPortal;
 		}
-		struct dcom_object *e = it_object(f, *out, &idl_iface_IEnumPortal);
-		struct IEnumPortal_Next *n = it_r(f, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT);
+		struct dcom_object *e = ix_object(f, *out, &idl_iface_IEnumPortal, NULL);
+		struct IEnumPortal_Next *n = ix_r(f, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT);
 		n->in.ulNumElements = 1;
 		n->in.pElements = talloc_zero(n, struct PORTAL);
 		for (int i = 0; i < 2; i++) {
-			assert_int_equal(it_call(f, e, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT, n),
+			assert_int_equal(ix_call(f, e, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT, n),
 					 S_OK);
 			struct PORTAL *p = n->out.pElements;
 			assert_string_equal(WSTR_GET(f, p->szIpAddress), configured[i].address);
@@ -542,18 +542,18 @@ static void test_portals(void **state)
 			if (i == 0 && k == 1) /* the same GUID each time */
 				assert_true(GUID_equal(&p->Guid, &first.Guid));
 		}
-		assert_int_equal(it_call(f, e, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT, n),
+		assert_int_equal(ix_call(f, e, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT, n),
 				 S_FALSE);
 	}
-	struct ILocalDeviceMgr_GetPortal *g = it_r(f, LD3, NDR_ILOCALDEVICEMGR_GETPORTAL);
+	struct ILocalDeviceMgr_GetPortal *g = ix_r(f, LD3, NDR_ILOCALDEVICEMGR_GETPORTAL);
 	g->in.IpAddress = "0:0::1"; /* any spelling of the address */
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GETPORTAL, g), S_OK);
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GETPORTAL, g), S_OK);
 	assert_int_equal(g->out.pPortal->dwPort, 3261);
 	g->in.IpAddress = "10.1.1.1";
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GETPORTAL, g),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GETPORTAL, g),
 			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
 	g->in.IpAddress = NULL;
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GETPORTAL, g),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GETPORTAL, g),
 			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
 
 	assert_int_equal(portal_config(f, "127.0.0.2", 3260, true), S_OK);
@@ -571,43 +571,43 @@ static void test_portals(void **state)
 
 static void test_machine(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	/* no backend: no portals */
-	struct ILocalDeviceMgr_EnumPortals *ep = it_r(f, LD3, NDR_ILOCALDEVICEMGR_ENUMPORTALS);
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_ENUMPORTALS, ep), S_OK);
-	struct dcom_object *e = it_object(f, *ep->out.ppEnumPortal, &idl_iface_IEnumPortal);
-	struct IEnumPortal_Next *pn = it_r(f, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT);
+	struct ILocalDeviceMgr_EnumPortals *ep = ix_r(f, LD3, NDR_ILOCALDEVICEMGR_ENUMPORTALS);
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_ENUMPORTALS, ep), S_OK);
+	struct dcom_object *e = ix_object(f, *ep->out.ppEnumPortal, &idl_iface_IEnumPortal, NULL);
+	struct IEnumPortal_Next *pn = ix_r(f, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT);
 	pn->in.ulNumElements = 0;
 	pn->in.pElements = talloc_zero(pn, struct PORTAL);
-	assert_int_equal(it_call(f, e, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT, pn), S_FALSE);
+	assert_int_equal(ix_call(f, e, &idl_iface_IEnumPortal, NDR_IENUMPORTAL_NEXT, pn), S_FALSE);
 
 	/* physical disks: none, as Windows (<58>, <71>) */
-	struct ILocalDeviceMgr_EnumDisks *ed = it_r(f, LD3, NDR_ILOCALDEVICEMGR_ENUMDISKS);
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_ENUMDISKS, ed), S_OK);
-	e = it_object(f, *ed->out.ppEnumDisk, &idl_iface_IEnumDisk);
-	struct IEnumDisk_Next *dn = it_r(f, &idl_iface_IEnumDisk, NDR_IENUMDISK_NEXT);
+	struct ILocalDeviceMgr_EnumDisks *ed = ix_r(f, LD3, NDR_ILOCALDEVICEMGR_ENUMDISKS);
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_ENUMDISKS, ed), S_OK);
+	e = ix_object(f, *ed->out.ppEnumDisk, &idl_iface_IEnumDisk, NULL);
+	struct IEnumDisk_Next *dn = ix_r(f, &idl_iface_IEnumDisk, NDR_IENUMDISK_NEXT);
 	dn->in.ulNumElements = 1;
 	dn->in.pElements = talloc_zero(dn, struct DISK);
-	assert_int_equal(it_call(f, e, &idl_iface_IEnumDisk, NDR_IENUMDISK_NEXT, dn), S_FALSE);
-	struct ILocalDeviceMgr2_EnumDisks2 *ed2 = it_r(f, LD3, NDR_ILOCALDEVICEMGR2_ENUMDISKS2);
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_ENUMDISKS2, ed2), S_OK);
-	it_object(f, *ed2->out.ppEnumDisk, &idl_iface_IEnumDisk2);
+	assert_int_equal(ix_call(f, e, &idl_iface_IEnumDisk, NDR_IENUMDISK_NEXT, dn), S_FALSE);
+	struct ILocalDeviceMgr2_EnumDisks2 *ed2 = ix_r(f, LD3, NDR_ILOCALDEVICEMGR2_ENUMDISKS2);
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_ENUMDISKS2, ed2), S_OK);
+	ix_object(f, *ed2->out.ppEnumDisk, &idl_iface_IEnumDisk2, NULL);
 
 	struct ILocalDeviceMgr_IsDiskPartAvailable *dp =
-		it_r(f, LD3, NDR_ILOCALDEVICEMGR_ISDISKPARTAVAILABLE);
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_ISDISKPARTAVAILABLE, dp),
+		ix_r(f, LD3, NDR_ILOCALDEVICEMGR_ISDISKPARTAVAILABLE);
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_ISDISKPARTAVAILABLE, dp),
 			 S_OK);
 	assert_false(*dp->out.bAvail);
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_CREATEVOLUME,
-				 it_r(f, LD3, NDR_ILOCALDEVICEMGR_CREATEVOLUME)),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_CREATEVOLUME,
+				 ix_r(f, LD3, NDR_ILOCALDEVICEMGR_CREATEVOLUME)),
 			 E_NOTIMPL);
 	struct ILocalDeviceMgr_DeviceManagerRescan *rs =
-		it_r(f, LD3, NDR_ILOCALDEVICEMGR_DEVICEMANAGERRESCAN);
+		ix_r(f, LD3, NDR_ILOCALDEVICEMGR_DEVICEMANAGERRESCAN);
 	rs->in.bSynchronous = 1;
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_DEVICEMANAGERRESCAN, rs),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_DEVICEMANAGERRESCAN, rs),
 			 S_OK);
-	struct ILocalDeviceMgr_GetProcessors *gp = it_r(f, LD3, NDR_ILOCALDEVICEMGR_GETPROCESSORS);
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GETPROCESSORS, gp), S_OK);
+	struct ILocalDeviceMgr_GetProcessors *gp = ix_r(f, LD3, NDR_ILOCALDEVICEMGR_GETPROCESSORS);
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR_GETPROCESSORS, gp), S_OK);
 	cpu_set_t set;
 	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
 	assert_true(*gp->out.pProcessors != 0);
@@ -615,62 +615,62 @@ static void test_machine(void **state)
 		assert_int_equal((*gp->out.pProcessors >> cpu) & 1, CPU_ISSET(cpu, &set) ? 1 : 0);
 
 	/* resource groups: no cluster */
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_ENUMRESOURCEGROUP,
-				 it_r(f, LD3, NDR_ILOCALDEVICEMGR2_ENUMRESOURCEGROUP)),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_ENUMRESOURCEGROUP,
+				 ix_r(f, LD3, NDR_ILOCALDEVICEMGR2_ENUMRESOURCEGROUP)),
 			 E_NOTIMPL);
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_ENUMLOCALRESOURCEGROUP,
-				 it_r(f, LD3, NDR_ILOCALDEVICEMGR2_ENUMLOCALRESOURCEGROUP)),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_ENUMLOCALRESOURCEGROUP,
+				 ix_r(f, LD3, NDR_ILOCALDEVICEMGR2_ENUMLOCALRESOURCEGROUP)),
 			 E_NOTIMPL);
 	struct ILocalDeviceMgr2_GetResourceGroupGuid *gg =
-		it_r(f, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPGUID);
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPGUID, gg),
+		ix_r(f, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPGUID);
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPGUID, gg),
 			 E_INVALIDARG);
 	gg->in.ResourceGroup = "group";
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPGUID, gg),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPGUID, gg),
 			 HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE));
 	struct ILocalDeviceMgr2_GetResourceGroupFromPath *gf =
-		it_r(f, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPFROMPATH);
+		ix_r(f, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPFROMPATH);
 	gf->in.FilePath = "D:\\x.vhd";
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPFROMPATH,
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPFROMPATH,
 				 gf),
 			 S_OK);
 	assert_string_equal(*gf->out.pResourceGroup, "");
 	gf->in.FilePath = "x.vhd";
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPFROMPATH,
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPFROMPATH,
 				 gf),
 			 E_INVALIDARG);
 	struct ILocalDeviceMgr2_RenameResourceGroup *rg =
-		it_r(f, LD3, NDR_ILOCALDEVICEMGR2_RENAMERESOURCEGROUP);
+		ix_r(f, LD3, NDR_ILOCALDEVICEMGR2_RENAMERESOURCEGROUP);
 	rg->in.ResourceGroup = "a";
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_RENAMERESOURCEGROUP, rg),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_RENAMERESOURCEGROUP, rg),
 			 E_INVALIDARG);
 	rg->in.NewResourceGroup = "b";
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_RENAMERESOURCEGROUP, rg),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_RENAMERESOURCEGROUP, rg),
 			 HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE));
 	struct ILocalDeviceMgr2_GetResourceGroupOwner *go =
-		it_r(f, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPOWNER);
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPOWNER, go),
+		ix_r(f, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPOWNER);
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPOWNER, go),
 			 E_POINTER);
 	go->in.ResourceGroup = "a";
-	assert_int_equal(it_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPOWNER, go),
+	assert_int_equal(ix_call(f, f->devices, LD3, NDR_ILOCALDEVICEMGR2_GETRESOURCEGROUPOWNER, go),
 			 HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_is_valid_wt_device, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_is_path_valid, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_is_path_ntfs, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_does_file_exist, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_create_wt_file, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_grow_wt_file, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_delete_wt_file, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_drive_info, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_volumes, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_directory, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_portals, it_setup_backend, it_teardown),
-		cmocka_unit_test_setup_teardown(test_machine, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_is_valid_wt_device, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_is_path_valid, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_is_path_ntfs, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_does_file_exist, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_create_wt_file, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_grow_wt_file, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_wt_file, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_drive_info, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_volumes, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_directory, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_portals, ix_setup, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_machine, ix_setup_no_backend, ix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,51 +19,51 @@
 #include "backend_testutil.h"
 #include "idl/ndr_ms_istm.h"
 #include "istmd/hresult.h"
-#include "test_istm_disk_util.h"
+#include "istm_fixture.h"
 
 #define MIB (1024ll * 1024)
 
 /* ---- calls ------------------------------------------------------------------------------ */
 
-static uint32_t create_wt_file(struct it *f, const char *path, int64_t size, bool sparse)
+static uint32_t create_wt_file(struct ix *f, const char *path, int64_t size, bool sparse)
 {
 	struct ILocalDeviceMgr_CreateWtFile *r =
-		it_r(f, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_CREATEWTFILE);
+		ix_r(f, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_CREATEWTFILE);
 	r->in.FilePath = path;
 	r->in.hyFileSize = size;
 	r->in.bSparse = sparse;
-	return it_call(f, f->devices, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_CREATEWTFILE, r);
+	return ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_CREATEWTFILE, r);
 }
 
-static uint32_t path_call(struct it *f, uint32_t opnum, const char *path)
+static uint32_t path_call(struct ix *f, uint32_t opnum, const char *path)
 {
 	/* IsValidWtDevice, DeleteWtFile, IsPathValid, IsPathNtfs, DoesFileExist: one BSTR */
-	struct ILocalDeviceMgr_DoesFileExist *r = it_r(f, &idl_iface_ILocalDeviceMgr, opnum);
+	struct ILocalDeviceMgr_DoesFileExist *r = ix_r(f, &idl_iface_ILocalDeviceMgr, opnum);
 	r->in.FilePath = path;
-	return it_call(f, f->devices, &idl_iface_ILocalDeviceMgr, opnum, r);
+	return ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr, opnum, r);
 }
 
-static uint32_t create_wt_disk_typed(struct it *f, enum WTDType type, const char *path,
+static uint32_t create_wt_disk_typed(struct ix *f, enum WTDType type, const char *path,
 				     const char *description, uint32_t *wtd)
 {
 	struct IWTDiskMgr_CreateWTDisk *r =
-		it_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK);
+		ix_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK);
 	r->in.eDeviceType = type;
 	r->in.DevicePath = path;
 	r->in.Description = description;
-	uint32_t hr = it_call(f, f->disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK, r);
+	uint32_t hr = ix_call(f, f->disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK, r);
 	if (wtd != NULL)
 		*wtd = *r->out.pWTD;
 	return hr;
 }
 
-static uint32_t create_wt_disk(struct it *f, const char *path, uint32_t *wtd)
+static uint32_t create_wt_disk(struct ix *f, const char *path, uint32_t *wtd)
 {
 	return create_wt_disk_typed(f, WTDTypeFileBased, path, "a disk", wtd);
 }
 
 /* A fixed VHD of SIZE bytes at NAME (Windows path "D:\NAME"), registered. */
-static uint32_t new_disk(struct it *f, const char *name, int64_t size)
+static uint32_t new_disk(struct ix *f, const char *name, int64_t size)
 {
 	char *path = talloc_asprintf(f, "D:\\%s", name);
 	uint32_t wtd = 0;
@@ -72,15 +72,15 @@ static uint32_t new_disk(struct it *f, const char *name, int64_t size)
 	return wtd;
 }
 
-static struct dcom_object *get_wt_disk(struct it *f, uint32_t wtd, uint32_t *hr)
+static struct dcom_object *get_wt_disk(struct ix *f, uint32_t wtd, uint32_t *hr)
 {
-	struct IWTDiskMgr_GetWTDisk *r = it_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK);
+	struct IWTDiskMgr_GetWTDisk *r = ix_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK);
 	r->in.nWTD = wtd;
-	*hr = it_call(f, f->disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK, r);
-	return *hr == S_OK ? it_object(f, *r->out.ppWTDisk, &idl_iface_IWTDisk) : NULL;
+	*hr = ix_call(f, f->disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK, r);
+	return *hr == S_OK ? ix_object(f, *r->out.ppWTDisk, &idl_iface_IWTDisk, NULL) : NULL;
 }
 
-static struct dcom_object *disk_object(struct it *f, uint32_t wtd)
+static struct dcom_object *disk_object(struct ix *f, uint32_t wtd)
 {
 	uint32_t hr;
 	struct dcom_object *d = get_wt_disk(f, wtd, &hr);
@@ -89,17 +89,17 @@ static struct dcom_object *disk_object(struct it *f, uint32_t wtd)
 }
 
 /* A call on an IWTDisk object (the IWTDisk3 chain serves every opnum). */
-static uint32_t disk_call(struct it *f, struct dcom_object *d, uint32_t opnum, void *r)
+static uint32_t disk_call(struct ix *f, struct dcom_object *d, uint32_t opnum, void *r)
 {
-	return it_call(f, d, &idl_iface_IWTDisk3, opnum, r);
+	return ix_call(f, d, &idl_iface_IWTDisk3, opnum, r);
 }
 
-static void *disk_r(struct it *f, uint32_t opnum)
+static void *disk_r(struct ix *f, uint32_t opnum)
 {
-	return it_r(f, &idl_iface_IWTDisk3, opnum);
+	return ix_r(f, &idl_iface_IWTDisk3, opnum);
 }
 
-static uint32_t get_string(struct it *f, struct dcom_object *d, uint32_t opnum, const char **out)
+static uint32_t get_string(struct ix *f, struct dcom_object *d, uint32_t opnum, const char **out)
 {
 	/* every BSTR propget has the same shape */
 	struct IWTDisk_get_Description *r = disk_r(f, opnum);
@@ -108,14 +108,14 @@ static uint32_t get_string(struct it *f, struct dcom_object *d, uint32_t opnum, 
 	return hr;
 }
 
-static uint32_t put_string(struct it *f, struct dcom_object *d, uint32_t opnum, const char *s)
+static uint32_t put_string(struct ix *f, struct dcom_object *d, uint32_t opnum, const char *s)
 {
 	struct IWTDisk_put_Description *r = disk_r(f, opnum);
 	r->in.Description = s;
 	return disk_call(f, d, opnum, r);
 }
 
-static uint32_t get_u32(struct it *f, struct dcom_object *d, uint32_t opnum, uint32_t *out)
+static uint32_t get_u32(struct ix *f, struct dcom_object *d, uint32_t opnum, uint32_t *out)
 {
 	/* WTD, Flags, Type, Status, LMType, LMStatus, VhdType, ResourceState: 32 bits */
 	struct IWTDisk_get_WTD *r = disk_r(f, opnum);
@@ -124,7 +124,7 @@ static uint32_t get_u32(struct it *f, struct dcom_object *d, uint32_t opnum, uin
 	return hr;
 }
 
-static uint32_t get_i64(struct it *f, struct dcom_object *d, uint32_t opnum, int64_t *out)
+static uint32_t get_i64(struct ix *f, struct dcom_object *d, uint32_t opnum, int64_t *out)
 {
 	struct IWTDisk_get_Size *r = disk_r(f, opnum);
 	uint32_t hr = disk_call(f, d, opnum, r);
@@ -132,7 +132,7 @@ static uint32_t get_i64(struct it *f, struct dcom_object *d, uint32_t opnum, int
 	return hr;
 }
 
-static uint32_t get_bool(struct it *f, struct dcom_object *d, uint32_t opnum, bool *out)
+static uint32_t get_bool(struct ix *f, struct dcom_object *d, uint32_t opnum, bool *out)
 {
 	struct IWTDisk_get_Assigned *r = disk_r(f, opnum);
 	uint32_t hr = disk_call(f, d, opnum, r);
@@ -140,30 +140,30 @@ static uint32_t get_bool(struct it *f, struct dcom_object *d, uint32_t opnum, bo
 	return hr;
 }
 
-static uint32_t put_bool(struct it *f, struct dcom_object *d, uint32_t opnum, bool value)
+static uint32_t put_bool(struct ix *f, struct dcom_object *d, uint32_t opnum, bool value)
 {
 	struct IWTDisk_put_Assigned *r = disk_r(f, opnum);
 	r->in.bAssigned = value;
 	return disk_call(f, d, opnum, r);
 }
 
-static uint32_t no_args(struct it *f, struct dcom_object *d, uint32_t opnum)
+static uint32_t no_args(struct ix *f, struct dcom_object *d, uint32_t opnum)
 {
 	return disk_call(f, d, opnum, disk_r(f, opnum));
 }
 
-static uint32_t delete_wt_disk(struct it *f, uint32_t wtd)
+static uint32_t delete_wt_disk(struct ix *f, uint32_t wtd)
 {
 	struct IWTDiskMgr_DeleteWTDisk *r =
-		it_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_DELETEWTDISK);
+		ix_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_DELETEWTDISK);
 	r->in.nWTD = wtd;
-	return it_call(f, f->disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_DELETEWTDISK, r);
+	return ix_call(f, f->disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_DELETEWTDISK, r);
 }
 
-static off_t file_size(struct it *f, const char *name)
+static off_t file_size(struct ix *f, const char *name)
 {
 	struct stat st;
-	assert_int_equal(stat(it_path(f, name), &st), 0);
+	assert_int_equal(stat(ix_path(f, name), &st), 0);
 	return st.st_size;
 }
 
@@ -171,9 +171,9 @@ static off_t file_size(struct it *f, const char *name)
 
 static void test_create_sequence(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	const char *path = "D:\\iSCSI_target_disks\\VirtualDisk1.vhd";
-	assert_int_equal(mkdir(it_path(f, "iSCSI_target_disks"), 0755), 0);
+	assert_int_equal(mkdir(ix_path(f, "iSCSI_target_disks"), 0755), 0);
 
 	/* IsPathValid, DoesFileExist (E_FAIL: no file), CreateWtFile, CreateWTDisk */
 	assert_int_equal(path_call(f, NDR_ILOCALDEVICEMGR_ISPATHVALID, path), S_OK);
@@ -194,7 +194,7 @@ static void test_create_sequence(void **state)
 	assert_string_equal(d->windows_path, path);
 	int status = -1;
 	char *out = tu_run(f, &status, "qemu-img info -f vpc --output=json %s",
-			   it_path(f, "iSCSI_target_disks/VirtualDisk1.vhd"));
+			   ix_path(f, "iSCSI_target_disks/VirtualDisk1.vhd"));
 	assert_int_equal(status, 0);
 	assert_int_equal(tu_json_number(out, "virtual-size"), 64 * MIB);
 	/* now the path is in use */
@@ -210,13 +210,13 @@ static void test_create_sequence(void **state)
 	assert_int_equal(create_wt_disk(f, path2, &wtd), S_OK);
 	assert_int_equal(wtd, 2);
 	/* a POSIX spelling of a used file is the same file */
-	assert_int_equal(create_wt_disk(f, it_path(f, "iSCSI_target_disks/VirtualDisk2.vhd"), NULL),
+	assert_int_equal(create_wt_disk(f, ix_path(f, "iSCSI_target_disks/VirtualDisk2.vhd"), NULL),
 			 HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS));
 }
 
 static void test_create_errors(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	assert_int_equal(create_wt_file(f, "D:\\a.vhd", 8 * MIB, false), S_OK);
 
 	/* 3.46.4.2: NULL pointers, the device type (3.1.4.2.4, <108>) */
@@ -239,14 +239,14 @@ static void test_create_errors(void **state)
 	assert_int_equal(create_wt_disk(f, "/etc/passwd", NULL), E_ACCESSDENIED);
 	assert_int_equal(create_wt_disk(f, "D:\\none.vhd", NULL),
 			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
-	assert_int_equal(mkdir(it_path(f, "dir"), 0755), 0);
+	assert_int_equal(mkdir(ix_path(f, "dir"), 0755), 0);
 	assert_int_equal(create_wt_disk(f, "D:\\dir", NULL), E_FAIL);
 	/* not a VHD: ERROR_INVALID_DATA */
-	tu_write_file(it_path(f, "junk.vhd"), "not a vhd", 9);
+	tu_write_file(ix_path(f, "junk.vhd"), "not a vhd", 9);
 	assert_int_equal(create_wt_disk(f, "D:\\junk.vhd", NULL),
 			 HRESULT_FROM_WIN32(ERROR_INVALID_DATA));
 	/* a symlink out of the root */
-	assert_int_equal(symlink("/etc/hostname", it_path(f, "out.vhd")), 0);
+	assert_int_equal(symlink("/etc/hostname", ix_path(f, "out.vhd")), 0);
 	assert_int_equal(create_wt_disk(f, "D:\\out.vhd", NULL), E_ACCESSDENIED);
 	/* the same file twice */
 	assert_int_equal(create_wt_disk(f, "D:\\a.vhd", NULL), S_OK);
@@ -262,7 +262,7 @@ static void test_create_errors(void **state)
 
 static void test_properties(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t wtd = new_disk(f, "p.vhd", 64 * MIB);
 	struct dcom_object *d = disk_object(f, wtd);
 	struct core_disk *cd = core_disk_by_wtd(f, f->tc->core, wtd);
@@ -352,7 +352,7 @@ static void test_properties(void **state)
 /* Description, ResourceName (and CacheParent) wait in the object for Save. */
 static void test_staging_and_save(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t wtd = new_disk(f, "s.vhd", 8 * MIB);
 	struct dcom_object *d = disk_object(f, wtd), *other = disk_object(f, wtd);
 	const char *s;
@@ -386,7 +386,7 @@ static void test_staging_and_save(void **state)
 	/* DevicePath: any spelling of the disk's own file is accepted; another
 	 * file is not (a disk stays on its file) */
 	assert_int_equal(put_string(f, d, NDR_IWTDISK_PUT_DEVICEPATH, "D:\\s.vhd"), S_OK);
-	assert_int_equal(put_string(f, d, NDR_IWTDISK_PUT_DEVICEPATH, it_path(f, "s.vhd")), S_OK);
+	assert_int_equal(put_string(f, d, NDR_IWTDISK_PUT_DEVICEPATH, ix_path(f, "s.vhd")), S_OK);
 	assert_int_equal(put_string(f, d, NDR_IWTDISK_PUT_DEVICEPATH, "D:\\t.vhd"), E_NOTIMPL);
 	assert_int_equal(put_string(f, d, NDR_IWTDISK_PUT_DEVICEPATH, "t.vhd"), E_INVALIDARG);
 	assert_int_equal(put_string(f, d, NDR_IWTDISK_PUT_DEVICEPATH, "C:\\t.vhd"), E_ACCESSDENIED);
@@ -402,7 +402,7 @@ static void test_staging_and_save(void **state)
 
 static void test_enable(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t wtd = new_disk(f, "e.vhd", 8 * MIB);
 	struct dcom_object *d = disk_object(f, wtd);
 	bool b;
@@ -433,7 +433,7 @@ static void test_enable(void **state)
 /* GetVdsLunInfo: what the LUN shows in INQUIRY and VPD pages 0x80, 0x83. */
 static void test_vds_lun_info(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t wtd = new_disk(f, "v.vhd", 8 * MIB);
 	struct dcom_object *d = disk_object(f, wtd);
 	struct core_disk *cd = core_disk_by_wtd(f, f->tc->core, wtd);
@@ -479,13 +479,13 @@ static void test_vds_lun_info(void **state)
 /* The file behind a disk: IsAlive, AllocatedSize of a dynamic VHD. */
 static void test_file_checks(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t wtd = new_disk(f, "gone.vhd", 8 * MIB);
 	struct dcom_object *d = disk_object(f, wtd);
-	assert_int_equal(unlink(it_path(f, "gone.vhd")), 0);
+	assert_int_equal(unlink(ix_path(f, "gone.vhd")), 0);
 	assert_int_equal(no_args(f, d, NDR_IWTDISK2_ISALIVE),
 			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
-	assert_int_equal(mkdir(it_path(f, "gone.vhd"), 0755), 0);
+	assert_int_equal(mkdir(ix_path(f, "gone.vhd"), 0755), 0);
 	assert_int_equal(no_args(f, d, NDR_IWTDISK2_ISALIVE),
 			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
 
@@ -505,7 +505,7 @@ static void test_file_checks(void **state)
 	assert_int_equal(get_i64(f, d, NDR_IWTDISK_GET_SIZE, &i), S_OK);
 	assert_int_equal(i, 1024 * MIB);
 	struct stat st;
-	assert_int_equal(stat(it_path(f, "dyn.vhd"), &st), 0);
+	assert_int_equal(stat(ix_path(f, "dyn.vhd"), &st), 0);
 	assert_int_equal(get_i64(f, d, NDR_IWTDISK3_GET_ALLOCATEDSIZE, &i), S_OK);
 	assert_int_equal(i, st.st_blocks * 512);
 	assert_true(i < 1024 * MIB);
@@ -515,13 +515,13 @@ static void test_file_checks(void **state)
 /* A differencing VHD (CreateDiffWtFile): its parent, CacheParent. */
 static void test_differencing(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	assert_int_equal(create_wt_file(f, "D:\\base.vhd", 16 * MIB, false), S_OK);
 	struct ILocalDeviceMgr3_CreateDiffWtFile *c =
-		it_r(f, &idl_iface_ILocalDeviceMgr3, NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE);
+		ix_r(f, &idl_iface_ILocalDeviceMgr3, NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE);
 	c->in.FilePath = "D:\\child.vhd";
 	c->in.ParentPath = "D:\\base.vhd";
-	assert_int_equal(it_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
+	assert_int_equal(ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
 				 NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE, c),
 			 S_OK);
 	uint32_t wtd;
@@ -563,46 +563,46 @@ static void test_differencing(void **state)
 	/* the parent must be a fixed VHD that exists */
 	c->in.FilePath = "D:\\grandchild.vhd";
 	c->in.ParentPath = "D:\\child.vhd";
-	assert_int_equal(it_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
+	assert_int_equal(ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
 				 NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE, c),
 			 HRESULT_FROM_WIN32(ERROR_UNSUPPORTED_TYPE));
 	c->in.ParentPath = "D:\\none.vhd";
-	assert_int_equal(it_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
+	assert_int_equal(ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
 				 NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE, c),
 			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
-	tu_write_file(it_path(f, "junk.vhd"), "junk", 4);
+	tu_write_file(ix_path(f, "junk.vhd"), "junk", 4);
 	c->in.ParentPath = "D:\\junk.vhd";
-	assert_int_equal(it_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
+	assert_int_equal(ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
 				 NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE, c),
 			 HRESULT_FROM_WIN32(ERROR_INVALID_DATA));
 	c->in.ParentPath = NULL;
-	assert_int_equal(it_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
+	assert_int_equal(ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
 				 NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE, c),
 			 E_INVALIDARG);
 	c->in.ParentPath = "C:\\base.vhd";
-	assert_int_equal(it_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
+	assert_int_equal(ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
 				 NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE, c),
 			 E_ACCESSDENIED);
 	c->in.ParentPath = "D:\\base.vhd";
 	c->in.FilePath = "D:\\";
-	assert_int_equal(it_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
+	assert_int_equal(ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
 				 NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE, c),
 			 E_INVALIDARG);
 	c->in.FilePath = "D:\\child.vhd"; /* a disk uses it */
-	assert_int_equal(it_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
+	assert_int_equal(ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr3,
 				 NDR_ILOCALDEVICEMGR3_CREATEDIFFWTFILE, c),
 			 HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION));
 	assert_false(tc_exists(f->tc, "grandchild.vhd"));
 	/* the parent of a registered differencing disk stays as it is */
 	assert_int_equal(path_call(f, NDR_ILOCALDEVICEMGR_DELETEWTFILE, "D:\\base.vhd"),
 			 HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION));
-	assert_int_equal(create_wt_file(f, it_path(f, "base.vhd"), 8 * MIB, false),
+	assert_int_equal(create_wt_file(f, ix_path(f, "base.vhd"), 8 * MIB, false),
 			 HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION));
 	struct ILocalDeviceMgr_GrowWtFile *g =
-		it_r(f, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_GROWWTFILE);
+		ix_r(f, &idl_iface_ILocalDeviceMgr, NDR_ILOCALDEVICEMGR_GROWWTFILE);
 	g->in.FilePath = "d:/base.vhd";
 	g->in.hyAdditionalSize = MIB;
-	assert_int_equal(it_call(f, f->devices, &idl_iface_ILocalDeviceMgr,
+	assert_int_equal(ix_call(f, f->devices, &idl_iface_ILocalDeviceMgr,
 				 NDR_ILOCALDEVICEMGR_GROWWTFILE, g),
 			 HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION));
 	assert_int_equal(path_call(f, NDR_ILOCALDEVICEMGR_ISVALIDWTDEVICE, "D:\\child.vhd"), S_OK);
@@ -614,7 +614,7 @@ static void test_differencing(void **state)
 /* Snapshots, local mounts: what istmd answers without them. */
 static void test_features(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t wtd = new_disk(f, "f.vhd", 8 * MIB);
 	struct dcom_object *d = disk_object(f, wtd);
 	const char *s;
@@ -647,13 +647,13 @@ static void test_features(void **state)
 	assert_int_equal(no_args(f, d, NDR_IWTDISK_DVDISMOUNT), S_OK);
 	struct IWTDisk_EnumLMMountPoints *mp = disk_r(f, NDR_IWTDISK_ENUMLMMOUNTPOINTS);
 	assert_int_equal(disk_call(f, d, NDR_IWTDISK_ENUMLMMOUNTPOINTS, mp), S_OK);
-	struct dcom_object *e = it_object(f, *mp->out.ppEnumLMMountPoint,
-					  &idl_iface_IEnumLMMountPoint);
+	struct dcom_object *e = ix_object(f, *mp->out.ppEnumLMMountPoint,
+					  &idl_iface_IEnumLMMountPoint, NULL);
 	struct IEnumLMMountPoint_Next *n =
-		it_r(f, &idl_iface_IEnumLMMountPoint, NDR_IENUMLMMOUNTPOINT_NEXT);
+		ix_r(f, &idl_iface_IEnumLMMountPoint, NDR_IENUMLMMOUNTPOINT_NEXT);
 	n->in.ulNumElements = 1;
 	n->in.pElements = talloc_zero(n, struct MOUNT_POINT);
-	assert_int_equal(it_call(f, e, &idl_iface_IEnumLMMountPoint, NDR_IENUMLMMOUNTPOINT_NEXT, n),
+	assert_int_equal(ix_call(f, e, &idl_iface_IEnumLMMountPoint, NDR_IENUMLMMOUNTPOINT_NEXT, n),
 			 S_FALSE);
 	/* Windows' E_NOTIMPL ones (<96>-<101>) */
 	assert_int_equal(no_args(f, d, NDR_IWTDISK_PUT_LMTYPE), E_NOTIMPL);
@@ -666,28 +666,28 @@ static void test_features(void **state)
 
 /* ---- sequence 4.6: enumerating ----------------------------------------------------------- */
 
-static struct dcom_object *enum_call(struct it *f, uint32_t opnum)
+static struct dcom_object *enum_call(struct ix *f, uint32_t opnum)
 {
-	struct IWTDiskMgr_EnumWTDisks *r = it_r(f, &idl_iface_IWTDiskMgr4, opnum);
-	assert_int_equal(it_call(f, f->disks, &idl_iface_IWTDiskMgr4, opnum, r), S_OK);
-	return it_object(f, *r->out.ppEnumWTDisk, &idl_iface_IEnumWTDisk);
+	struct IWTDiskMgr_EnumWTDisks *r = ix_r(f, &idl_iface_IWTDiskMgr4, opnum);
+	assert_int_equal(ix_call(f, f->disks, &idl_iface_IWTDiskMgr4, opnum, r), S_OK);
+	return ix_object(f, *r->out.ppEnumWTDisk, &idl_iface_IEnumWTDisk, NULL);
 }
 
-static uint32_t next_disk(struct it *f, struct dcom_object *e, uint32_t num,
+static uint32_t next_disk(struct ix *f, struct dcom_object *e, uint32_t num,
 			  struct dcom_object **disk, uint32_t *returned)
 {
-	struct IEnumWTDisk_Next *r = it_r(f, &idl_iface_IEnumWTDisk, NDR_IENUMWTDISK_NEXT);
+	struct IEnumWTDisk_Next *r = ix_r(f, &idl_iface_IEnumWTDisk, NDR_IENUMWTDISK_NEXT);
 	r->in.ulNumElements = num;
 	r->in.pElements = talloc_zero(r, struct MInterfacePointer *);
-	uint32_t hr = it_call(f, e, &idl_iface_IEnumWTDisk, NDR_IENUMWTDISK_NEXT, r);
+	uint32_t hr = ix_call(f, e, &idl_iface_IEnumWTDisk, NDR_IENUMWTDISK_NEXT, r);
 	*returned = *r->out.pNumElementsReturned;
-	*disk = *r->out.pElements ? it_object(f, *r->out.pElements, &idl_iface_IWTDisk) : NULL;
+	*disk = *r->out.pElements ? ix_object(f, *r->out.pElements, &idl_iface_IWTDisk, NULL) : NULL;
 	return hr;
 }
 
 static void test_enum_sequence(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t wtds[3] = { new_disk(f, "e1.vhd", 8 * MIB), new_disk(f, "e2.vhd", 8 * MIB),
 			     new_disk(f, "e3.vhd", 8 * MIB) };
 	struct dcom_object *e = enum_call(f, NDR_IWTDISKMGR_ENUMWTDISKS), *d;
@@ -718,39 +718,39 @@ static void test_enum_sequence(void **state)
 
 static void test_same_volume(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t a = new_disk(f, "v1.vhd", 8 * MIB);
 	new_disk(f, "v2.vhd", 8 * MIB);
 	struct IWTDiskMgr_EnumWTDisksOnSameVolume *r =
-		it_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUME);
+		ix_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUME);
 	r->in.nWTD = a;
-	assert_int_equal(it_call(f, f->disks, &idl_iface_IWTDiskMgr,
+	assert_int_equal(ix_call(f, f->disks, &idl_iface_IWTDiskMgr,
 				 NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUME, r),
 			 S_OK);
-	struct dcom_object *e = it_object(f, *r->out.ppEnumWTDisk, &idl_iface_IEnumWTDisk), *d;
+	struct dcom_object *e = ix_object(f, *r->out.ppEnumWTDisk, &idl_iface_IEnumWTDisk, NULL), *d;
 	uint32_t n;
 	assert_int_equal(next_disk(f, e, 0, &d, &n), S_OK);
 	assert_int_equal(n, 2);
 	r->in.nWTD = 77;
-	assert_int_equal(it_call(f, f->disks, &idl_iface_IWTDiskMgr,
+	assert_int_equal(ix_call(f, f->disks, &idl_iface_IWTDiskMgr,
 				 NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUME, r),
 			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
 
 	struct IWTDiskMgr_EnumWTDisksOnSameVolumeByPath *p =
-		it_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUMEBYPATH);
+		ix_r(f, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUMEBYPATH);
 	p->in.Path = "D:\\somewhere\\new.vhd"; /* need not exist */
-	assert_int_equal(it_call(f, f->disks, &idl_iface_IWTDiskMgr,
+	assert_int_equal(ix_call(f, f->disks, &idl_iface_IWTDiskMgr,
 				 NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUMEBYPATH, p),
 			 S_OK);
-	e = it_object(f, *p->out.ppEnumWTDisk, &idl_iface_IEnumWTDisk);
+	e = ix_object(f, *p->out.ppEnumWTDisk, &idl_iface_IEnumWTDisk, NULL);
 	assert_int_equal(next_disk(f, e, 0, &d, &n), S_OK);
 	assert_int_equal(n, 2);
 	p->in.Path = "E:\\";
-	assert_int_equal(it_call(f, f->disks, &idl_iface_IWTDiskMgr,
+	assert_int_equal(ix_call(f, f->disks, &idl_iface_IWTDiskMgr,
 				 NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUMEBYPATH, p),
 			 E_ACCESSDENIED);
 	p->in.Path = "nowhere";
-	assert_int_equal(it_call(f, f->disks, &idl_iface_IWTDiskMgr,
+	assert_int_equal(ix_call(f, f->disks, &idl_iface_IWTDiskMgr,
 				 NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUMEBYPATH, p),
 			 E_INVALIDARG);
 }
@@ -759,7 +759,7 @@ static void test_same_volume(void **state)
 
 static void test_delete_sequence(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t wtd = new_disk(f, "VirtualDisk1.vhd", 8 * MIB);
 	struct dcom_object *d = disk_object(f, wtd);
 	const char *path;
@@ -784,7 +784,7 @@ static void test_delete_sequence(void **state)
 /* An initiator logged in to a target that maps the disk: ERROR_DRIVE_LOCKED. */
 static void test_delete_in_use(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t wtd = new_disk(f, "busy.vhd", 8 * MIB);
 	char guid[CORE_GUID_LEN + 1];
 	assert_int_equal(tc_create_target(f->tc, "busy", guid), 0);
@@ -808,73 +808,73 @@ static void test_delete_in_use(void **state)
 
 static void test_other_methods(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	uint32_t wtd = new_disk(f, "o.vhd", 8 * MIB);
 	const struct idl_interface *i4 = &idl_iface_IWTDiskMgr4;
 
 	struct IWTDiskMgr2_CreateWTDiskNonPersistent *np =
-		it_r(f, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT);
+		ix_r(f, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT);
 	np->in.nWTD = UINT32_MAX;
 	np->in.eDeviceType = WTDTypeFileBased;
 	np->in.DevicePath = "D:\\np.vhd";
 	np->in.Description = "np";
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
 			 E_NOTIMPL);
 	np->in.nWTD = wtd; /* an index in use */
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
 			 HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS));
 	np->in.nWTD = UINT32_MAX;
 	np->in.DevicePath = "D:\\o.vhd"; /* a path in use */
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
 			 HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS));
 	np->in.DevicePath = "rel.vhd";
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
 			 E_INVALIDARG);
 	np->in.DevicePath = NULL;
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
 			 E_POINTER);
 	np->in.DevicePath = "D:\\np.vhd";
 	np->in.eDeviceType = WTDTypeVolumeBased;
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT, np),
 			 E_INVALIDARG);
 
 	struct IWTDiskMgr2_CreateShadowWTDiskNonPersistent *snp =
-		it_r(f, i4, NDR_IWTDISKMGR2_CREATESHADOWWTDISKNONPERSISTENT);
+		ix_r(f, i4, NDR_IWTDISKMGR2_CREATESHADOWWTDISKNONPERSISTENT);
 	snp->in.nWTD = UINT32_MAX;
 	snp->in.eDeviceType = WTDTypeFileBased;
 	snp->in.DevicePath = "D:\\snp.vhd";
 	snp->in.Description = "snp";
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATESHADOWWTDISKNONPERSISTENT,
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR2_CREATESHADOWWTDISKNONPERSISTENT,
 				 snp),
 			 E_NOTIMPL);
-	struct IWTDiskMgr_CreateShadowWTDisk *sh = it_r(f, i4, NDR_IWTDISKMGR_CREATESHADOWWTDISK);
+	struct IWTDiskMgr_CreateShadowWTDisk *sh = ix_r(f, i4, NDR_IWTDISKMGR_CREATESHADOWWTDISK);
 	sh->in.eDeviceType = WTDTypeFileBased;
 	sh->in.DevicePath = "D:\\sh.vhd";
 	sh->in.Description = "sh";
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR_CREATESHADOWWTDISK, sh), E_NOTIMPL);
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR_CREATESHADOWWTDISK, sh), E_NOTIMPL);
 	sh->in.Description = NULL;
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR_CREATESHADOWWTDISK, sh), E_POINTER);
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR_CREATESHADOWWTDISK, sh), E_POINTER);
 
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR2_OPENWTDISK,
-				 it_r(f, i4, NDR_IWTDISKMGR2_OPENWTDISK)),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR2_OPENWTDISK,
+				 ix_r(f, i4, NDR_IWTDISKMGR2_OPENWTDISK)),
 			 E_ACCESSDENIED);
-	struct IWTDiskMgr2_CloseWTDisk *cl = it_r(f, i4, NDR_IWTDISKMGR2_CLOSEWTDISK);
+	struct IWTDiskMgr2_CloseWTDisk *cl = ix_r(f, i4, NDR_IWTDISKMGR2_CLOSEWTDISK);
 	cl->in.nWTD = 999;
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR2_CLOSEWTDISK, cl), S_OK);
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR2_CLOSEWTDISK, cl), S_OK);
 	cl->in.nWTD = wtd;
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR2_CLOSEWTDISK, cl), E_NOTIMPL);
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR2_CLOSEWTDISK, cl), E_NOTIMPL);
 	assert_non_null(core_disk_by_wtd(f, f->tc->core, wtd));
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR3_CLUSTERNOTIFYWTDISKDELETION,
-				 it_r(f, i4, NDR_IWTDISKMGR3_CLUSTERNOTIFYWTDISKDELETION)),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR3_CLUSTERNOTIFYWTDISKDELETION,
+				 ix_r(f, i4, NDR_IWTDISKMGR3_CLUSTERNOTIFYWTDISKDELETION)),
 			 E_NOTIMPL);
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR4_CLUSTERNOTIFYWTDISKDELETION2,
-				 it_r(f, i4, NDR_IWTDISKMGR4_CLUSTERNOTIFYWTDISKDELETION2)),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR4_CLUSTERNOTIFYWTDISKDELETION2,
+				 ix_r(f, i4, NDR_IWTDISKMGR4_CLUSTERNOTIFYWTDISKDELETION2)),
 			 HRESULT_FROM_WIN32(ERROR_INVALID_OPERATION));
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR_DVMOUNTSELECTEDWTDISKSSNAPSHOTNOW,
-				 it_r(f, i4, NDR_IWTDISKMGR_DVMOUNTSELECTEDWTDISKSSNAPSHOTNOW)),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR_DVMOUNTSELECTEDWTDISKSSNAPSHOTNOW,
+				 ix_r(f, i4, NDR_IWTDISKMGR_DVMOUNTSELECTEDWTDISKSSNAPSHOTNOW)),
 			 S_OK);
-	assert_int_equal(it_call(f, f->disks, i4, NDR_IWTDISKMGR_IMPORTWTDISK,
-				 it_r(f, i4, NDR_IWTDISKMGR_IMPORTWTDISK)),
+	assert_int_equal(ix_call(f, f->disks, i4, NDR_IWTDISKMGR_IMPORTWTDISK,
+				 ix_r(f, i4, NDR_IWTDISKMGR_IMPORTWTDISK)),
 			 E_NOTIMPL);
 	/* none of them registered anything */
 	struct core_disk **disks;
@@ -886,20 +886,20 @@ static void test_other_methods(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_sequence, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_create_errors, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_properties, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_staging_and_save, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_enable, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_vds_lun_info, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_file_checks, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_differencing, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_features, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_enum_sequence, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_same_volume, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_delete_sequence, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_delete_in_use, it_setup_backend, it_teardown),
-		cmocka_unit_test_setup_teardown(test_other_methods, it_setup, it_teardown),
+		cmocka_unit_test_setup_teardown(test_create_sequence, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_create_errors, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_properties, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_staging_and_save, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_enable, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_vds_lun_info, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_file_checks, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_differencing, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_features, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_enum_sequence, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_same_volume, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_sequence, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_in_use, ix_setup, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_other_methods, ix_setup_no_backend, ix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,34 +17,34 @@
 #include "idl/ndr_ms_istm.h"
 #include "istm/general_notify.h"
 #include "istmd/hresult.h"
-#include "test_istm_disk_util.h"
+#include "istm_fixture.h"
 
 #define G2 (&idl_iface_IWTGeneral2)
 
-static uint32_t simple(struct it *f, uint32_t opnum)
+static uint32_t simple(struct ix *f, uint32_t opnum)
 {
-	return it_call(f, f->general, G2, opnum, it_r(f, G2, opnum));
+	return ix_call(f, f->general, G2, opnum, ix_r(f, G2, opnum));
 }
 
-static uint32_t put_name(struct it *f, const char *name)
+static uint32_t put_name(struct ix *f, const char *name)
 {
-	struct IWTGeneral_put_Name *r = it_r(f, G2, NDR_IWTGENERAL_PUT_NAME);
+	struct IWTGeneral_put_Name *r = ix_r(f, G2, NDR_IWTGENERAL_PUT_NAME);
 	r->in.Name = name;
-	return it_call(f, f->general, G2, NDR_IWTGENERAL_PUT_NAME, r);
+	return ix_call(f, f->general, G2, NDR_IWTGENERAL_PUT_NAME, r);
 }
 
-static const char *get_name(struct it *f)
+static const char *get_name(struct ix *f)
 {
-	struct IWTGeneral_get_Name *r = it_r(f, G2, NDR_IWTGENERAL_GET_NAME);
-	assert_int_equal(it_call(f, f->general, G2, NDR_IWTGENERAL_GET_NAME, r), S_OK);
+	struct IWTGeneral_get_Name *r = ix_r(f, G2, NDR_IWTGENERAL_GET_NAME);
+	assert_int_equal(ix_call(f, f->general, G2, NDR_IWTGENERAL_GET_NAME, r), S_OK);
 	return *r->out.pName;
 }
 
 static void test_identity(void **state)
 {
-	struct it *f = *state;
-	struct IWTGeneral_get_Guid *g = it_r(f, G2, NDR_IWTGENERAL_GET_GUID);
-	assert_int_equal(it_call(f, f->general, G2, NDR_IWTGENERAL_GET_GUID, g), S_OK);
+	struct ix *f = *state;
+	struct IWTGeneral_get_Guid *g = ix_r(f, G2, NDR_IWTGENERAL_GET_GUID);
+	assert_int_equal(ix_call(f, f->general, G2, NDR_IWTGENERAL_GET_GUID, g), S_OK);
 	assert_string_equal(GUID_string(f, g->out.pGuid), core_service_guid(f->tc->core));
 	assert_string_equal(get_name(f), "testhost"); /* the host name by default (<124>) */
 
@@ -60,18 +60,17 @@ static void test_identity(void **state)
 	assert_string_equal(get_name(f), "Storage server 7");
 
 	/* only admins (3.1.4.2.1, <11>): the runtime refuses the others */
-	struct IWTGeneral_put_Name *r = it_r(f, G2, NDR_IWTGENERAL_PUT_NAME);
+	struct IWTGeneral_put_Name *r = ix_r(f, G2, NDR_IWTGENERAL_PUT_NAME);
 	r->in.Name = "by bob";
-	dcom_test_prepare(G2, NDR_IWTGENERAL_PUT_NAME, r);
-	assert_int_equal(dcom_test_call_as(f->t, f->general, G2, NDR_IWTGENERAL_PUT_NAME, r, "bob",
-					   false, DCERPC_AUTH_LEVEL_PRIVACY),
+	assert_int_equal(ix_call_as(f, f->general, G2, NDR_IWTGENERAL_PUT_NAME, r, "bob", false,
+				    DCERPC_AUTH_LEVEL_PRIVACY),
 			 E_ACCESSDENIED);
 	assert_string_equal(get_name(f), "Storage server 7");
 }
 
 static void test_features(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	assert_int_equal(simple(f, NDR_IWTGENERAL_CHECKACCESS), S_OK);
 	assert_int_equal(simple(f, NDR_IWTGENERAL_ISSNAPSHOTSSUPPORTED), S_FALSE);
 	assert_int_equal(simple(f, NDR_IWTGENERAL2_ISCLUSTERED), S_FALSE);
@@ -79,26 +78,26 @@ static void test_features(void **state)
 	assert_int_equal(simple(f, NDR_IWTGENERAL_GET_LICENSE), E_NOTIMPL);
 	assert_int_equal(simple(f, NDR_IWTGENERAL_ADDLICENSE), E_NOTIMPL);
 	assert_int_equal(simple(f, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE), E_NOTIMPL);
-	struct IWTGeneral_get_WtCliPath *w = it_r(f, G2, NDR_IWTGENERAL_GET_WTCLIPATH);
-	assert_int_equal(it_call(f, f->general, G2, NDR_IWTGENERAL_GET_WTCLIPATH, w), S_OK);
+	struct IWTGeneral_get_WtCliPath *w = ix_r(f, G2, NDR_IWTGENERAL_GET_WTCLIPATH);
+	assert_int_equal(ix_call(f, f->general, G2, NDR_IWTGENERAL_GET_WTCLIPATH, w), S_OK);
 	assert_string_equal(*w->out.pWtCliPath, "");
 	/* a schedule is checked, then refused: no snapshots yet */
-	struct IWTGeneral_DVSetSnapshotSchedule *s = it_r(f, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE);
+	struct IWTGeneral_DVSetSnapshotSchedule *s = ix_r(f, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE);
 	s->in.Schedule = (struct SNAPSHOT_SCHEDULE_SETTINGS){ .bEveryday = 1, .eDay = Friday,
 							      .hyStartTime = 1000 };
-	assert_int_equal(it_call(f, f->general, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, s),
+	assert_int_equal(ix_call(f, f->general, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, s),
 			 E_NOTIMPL);
 	s->in.Schedule.eDay = (enum DayOfWeek)7;
-	assert_int_equal(it_call(f, f->general, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, s),
+	assert_int_equal(ix_call(f, f->general, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, s),
 			 E_INVALIDARG);
 	s->in.Schedule.eDay = Monday;
 	s->in.Schedule.hyStartTime = -5;
-	assert_int_equal(it_call(f, f->general, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, s),
+	assert_int_equal(ix_call(f, f->general, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, s),
 			 E_INVALIDARG);
 }
 
 /* An IStatusNotify pointer as a client would marshal it. */
-static struct MInterfacePointer *status_notify(struct it *f, uint64_t oid, const char *iid)
+static struct MInterfacePointer *status_notify(struct ix *f, uint64_t oid, const char *iid)
 {
 	static uint16_t bindings[] = { 7, '1', '2', '7', '.', '0', '.', '0', '.', '9', 0, 0, 0, 0 };
 	struct OBJREF o = { .signature = OBJREF_SIGNATURE, .flags = OBJREF_FLAG_STANDARD };
@@ -113,25 +112,25 @@ static struct MInterfacePointer *status_notify(struct it *f, uint64_t oid, const
 	return mip;
 }
 
-static uint32_t register_notify(struct it *f, struct MInterfacePointer *mip, uint32_t cookie)
+static uint32_t register_notify(struct ix *f, struct MInterfacePointer *mip, uint32_t cookie)
 {
-	struct IWTGeneral_RegisterNotification *r = it_r(f, G2, NDR_IWTGENERAL_REGISTERNOTIFICATION);
+	struct IWTGeneral_RegisterNotification *r = ix_r(f, G2, NDR_IWTGENERAL_REGISTERNOTIFICATION);
 	r->in.pStatusNotify = mip;
 	r->in.lCookie = cookie;
-	return it_call(f, f->general, G2, NDR_IWTGENERAL_REGISTERNOTIFICATION, r);
+	return ix_call(f, f->general, G2, NDR_IWTGENERAL_REGISTERNOTIFICATION, r);
 }
 
-static uint32_t unregister_notify(struct it *f, struct MInterfacePointer *mip)
+static uint32_t unregister_notify(struct ix *f, struct MInterfacePointer *mip)
 {
 	struct IWTGeneral_UnregisterNotification *r =
-		it_r(f, G2, NDR_IWTGENERAL_UNREGISTERNOTIFICATION);
+		ix_r(f, G2, NDR_IWTGENERAL_UNREGISTERNOTIFICATION);
 	r->in.pStatusNotify = mip;
-	return it_call(f, f->general, G2, NDR_IWTGENERAL_UNREGISTERNOTIFICATION, r);
+	return ix_call(f, f->general, G2, NDR_IWTGENERAL_UNREGISTERNOTIFICATION, r);
 }
 
 static void test_notifications(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	struct MInterfacePointer *a = status_notify(f, 1, NDR_ISTATUSNOTIFY_UUID);
 	struct MInterfacePointer *b = status_notify(f, 2, NDR_ISTATUSNOTIFY_UUID);
 	assert_int_equal(register_notify(f, a, 10), S_OK);
@@ -166,7 +165,7 @@ static void test_notifications(void **state)
 /* 3.1.4.2.1, <9>: the target service must be up. */
 static void test_preconditions(void **state)
 {
-	struct it *f = *state;
+	struct ix *f = *state;
 	assert_int_equal(simple(f, NDR_IWTGENERAL_CHECKACCESS), S_OK);
 	fake_backend_down(f->tc->fb);
 	assert_int_equal(simple(f, NDR_IWTGENERAL_CHECKACCESS), HRESULT_FROM_WIN32(ERROR_NOT_READY));
@@ -179,10 +178,10 @@ static void test_preconditions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_identity, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_features, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_notifications, it_setup, it_teardown),
-		cmocka_unit_test_setup_teardown(test_preconditions, it_setup_backend, it_teardown),
+		cmocka_unit_test_setup_teardown(test_identity, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_features, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_notifications, ix_setup_no_backend, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_preconditions, ix_setup, ix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
