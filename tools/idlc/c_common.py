@@ -172,6 +172,14 @@ def names_in(expr):
     return [n for n, _ in expr_names(expr)]
 
 
+def array_attrs(arr):
+    """size_is(...) and, when varying, length_is(...) of a conformant array."""
+    text = f"size_is({expr_text(arr.size)})"
+    if arr.length is not None:
+        text += f",length_is({expr_text(arr.length)})"
+    return text
+
+
 def ptr_comment(ty):
     """Short IDL-ish description of pointers and arrays for struct comments."""
     parts = []
@@ -182,21 +190,14 @@ def ptr_comment(ty):
                 parts.append(f"[{t.ptype},string]")
                 break
             if isinstance(t.target, CArrT):
-                a = t.target
-                s = f"[{t.ptype},size_is({expr_text(a.size)})"
-                if a.length is not None:
-                    s += f",length_is({expr_text(a.length)})"
-                parts.append(s + "]")
-                t = a.elem
+                parts.append(f"[{t.ptype},{array_attrs(t.target)}]")
+                t = t.target.elem
                 continue
             parts.append(f"[{t.ptype}]")
             t = t.target
             continue
         if isinstance(t, CArrT):
-            s = f"[size_is({expr_text(t.size)})"
-            if t.length is not None:
-                s += f",length_is({expr_text(t.length)})"
-            parts.append(s + "]")
+            parts.append(f"[{array_attrs(t)}]")
             t = t.elem
             continue
         if isinstance(t, IfaceT):

@@ -624,24 +624,18 @@ class NdrGen:
         self.packet_wrapper(w, "pull",
                             f"enum ndr_err_code ndr_pull_{s.name}(struct ndr_pull *ndr, int ndr_flags, "
                             f"struct {s.name} *r)", f"idl_pull_{s.name}_packet(ndr, r)")
-        w(f"enum ndr_err_code idl_push_{s.name}_packet(struct ndr_push *ndr, const struct {s.name} *r)")
-        w.open("")
-        for m in s.members:
-            ctx = self.member_ctx(s, m)
-            sw = ctx.expr(m.switch_is) if m.switch_is is not None else None
-            self.packet_member(w, "push", m.ty, f"r->{m.name}", ctx, sw)
-        w("return NDR_ERR_SUCCESS;")
-        w.close()
-        w()
-        w(f"enum ndr_err_code idl_pull_{s.name}_packet(struct ndr_pull *ndr, struct {s.name} *r)")
-        w.open("")
-        for m in s.members:
-            ctx = self.member_ctx(s, m)
-            sw = ctx.expr(m.switch_is) if m.switch_is is not None else None
-            self.packet_member(w, "pull", m.ty, f"r->{m.name}", ctx, sw)
-        w("return NDR_ERR_SUCCESS;")
-        w.close()
-        w()
+        for kind in ("push", "pull"):
+            const = "const " if kind == "push" else ""
+            w(f"enum ndr_err_code idl_{kind}_{s.name}_packet(struct ndr_{kind} *ndr, "
+              f"{const}struct {s.name} *r)")
+            w.open("")
+            for m in s.members:
+                ctx = self.member_ctx(s, m)
+                sw = ctx.expr(m.switch_is) if m.switch_is is not None else None
+                self.packet_member(w, kind, m.ty, f"r->{m.name}", ctx, sw)
+            w("return NDR_ERR_SUCCESS;")
+            w.close()
+            w()
         c(w.text())
         c(self.struct_print(s))
 
