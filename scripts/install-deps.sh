@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that building, running and testing istmd needs.
 # Run as root. Set ISTMD_SKIP_DEPS=1 to skip (e.g. on a machine already set up).
+#
+#   install-deps.sh            everything: build, run and test (scripts/test.sh)
+#   install-deps.sh --runtime  only what building and running the daemon needs
+#                              (scripts/quickstart.sh): no test peers
 set -euo pipefail
+
+runtime_only=0
+case "${1:-}" in
+  --runtime) runtime_only=1 ;;
+  "") ;;
+  *) echo "install-deps: unknown option '$1' (use --runtime or nothing)" >&2; exit 2 ;;
+esac
 
 if [ "${ISTMD_SKIP_DEPS:-0}" = 1 ]; then
   exit 0
@@ -26,7 +37,6 @@ BUILD_PKGS=(
   libiscsi-dev
   libisns-dev
   libsystemd-dev
-  libcmocka-dev
   libblkid-dev
   libjansson-dev
 )
@@ -38,6 +48,7 @@ RUN_PKGS=(
 # open-isns-server (isnsd) comes with the iSNS work: no test uses it yet, and its
 # postinst runs `isnsd --init`, which fails where the host name does not resolve.
 TEST_PKGS=(
+  libcmocka-dev
   python3-impacket
   tshark
   qemu-utils
@@ -50,8 +61,12 @@ TEST_PKGS=(
   strace
 )
 
+if [ $runtime_only = 1 ]; then
+  TEST_PKGS=()
+fi
+
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer once, non-interactively.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update
-apt-get install -y --no-install-recommends "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}"
+apt-get install -y --no-install-recommends "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" ${TEST_PKGS[@]+"${TEST_PKGS[@]}"}

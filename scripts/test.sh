@@ -15,7 +15,7 @@ run_suite() {
   local dir=$1
   shift
   echo "=== configure $dir: $*"
-  cmake -S "$top" -B "$top/$dir" -DISTMD_WERROR=ON "$@"
+  cmake -S "$top" -B "$top/$dir" -DISTMD_WERROR=ON -DISTMD_TESTS=ON "$@"
   echo "=== build $dir"
   cmake --build "$top/$dir" -j"$jobs"
   echo "=== test $dir"
