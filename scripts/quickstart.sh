@@ -2,7 +2,8 @@
 # README's quick start, command 1: sets up and runs istmd on an embedded
 # default configuration. Run as root on Debian 12.
 #
-#  1. installs the Debian packages (scripts/install-deps.sh) and builds;
+#  1. installs the Debian packages the daemon needs (scripts/install-deps.sh
+#     --runtime: no test peers) and builds istmd and istmctl (no tests);
 #  2. starts a private tgtd (its own control port, a loopback portal; never
 #     the system's tgt service) and istmd (state, users and virtual disks in
 #     ./run/, DCOM on 127.0.0.2, endpoint mapper on port 135);
@@ -11,12 +12,14 @@
 #     run/admin-password (mode 0600);
 #  4. prints how to connect and the first istmctl commands to try;
 #  5. runs until Ctrl-C or SIGTERM, then stops istmd and tgtd by PID.
-# Running it again reuses run/ (targets, disks, password).
+# Running it again reuses run/: targets, disks, password, and run/istmd.conf,
+# which is written only when it does not exist (edit it: your changes stay).
 #
 # Environment (all optional): ISTMD_ADMIN_PASSWORD, ISTMD_RUN_DIR (run/),
-# ISTMD_ADDR (127.0.0.2), ISTMD_EPM_PORT (135), ISTMD_ISCSI_PORT (3260),
-# ISTMD_TGT_CONTROL_PORT (1), ISTMD_BUILD_DIR (build/), ISTMD_SKIP_BUILD=1
-# (use the binaries already in ISTMD_BUILD_DIR), ISTMD_SKIP_DEPS=1.
+# ISTMD_BUILD_DIR (build/), ISTMD_SKIP_BUILD=1 (use the binaries already in
+# ISTMD_BUILD_DIR), ISTMD_SKIP_DEPS=1, and for the first run (they are written
+# into run/istmd.conf): ISTMD_ADDR (127.0.0.2), ISTMD_EPM_PORT (135),
+# ISTMD_OBJECT_PORT (5135), ISTMD_ISCSI_PORT (3260), ISTMD_TGT_CONTROL_PORT (1).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +27,7 @@ run=${ISTMD_RUN_DIR:-$top/run}
 build=${ISTMD_BUILD_DIR:-$top/build}
 addr=${ISTMD_ADDR:-127.0.0.2}
 epm_port=${ISTMD_EPM_PORT:-135}
+object_port=${ISTMD_OBJECT_PORT:-5135}
 iscsi_port=${ISTMD_ISCSI_PORT:-3260}
 tgt_port=${ISTMD_TGT_CONTROL_PORT:-1}
 admin=admin
@@ -34,9 +38,9 @@ die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (tgtd, loop devices and port $epm_port need it)"
 
 if [ "${ISTMD_SKIP_BUILD:-0}" != 1 ]; then
-  "$top/scripts/install-deps.sh"
-  cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  cmake --build "$build" -j"$(nproc)"
+  "$top/scripts/install-deps.sh" --runtime
+  cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DISTMD_TESTS=OFF
+  cmake --build "$build" -j"$(nproc)" --target istmd istmctl
 fi
 istmd=$build/src/daemon/istmd
 istmctl=$build/src/ctl/istmctl
@@ -61,14 +65,21 @@ fi
 printf '%s\n' "$password" | "$istmctl" user add --users-file "$run/users" --admin "$admin" >/dev/null
 (umask 077 && printf '%s\n' "$password" > "$password_file")
 
-# ---- the configuration (written each time: the defaults of this version) ---------------
-cat > "$run/istmd.conf" <<EOF
-; Written by scripts/quickstart.sh; every key is documented in conf/istmd.conf.
+# ---- the configuration (written once; later runs read it back) --------------------------
+conf=$run/istmd.conf
+if [ ! -e "$conf" ]; then
+  conf_note="written now"
+  cat > "$conf" <<EOF
+; Written by scripts/quickstart.sh on its first run; it is yours to edit: later runs
+; keep it and read the addresses and ports below back from it. Every key is
+; documented in conf/istmd.conf.
 [log]
 level = info
 [rpc]
 listen = $addr
 endpoint_mapper_port = $epm_port
+; fixed, so that a firewall can let a Windows console through (docs/windows-console.md)
+object_port = $object_port
 [auth]
 users_file = $run/users
 [state]
@@ -80,6 +91,29 @@ backend = tgt
 tgt_control_port = $tgt_port
 portal = $addr:$iscsi_port
 EOF
+else
+  conf_note="kept from an earlier run; ISTMD_ADDR and the port settings apply to a new run/ only"
+fi
+
+# Value of KEY in [SECTION] of the configuration ("" when absent).
+conf_get() {
+  awk -v want_s="$1" -v want_k="$2" '
+    /^[[:space:]]*[;#]/ { next }
+    /^[[:space:]]*\[/ { gsub(/[][[:space:]]/, ""); section = $0; next }
+    section == want_s && index($0, "=") {
+      key = substr($0, 1, index($0, "=") - 1); gsub(/[[:space:]]/, "", key)
+      if (key != want_k) next
+      v = substr($0, index($0, "=") + 1); sub(/[[:space:]]*;.*$/, "", v)
+      gsub(/^[[:space:]]+|[[:space:]]+$/, "", v); print v; exit
+    }' "$conf"
+}
+addr=$(conf_get rpc listen); addr=${addr%%,*}
+epm_port=$(conf_get rpc endpoint_mapper_port); epm_port=${epm_port:-135}
+object_port=$(conf_get rpc object_port); object_port=${object_port:-0}
+portal=$(conf_get iscsi portal)
+tgt_port=$(conf_get iscsi tgt_control_port)
+[ -n "$addr" ] && [ -n "$portal" ] && [ -n "$tgt_port" ] ||
+  die "$conf needs [rpc] listen, [iscsi] portal and [iscsi] tgt_control_port"
 
 # ---- tgtd and istmd ---------------------------------------------------------------------
 tgt_pid= istmd_pid=
@@ -131,7 +165,7 @@ if tgtadm -C "$tgt_port" --mode system --op show >/dev/null 2>&1; then
 tgtd and removes targets it does not know: set ISTMD_TGT_CONTROL_PORT to a free port."
 fi
 # Their own sessions: Ctrl-C reaches this script only, which stops them in order.
-setsid tgtd -f -C "$tgt_port" --iscsi "portal=$addr:$iscsi_port" >>"$run/tgtd.log" 2>&1 </dev/null &
+setsid tgtd -f -C "$tgt_port" --iscsi "portal=$portal" >>"$run/tgtd.log" 2>&1 </dev/null &
 tgt_pid=$!
 for _ in $(seq 50); do
   tgtadm -C "$tgt_port" --mode system --op show >/dev/null 2>&1 && break
@@ -161,18 +195,36 @@ server=$addr
 [ "$epm_port" = 135 ] || server=$addr:$epm_port
 rel() { case $1 in "$PWD"/*) printf '%s' "${1#"$PWD"/}" ;; *) printf '%s' "$1" ;; esac; }
 ctl="$(rel "$istmctl") --server $server --user $admin --password-file $(rel "$password_file")"
+# What an earlier run left (the counts of istmctl's JSON lists).
+count() {
+  "$istmctl" --server "$server" --user "$admin" --password-file "$password_file" \
+    "$1" list --json 2>/dev/null |
+    python3 -c 'import json, sys; print(len(json.load(sys.stdin)[sys.argv[1] + "s"]))' "$1" \
+      2>/dev/null || echo "?"
+}
+targets=$(count target) disks=$(count disk)
+if [ "$object_port" = 0 ]; then
+  object_port_text="chosen at random on each start ([rpc] object_port = 0)"
+else
+  object_port_text="$object_port ([rpc] object_port)"
+fi
 cat <<EOF
 
 istmd is running (PID $istmd_pid) with its own tgtd (PID $tgt_pid, control port $tgt_port).
 
-  Management (MS-ISTM over DCOM):  $addr, endpoint mapper port $epm_port
-  iSCSI portal:                    $addr:$iscsi_port
+  Management (MS-ISTM over DCOM):  $addr, endpoint mapper port $epm_port,
+                                   object port $object_port_text
+  iSCSI portal:                    $portal
   Account:                         $admin / $password
                                    (also in $(rel "$password_file"), mode 0600)
   Virtual disks live in:           $run/storage  (drive D: for Windows consoles)
-  State, configuration, logs:      $(rel "$run")/  (state/, istmd.conf, istmd.log, tgtd.log)
+  State and logs:                  $(rel "$run")/  (state/, istmd.log, tgtd.log)
+  Configuration:                   $(rel "$conf") ($conf_note)
 
-Nothing is configured yet. First istmctl commands (docs/istmctl.md):
+EOF
+if [ "$targets" = 0 ] && [ "$disks" = 0 ]; then
+  cat <<EOF
+Nothing is configured yet. First istmctl commands (README "Using it", docs/istmctl.md):
 
   C="$ctl"
   \$C info
@@ -180,20 +232,26 @@ Nothing is configured yet. First istmctl commands (docs/istmctl.md):
   \$C target create db --description "first target"
   \$C map db 1                        # 1: the WTD index 'disk create' printed
   \$C allow db iqn.2024-01.org.example:client
-  \$C target show db
-  \$C chap db --user client --secret-file FILE   # or the secret on stdin (12-16 chars)
-  \$C target list --json
+  \$C target show db                  # its IQN: the initiator logs in to it
 
-Then an initiator logs in as the allowed IQN, e.g. with libiscsi:
-  iscsi-ls -i iqn.2024-01.org.example:client -s iscsi://$addr:$iscsi_port/
-  iscsi-readcapacity16 -i iqn.2024-01.org.example:client iscsi://$addr:$iscsi_port/<target IQN>/1
+Then an initiator logs in as the allowed IQN, e.g. with libiscsi (Debian: libiscsi-bin):
+  iscsi-ls -i iqn.2024-01.org.example:client -s iscsi://$portal/
+EOF
+else
+  cat <<EOF
+State kept from an earlier run: $targets target(s), $disks disk(s). See them with:
+
+  C="$ctl"
+  \$C target list
+  \$C disk list
+EOF
+fi
+cat <<EOF
 
 Other MS-ISTM clients:
-  impacket: DCOMConnection('$addr[$epm_port]', '$admin', PASSWORD), then CoCreateInstanceEx
-    with the CLSIDs of MS-ISTM 1.9 (tests/integration/e2e/e2e_sequences.py shows every call).
-  Windows (iSCSI Software Target console, PowerShell): set [rpc] listen in
-    $(rel "$run")/istmd.conf to an address Windows can reach, allow TCP port $epm_port and
-    istmd's object port ([rpc] object_port) through the firewall, log in as $admin.
+  impacket (python3-impacket): /usr/bin/python3 contrib/impacket_example.py $server $admin $(rel "$password_file")
+  A Windows iSCSI Software Target console: docs/windows-console.md (the address
+    to listen on, the two firewall ports, the account and authentication level).
 
 quickstart: ready. Ctrl-C (or SIGTERM to PID $$) stops istmd and tgtd.
 EOF
