@@ -1,5 +1,6 @@
 /* One TCP connection: non-blocking framing of PDUs in, an output queue out,
- * the idle timer, and the dispatch of each PDU by type (MS-RPCE 3.3.3). */
+ * the idle timer, and the dispatch of each PDU by type (MS-RPCE 3.3.3).
+ * Once a connection has decided to close, nothing more it sends is processed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -341,7 +342,13 @@ static void process_pdu(struct rpc_conn *conn, const struct rpc_pdu_hdr *hdr)
 {
 	DATA_BLOB raw = data_blob_const(conn->in, hdr->frag_length);
 
+	/* After a close decision nothing the client sends is processed
+	 * (issue 9: an alter_context after a bind_nak reached a connection
+	 * without association). conn_read() stops first; this is the rule. */
+	if (conn->dead || conn->close_pending || conn->lingering)
+		return;
 	if (conn->refusing) {
+
 		process_refusing(conn, hdr);
 		return;
 	}
@@ -385,7 +392,14 @@ static void process_pdu(struct rpc_conn *conn, const struct rpc_pdu_hdr *hdr)
 		talloc_free(tmp);
 		return;
 	}
-	switch (pkt->ptype) {
+	if (conn->assoc == NULL) {
+		/* Every handler below may rely on the association of a bound
+		 * connection; a refused bind never leaves one. */
+		rpc_conn_terminate(conn, "PDU after a refused bind");
+		talloc_free(tmp);
+		return;
+	}
+switch (pkt->ptype) {
 	case DCERPC_PKT_REQUEST:
 		rpc_handle_request(conn, pkt, &raw);
 		break;
@@ -467,7 +481,10 @@ static void conn_read(struct rpc_conn *conn)
 	struct rpc_pdu_hdr hdr;
 
 	for (unsigned pdus = 0; pdus < RPC_PDUS_PER_WAKEUP;) {
-		if (conn->dead || !conn_may_read(conn))
+		/* Lingering reads only to drain (conn_drain()): PDUs that
+		 * arrived after our last one, even in the same segment, are
+		 * never processed. */
+		if (conn->dead || conn->close_pending || conn->lingering || !conn_may_read(conn))
 			return;
 		ssize_t n = recv(conn->fd, conn->in + conn->in_len, conn->in_want - conn->in_len, 0);
 		if (n == 0) {
@@ -509,10 +526,10 @@ static void conn_io(struct tevent_context *ev, struct tevent_fd *fde, uint16_t f
 			return;
 	}
 	if (flags & TEVENT_FD_READ) {
-		if (conn->lingering)
-			conn_drain(conn);
-		else
+		if (!conn->lingering)
 			conn_read(conn);
+		if (conn->lingering && !conn->dead)
+			conn_drain(conn);
 	}
 	if (!conn->dead)
 		conn_update_flags(conn);

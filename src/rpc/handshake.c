@@ -44,6 +44,8 @@ static int reply_ack(struct rpc_conn *conn, TALLOC_CTX *tmp, uint8_t ptype, uint
 	struct dcerpc_auth auth;
 	DATA_BLOB blob;
 
+	if (conn->assoc == NULL)
+		return -EPROTO; /* never acknowledge without an association */
 	rpc_pdu_init(&pkt, ptype, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST | flags,
 		     req->call_id);
 	pkt.u.bind_ack.max_xmit_frag = conn->max_xmit;

@@ -1,0 +1,132 @@
+/* What a hostile or careless client found (issue 9), kept fixed: PDUs after
+ * a close decision. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "rpc/pdu.h"
+#include "rpc_test_iface.h"
+
+static int setup_with(void **state, const char *extra)
+{
+	*state = rpc_fixture_new(extra);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, NULL);
+}
+
+static int teardown(void **state)
+{
+	rpc_fixture_free(*state);
+	return 0;
+}
+
+static struct ncacn_packet *recv_pkt(struct rpc_fixture *f, struct tclient *tc)
+{
+	return tc_recv_pkt(tc, f->mem, NULL);
+}
+
+static void expect_bind_nak(struct rpc_fixture *f, struct tclient *tc, uint16_t reason)
+{
+	struct ncacn_packet *pkt = recv_pkt(f, tc);
+	assert_non_null(pkt);
+	assert_int_equal(pkt->ptype, DCERPC_PKT_BIND_NAK);
+	assert_int_equal(pkt->u.bind_nak.reject_reason, reason);
+}
+
+static struct ncacn_packet *expect_fault(struct rpc_fixture *f, struct tclient *tc,
+					 uint32_t call_id, uint32_t status, bool did_not_execute)
+{
+	struct ncacn_packet *pkt = recv_pkt(f, tc);
+	assert_non_null(pkt);
+	assert_int_equal(pkt->ptype, DCERPC_PKT_FAULT);
+	assert_int_equal(pkt->call_id, call_id);
+	assert_int_equal(pkt->u.fault.status, status);
+	assert_int_equal(!!(pkt->pfc_flags & DCERPC_PFC_FLAG_DID_NOT_EXECUTE), did_not_execute);
+	return pkt;
+}
+
+static DATA_BLOB concat(TALLOC_CTX *mem, DATA_BLOB a, DATA_BLOB b)
+{
+	DATA_BLOB both = data_blob_talloc(mem, a.data, a.length);
+	assert_true(data_blob_append(mem, &both, b.data, b.length));
+	return both;
+}
+
+static void echo_ok(struct rpc_fixture *f, struct tclient *tc, uint32_t call_id)
+{
+	uint8_t x[3] = { 1, 2, 3 };
+	tc_send_blob(tc, build_request(f->mem, call_id, 0, 0,
+				       DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, 0, NULL,
+				       echo_stub(f->mem, x, sizeof(x))));
+	struct ncacn_packet *resp = recv_pkt(f, tc);
+	assert_non_null(resp);
+	assert_int_equal(resp->ptype, DCERPC_PKT_RESPONSE);
+	assert_int_equal(resp->call_id, call_id);
+}
+
+/* Only the bind_nak comes back, then the connection closes: the alter_context
+ * in the same segment is never processed. */
+static void expect_nak_only(struct rpc_fixture *f, struct tclient *tc, uint16_t reason)
+{
+	expect_bind_nak(f, tc, reason);
+	assert_false(tc_recv(tc, f->mem, &(DATA_BLOB){ 0 }));
+	assert_true(tc_wait_closed(tc));
+}
+
+/* Issue 9, defect 1: a PDU that makes the server close the connection,
+ * followed in the same segment by an alter_context, on both ports. */
+static void test_no_pdu_after_close_decision(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
+					    &ndr_transfer_syntax_ndr);
+	DATA_BLOB alter = build_bind(f->mem, DCERPC_PKT_ALTER, 2, 0, 0, 1, &c, NULL);
+	uint8_t one = 1;
+	DATA_BLOB request = build_request(f->mem, 1, 0, 0,
+					  DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, 0, NULL,
+					  echo_stub(f->mem, &one, 1));
+	DATA_BLOB unknown_group = build_bind(f->mem, DCERPC_PKT_BIND, 1, 0x1234567, 0, 1, &c, NULL);
+
+	for (int i = 0; i < 2; i++) {
+		uint16_t port = rpc_server_port(f->server, i == 0 ? RPC_EP_MAPPER : RPC_EP_OBJECT);
+		struct tclient *tc = tc_connect(f->mem, f->ev, port);
+		tc_send_blob(tc, concat(f->mem, request, alter));
+		expect_nak_only(f, tc, DCERPC_BIND_NAK_REASON_PROTOCOL_VERSION_NOT_SUPPORTED);
+
+		tc = tc_connect(f->mem, f->ev, port);
+		tc_send_blob(tc, concat(f->mem, unknown_group, alter));
+		expect_nak_only(f, tc, DCERPC_BIND_NAK_REASON_NOT_SPECIFIED);
+
+		/* a fault that closes, then a request: not dispatched */
+		tc = tc_bind_rpctest(f->mem, f->ev, port);
+		tc_send_blob(tc, concat(f->mem, build_bind(f->mem, DCERPC_PKT_ALTER, 2, 0, 0, 0, NULL,
+							   NULL),
+					build_request(f->mem, 3, 0, 0,
+						      DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, 0,
+						      NULL, echo_stub(f->mem, &one, 1))));
+		expect_fault(f, tc, 2, DCERPC_NCA_S_PROTO_ERROR, true);
+		assert_false(tc_recv(tc, f->mem, &(DATA_BLOB){ 0 }));
+		assert_true(tc_wait_closed(tc));
+
+		/* the server still serves on that port */
+		tc = tc_bind_rpctest(f->mem, f->ev, port);
+		echo_ok(f, tc, 2);
+	}
+	assert_int_equal(*f->count, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_no_pdu_after_close_decision, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
