@@ -41,7 +41,8 @@ struct rpc_negotiation {
  * negotiation element (*HAS_FEATURES).
  * Returns 0; -EPROTO for a protocol error (a context without transfer
  * syntaxes, two feature elements, a context id re-used for another
- * interface); -ENOSPC when the context limit would be exceeded; -ENOMEM. */
+ * interface, or re-proposed by an alter_context with NDR64 among its
+ * transfer syntaxes); -ENOSPC when the context limit would be exceeded; -ENOMEM. */
 int rpc_negotiate_contexts(const struct rpc_negotiation *neg, const struct dcerpc_bind *b,
 			   TALLOC_CTX *list_mem, struct rpc_pctx **list, unsigned *count,
 			   struct dcerpc_ack_ctx *acks, uint16_t *features, bool *has_features);

@@ -437,12 +437,23 @@ static bool frame_ok(struct rpc_conn *conn, const struct rpc_pdu_hdr *hdr)
 {
 	size_t min = RPC_HDR_LEN + (hdr->auth_length ? RPC_AUTH_TRAILER_LEN + hdr->auth_length : 0);
 	if (hdr->frag_length < min) {
-		if (hdr->frag_length < RPC_HDR_LEN)
+		if (hdr->frag_length < RPC_HDR_LEN) {
 			rpc_conn_terminate(conn, "fragment shorter than its header");
-		else
+		} else if (!conn->bound || hdr->ptype == DCERPC_PKT_BIND) {
+			/* A bind is answered with bind_ack or bind_nak only
+			 * (Windows: reason 4), never with a fault. */
+			DATA_BLOB nak;
+			conn->bound = true;
+			if (rpc_pdu_bind_nak(conn, hdr->call_id,
+					     DCERPC_BIND_NAK_REASON_PROTOCOL_VERSION_NOT_SUPPORTED,
+					     &nak) == 0)
+				rpc_conn_send(conn, nak);
+			rpc_conn_close_after_send(conn, "bind auth_length too large");
+		} else {
 			rpc_conn_fault_disconnect(conn, hdr->call_id, 0,
 						  DCERPC_PFC_FLAG_DID_NOT_EXECUTE,
 						  DCERPC_NCA_S_PROTO_ERROR, "auth_length too large");
+		}
 		return false;
 	}
 	switch (hdr->ptype) {

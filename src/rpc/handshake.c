@@ -223,10 +223,8 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 								    "bad presentation context list");
 	if (auth_fault != 0)
 		ALTER_FAIL(auth_fault, "security context refused");
-	if (pkt->pfc_flags & DCERPC_PFC_FLAG_CONC_MPX) {
-		conn->conc_mpx = true;
-		flags |= DCERPC_PFC_FLAG_CONC_MPX;
-	}
+	/* PFC_CONC_MPX is negotiated by the bind only; Windows ignores it in an
+	 * alter_context (neither echoed nor acted on). */
 
 	DATA_BLOB token = data_blob_null;
 	if (sec != NULL) {

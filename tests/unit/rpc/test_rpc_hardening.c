@@ -1,5 +1,5 @@
 /* What a hostile or careless client found (issue 9), kept fixed: PDUs after
- * a close decision. */
+ * a close decision, and the protocol details where Windows is the reference. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +20,11 @@ static int setup_with(void **state, const char *extra)
 static int setup(void **state)
 {
 	return setup_with(state, NULL);
+}
+
+static int setup_integrity(void **state)
+{
+	return setup_with(state, "min_auth_level = integrity");
 }
 
 static int teardown(void **state)
@@ -123,10 +128,109 @@ static void test_no_pdu_after_close_decision(void **state)
 	assert_int_equal(*f->count, 2);
 }
 
+/* Windows answers a bind whose auth_length exceeds the fragment with
+ * bind_nak reason 4; a bind is never answered with a fault. */
+static void test_bind_auth_length_too_large(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
+					    &ndr_transfer_syntax_ndr);
+	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
+	DATA_BLOB bind = build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 1, &c, NULL);
+	bind.data[10] = 0xff;
+	bind.data[11] = 0x7f;
+	tc_send_blob(tc, bind);
+	expect_nak_only(f, tc, DCERPC_BIND_NAK_REASON_PROTOCOL_VERSION_NOT_SUPPORTED);
+}
+
+/* The opnum range is checked before the authentication level: an unknown
+ * opnum from an unauthenticated caller is nca_op_rng_error, not executed. */
+static void test_opnum_range_before_auth_level(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
+	uint8_t code[4] = { 0 };
+	tc_send_blob(tc, build_request(f->mem, 2, 0, 3, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, echo_stub(f->mem, code, 4)));
+	expect_fault(f, tc, 2, DCERPC_NCA_S_OP_RNG_ERROR, true);
+	/* an opnum in range still needs the level */
+	tc_send_blob(tc, build_request(f->mem, 3, 0, 2, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, echo_stub(f->mem, code, 4)));
+	expect_fault(f, tc, 3, DCERPC_FAULT_ACCESS_DENIED, false);
+	assert_int_equal(*f->count, 0);
+}
+
+/* PFC_CONC_MPX means something in the bind only: in an alter_context it is
+ * neither echoed nor does it allow concurrent calls. */
+static void test_alter_conc_mpx_ignored(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
+	struct dcerpc_ctx_list c = ctx_elem(f->mem, 1, &ndr_table_rpctest.syntax_id,
+					    &ndr_transfer_syntax_ndr);
+	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_ALTER, 2, 0, DCERPC_PFC_FLAG_CONC_MPX, 1, &c,
+				    NULL));
+	struct ncacn_packet *resp = recv_pkt(f, tc);
+	assert_non_null(resp);
+	assert_int_equal(resp->ptype, DCERPC_PKT_ALTER_RESP);
+	assert_false(resp->pfc_flags & DCERPC_PFC_FLAG_CONC_MPX);
+	uint8_t slow[50] = { 0 };
+	tc_send_blob(tc, build_request(f->mem, 3, 0, 1, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, echo_stub(f->mem, slow, sizeof(slow))));
+	tc_send_blob(tc, build_request(f->mem, 4, 0, 1, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, echo_stub(f->mem, slow, 1)));
+	expect_fault(f, tc, 4, DCERPC_NCA_S_PROTO_ERROR, false);
+	assert_true(tc_wait_closed(tc));
+	pump(f->ev, 80);
+}
+
+/* A fault for a context the connection does not have carries context id 0. */
+static void test_unknown_context_fault_id(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
+	uint8_t x = 1;
+	tc_send_blob(tc, build_request(f->mem, 2, 7, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, echo_stub(f->mem, &x, 1)));
+	struct ncacn_packet *fault = expect_fault(f, tc, 2, DCERPC_NCA_S_UNKNOWN_IF, true);
+	assert_int_equal(fault->u.fault.context_id, 0);
+	echo_ok(f, tc, 3);
+}
+
+/* An alter_context that proposes NDR64 for a context id already in use is a
+ * protocol error: fault, then the connection closes. */
+static void test_alter_reuse_with_ndr64(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
+	struct ndr_syntax_id both[2] = { ndr_transfer_syntax_ndr64, ndr_transfer_syntax_ndr };
+	struct dcerpc_ctx_list c = { .context_id = 0,
+				     .abstract_syntax = ndr_table_rpctest.syntax_id,
+				     .num_transfer_syntaxes = 2,
+				     .transfer_syntaxes = both };
+	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_ALTER, 2, 0, 0, 1, &c, NULL));
+	expect_fault(f, tc, 2, DCERPC_NCA_S_PROTO_ERROR, true);
+	assert_true(tc_wait_closed(tc));
+	/* a new id with the same list is fine: NDR is picked */
+	tc = tc_bind_rpctest(f->mem, f->ev, f->port);
+	c.context_id = 1;
+	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_ALTER, 2, 0, 0, 1, &c, NULL));
+	struct ncacn_packet *resp = recv_pkt(f, tc);
+	assert_non_null(resp);
+	assert_int_equal(resp->ptype, DCERPC_PKT_ALTER_RESP);
+	assert_int_equal(resp->u.alter_resp.ctx_list[0].result, DCERPC_BIND_ACK_RESULT_ACCEPTANCE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_no_pdu_after_close_decision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_auth_length_too_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_opnum_range_before_auth_level,
+						setup_integrity, teardown),
+		cmocka_unit_test_setup_teardown(test_alter_conc_mpx_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_context_fault_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alter_reuse_with_ndr64, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
