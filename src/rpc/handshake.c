@@ -157,8 +157,14 @@ void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt)
 	/* The secondary address is our port (MS-RPCE 3.3.1.5.5). */
 	char port[8];
 	snprintf(port, sizeof(port), "%u", conn->local_port);
-	if (reply_ack(conn, tmp, DCERPC_PKT_BIND_ACK, flags, pkt, acks, port, sec, &token) != 0)
+	if (reply_ack(conn, tmp, DCERPC_PKT_BIND_ACK, flags, pkt, acks, port, sec, &token) != 0) {
 		rpc_conn_terminate(conn, "cannot build bind_ack");
+		goto out;
+	}
+	/* Without authentication the handshake is over; with it, once the
+	 * last leg completes (alter_context or auth3). */
+	if (sec == NULL || sec->state == RPC_SEC_DONE)
+		rpc_conn_established(conn);
 out:
 	talloc_free(tmp);
 }
@@ -236,9 +242,11 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 						   DCERPC_FAULT_SEC_PKG_ERROR,
 				   "security token refused");
 		}
-		if (rc == 0)
+		if (rc == 0) {
 			log_info("%s:%u authenticated as %s (alter_context)", conn->remote_addr,
 				 conn->remote_port, rpc_sec_user(sec));
+			rpc_conn_established(conn);
+		}
 	}
 	flags |= negotiate_hdr_signing(conn, pkt);
 	if (reply_ack(conn, tmp, DCERPC_PKT_ALTER_RESP, flags, pkt, acks, "", sec, &token) != 0)
@@ -294,6 +302,7 @@ void rpc_handle_auth3(struct rpc_conn *conn, struct ncacn_packet *pkt)
 	}
 	log_info("%s:%u authenticated as %s", conn->remote_addr, conn->remote_port,
 		 rpc_sec_user(sec));
+	rpc_conn_established(conn);
 out:
 	talloc_free(tmp);
 }

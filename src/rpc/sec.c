@@ -16,6 +16,15 @@ struct rpc_sec *rpc_sec_find(struct rpc_conn *conn, uint32_t context_id)
 	return NULL;
 }
 
+bool rpc_conn_authenticated(const struct rpc_conn *conn)
+{
+	for (const struct rpc_sec *s = conn->secs; s != NULL; s = s->next) {
+		if (s->state == RPC_SEC_DONE)
+			return true;
+	}
+	return false;
+}
+
 struct rpc_sec *rpc_sec_start(struct rpc_conn *conn, const struct dcerpc_auth *in,
 			      uint16_t *nak_reason)
 {

@@ -1,12 +1,17 @@
 /* What a hostile or careless client found (issue 9), kept fixed: PDUs after
- * a close decision, and the protocol details where Windows is the reference. */
+ * a close decision, handshake timeout, connection limits per peer and
+ * eviction, and the protocol details where Windows is the reference. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "rpc/pdu.h"
 #include "rpc_test_iface.h"
@@ -25,6 +30,21 @@ static int setup(void **state)
 static int setup_integrity(void **state)
 {
 	return setup_with(state, "min_auth_level = integrity");
+}
+
+static int setup_handshake(void **state)
+{
+	return setup_with(state, "handshake_timeout = 1");
+}
+
+static int setup_full(void **state)
+{
+	return setup_with(state, "max_connections = 3");
+}
+
+static int setup_per_peer(void **state)
+{
+	return setup_with(state, "max_connections_per_peer = 2");
 }
 
 static int teardown(void **state)
@@ -221,6 +241,110 @@ static void test_alter_reuse_with_ndr64(void **state)
 	assert_int_equal(resp->u.alter_resp.ctx_list[0].result, DCERPC_BIND_ACK_RESULT_ACCEPTANCE);
 }
 
+/* Issue 9, defect 4: a connection that does not bind within
+ * handshake_timeout is closed; a bound one is not. */
+static void test_handshake_timeout(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *silent = tc_connect(f->mem, f->ev, f->port);
+	struct tclient *bound = tc_bind_rpctest(f->mem, f->ev, f->port);
+	pump(f->ev, 1100);
+	assert_true(tc_wait_closed(silent));
+	pump(f->ev, 500);
+	echo_ok(f, bound, 2);
+}
+
+static struct tclient *tc_connect_from(struct rpc_fixture *f, const char *source)
+{
+	struct tclient *tc = talloc_zero(f->mem, struct tclient);
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(f->port) };
+	assert_int_equal(inet_pton(AF_INET, source, &src.sin_addr), 1);
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr), 1);
+	tc->ev = f->ev;
+	tc->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(tc->fd >= 0);
+	assert_int_equal(bind(tc->fd, (struct sockaddr *)&src, sizeof(src)), 0);
+	assert_int_equal(connect(tc->fd, (struct sockaddr *)&dst, sizeof(dst)), 0);
+	pump(f->ev, 1);
+	return tc;
+}
+
+static void bind_from(struct rpc_fixture *f, struct tclient *tc)
+{
+	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
+					    &ndr_transfer_syntax_ndr);
+	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 1, &c, NULL));
+}
+
+/* A call in progress keeps a connection from being evicted. */
+static void start_slow_call(struct rpc_fixture *f, struct tclient *tc, uint32_t ms)
+{
+	uint8_t *slow = talloc_zero_size(f->mem, ms);
+	tc_send_blob(tc, build_request(f->mem, 2, 0, 1, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, echo_stub(f->mem, slow, ms)));
+	pump(f->ev, 5);
+}
+
+/* When every slot is taken, the oldest unauthenticated idle connection makes
+ * room for a new client; busy connections are never evicted. */
+static void test_full_table_evicts_idle(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *busy = tc_bind_rpctest(f->mem, f->ev, f->port);
+	start_slow_call(f, busy, 1500);
+	struct tclient *s1 = tc_connect(f->mem, f->ev, f->port);
+	struct tclient *s2 = tc_connect(f->mem, f->ev, f->port);
+	/* full (3): the next one takes s1's place, then s2's */
+	struct tclient *c1 = tc_bind_rpctest(f->mem, f->ev, f->port);
+	assert_true(tc_wait_closed(s1));
+	struct tclient *c2 = tc_bind_rpctest(f->mem, f->ev, f->port);
+	assert_true(tc_wait_closed(s2));
+	echo_ok(f, c2, 2);
+	/* c1 is now the oldest idle one */
+	struct tclient *c3 = tc_bind_rpctest(f->mem, f->ev, f->port);
+	assert_true(tc_wait_closed(c1));
+	echo_ok(f, c3, 2);
+	/* the busy one was left alone */
+	struct ncacn_packet *resp = recv_pkt(f, busy);
+	assert_non_null(resp);
+	assert_int_equal(resp->ptype, DCERPC_PKT_RESPONSE);
+}
+
+/* max_connections_per_peer: a peer whose connections are all busy is
+ * refused; another address is not affected. */
+static void test_per_peer_limit(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *a = tc_connect_from(f, "127.0.0.1");
+	bind_from(f, a);
+	assert_int_equal(recv_pkt(f, a)->ptype, DCERPC_PKT_BIND_ACK);
+	start_slow_call(f, a, 1500);
+	struct tclient *b = tc_connect_from(f, "127.0.0.1");
+	bind_from(f, b);
+	assert_int_equal(recv_pkt(f, b)->ptype, DCERPC_PKT_BIND_ACK);
+	start_slow_call(f, b, 1500);
+
+	struct tclient *c = tc_connect_from(f, "127.0.0.1");
+	bind_from(f, c);
+	expect_bind_nak(f, c, DCERPC_BIND_NAK_REASON_LOCAL_LIMIT_EXCEEDED);
+	assert_true(tc_wait_closed(c));
+
+	struct tclient *other = tc_connect_from(f, "127.0.0.2");
+	bind_from(f, other);
+	assert_int_equal(recv_pkt(f, other)->ptype, DCERPC_PKT_BIND_ACK);
+	echo_ok(f, other, 2);
+
+	/* an idle connection of the same peer makes room: the oldest goes */
+	struct tclient *d = tc_connect_from(f, "127.0.0.2");
+	struct tclient *e = tc_connect_from(f, "127.0.0.2");
+	assert_true(tc_wait_closed(other));
+	bind_from(f, e);
+	assert_int_equal(recv_pkt(f, e)->ptype, DCERPC_PKT_BIND_ACK);
+	bind_from(f, d);
+	assert_int_equal(recv_pkt(f, d)->ptype, DCERPC_PKT_BIND_ACK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +355,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alter_conc_mpx_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_context_fault_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alter_reuse_with_ndr64, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup_handshake, teardown),
+		cmocka_unit_test_setup_teardown(test_full_table_evicts_idle, setup_full, teardown),
+		cmocka_unit_test_setup_teardown(test_per_peer_limit, setup_per_peer, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
