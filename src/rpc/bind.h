@@ -12,6 +12,7 @@
 #include <gen_ndr/dcerpc.h>
 
 struct rpc_interface;
+struct rpc_sec;
 
 /* A negotiated presentation context of a connection. */
 struct rpc_pctx {
@@ -19,6 +20,9 @@ struct rpc_pctx {
 	uint16_t id;
 	const struct rpc_interface *iface;
 	struct ndr_syntax_id transfer;
+	/* The security context it was last negotiated or called with, or NULL:
+	 * one that no context names any more may be freed (src/rpc/sec.c). */
+	struct rpc_sec *sec;
 };
 
 /* Bind-time features this server supports (MS-RPCE 2.2.2.15). */

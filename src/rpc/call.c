@@ -208,6 +208,12 @@ void rpc_handle_request(struct rpc_conn *conn, struct ncacn_packet *pkt, DATA_BL
 			talloc_free(call);
 			return;
 		}
+		/* The presentation context keeps the security context it is
+		 * used with alive (sec.c). */
+		if (sec != NULL) {
+			call->pctx->sec = sec;
+			rpc_sec_touch(sec);
+		}
 	}
 
 	uint32_t fault = 0;

@@ -36,6 +36,23 @@ static uint8_t negotiate_hdr_signing(struct rpc_conn *conn, const struct ncacn_p
 	return DCERPC_PFC_FLAG_SUPPORT_HEADER_SIGN;
 }
 
+/* Remembers SEC as the security context of the presentation contexts B
+ * accepted (ACKS): a security context no presentation context names any more
+ * can be freed (sec.c). */
+static void link_contexts(struct rpc_conn *conn, const struct dcerpc_bind *b,
+			  const struct dcerpc_ack_ctx *acks, struct rpc_sec *sec)
+{
+	if (sec == NULL)
+		return;
+	for (unsigned i = 0; i < b->num_contexts; i++) {
+		if (acks[i].result != DCERPC_BIND_ACK_RESULT_ACCEPTANCE)
+			continue;
+		struct rpc_pctx *p = rpc_pctx_find(conn->contexts, b->ctx_list[i].context_id);
+		if (p != NULL)
+			p->sec = sec;
+	}
+}
+
 static int reply_ack(struct rpc_conn *conn, TALLOC_CTX *tmp, uint8_t ptype, uint8_t flags,
 		     const struct ncacn_packet *req, struct dcerpc_ack_ctx *acks,
 		     const char *secondary, const struct rpc_sec *sec, const DATA_BLOB *token)
@@ -153,6 +170,7 @@ void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt)
 		}
 	}
 	flags |= negotiate_hdr_signing(conn, pkt);
+	link_contexts(conn, b, acks, sec);
 
 	/* The secondary address is our port (MS-RPCE 3.3.1.5.5). */
 	char port[8];
@@ -199,8 +217,12 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 			/* A new context on this connection (impacket starts one
 			 * per alter_context); bounded (MS-RPCE 3.3.1.5.4). */
 			uint16_t reason;
-			if (conn->nsecs >= l->max_sec_contexts)
+			if (!rpc_sec_make_room(conn)) {
+				log_notice("refusing a security context from %s:%u: %u in use on "
+					   "the connection", conn->remote_addr, conn->remote_port,
+					   l->max_sec_contexts);
 				ALTER_FAIL(DCERPC_NCA_S_PROTO_ERROR, "too many security contexts");
+			}
 			sec = rpc_sec_start(conn, &in, &reason);
 			if (sec == NULL)
 				auth_fault = DCERPC_FAULT_ACCESS_DENIED;
@@ -249,6 +271,7 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 		}
 	}
 	flags |= negotiate_hdr_signing(conn, pkt);
+	link_contexts(conn, b, acks, sec);
 	if (reply_ack(conn, tmp, DCERPC_PKT_ALTER_RESP, flags, pkt, acks, "", sec, &token) != 0)
 		rpc_conn_terminate(conn, "cannot build alter_context_resp");
 out:

@@ -75,11 +75,13 @@ enum rpc_sec_state {
 
 struct rpc_sec {
 	struct rpc_sec *next;
+	struct rpc_conn *conn;
 	uint32_t context_id;
 	uint8_t auth_type;
 	uint8_t auth_level;
 	enum rpc_sec_state state;
 	int error; /* why it failed (negative errno from the security layer) */
+	uint64_t last_used; /* conn->sec_clock when last started, fed or used */
 	struct auth_ctx *auth;
 };
 
@@ -129,6 +131,7 @@ struct rpc_conn {
 	unsigned ncontexts;
 	struct rpc_sec *secs;
 	unsigned nsecs;
+	uint64_t sec_clock;
 	struct rpc_call *frag_call; /* request being reassembled */
 	struct rpc_call *pending;   /* dispatched, not yet completed */
 	struct tevent_immediate *abandon_im; /* runs the abandon_fn of pending calls */
@@ -194,6 +197,11 @@ void rpc_handle_co_cancel(struct rpc_conn *conn, struct ncacn_packet *pkt, bool 
 
 /* sec.c */
 struct rpc_sec *rpc_sec_find(struct rpc_conn *conn, uint32_t context_id);
+/* Makes room for one more security context under max_sec_contexts by freeing
+ * those nothing uses any more. False when there is none. */
+bool rpc_sec_make_room(struct rpc_conn *conn);
+/* Records that SEC was used (started, fed, named by a request) just now. */
+void rpc_sec_touch(struct rpc_sec *sec);
 /* True when some security context of CONN completed its authentication. */
 bool rpc_conn_authenticated(const struct rpc_conn *conn);
 /* Starts a security context from a bind/alter_context trailer. Returns it,

@@ -157,6 +157,23 @@ def case_parallel(clients, calls):
           "%d parallel clients x %d calls: %s" % (clients, calls, errors[:3] or "all succeeded"))
 
 
+def case_switches(count):
+    """One connection, COUNT interface switches: impacket's alter_ctx starts a
+    fresh NTLM context each time (issue 9: refused after about 60)."""
+    dce = dce_for(user=ADMIN, password=ADMIN_PASSWORD, level=RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    dce.bind(IID_IObjectExporter)
+    for i in range(count):
+        try:
+            dce = dce.alter_ctx(IID_IObjectExporter)
+            resp = dce.request(ServerAlive2())
+        except DCERPCException as e:
+            check(False, "interface switch %d of %d: %s" % (i + 1, count, e))
+        if resp["ErrorCode"] != 0:
+            check(False, "ServerAlive2 after switch %d: %#x" % (i + 1, resp["ErrorCode"]))
+    check(True, "%d interface switches with a new NTLM context each on one connection" % count)
+    dce.disconnect()
+
+
 def silent_sockets(count):
     socks = []
     for _ in range(count):
@@ -223,6 +240,7 @@ def main():
         "unauthenticated": case_unauthenticated,
         "wrong-password": case_wrong_password,
         "parallel": lambda clients, calls: case_parallel(int(clients), int(calls)),
+        "switches": lambda count: case_switches(int(count)),
         "exhaustion": lambda silent, timeout: case_exhaustion(int(silent), timeout),
         "per-peer": lambda limit: case_per_peer(int(limit)),
     }
