@@ -23,6 +23,7 @@ struct rpc_pctx {
 	/* The security context it was last negotiated or called with, or NULL:
 	 * one that no context names any more may be freed (src/rpc/sec.c). */
 	struct rpc_sec *sec;
+	uint64_t last_used; /* when last negotiated or called (the connection's clock) */
 };
 
 /* Bind-time features this server supports (MS-RPCE 2.2.2.15). */

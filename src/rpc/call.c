@@ -208,8 +208,10 @@ void rpc_handle_request(struct rpc_conn *conn, struct ncacn_packet *pkt, DATA_BL
 			talloc_free(call);
 			return;
 		}
-		/* The presentation context keeps the security context it is
-		 * used with alive (sec.c). */
+		/* Used now (handshake.c gives up the least recently used
+		 * context when full); it keeps its security context alive
+		 * (sec.c). */
+		call->pctx->last_used = ++conn->use_clock;
 		if (sec != NULL) {
 			call->pctx->sec = sec;
 			rpc_sec_touch(sec);

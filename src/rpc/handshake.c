@@ -42,14 +42,66 @@ static uint8_t negotiate_hdr_signing(struct rpc_conn *conn, const struct ncacn_p
 static void link_contexts(struct rpc_conn *conn, const struct dcerpc_bind *b,
 			  const struct dcerpc_ack_ctx *acks, struct rpc_sec *sec)
 {
-	if (sec == NULL)
-		return;
 	for (unsigned i = 0; i < b->num_contexts; i++) {
 		if (acks[i].result != DCERPC_BIND_ACK_RESULT_ACCEPTANCE)
 			continue;
 		struct rpc_pctx *p = rpc_pctx_find(conn->contexts, b->ctx_list[i].context_id);
-		if (p != NULL)
+		if (p == NULL)
+			continue;
+		p->last_used = ++conn->use_clock;
+		if (sec != NULL)
 			p->sec = sec;
+	}
+}
+
+static bool named_in(const struct dcerpc_bind *b, uint16_t id)
+{
+	for (unsigned i = 0; i < b->num_contexts; i++) {
+		if (b->ctx_list[i].context_id == id)
+			return true;
+	}
+	return false;
+}
+
+static bool pctx_used_by_call(const struct rpc_conn *conn, const struct rpc_pctx *p)
+{
+	if (conn->frag_call != NULL && conn->frag_call->pctx == p)
+		return true;
+	for (const struct rpc_call *c = conn->pending; c != NULL; c = c->next) {
+		if (c->pctx == p)
+			return true;
+	}
+	return false;
+}
+
+/* Presentation contexts cannot be deleted in DCE/RPC, but impacket binds a
+ * fresh one with every alter_context and never returns to the old ones: when
+ * B would not fit under max_contexts, the least recently used contexts that
+ * no call uses and B does not name give way. A request on one of them later
+ * gets nca_unk_if, not executed. */
+static void make_context_room(struct rpc_conn *conn, const struct dcerpc_bind *b)
+{
+	unsigned max = conn->server->limits.max_contexts, fresh = 0;
+	for (unsigned i = 0; i < b->num_contexts; i++) {
+		if (rpc_pctx_find(conn->contexts, b->ctx_list[i].context_id) == NULL)
+			fresh++;
+	}
+	while (conn->ncontexts + fresh > max) {
+		struct rpc_pctx **victim = NULL;
+		for (struct rpc_pctx **pp = &conn->contexts; *pp != NULL; pp = &(*pp)->next) {
+			if (named_in(b, (*pp)->id) || pctx_used_by_call(conn, *pp))
+				continue;
+			if (victim == NULL || (*pp)->last_used < (*victim)->last_used)
+				victim = pp;
+		}
+		if (victim == NULL)
+			return; /* negotiation refuses the alter_context */
+		struct rpc_pctx *p = *victim;
+		*victim = p->next;
+		conn->ncontexts--;
+		log_debug("%s:%u: presentation context %u given up", conn->remote_addr,
+			  conn->remote_port, p->id);
+		talloc_free(p);
 	}
 }
 
@@ -238,6 +290,7 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 	if (b->num_contexts < 1)
 		ALTER_FAIL(DCERPC_NCA_S_PROTO_ERROR, "no presentation context");
 
+	make_context_room(conn, b);
 	struct dcerpc_ack_ctx *acks = talloc_zero_array(tmp, struct dcerpc_ack_ctx, b->num_contexts);
 	struct rpc_negotiation neg = { .find_iface = find_iface, .priv = conn, .is_bind = false,
 				       .max_contexts = l->max_contexts };

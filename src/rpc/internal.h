@@ -81,7 +81,7 @@ struct rpc_sec {
 	uint8_t auth_level;
 	enum rpc_sec_state state;
 	int error; /* why it failed (negative errno from the security layer) */
-	uint64_t last_used; /* conn->sec_clock when last started, fed or used */
+	uint64_t last_used; /* conn->use_clock when last started, fed or used */
 	struct auth_ctx *auth;
 };
 
@@ -131,7 +131,7 @@ struct rpc_conn {
 	unsigned ncontexts;
 	struct rpc_sec *secs;
 	unsigned nsecs;
-	uint64_t sec_clock;
+	uint64_t use_clock; /* orders uses of security and presentation contexts */
 	struct rpc_call *frag_call; /* request being reassembled */
 	struct rpc_call *pending;   /* dispatched, not yet completed */
 	struct tevent_immediate *abandon_im; /* runs the abandon_fn of pending calls */

@@ -20,7 +20,7 @@ struct rpc_sec *rpc_sec_find(struct rpc_conn *conn, uint32_t context_id)
 void rpc_sec_touch(struct rpc_sec *sec)
 {
 	if (sec != NULL)
-		sec->last_used = ++sec->conn->sec_clock;
+		sec->last_used = ++sec->conn->use_clock;
 }
 
 bool rpc_conn_authenticated(const struct rpc_conn *conn)

@@ -345,6 +345,42 @@ static void test_per_peer_limit(void **state)
 	assert_int_equal(recv_pkt(f, d)->ptype, DCERPC_PKT_BIND_ACK);
 }
 
+/* A console that binds a fresh presentation context for every interface
+ * switch (impacket's alter_ctx) never hits the 256-context limit: the least
+ * recently used context without a call in progress gives way. */
+static void test_presentation_context_reclaim(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *tc = tc_bind_rpctest(f->mem, f->ev, f->port);
+	uint8_t x = 1;
+	for (uint16_t id = 1; id <= 300; id++) {
+		struct dcerpc_ctx_list c = ctx_elem(f->mem, id, &ndr_table_rpctest.syntax_id,
+						    &ndr_transfer_syntax_ndr);
+		tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_ALTER, 1000u + id, 0, 0, 1, &c, NULL));
+		struct ncacn_packet *resp = recv_pkt(f, tc);
+		assert_non_null(resp);
+		assert_int_equal(resp->ptype, DCERPC_PKT_ALTER_RESP);
+		assert_int_equal(resp->u.alter_resp.ctx_list[0].result,
+				 DCERPC_BIND_ACK_RESULT_ACCEPTANCE);
+		tc_send_blob(tc, build_request(f->mem, id, id, 0,
+					       DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, 0, NULL,
+					       echo_stub(f->mem, &x, 1)));
+		resp = recv_pkt(f, tc);
+		assert_non_null(resp);
+		assert_int_equal(resp->ptype, DCERPC_PKT_RESPONSE);
+	}
+	/* context 0, unused since, was given up: not executed, connection stays */
+	tc_send_blob(tc, build_request(f->mem, 400, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				       0, NULL, echo_stub(f->mem, &x, 1)));
+	expect_fault(f, tc, 400, DCERPC_NCA_S_UNKNOWN_IF, true);
+	tc_send_blob(tc, build_request(f->mem, 401, 300, 0,
+				       DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, 0, NULL,
+				       echo_stub(f->mem, &x, 1)));
+	struct ncacn_packet *resp = recv_pkt(f, tc);
+	assert_non_null(resp);
+	assert_int_equal(resp->ptype, DCERPC_PKT_RESPONSE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +394,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup_handshake, teardown),
 		cmocka_unit_test_setup_teardown(test_full_table_evicts_idle, setup_full, teardown),
 		cmocka_unit_test_setup_teardown(test_per_peer_limit, setup_per_peer, teardown),
+		cmocka_unit_test_setup_teardown(test_presentation_context_reclaim, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
