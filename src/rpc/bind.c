@@ -16,10 +16,10 @@ struct rpc_pctx *rpc_pctx_find(struct rpc_pctx *list, uint16_t id)
 	return NULL;
 }
 
-static bool offers_ndr(const struct dcerpc_ctx_list *c)
+static bool offers(const struct dcerpc_ctx_list *c, const struct ndr_syntax_id *syntax)
 {
 	for (unsigned j = 0; j < c->num_transfer_syntaxes; j++) {
-		if (ndr_syntax_id_equal(&c->transfer_syntaxes[j], &ndr_transfer_syntax_ndr))
+		if (ndr_syntax_id_equal(&c->transfer_syntaxes[j], syntax))
 			return true;
 	}
 	return false;
@@ -81,9 +81,15 @@ int rpc_negotiate_contexts(const struct rpc_negotiation *neg, const struct dcerp
 		if (iface == NULL)
 			continue;
 		a->reason.value = DCERPC_BIND_ACK_REASON_TRANSFER_SYNTAXES_NOT_SUPPORTED;
-		bool ndr = offers_ndr(c);
+		bool ndr = offers(c, &ndr_transfer_syntax_ndr);
 
 		struct rpc_pctx *existing = rpc_pctx_find(*list, c->context_id);
+		/* What Windows does: an alter_context that proposes NDR64 again
+		 * for a context id in use is a protocol error (fault, close). */
+		if (existing != NULL && !neg->is_bind && offers(c, &ndr_transfer_syntax_ndr64)) {
+			ret = -EPROTO;
+			goto fail;
+		}
 		if (existing == NULL)
 			existing = rpc_pctx_find(added, c->context_id);
 		if (existing != NULL) {

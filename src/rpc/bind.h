@@ -12,6 +12,7 @@
 #include <gen_ndr/dcerpc.h>
 
 struct rpc_interface;
+struct rpc_sec;
 
 /* A negotiated presentation context of a connection. */
 struct rpc_pctx {
@@ -19,6 +20,10 @@ struct rpc_pctx {
 	uint16_t id;
 	const struct rpc_interface *iface;
 	struct ndr_syntax_id transfer;
+	/* The security context it was last negotiated or called with, or NULL:
+	 * one that no context names any more may be freed (src/rpc/sec.c). */
+	struct rpc_sec *sec;
+	uint64_t last_used; /* when last negotiated or called (the connection's clock) */
 };
 
 /* Bind-time features this server supports (MS-RPCE 2.2.2.15). */
@@ -41,7 +46,8 @@ struct rpc_negotiation {
  * negotiation element (*HAS_FEATURES).
  * Returns 0; -EPROTO for a protocol error (a context without transfer
  * syntaxes, two feature elements, a context id re-used for another
- * interface); -ENOSPC when the context limit would be exceeded; -ENOMEM. */
+ * interface, or re-proposed by an alter_context with NDR64 among its
+ * transfer syntaxes); -ENOSPC when the context limit would be exceeded; -ENOMEM. */
 int rpc_negotiate_contexts(const struct rpc_negotiation *neg, const struct dcerpc_bind *b,
 			   TALLOC_CTX *list_mem, struct rpc_pctx **list, unsigned *count,
 			   struct dcerpc_ack_ctx *acks, uint16_t *features, bool *has_features);

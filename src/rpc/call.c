@@ -103,7 +103,8 @@ void rpc_handle_request(struct rpc_conn *conn, struct ncacn_packet *pkt, DATA_BL
 		call = conn->frag_call;
 		if (call == NULL || call->call_id != pkt->call_id) {
 			if (call == NULL && rpc_pctx_find(conn->contexts, req->context_id) == NULL) {
-				rpc_conn_send_fault(conn, pkt->call_id, req->context_id,
+				/* Windows puts context id 0 in this fault. */
+				rpc_conn_send_fault(conn, pkt->call_id, 0,
 						    DCERPC_PFC_FLAG_DID_NOT_EXECUTE,
 						    DCERPC_NCA_S_UNKNOWN_IF);
 				return;
@@ -201,9 +202,19 @@ void rpc_handle_request(struct rpc_conn *conn, struct ncacn_packet *pkt, DATA_BL
 		call->auth_type = sec ? sec->auth_type : DCERPC_AUTH_TYPE_NONE;
 		call->pctx = rpc_pctx_find(conn->contexts, req->context_id);
 		if (call->pctx == NULL) {
-			fault_call(call, DCERPC_PFC_FLAG_DID_NOT_EXECUTE, DCERPC_NCA_S_UNKNOWN_IF);
+			/* An unknown context: Windows answers with context id 0. */
+			rpc_conn_send_fault(conn, call->call_id, 0, DCERPC_PFC_FLAG_DID_NOT_EXECUTE,
+					    DCERPC_NCA_S_UNKNOWN_IF);
 			talloc_free(call);
 			return;
+		}
+		/* Used now (handshake.c gives up the least recently used
+		 * context when full); it keeps its security context alive
+		 * (sec.c). */
+		call->pctx->last_used = ++conn->use_clock;
+		if (sec != NULL) {
+			call->pctx->sec = sec;
+			rpc_sec_touch(sec);
 		}
 	}
 
@@ -272,6 +283,15 @@ static void call_dispatch(struct rpc_call *call)
 	const struct ndr_interface_table *table = iface->idl->table;
 	uint32_t opnum = call->opnum;
 
+	/* The opnum range first: Windows answers an unknown opnum with
+	 * nca_op_rng_error whatever the caller's authentication level. */
+	if (opnum >= table->num_calls || table->calls[opnum].ndr_pull == NULL) {
+		log_info("%s has no opnum %u (from %s:%u)", table->name, opnum, conn->remote_addr,
+			 conn->remote_port);
+		fault_call(call, DCERPC_PFC_FLAG_DID_NOT_EXECUTE, DCERPC_NCA_S_OP_RNG_ERROR);
+		talloc_free(call);
+		return;
+	}
 	if (opnum < 64 ? !(iface->auth_exempt_opnums & RPC_OPNUM_BIT(opnum)) :
 			 iface->auth_exempt_opnums != RPC_ALL_OPNUMS) {
 		if (call->auth_level < conn->server->limits.min_auth_level) {
@@ -303,13 +323,6 @@ static void call_dispatch(struct rpc_call *call)
 		return;
 	}
 
-	if (opnum >= table->num_calls || table->calls[opnum].ndr_pull == NULL) {
-		log_info("%s has no opnum %u (from %s:%u)", table->name, opnum, conn->remote_addr,
-			 conn->remote_port);
-		fault_call(call, DCERPC_PFC_FLAG_DID_NOT_EXECUTE, DCERPC_NCA_S_OP_RNG_ERROR);
-		talloc_free(call);
-		return;
-	}
 	const struct ndr_interface_call *ic = &table->calls[opnum];
 	call->r = talloc_zero_size(call, ic->struct_size);
 	if (call->r == NULL) {

@@ -1,5 +1,7 @@
 /* One TCP connection: non-blocking framing of PDUs in, an output queue out,
- * the idle timer, and the dispatch of each PDU by type (MS-RPCE 3.3.3). */
+ * the handshake and idle timers, and the dispatch of each PDU by type
+ * (MS-RPCE 3.3.3). Once a connection has decided to close, nothing more it
+ * sends is processed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,8 @@
 static void conn_update_flags(struct rpc_conn *conn);
 static void conn_arm_timer(struct rpc_conn *conn, unsigned seconds);
 static void conn_io(struct tevent_context *ev, struct tevent_fd *fde, uint16_t flags, void *priv);
+static void conn_handshake_expired(struct tevent_context *ev, struct tevent_timer *te,
+				   struct timeval now, void *priv);
 
 static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t size, uint16_t *port)
 {
@@ -96,11 +100,21 @@ struct rpc_conn *rpc_conn_new(struct rpc_server *server, int fd, enum rpc_endpoi
 	server->conns = conn;
 	conn->listed = true;
 	conn->counted = true;
+	conn->serial = ++server->conn_serial;
 	if (refusing)
 		server->nrefusing++;
 	else
 		server->nconns++;
 	conn_arm_timer(conn, refusing ? RPC_REFUSE_TIMEOUT : server->limits.idle_timeout);
+	/* A client that neither binds nor authenticates holds a slot only
+	 * briefly (issue 9: silent sockets locked everyone out). */
+	if (!refusing) {
+		conn->handshake_timer = tevent_add_timer(
+			server->ev, conn, tevent_timeval_current_ofs(server->limits.handshake_timeout, 0),
+			conn_handshake_expired, conn);
+		if (conn->handshake_timer == NULL)
+			goto fail;
+	}
 	log_debug("connection from %s:%u to %s:%u%s", conn->remote_addr, conn->remote_port,
 		  conn->local_addr, conn->local_port, refusing ? " (over the limit)" : "");
 	return conn;
@@ -135,6 +149,7 @@ void rpc_conn_terminate(struct rpc_conn *conn, const char *why)
 	rpc_server_conn_uncount(conn->server, conn);
 	TALLOC_FREE(conn->fde);
 	TALLOC_FREE(conn->idle_timer);
+	TALLOC_FREE(conn->handshake_timer);
 	if (conn->fd >= 0) {
 		close(conn->fd);
 		conn->fd = -1;
@@ -313,6 +328,34 @@ static void conn_idle(struct tevent_context *ev, struct tevent_timer *te, struct
 	rpc_conn_terminate(conn, "idle timeout");
 }
 
+static void conn_handshake_expired(struct tevent_context *ev, struct tevent_timer *te,
+				   struct timeval now, void *priv)
+{
+	struct rpc_conn *conn = priv;
+	conn->handshake_timer = NULL;
+	if (conn->established || conn->dead)
+		return;
+	log_info("closing connection from %s:%u: no %s within handshake_timeout (%u s)",
+		 conn->remote_addr, conn->remote_port, conn->bound ? "authentication" : "bind",
+		 conn->server->limits.handshake_timeout);
+	rpc_conn_terminate(conn, "handshake timeout");
+}
+
+void rpc_conn_established(struct rpc_conn *conn)
+{
+	conn->established = true;
+	TALLOC_FREE(conn->handshake_timer);
+}
+
+bool rpc_conn_evictable(const struct rpc_conn *conn)
+{
+	if (conn->dead || conn->refusing)
+		return false;
+	if (conn->close_pending || conn->lingering)
+		return true;
+	return conn->npending == 0 && !rpc_conn_authenticated(conn);
+}
+
 static void conn_arm_timer(struct rpc_conn *conn, unsigned seconds)
 {
 	TALLOC_FREE(conn->idle_timer);
@@ -331,8 +374,10 @@ static void process_refusing(struct rpc_conn *conn, const struct rpc_pdu_hdr *hd
 		rpc_conn_terminate(conn, "over the connection limit");
 		return;
 	}
-	log_notice("refusing a connection from %s:%u: %u connections already",
-		   conn->remote_addr, conn->remote_port, conn->server->limits.max_connections);
+	log_notice("refusing a connection from %s:%u: max_connections (%u) or "
+		   "max_connections_per_peer (%u) reached, none idle to close",
+		   conn->remote_addr, conn->remote_port, conn->server->limits.max_connections,
+		   conn->server->limits.max_connections_per_peer);
 	rpc_conn_send(conn, nak);
 	rpc_conn_close_after_send(conn, "over the connection limit");
 }
@@ -341,6 +386,11 @@ static void process_pdu(struct rpc_conn *conn, const struct rpc_pdu_hdr *hdr)
 {
 	DATA_BLOB raw = data_blob_const(conn->in, hdr->frag_length);
 
+	/* After a close decision nothing the client sends is processed
+	 * (issue 9: an alter_context after a bind_nak reached a connection
+	 * without association). conn_read() stops first; this is the rule. */
+	if (conn->dead || conn->close_pending || conn->lingering)
+		return;
 	if (conn->refusing) {
 		process_refusing(conn, hdr);
 		return;
@@ -385,6 +435,13 @@ static void process_pdu(struct rpc_conn *conn, const struct rpc_pdu_hdr *hdr)
 		talloc_free(tmp);
 		return;
 	}
+	if (conn->assoc == NULL) {
+		/* Every handler below may rely on the association of a bound
+		 * connection; a refused bind never leaves one. */
+		rpc_conn_terminate(conn, "PDU after a refused bind");
+		talloc_free(tmp);
+		return;
+	}
 	switch (pkt->ptype) {
 	case DCERPC_PKT_REQUEST:
 		rpc_handle_request(conn, pkt, &raw);
@@ -423,12 +480,23 @@ static bool frame_ok(struct rpc_conn *conn, const struct rpc_pdu_hdr *hdr)
 {
 	size_t min = RPC_HDR_LEN + (hdr->auth_length ? RPC_AUTH_TRAILER_LEN + hdr->auth_length : 0);
 	if (hdr->frag_length < min) {
-		if (hdr->frag_length < RPC_HDR_LEN)
+		if (hdr->frag_length < RPC_HDR_LEN) {
 			rpc_conn_terminate(conn, "fragment shorter than its header");
-		else
+		} else if (!conn->bound || hdr->ptype == DCERPC_PKT_BIND) {
+			/* A bind is answered with bind_ack or bind_nak only
+			 * (Windows: reason 4), never with a fault. */
+			DATA_BLOB nak;
+			conn->bound = true;
+			if (rpc_pdu_bind_nak(conn, hdr->call_id,
+					     DCERPC_BIND_NAK_REASON_PROTOCOL_VERSION_NOT_SUPPORTED,
+					     &nak) == 0)
+				rpc_conn_send(conn, nak);
+			rpc_conn_close_after_send(conn, "bind auth_length too large");
+		} else {
 			rpc_conn_fault_disconnect(conn, hdr->call_id, 0,
 						  DCERPC_PFC_FLAG_DID_NOT_EXECUTE,
 						  DCERPC_NCA_S_PROTO_ERROR, "auth_length too large");
+		}
 		return false;
 	}
 	switch (hdr->ptype) {
@@ -467,7 +535,10 @@ static void conn_read(struct rpc_conn *conn)
 	struct rpc_pdu_hdr hdr;
 
 	for (unsigned pdus = 0; pdus < RPC_PDUS_PER_WAKEUP;) {
-		if (conn->dead || !conn_may_read(conn))
+		/* Lingering reads only to drain (conn_drain()): PDUs that
+		 * arrived after our last one, even in the same segment, are
+		 * never processed. */
+		if (conn->dead || conn->close_pending || conn->lingering || !conn_may_read(conn))
 			return;
 		ssize_t n = recv(conn->fd, conn->in + conn->in_len, conn->in_want - conn->in_len, 0);
 		if (n == 0) {
@@ -509,10 +580,10 @@ static void conn_io(struct tevent_context *ev, struct tevent_fd *fde, uint16_t f
 			return;
 	}
 	if (flags & TEVENT_FD_READ) {
-		if (conn->lingering)
-			conn_drain(conn);
-		else
+		if (!conn->lingering)
 			conn_read(conn);
+		if (conn->lingering && !conn->dead)
+			conn_drain(conn);
 	}
 	if (!conn->dead)
 		conn_update_flags(conn);

@@ -36,6 +36,75 @@ static uint8_t negotiate_hdr_signing(struct rpc_conn *conn, const struct ncacn_p
 	return DCERPC_PFC_FLAG_SUPPORT_HEADER_SIGN;
 }
 
+/* Remembers SEC as the security context of the presentation contexts B
+ * accepted (ACKS): a security context no presentation context names any more
+ * can be freed (sec.c). */
+static void link_contexts(struct rpc_conn *conn, const struct dcerpc_bind *b,
+			  const struct dcerpc_ack_ctx *acks, struct rpc_sec *sec)
+{
+	for (unsigned i = 0; i < b->num_contexts; i++) {
+		if (acks[i].result != DCERPC_BIND_ACK_RESULT_ACCEPTANCE)
+			continue;
+		struct rpc_pctx *p = rpc_pctx_find(conn->contexts, b->ctx_list[i].context_id);
+		if (p == NULL)
+			continue;
+		p->last_used = ++conn->use_clock;
+		if (sec != NULL)
+			p->sec = sec;
+	}
+}
+
+static bool named_in(const struct dcerpc_bind *b, uint16_t id)
+{
+	for (unsigned i = 0; i < b->num_contexts; i++) {
+		if (b->ctx_list[i].context_id == id)
+			return true;
+	}
+	return false;
+}
+
+static bool pctx_used_by_call(const struct rpc_conn *conn, const struct rpc_pctx *p)
+{
+	if (conn->frag_call != NULL && conn->frag_call->pctx == p)
+		return true;
+	for (const struct rpc_call *c = conn->pending; c != NULL; c = c->next) {
+		if (c->pctx == p)
+			return true;
+	}
+	return false;
+}
+
+/* Presentation contexts cannot be deleted in DCE/RPC, but impacket binds a
+ * fresh one with every alter_context and never returns to the old ones: when
+ * B would not fit under max_contexts, the least recently used contexts that
+ * no call uses and B does not name give way. A request on one of them later
+ * gets nca_unk_if, not executed. */
+static void make_context_room(struct rpc_conn *conn, const struct dcerpc_bind *b)
+{
+	unsigned max = conn->server->limits.max_contexts, fresh = 0;
+	for (unsigned i = 0; i < b->num_contexts; i++) {
+		if (rpc_pctx_find(conn->contexts, b->ctx_list[i].context_id) == NULL)
+			fresh++;
+	}
+	while (conn->ncontexts + fresh > max) {
+		struct rpc_pctx **victim = NULL;
+		for (struct rpc_pctx **pp = &conn->contexts; *pp != NULL; pp = &(*pp)->next) {
+			if (named_in(b, (*pp)->id) || pctx_used_by_call(conn, *pp))
+				continue;
+			if (victim == NULL || (*pp)->last_used < (*victim)->last_used)
+				victim = pp;
+		}
+		if (victim == NULL)
+			return; /* negotiation refuses the alter_context */
+		struct rpc_pctx *p = *victim;
+		*victim = p->next;
+		conn->ncontexts--;
+		log_debug("%s:%u: presentation context %u given up", conn->remote_addr,
+			  conn->remote_port, p->id);
+		talloc_free(p);
+	}
+}
+
 static int reply_ack(struct rpc_conn *conn, TALLOC_CTX *tmp, uint8_t ptype, uint8_t flags,
 		     const struct ncacn_packet *req, struct dcerpc_ack_ctx *acks,
 		     const char *secondary, const struct rpc_sec *sec, const DATA_BLOB *token)
@@ -44,6 +113,8 @@ static int reply_ack(struct rpc_conn *conn, TALLOC_CTX *tmp, uint8_t ptype, uint
 	struct dcerpc_auth auth;
 	DATA_BLOB blob;
 
+	if (conn->assoc == NULL)
+		return -EPROTO; /* never acknowledge without an association */
 	rpc_pdu_init(&pkt, ptype, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST | flags,
 		     req->call_id);
 	pkt.u.bind_ack.max_xmit_frag = conn->max_xmit;
@@ -151,12 +222,19 @@ void rpc_handle_bind(struct rpc_conn *conn, struct ncacn_packet *pkt)
 		}
 	}
 	flags |= negotiate_hdr_signing(conn, pkt);
+	link_contexts(conn, b, acks, sec);
 
 	/* The secondary address is our port (MS-RPCE 3.3.1.5.5). */
 	char port[8];
 	snprintf(port, sizeof(port), "%u", conn->local_port);
-	if (reply_ack(conn, tmp, DCERPC_PKT_BIND_ACK, flags, pkt, acks, port, sec, &token) != 0)
+	if (reply_ack(conn, tmp, DCERPC_PKT_BIND_ACK, flags, pkt, acks, port, sec, &token) != 0) {
 		rpc_conn_terminate(conn, "cannot build bind_ack");
+		goto out;
+	}
+	/* Without authentication the handshake is over; with it, once the
+	 * last leg completes (alter_context or auth3). */
+	if (sec == NULL || sec->state == RPC_SEC_DONE)
+		rpc_conn_established(conn);
 out:
 	talloc_free(tmp);
 }
@@ -191,8 +269,12 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 			/* A new context on this connection (impacket starts one
 			 * per alter_context); bounded (MS-RPCE 3.3.1.5.4). */
 			uint16_t reason;
-			if (conn->nsecs >= l->max_sec_contexts)
+			if (!rpc_sec_make_room(conn)) {
+				log_notice("refusing a security context from %s:%u: %u in use on "
+					   "the connection", conn->remote_addr, conn->remote_port,
+					   l->max_sec_contexts);
 				ALTER_FAIL(DCERPC_NCA_S_PROTO_ERROR, "too many security contexts");
+			}
 			sec = rpc_sec_start(conn, &in, &reason);
 			if (sec == NULL)
 				auth_fault = DCERPC_FAULT_ACCESS_DENIED;
@@ -208,6 +290,7 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 	if (b->num_contexts < 1)
 		ALTER_FAIL(DCERPC_NCA_S_PROTO_ERROR, "no presentation context");
 
+	make_context_room(conn, b);
 	struct dcerpc_ack_ctx *acks = talloc_zero_array(tmp, struct dcerpc_ack_ctx, b->num_contexts);
 	struct rpc_negotiation neg = { .find_iface = find_iface, .priv = conn, .is_bind = false,
 				       .max_contexts = l->max_contexts };
@@ -221,10 +304,8 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 								    "bad presentation context list");
 	if (auth_fault != 0)
 		ALTER_FAIL(auth_fault, "security context refused");
-	if (pkt->pfc_flags & DCERPC_PFC_FLAG_CONC_MPX) {
-		conn->conc_mpx = true;
-		flags |= DCERPC_PFC_FLAG_CONC_MPX;
-	}
+	/* PFC_CONC_MPX is negotiated by the bind only; Windows ignores it in an
+	 * alter_context (neither echoed nor acted on). */
 
 	DATA_BLOB token = data_blob_null;
 	if (sec != NULL) {
@@ -236,11 +317,14 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 						   DCERPC_FAULT_SEC_PKG_ERROR,
 				   "security token refused");
 		}
-		if (rc == 0)
+		if (rc == 0) {
 			log_info("%s:%u authenticated as %s (alter_context)", conn->remote_addr,
 				 conn->remote_port, rpc_sec_user(sec));
+			rpc_conn_established(conn);
+		}
 	}
 	flags |= negotiate_hdr_signing(conn, pkt);
+	link_contexts(conn, b, acks, sec);
 	if (reply_ack(conn, tmp, DCERPC_PKT_ALTER_RESP, flags, pkt, acks, "", sec, &token) != 0)
 		rpc_conn_terminate(conn, "cannot build alter_context_resp");
 out:
@@ -294,6 +378,7 @@ void rpc_handle_auth3(struct rpc_conn *conn, struct ncacn_packet *pkt)
 	}
 	log_info("%s:%u authenticated as %s", conn->remote_addr, conn->remote_port,
 		 rpc_sec_user(sec));
+	rpc_conn_established(conn);
 out:
 	talloc_free(tmp);
 }

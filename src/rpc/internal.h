@@ -21,6 +21,8 @@ struct auth_ctx;
 struct rpc_limits {
 	uint8_t min_auth_level;    /* DCERPC_AUTH_LEVEL_* */
 	unsigned max_connections;
+	unsigned max_connections_per_peer; /* from one client address */
+	unsigned handshake_timeout; /* seconds to complete the bind (and its authentication) */
 	unsigned idle_timeout;     /* seconds, 0: never */
 	uint16_t max_pdu_size;     /* largest fragment we accept and send */
 	uint32_t max_request_size; /* reassembled stub bound */
@@ -58,6 +60,7 @@ struct rpc_server {
 	struct rpc_conn *conns;
 	unsigned nconns;    /* serving connections */
 	unsigned nrefusing; /* over the limit, being told so */
+	uint64_t conn_serial; /* orders connections by age (eviction: oldest first) */
 	struct rpc_assoc *assocs;
 	bool shutting_down;
 };
@@ -72,11 +75,13 @@ enum rpc_sec_state {
 
 struct rpc_sec {
 	struct rpc_sec *next;
+	struct rpc_conn *conn;
 	uint32_t context_id;
 	uint8_t auth_type;
 	uint8_t auth_level;
 	enum rpc_sec_state state;
 	int error; /* why it failed (negative errno from the security layer) */
+	uint64_t last_used; /* conn->use_clock when last started, fed or used */
 	struct auth_ctx *auth;
 };
 
@@ -92,6 +97,7 @@ struct rpc_conn {
 	int fd;
 	struct tevent_fd *fde;
 	struct tevent_timer *idle_timer;
+	struct tevent_timer *handshake_timer; /* until the bind (and its authentication) completed */
 	struct tevent_immediate *free_im;
 	bool listed;  /* on server->conns */
 	bool counted; /* in server->nconns or nrefusing (until its socket closes) */
@@ -100,6 +106,8 @@ struct rpc_conn {
 	uint16_t local_port, remote_port;
 	struct sockaddr_storage peer;
 	bool refusing; /* over max_connections: answer the bind with bind_nak */
+	bool established; /* bound, and authenticated if the bind started it */
+	uint64_t serial;  /* server->conn_serial when accepted */
 
 	/* input: one PDU at a time */
 	uint8_t *in;
@@ -123,6 +131,7 @@ struct rpc_conn {
 	unsigned ncontexts;
 	struct rpc_sec *secs;
 	unsigned nsecs;
+	uint64_t use_clock; /* orders uses of security and presentation contexts */
 	struct rpc_call *frag_call; /* request being reassembled */
 	struct rpc_call *pending;   /* dispatched, not yet completed */
 	struct tevent_immediate *abandon_im; /* runs the abandon_fn of pending calls */
@@ -166,6 +175,12 @@ void rpc_conn_send_fault(struct rpc_conn *conn, uint32_t call_id, uint16_t conte
 void rpc_conn_fault_disconnect(struct rpc_conn *conn, uint32_t call_id, uint16_t context_id,
 			       uint8_t flags, uint32_t status, const char *why);
 void rpc_conn_resume_reading(struct rpc_conn *conn);
+/* The bind, and the authentication it started, completed: the handshake
+ * timeout no longer applies. */
+void rpc_conn_established(struct rpc_conn *conn);
+/* A connection that may be closed to make room for another: not
+ * authenticated and no call in progress, or already closing. */
+bool rpc_conn_evictable(const struct rpc_conn *conn);
 /* Frees CONN from the loop once no call is dispatched on it any more. */
 void rpc_conn_schedule_free(struct rpc_conn *conn);
 /* A tevent_immediate handler: runs the abandon_fn of CONN's pending calls. */
@@ -182,6 +197,13 @@ void rpc_handle_co_cancel(struct rpc_conn *conn, struct ncacn_packet *pkt, bool 
 
 /* sec.c */
 struct rpc_sec *rpc_sec_find(struct rpc_conn *conn, uint32_t context_id);
+/* Makes room for one more security context under max_sec_contexts by freeing
+ * those nothing uses any more. False when there is none. */
+bool rpc_sec_make_room(struct rpc_conn *conn);
+/* Records that SEC was used (started, fed, named by a request) just now. */
+void rpc_sec_touch(struct rpc_sec *sec);
+/* True when some security context of CONN completed its authentication. */
+bool rpc_conn_authenticated(const struct rpc_conn *conn);
 /* Starts a security context from a bind/alter_context trailer. Returns it,
  * or NULL with *nak_reason (a bind_nak reason) set. */
 struct rpc_sec *rpc_sec_start(struct rpc_conn *conn, const struct dcerpc_auth *in,
@@ -215,6 +237,10 @@ struct rpc_assoc *rpc_assoc_join(struct rpc_server *server, uint32_t id,
 void rpc_assoc_leave(struct rpc_assoc *assoc);
 void rpc_server_conn_gone(struct rpc_server *server, struct rpc_conn *conn);
 void rpc_server_conn_uncount(struct rpc_server *server, struct rpc_conn *conn);
+/* Whether a new connection from PEER may be served: under max_connections
+ * and max_connections_per_peer, after evicting idle unauthenticated
+ * connections (oldest first) when either is reached. */
+bool rpc_server_admit(struct rpc_server *server, const struct sockaddr_storage *peer);
 
 /* listener.c */
 int rpc_listen(struct rpc_server *server, char **err);

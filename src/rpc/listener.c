@@ -98,7 +98,10 @@ static void on_accept(struct tevent_context *ev, struct tevent_fd *fde, uint16_t
 	struct rpc_server *s = l->server;
 
 	for (int i = 0; i < RPC_ACCEPTS_PER_WAKEUP; i++) {
-		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage peer = { 0 };
+		socklen_t peer_len = sizeof(peer);
+		int fd = accept4(l->fd, (struct sockaddr *)&peer, &peer_len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
 			    errno == ECONNABORTED)
@@ -116,7 +119,9 @@ static void on_accept(struct tevent_context *ev, struct tevent_fd *fde, uint16_t
 			close(fd);
 			continue;
 		}
-		if (s->nconns >= s->limits.max_connections) {
+		/* Full (in all, or for this client address): idle unauthenticated
+		 * connections make room before anyone is refused (issue 9). */
+		if (!rpc_server_admit(s, &peer)) {
 			if (s->nrefusing >= RPC_MAX_REFUSING) {
 				close(fd);
 				continue;

@@ -1,5 +1,6 @@
 /* Security contexts of a connection (MS-RPCE 3.3.1.5.2 and 3.3.1.5.4): the
- * glue between sec_trailers and src/auth's NTLMSSP/SPNEGO contexts. */
+ * glue between sec_trailers and src/auth's NTLMSSP/SPNEGO contexts, and
+ * their reclaiming once nothing uses them. */
 #include <errno.h>
 #include <string.h>
 
@@ -14,6 +15,94 @@ struct rpc_sec *rpc_sec_find(struct rpc_conn *conn, uint32_t context_id)
 			return s;
 	}
 	return NULL;
+}
+
+void rpc_sec_touch(struct rpc_sec *sec)
+{
+	if (sec != NULL)
+		sec->last_used = ++sec->conn->use_clock;
+}
+
+bool rpc_conn_authenticated(const struct rpc_conn *conn)
+{
+	for (const struct rpc_sec *s = conn->secs; s != NULL; s = s->next) {
+		if (s->state == RPC_SEC_DONE)
+			return true;
+	}
+	return false;
+}
+
+/* A call being reassembled or dispatched holds its security context. */
+static bool used_by_call(const struct rpc_conn *conn, const struct rpc_sec *sec)
+{
+	if (conn->frag_call != NULL && conn->frag_call->sec == sec)
+		return true;
+	for (const struct rpc_call *c = conn->pending; c != NULL; c = c->next) {
+		if (c->sec == sec)
+			return true;
+	}
+	return false;
+}
+
+static bool used_by_pctx(const struct rpc_conn *conn, const struct rpc_sec *sec)
+{
+	for (const struct rpc_pctx *p = conn->contexts; p != NULL; p = p->next) {
+		if (p->sec == sec)
+			return true;
+	}
+	return false;
+}
+
+static void sec_free(struct rpc_conn *conn, struct rpc_sec *sec)
+{
+	for (struct rpc_sec **ps = &conn->secs; *ps != NULL; ps = &(*ps)->next) {
+		if (*ps == sec) {
+			*ps = sec->next;
+			break;
+		}
+	}
+	for (struct rpc_pctx *p = conn->contexts; p != NULL; p = p->next) {
+		if (p->sec == sec)
+			p->sec = NULL;
+	}
+	conn->nsecs--;
+	log_debug("%s:%u: security context %u released", conn->remote_addr, conn->remote_port,
+		  sec->context_id);
+	talloc_free(sec);
+}
+
+bool rpc_sec_make_room(struct rpc_conn *conn)
+{
+	unsigned max = conn->server->limits.max_sec_contexts;
+	if (conn->nsecs < max)
+		return true;
+	/* Contexts no presentation context and no call uses any more. A
+	 * pending one is kept: its legs may still come. */
+	struct rpc_sec *s = conn->secs;
+	while (s != NULL) {
+		struct rpc_sec *next = s->next;
+		if (s->state != RPC_SEC_PENDING && !used_by_call(conn, s) && !used_by_pctx(conn, s))
+			sec_free(conn, s);
+		s = next;
+	}
+	if (conn->nsecs < max)
+		return true;
+	/* Without security context multiplexing a client may count on one
+	 * context per connection only (MS-RPCE 3.3.1.1.2, 3.3.1.5.4): impacket
+	 * starts a fresh one, on a fresh presentation context, with every
+	 * alter_context and never goes back. The least recently used gives way. */
+	if (conn->features & DCERPC_BIND_TIME_SECURITY_CONTEXT_MULTIPLEXING)
+		return false;
+	struct rpc_sec *lru = NULL;
+	for (s = conn->secs; s != NULL; s = s->next) {
+		if (s->state != RPC_SEC_PENDING && !used_by_call(conn, s) &&
+		    (lru == NULL || s->last_used < lru->last_used))
+			lru = s;
+	}
+	if (lru == NULL)
+		return false;
+	sec_free(conn, lru);
+	return true;
 }
 
 struct rpc_sec *rpc_sec_start(struct rpc_conn *conn, const struct dcerpc_auth *in,
@@ -46,6 +135,7 @@ struct rpc_sec *rpc_sec_start(struct rpc_conn *conn, const struct dcerpc_auth *i
 		*nak_reason = DCERPC_BIND_NAK_REASON_TEMPORARY_CONGESTION;
 		return NULL;
 	}
+	sec->conn = conn;
 	sec->context_id = in->auth_context_id;
 	sec->auth_type = in->auth_type;
 	sec->auth_level = in->auth_level;
@@ -53,6 +143,7 @@ struct rpc_sec *rpc_sec_start(struct rpc_conn *conn, const struct dcerpc_auth *i
 	sec->next = conn->secs;
 	conn->secs = sec;
 	conn->nsecs++;
+	rpc_sec_touch(sec);
 	return sec;
 }
 
@@ -61,6 +152,7 @@ int rpc_sec_update(struct rpc_sec *sec, TALLOC_CTX *mem_ctx, const DATA_BLOB *in
 	*out = data_blob_null;
 	if (sec->state != RPC_SEC_PENDING)
 		return -EPROTO;
+	rpc_sec_touch(sec);
 	int rc = auth_update(sec->auth, mem_ctx, in, out);
 	/* MS-RPCE 3.3.1.5.2.2: a context that cannot give the protection its
 	 * level asks for is as good as a failed one. */

@@ -62,6 +62,8 @@ static int read_config(struct rpc_server *s, struct cfg *cfg, TALLOC_CTX *mem_ct
 		goto fail;
 	l->min_auth_level = level_values[idx];
 	GET_UINT("max_connections", 256, 1, 65536, l->max_connections);
+	GET_UINT("max_connections_per_peer", 64, 1, 65536, l->max_connections_per_peer);
+	GET_UINT("handshake_timeout", 5, 1, 300, l->handshake_timeout);
 	GET_UINT("idle_timeout", 900, 0, 86400 * 7, l->idle_timeout);
 	GET_UINT("max_pdu_size", 5840, RPC_MIN_FRAG, 65535, l->max_pdu_size);
 	GET_UINT("max_request_size", 4u << 20, 4096, 256u << 20, l->max_request_size);
@@ -197,6 +199,45 @@ void rpc_server_conn_gone(struct rpc_server *server, struct rpc_conn *conn)
 	if (conn->next != NULL)
 		conn->next->prev = conn->prev;
 	conn->listed = false;
+}
+
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
+/* Closes the oldest evictable connection (of PEER when not NULL). */
+static bool evict_one(struct rpc_server *server, const struct sockaddr_storage *peer,
+		      const char *why)
+{
+	struct rpc_conn *victim = NULL;
+	for (struct rpc_conn *c = server->conns; c != NULL; c = c->next) {
+		if (!c->counted || !rpc_conn_evictable(c) ||
+		    (peer != NULL && !same_host(&c->peer, peer)))
+			continue;
+		if (victim == NULL || c->serial < victim->serial)
+			victim = c;
+	}
+	if (victim == NULL)
+		return false;
+	log_info("closing an unauthenticated idle connection from %s:%u: %s", victim->remote_addr,
+		 victim->remote_port, why);
+	rpc_conn_terminate(victim, why);
+	return true;
+}
+
+bool rpc_server_admit(struct rpc_server *server, const struct sockaddr_storage *peer)
+{
+	const struct rpc_limits *l = &server->limits;
+	unsigned from_peer = 0;
+	for (struct rpc_conn *c = server->conns; c != NULL; c = c->next) {
+		if (c->counted && !c->refusing && same_host(&c->peer, peer))
+			from_peer++;
+	}
+	if (from_peer >= l->max_connections_per_peer &&
+	    !evict_one(server, peer, "max_connections_per_peer reached"))
+		return false;
+	if (server->nconns >= l->max_connections &&
+	    !evict_one(server, NULL, "max_connections reached"))
+		return false;
+	return true;
 }
 
 /* ---- association groups ------------------------------------------------------ */

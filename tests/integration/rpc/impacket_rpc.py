@@ -7,8 +7,10 @@ first failure. impacket assumes port 135 for DCOM, so everything here is plain
 DCE/RPC on the configured ports.
 """
 import os
+import socket
 import sys
 import threading
+import time
 
 from impacket.dcerpc.v5 import epm, transport
 from impacket.dcerpc.v5.dcomrt import (IID_IObjectExporter, ResolveOxid, ServerAlive,
@@ -155,6 +157,81 @@ def case_parallel(clients, calls):
           "%d parallel clients x %d calls: %s" % (clients, calls, errors[:3] or "all succeeded"))
 
 
+def case_switches(count):
+    """One connection, COUNT interface switches: impacket's alter_ctx starts a
+    fresh NTLM context each time (issue 9: refused after about 60)."""
+    dce = dce_for(user=ADMIN, password=ADMIN_PASSWORD, level=RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    dce.bind(IID_IObjectExporter)
+    for i in range(count):
+        try:
+            dce = dce.alter_ctx(IID_IObjectExporter)
+            resp = dce.request(ServerAlive2())
+        except DCERPCException as e:
+            check(False, "interface switch %d of %d: %s" % (i + 1, count, e))
+        if resp["ErrorCode"] != 0:
+            check(False, "ServerAlive2 after switch %d: %#x" % (i + 1, resp["ErrorCode"]))
+    check(True, "%d interface switches with a new NTLM context each on one connection" % count)
+    dce.disconnect()
+
+
+def silent_sockets(count):
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection((ADDR, EPM_PORT), timeout=5)
+        socks.append(s)
+    return socks
+
+
+def closed_within(sock, seconds):
+    """True when the server closes SOCK within SECONDS."""
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def case_exhaustion(silent, handshake_timeout):
+    """SILENT sockets that never send a byte (more than max_connections) do
+    not lock an authenticated client out, and each is closed after
+    HANDSHAKE_TIMEOUT seconds (issue 9)."""
+    start = time.monotonic()
+    socks = silent_sockets(silent)
+    case_alive2("privacy")
+    deadline = start + int(handshake_timeout) + 5
+    lingering = [s for s in socks if not closed_within(s, max(0.1, deadline - time.monotonic()))]
+    check(not lingering, "%d silent sockets closed within %s s (+5): %d left" %
+          (silent, handshake_timeout, len(lingering)))
+    for s in socks:
+        s.close()
+
+
+def case_per_peer(limit):
+    """LIMIT authenticated connections from one address fill its share; one
+    more from there is refused with bind_nak (local limit exceeded)."""
+    held = []
+    for _ in range(limit):
+        dce = dce_for(user=ADMIN, password=ADMIN_PASSWORD, level=RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+        dce.bind(IID_IObjectExporter)
+        dce.request(ServerAlive2())
+        held.append(dce)
+    try:
+        dce = dce_for(user=ADMIN, password=ADMIN_PASSWORD, level=RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+        dce.bind(IID_IObjectExporter)
+        check(False, "connection %d from one address is refused" % (limit + 1))
+    except DCERPCException as e:
+        # impacket names bind_nak reasons from the bind_ack table: reason 2
+        # (local limit exceeded) shows as proposed_transfer_syntaxes_not_supported
+        check("proposed_transfer_syntaxes_not_supported" in str(e),
+              "connection %d from one address is refused (bind_nak 2): %s" % (limit + 1, e))
+    for dce in held:
+        dce.disconnect()
+    time.sleep(0.5)
+    case_alive2("privacy")
+
+
 def main():
     """Runs each case named on the command line, e.g. "epm alive2:privacy parallel:20:50"."""
     cases = {
@@ -163,6 +240,9 @@ def main():
         "unauthenticated": case_unauthenticated,
         "wrong-password": case_wrong_password,
         "parallel": lambda clients, calls: case_parallel(int(clients), int(calls)),
+        "switches": lambda count: case_switches(int(count)),
+        "exhaustion": lambda silent, timeout: case_exhaustion(int(silent), timeout),
+        "per-peer": lambda limit: case_per_peer(int(limit)),
     }
     for arg in sys.argv[1:]:
         name, *params = arg.split(":")

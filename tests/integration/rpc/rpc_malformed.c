@@ -3,7 +3,11 @@
  * connection within a few seconds; then a well-behaved client must still be
  * served (bind + IObjectExporter::ServerAlive, unauthenticated).
  *
- *   rpc_malformed ADDRESS PORT
+ *   rpc_malformed ADDRESS PORT [OBJECT_PORT]
+ *
+ * With OBJECT_PORT, the cases that once crashed the daemon (a PDU that makes
+ * it close the connection, followed by an alter_context in the same TCP
+ * segment: issue 9) run on that port too.
  *
  * The PDUs are built byte by byte here, independently of the server's code. */
 #include <arpa/inet.h>
@@ -23,7 +27,7 @@ enum { PKT_REQUEST = 0, PKT_RESPONSE = 2, PKT_FAULT = 3, PKT_BIND = 11, PKT_BIND
        PKT_BIND_NAK = 13, PKT_ALTER = 14, PKT_AUTH3 = 16 };
 
 static const char *address;
-static int port;
+static int port, object_port;
 static int failures;
 
 /* ---- a tiny byte writer ------------------------------------------------------- */
@@ -308,15 +312,66 @@ static bool good_client(void)
 	return r.ptype == PKT_RESPONSE && r.call_id == 2;
 }
 
+/* A PDU after which the server closes the connection, and an alter_context
+ * in the same segment: the server answers the first, never the second, and
+ * keeps serving (issue 9: the alter_context reached a NULL association). */
+static void close_then_alter(const char *port_name)
+{
+	static struct buf first, alter, both;
+	bind_pdu(&alter, PKT_ALTER, 2, 1, 1);
+	char name[160];
+
+	request_pdu(&first, 1, 3, 0, 0, 3, 0);
+	memcpy(both.d, first.d, first.n);
+	memcpy(both.d + first.n, alter.d, alter.n);
+	both.n = first.n + alter.n;
+	snprintf(name, sizeof(name), "%s: request before bind + alter_context in one segment",
+		 port_name);
+	run_case(name, NULL, &both, 0, false, NAK, 4, true);
+
+	bind_pdu(&first, PKT_BIND, 1, 1, 1);
+	first.d[20] = 0x78; /* assoc_group_id 0x12345678: no such group */
+	first.d[21] = 0x56;
+	first.d[22] = 0x34;
+	first.d[23] = 0x12;
+	memcpy(both.d, first.d, first.n);
+	memcpy(both.d + first.n, alter.d, alter.n);
+	both.n = first.n + alter.n;
+	snprintf(name, sizeof(name), "%s: unknown assoc_group_id + alter_context in one segment",
+		 port_name);
+	run_case(name, NULL, &both, 0, false, NAK, 0, true);
+
+	/* and the port still answers a bind */
+	bind_pdu(&first, PKT_BIND, 1, 1, 1);
+	snprintf(name, sizeof(name), "%s: still answers a bind", port_name);
+	int fd = dial();
+	struct reply r = { .closed = true };
+	if (fd >= 0) {
+		send_all(fd, first.d, first.n);
+		r = read_reply(fd);
+		close(fd);
+	}
+	result(name, r.ptype == PKT_BIND_ACK, &r);
+}
+
 int main(int argc, char **argv)
 {
 	static struct buf pre, b;
-	if (argc != 3) {
-		fprintf(stderr, "usage: rpc_malformed ADDRESS PORT\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: rpc_malformed ADDRESS PORT [OBJECT_PORT]\n");
 		return 2;
 	}
 	address = argv[1];
 	port = atoi(argv[2]);
+	object_port = argc == 4 ? atoi(argv[3]) : 0;
+
+	close_then_alter("endpoint-mapper port");
+	if (object_port != 0) {
+		int mapper_port = port;
+		port = object_port;
+		close_then_alter("object port");
+		port = mapper_port;
+	}
 	bind_pdu(&pre, PKT_BIND, 1, 1, 1);
 
 	/* framing */
@@ -329,7 +384,8 @@ int main(int argc, char **argv)
 	bind_pdu(&b, PKT_BIND, 1, 1, 1);
 	b.d[10] = 0xff;
 	b.d[11] = 0x7f;
-	run_case("auth_length larger than the fragment", NULL, &b, 0, false, FAULT_OR_CLOSE, 0, true);
+	/* a bind is answered with bind_ack or bind_nak only (Windows: reason 4) */
+	run_case("auth_length larger than the fragment", NULL, &b, 0, false, NAK, 4, true);
 
 	/* bind */
 	bind_pdu(&b, PKT_BIND, 1, 0, 1);

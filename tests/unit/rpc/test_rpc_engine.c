@@ -431,14 +431,22 @@ static void test_connection_limit_and_idle(void **state)
 {
 	struct rpc_fixture *f = *state;
 	struct tclient *a = tc_bind_rpctest(f->mem, f->ev, f->port);
+	/* with a call in progress, a cannot make room (test_rpc_hardening) */
+	uint8_t slow[300] = { 0 };
+	tc_send_blob(a, build_request(f->mem, 2, 0, 1, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
+				      0, NULL, echo_stub(f->mem, slow, sizeof(slow))));
+	pump(f->ev, 5);
 	struct tclient *b = tc_connect(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
 					    &ndr_transfer_syntax_ndr);
 	tc_send_blob(b, build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 1, &c, NULL));
 	expect_bind_nak(f, b, DCERPC_BIND_NAK_REASON_LOCAL_LIMIT_EXCEEDED);
 	assert_true(tc_wait_closed(b));
+	struct ncacn_packet *resp = recv_pkt(f, a);
+	assert_non_null(resp);
+	assert_int_equal(resp->call_id, 2);
 	/* idle_timeout = 1 s */
-	echo(f, a, 2, 0, 1);
+	echo(f, a, 3, 0, 1);
 	assert_true(tc_wait_closed(a));
 	/* a slot is free again; a client that stops inside a fragmented
 	 * request is idle too */

@@ -2,7 +2,8 @@
  * (src/auth's client plays the client): legs in bind, auth3 and
  * alter_context, several contexts per connection, sealed and signed
  * fragments both ways with auth padding, header signing, the verification
- * trailer, min_auth_level, and refused credentials. */
+ * trailer, min_auth_level, refused credentials, and the reclaiming of
+ * security contexts nothing uses any more. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <rpc_common.h>
 
 #include "auth/auth.h"
 #include "rpc/pdu.h"
@@ -78,6 +81,9 @@ static struct dcerpc_auth trailer(const struct csec *c, DATA_BLOB token)
 				     .auth_context_id = c->id, .credentials = token };
 }
 
+/* The presentation context authenticate() proposes. */
+static uint16_t legs_context_id;
+
 /* Runs the legs of C over bind (when BIND) or alter_context, finishing with
  * auth3 when the server has nothing more to say and the client a last token.
  * Returns the last server answer. */
@@ -85,7 +91,7 @@ static struct ncacn_packet *authenticate(struct rpc_fixture *f, struct tclient *
 					 bool bind, uint32_t *call_id, uint8_t flags,
 					 const char *password, bool use_auth3)
 {
-	struct dcerpc_ctx_list ctx = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
+	struct dcerpc_ctx_list ctx = ctx_elem(f->mem, legs_context_id, &ndr_table_rpctest.syntax_id,
 					      &ndr_transfer_syntax_ndr);
 	c->auth = auth_client_new(f->mem, c->type, "alice", "", password);
 	assert_non_null(c->auth);
@@ -378,6 +384,57 @@ static void test_verification_trailer(void **state)
 	assert_int_equal(*f->count, 1);
 }
 
+/* Issue 9: security contexts that no presentation context or call uses any
+ * more are freed when room is needed, so re-authenticating forever works; a
+ * multiplexing client whose 64 contexts are all in use is refused. */
+static void test_security_context_reclaim(void **state)
+{
+	struct rpc_fixture *f = *state;
+	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
+	struct ndr_syntax_id features =
+		dcerpc_construct_bind_time_features(DCERPC_BIND_TIME_SECURITY_CONTEXT_MULTIPLEXING);
+	struct dcerpc_ctx_list ctx[2] = {
+		ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id, &ndr_transfer_syntax_ndr),
+		ctx_elem(f->mem, 1, &ndr_table_rpctest.syntax_id, &features),
+	};
+	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 2, ctx, NULL));
+	struct ncacn_packet *ack = recv_pkt(f, tc, NULL);
+	assert_non_null(ack);
+	assert_int_equal(ack->u.bind_ack.ctx_list[1].result, DCERPC_BIND_ACK_RESULT_NEGOTIATE_ACK);
+	assert_true(ack->u.bind_ack.ctx_list[1].reason.negotiate &
+		    DCERPC_BIND_TIME_SECURITY_CONTEXT_MULTIPLEXING);
+
+	uint32_t call_id = 2;
+	legs_context_id = 0;
+	for (uint32_t i = 0; i < 100; i++) {
+		struct csec c = { .type = DCERPC_AUTH_TYPE_NTLMSSP,
+				  .level = DCERPC_AUTH_LEVEL_INTEGRITY, .id = 100 + i };
+		struct ncacn_packet *resp = authenticate(f, tc, &c, false, &call_id, 0, "Password",
+							 true);
+		assert_non_null(resp);
+		assert_int_equal(resp->ptype, DCERPC_PKT_ALTER_RESP);
+		sealed_echo(f, tc, &c, call_id++, 4);
+	}
+	/* 64 contexts each named by its own presentation context: no room */
+	for (uint16_t id = 2; id < 70; id++) {
+		struct csec c = { .type = DCERPC_AUTH_TYPE_NTLMSSP,
+				  .level = DCERPC_AUTH_LEVEL_INTEGRITY, .id = 1000 + id };
+		legs_context_id = id;
+		struct ncacn_packet *resp = authenticate(f, tc, &c, false, &call_id, 0, "Password",
+							 true);
+		assert_non_null(resp);
+		if (id < 65) {
+			assert_int_equal(resp->ptype, DCERPC_PKT_ALTER_RESP);
+			continue;
+		}
+		assert_int_equal(resp->ptype, DCERPC_PKT_FAULT);
+		assert_int_equal(resp->u.fault.status, DCERPC_NCA_S_PROTO_ERROR);
+		assert_true(tc_wait_closed(tc));
+		break;
+	}
+	legs_context_id = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +443,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampered_and_min_level, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verification_trailer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_security_context_reclaim, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
