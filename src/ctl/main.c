@@ -228,7 +228,9 @@ static int run(TALLOC_CTX *mem, int argc, char **argv)
 	const struct ctl_command *c = find_command(argv[first]);
 	if (c == NULL)
 		return unknown_command(argv[first]);
-	int ret = gather_options(mem, given, n_given, config, &options);
+	/* help and version work whatever the config file says. */
+	bool local = c->run == cmd_help || c->run == cmd_version;
+	int ret = local ? 0 : gather_options(mem, given, n_given, config, &options);
 	if (ret != 0)
 		return ret;
 	return c->run(&options, argc - first, argv + first);
