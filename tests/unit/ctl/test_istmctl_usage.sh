@@ -63,7 +63,7 @@ secret=S3cret-on-argv
 for args in "--password $secret" "--password=$secret" "--pass $secret" "--serv=$secret" \
   "-x$secret" "--json=$secret"; do
   # shellcheck disable=SC2086
-  out=$(timeout 10 "$istmctl" --user nobody $args info </dev/null 2>&1)
+  out=$(timeout 10 "$istmctl" --server 127.0.0.1:1 --user nobody $args info </dev/null 2>&1)
   rc=$?
   [ $rc = 2 ] || fail "istmctl $args: exit $rc, expected 2: $out"
   case $out in *"$secret"*) fail "istmctl $args printed the value: $out" ;; esac
