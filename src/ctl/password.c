@@ -71,8 +71,14 @@ static char *prompt_once(const char *who, const char *prompt)
 	struct termios quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
-	fputs(prompt, stderr);
-	fflush(stderr);
+	/* The prompt on the terminal itself, like getpass(), so that it shows
+	 * even with stderr redirected; on stderr when there is none. */
+	FILE *tty = fopen("/dev/tty", "we");
+	FILE *out = tty ? tty : stderr;
+	fputs(prompt, out);
+	fflush(out);
+	if (tty != NULL)
+		fclose(tty);
 	char *password = NULL;
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0) {
 		ctl_error(0, "%s: cannot turn the terminal's echo off: %s", who, strerror(errno));

@@ -14,7 +14,7 @@ char *ctl_read_password(FILE *in, const char *who);
  * mistyped command line may have put a secret there. */
 char *ctl_read_password_file(const char *path, const char *who);
 
-/* From standard input: on a terminal, PROMPT (on stderr) and a line read
+/* From standard input: on a terminal, PROMPT (on /dev/tty) and a line read
  * without echo; with CONFIRM, asked twice and refused when the two differ.
  * Elsewhere (a pipe, a file) the next line, as ctl_read_password(). */
 char *ctl_ask_password(const char *who, const char *prompt, bool confirm);
