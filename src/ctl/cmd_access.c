@@ -20,8 +20,8 @@ static int id_of(const char *who, const char *text, struct ID *id)
 	enum ctl_id_method method;
 	const char *value;
 	if (ctl_parse_initiator(text, &method, &value) != 0 || WSTR_SET(id->szValue, value) != 0) {
-		fprintf(stderr, "%s: '%s' is not an initiator identifier (IQN, address, DNS name, "
-				"or METHOD:VALUE)\n", who, text);
+		ctl_error(0, "%s: '%s' is not an initiator identifier (IQN, address, DNS name, "
+				"or METHOD:VALUE)", who, text);
 		return -1;
 	}
 	id->eMethod = (enum IDMethod)method;

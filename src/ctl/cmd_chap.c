@@ -86,8 +86,8 @@ static int check(const struct ctl_options *o, const char *who, char **args, int 
 	(void)args;
 	(void)n;
 	if (opt.off == (opt.user != NULL) || (opt.off && opt.secret_file != NULL)) {
-		fprintf(stderr, "%s: give either --user NAME (and the secret on standard input "
-				"or in --secret-file) or --off\n", who);
+		ctl_error(0, "%s: give either --user NAME (and the secret on standard input "
+				"or in --secret-file) or --off", who);
 		return CTL_EXIT_USAGE;
 	}
 	return 0;

@@ -24,7 +24,7 @@ static bool set_option(int o, const char *arg)
 	if (o != OPT_LUN)
 		return false;
 	if (ctl_parse_u32(arg, 0, UINT32_MAX, &opt.lun) != 0) {
-		fprintf(stderr, "istmctl map: --lun %s: expected a LUN number\n", arg);
+		ctl_error(0, "istmctl map: bad value '%s' for --lun: expected a LUN number", arg);
 		return false;
 	}
 	opt.has_lun = true;

@@ -2,6 +2,8 @@
 #ifndef ISTMD_CTL_CMD_USER_H
 #define ISTMD_CTL_CMD_USER_H
 
-int cmd_user(int argc, char **argv);
+#include "ctl/options.h"
+
+int cmd_user(const struct ctl_options *options, int argc, char **argv);
 
 #endif

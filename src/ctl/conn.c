@@ -1,6 +1,7 @@
 #include "ctl/conn.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,51 +36,64 @@ static int transport_failure(struct ctl_conn *c, const char *what, int rc, uint3
 {
 	char buf[64];
 	if (rc == -EREMOTEIO) {
-		fprintf(stderr, "%s: %s: the server answered with fault %s\n", c->who, what,
-			hresult_name(fault, buf, sizeof(buf)));
+		ctl_error(0, "%s: %s: the server answered with fault %s", c->who, what,
+			  hresult_name(fault, buf, sizeof(buf)));
 		return CTL_EXIT_FAILURE;
 	}
 	if (rc == -EACCES)
-		fprintf(stderr, "%s: %s: access denied (wrong user name or password?)\n", c->who,
-			what);
+		ctl_error(0, "%s: %s: access denied (wrong user name or password?)", c->who, what);
 	else
-		fprintf(stderr, "%s: %s: %s\n", c->who, what, strerror(-rc));
+		ctl_error(0, "%s: %s: %s", c->who, what, strerror(-rc));
 	return CTL_EXIT_CONNECT;
 }
 
 int ctl_fail(struct ctl_conn *c, const char *method, const char *subject, uint32_t hr)
 {
 	char buf[64];
-	fprintf(stderr, "%s: %s%s%s: %s [%s]\n", c->who, method, subject ? " " : "",
-		subject ? subject : "", ctl_hresult_meaning(method, hr),
-		hresult_name(hr, buf, sizeof(buf)));
+	ctl_error(hr, "%s: %s%s%s: %s [%s]", c->who, method, subject ? " " : "",
+		  subject ? subject : "", ctl_hresult_meaning(method, hr),
+		  hresult_name(hr, buf, sizeof(buf)));
 	return ctl_hresult_exit(hr);
 }
 
 int ctl_conn_open(const struct ctl_options *options, const char *who, struct ctl_conn **conn)
 {
 	if (options->server == NULL || options->user == NULL) {
-		fprintf(stderr, "%s: --server and --user are required\n", who);
+		ctl_error(0, "%s: --server and --user are required (or server and user in the "
+			     "config file)", who);
 		return CTL_EXIT_USAGE;
 	}
 	char *host;
 	uint16_t port;
 	if (ctl_parse_server(options->server, ISTMD_DEFAULT_PORT, &host, &port) != 0) {
-		fprintf(stderr, "%s: --server %s: expected HOST[:PORT]\n", who, options->server);
+		ctl_error(0, "%s: bad value '%s' for --server: expected HOST[:PORT] or [IPV6]:PORT",
+			  who, options->server);
 		return CTL_EXIT_USAGE;
 	}
+	/* Resolved here first so that an unknown name says so (the RPC client
+	 * reports any failure to resolve as "no route to host"). */
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	int gai = getaddrinfo(host, NULL, &hints, &ai);
+	if (gai != 0) {
+		ctl_error(0, "%s: cannot resolve host '%s': %s", who, host,
+			  gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+		free(host);
+		return CTL_EXIT_CONNECT;
+	}
+	freeaddrinfo(ai);
 	struct ctl_conn *c = talloc_zero(NULL, struct ctl_conn);
 	if (c == NULL || (c->ev = tevent_context_init(c)) == NULL) {
-		fprintf(stderr, "%s: out of memory\n", who);
+		ctl_error(0, "%s: out of memory", who);
 		talloc_free(c);
 		free(host);
 		return CTL_EXIT_FAILURE;
 	}
 	c->mem = c;
 	c->who = who;
+	char *prompt = talloc_asprintf(c, "Password for %s@%s: ", options->user, host);
 	char *password = options->password_file ?
 				 ctl_read_password_file(options->password_file, who) :
-				 ctl_read_password(stdin, who);
+				 ctl_ask_password(who, prompt ? prompt : "Password: ", false);
 	if (password == NULL) {
 		talloc_free(c);
 		free(host);
@@ -114,7 +128,7 @@ static int hold(struct ctl_conn *c, struct dcom_iface *ip)
 {
 	struct dcom_iface **held = talloc_realloc(c, c->held, struct dcom_iface *, c->n_held + 1);
 	if (held == NULL) {
-		fprintf(stderr, "%s: out of memory\n", c->who);
+		ctl_error(0, "%s: out of memory", c->who);
 		return CTL_EXIT_FAILURE;
 	}
 	c->held = held;
@@ -188,13 +202,13 @@ int ctl_unmarshal(struct ctl_conn *c, const struct MInterfacePointer *mip, const
 		  struct dcom_iface **out)
 {
 	if (mip == NULL) {
-		fprintf(stderr, "%s: %s returned no interface pointer\n", c->who, method);
+		ctl_error(0, "%s: %s returned no interface pointer", c->who, method);
 		return CTL_EXIT_FAILURE;
 	}
 	int rc = dcom_client_unmarshal(c, c->client, mip, out);
 	if (rc != 0) {
-		fprintf(stderr, "%s: %s returned an interface pointer we cannot use: %s\n", c->who,
-			method, strerror(-rc));
+		ctl_error(0, "%s: %s returned an interface pointer we cannot use: %s", c->who,
+			  method, strerror(-rc));
 		return CTL_EXIT_FAILURE;
 	}
 	return hold(c, *out);
@@ -208,7 +222,7 @@ int ctl_query(struct ctl_conn *c, struct dcom_iface *ip, const struct idl_interf
 	struct tevent_req *req =
 		dcom_client_query_send(c, c->ev, ip, &iface->table->syntax_id.uuid, 1);
 	if (req == NULL || !tevent_req_poll(req, c->ev)) {
-		fprintf(stderr, "%s: out of memory\n", c->who);
+		ctl_error(0, "%s: out of memory", c->who);
 		return CTL_EXIT_FAILURE;
 	}
 	int rc = dcom_client_query_recv(req, c, &hr, out, &fault);

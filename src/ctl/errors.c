@@ -1,6 +1,8 @@
 #include "ctl/errors.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "istmd/hresult.h"
@@ -132,6 +134,7 @@ enum ctl_exit ctl_hresult_exit(uint32_t hr)
 {
 	switch (hr) {
 	case E_ACCESSDENIED:
+	case HR_WIN32(ERROR_INVALID_DRIVE): /* a path outside the storage roots */
 		return CTL_EXIT_DENIED;
 	case E_INVALIDARG:
 	case E_POINTER:
@@ -140,7 +143,6 @@ enum ctl_exit ctl_hresult_exit(uint32_t hr)
 	case HR_WIN32(ERROR_INVALID_NAME):
 	case HR_WIN32(ERROR_HANDLE_EOF):
 	case HR_WIN32(ERROR_DELETE_PENDING):
-	case HR_WIN32(ERROR_INVALID_DRIVE):
 	case HR_WIN32(ERROR_FILE_TOO_LARGE):
 	case HR_WIN32(ERROR_DISK_FULL):
 		return CTL_EXIT_INVALID;
@@ -166,4 +168,73 @@ enum ctl_exit ctl_hresult_exit(uint32_t hr)
 	default:
 		return CTL_EXIT_FAILURE;
 	}
+}
+
+static struct {
+	bool json;
+	bool set;
+	uint32_t hr;
+	char message[1024];
+} last_error;
+
+void ctl_error(uint32_t hr, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(last_error.message, sizeof(last_error.message), fmt, ap);
+	va_end(ap);
+	last_error.set = true;
+	last_error.hr = hr;
+	fprintf(stderr, "%s\n", last_error.message);
+}
+
+void ctl_error_set_json(bool on)
+{
+	last_error.json = on;
+}
+
+bool ctl_error_json_wanted(void)
+{
+	return last_error.json;
+}
+
+const char *ctl_exit_name(int exit)
+{
+	static const char *const names[] = {
+		[CTL_EXIT_OK] = "ok",		  [CTL_EXIT_FAILURE] = "failure",
+		[CTL_EXIT_USAGE] = "usage",	  [CTL_EXIT_EXISTS] = "exists",
+		[CTL_EXIT_NOT_FOUND] = "not-found", [CTL_EXIT_BUSY] = "busy",
+		[CTL_EXIT_DENIED] = "denied",	  [CTL_EXIT_INVALID] = "invalid",
+		[CTL_EXIT_UNSUPPORTED] = "unsupported", [CTL_EXIT_CONNECT] = "connect",
+	};
+	if (exit < 0 || (size_t)exit >= sizeof(names) / sizeof(names[0]))
+		return "failure";
+	return names[exit];
+}
+
+json_t *ctl_error_json(int exit)
+{
+	char buf[64];
+	bool has_hr = last_error.set && last_error.hr != 0;
+	const char *name = has_hr ? hresult_name(last_error.hr, buf, sizeof(buf)) :
+				    ctl_exit_name(exit);
+	const char *message = last_error.set ? last_error.message :
+			      exit == CTL_EXIT_USAGE ? "usage error (see --help)" :
+						       "the command failed";
+	json_t *hr = has_hr ? json_integer(last_error.hr) : json_null();
+	return json_pack("{s:{s:o, s:s, s:s, s:i}}", "error", "hresult", hr, "name", name,
+			 "message", message, "exit", exit);
+}
+
+const char *ctl_safe_word(const char *word)
+{
+	size_t n = strlen(word);
+	if (n == 0 || n > 24)
+		return "(not shown)";
+	for (size_t i = 0; i < n; i++) {
+		char ch = word[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+			return "(not shown)";
+	}
+	return word;
 }

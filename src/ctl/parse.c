@@ -37,8 +37,10 @@ int ctl_parse_size(const char *text, uint64_t *bytes)
 		const char *suffix;
 		unsigned shift;
 	} units[] = {
-		{ "", 0 },    { "b", 0 },    { "k", 10 },  { "kib", 10 }, { "m", 20 },
-		{ "mib", 20 }, { "g", 30 },  { "gib", 30 }, { "t", 40 },   { "tib", 40 },
+		/* "MB" is binary too, as admins of Windows and targetcli read it */
+		{ "", 0 },     { "b", 0 },    { "k", 10 },   { "kb", 10 },  { "kib", 10 },
+		{ "m", 20 },   { "mb", 20 },  { "mib", 20 }, { "g", 30 },   { "gb", 30 },
+		{ "gib", 30 }, { "t", 40 },   { "tb", 40 },  { "tib", 40 },
 	};
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcasecmp(end, units[i].suffix) != 0)

@@ -8,8 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "67108864", "64M", "64MiB", "1G", "2T", "512K" (binary multiples, case
- * ignored; "B" alone allowed). 0 or -EINVAL (syntax, zero) or -ERANGE. */
+/* "67108864", "64M", "64MB", "64MiB", "1G", "2T", "512K" (binary multiples
+ * whichever way they are spelt, case ignored; "B" alone allowed). 0 or
+ * -EINVAL (syntax, zero) or -ERANGE. */
 int ctl_parse_size(const char *text, uint64_t *bytes);
 
 /* A decimal number in [MIN, MAX]. 0, -EINVAL or -ERANGE. */

@@ -455,8 +455,9 @@ static int windows_form(struct ctl_conn *c, const char *path, const char **out)
 	return 0;
 }
 
-int ctl_disk_resolve(struct ctl_conn *c, const char *text, uint32_t *wtd)
+int ctl_disk_find(struct ctl_conn *c, const char *text, uint32_t *wtd, bool *found)
 {
+	*found = true;
 	if (ctl_disk_is_index(text, wtd))
 		return 0;
 	struct ctl_disk *disks;
@@ -478,11 +479,19 @@ int ctl_disk_resolve(struct ctl_conn *c, const char *text, uint32_t *wtd)
 			return 0;
 		}
 	}
-	if (ret != 0)
+	*found = false;
+	return ret;
+}
+
+int ctl_disk_resolve(struct ctl_conn *c, const char *text, uint32_t *wtd)
+{
+	bool found;
+	int ret = ctl_disk_find(c, text, wtd, &found);
+	if (ret != 0 || found)
 		return ret;
-	fprintf(stderr,
-		"%s: no virtual disk has the path '%s' (give its WTD index or the path "
-		"'istmctl disk list' shows)\n",
-		c->who, text);
+	ctl_error(0,
+		  "%s: no virtual disk has the path '%s' (give its WTD index or the path "
+		  "'istmctl disk list' shows)",
+		  c->who, text);
 	return CTL_EXIT_NOT_FOUND;
 }

@@ -5,6 +5,7 @@
 #ifndef ISTMD_CTL_REMOTE_H
 #define ISTMD_CTL_REMOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,9 @@ int ctl_disk_list(struct ctl_conn *c, struct ctl_disk **disks, size_t *n);
 /* A disk given as WTD index or path (ctl_path_same against each disk's
  * DevicePath). CTL_EXIT_NOT_FOUND (reported) when no disk has that path. */
 int ctl_disk_resolve(struct ctl_conn *c, const char *text, uint32_t *wtd);
+/* The same, quietly: *FOUND false (and 0 returned) when no disk has the
+ * path. An index is always "found" (GetWTDisk tells). */
+int ctl_disk_find(struct ctl_conn *c, const char *text, uint32_t *wtd, bool *found);
 
 /* 'TEXT' quoted for messages, on the connection. */
 const char *ctl_quote(struct ctl_conn *c, const char *text);

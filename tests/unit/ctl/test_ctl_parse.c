@@ -32,6 +32,20 @@ static void test_sizes(void **unused)
 	assert_int_equal(ctl_parse_size("512b", &b), 0);
 	assert_int_equal(b, 512u);
 	/* refused */
+	/* "MB" is read as admins of Windows and targetcli mean it: binary */
+	assert_int_equal(ctl_parse_size("64MB", &b), 0);
+	assert_int_equal(b, 64ull << 20);
+	assert_int_equal(ctl_parse_size("1GB", &b), 0);
+	assert_int_equal(b, 1ull << 30);
+	assert_int_equal(ctl_parse_size("1tb", &b), 0);
+	assert_int_equal(b, 1ull << 40);
+	assert_int_equal(ctl_parse_size("4KB", &b), 0);
+	assert_int_equal(b, 4096);
+	assert_int_equal(ctl_parse_size("64MBX", &b), -EINVAL);
+	assert_int_equal(ctl_parse_size("64MiBB", &b), -EINVAL);
+	assert_int_equal(ctl_parse_size("64Mi", &b), -EINVAL);
+	assert_int_equal(ctl_parse_size("1e9", &b), -EINVAL);
+	assert_int_equal(ctl_parse_size("0x10M", &b), -EINVAL);
 	assert_int_equal(ctl_parse_size("", &b), -EINVAL);
 	assert_int_equal(ctl_parse_size("0", &b), -EINVAL);
 	assert_int_equal(ctl_parse_size("-1", &b), -EINVAL);
@@ -157,6 +171,9 @@ static void test_errors(void **unused)
 	assert_int_equal(ctl_hresult_exit(HRESULT_FROM_WIN32(ERROR_DRIVE_LOCKED)), CTL_EXIT_BUSY);
 	assert_int_equal(ctl_hresult_exit(HRESULT_FROM_WIN32(ERROR_DEVICE_IN_USE)), CTL_EXIT_BUSY);
 	assert_int_equal(ctl_hresult_exit(E_ACCESSDENIED), CTL_EXIT_DENIED);
+	/* a path outside the storage roots, whichever call noticed: 6 */
+	assert_int_equal(ctl_hresult_exit(HRESULT_FROM_WIN32(ERROR_INVALID_DRIVE)),
+			 CTL_EXIT_DENIED);
 	assert_int_equal(ctl_hresult_exit(E_INVALIDARG), CTL_EXIT_INVALID);
 	assert_int_equal(ctl_hresult_exit(HRESULT_FROM_WIN32(ERROR_BAD_LENGTH)), CTL_EXIT_INVALID);
 	assert_int_equal(ctl_hresult_exit(E_NOTIMPL), CTL_EXIT_UNSUPPORTED);
