@@ -9,7 +9,9 @@
 #include "auth/auth.h"
 #include "ctl/cmd_access.h"
 #include "ctl/cmd_chap.h"
+#include "ctl/cmd_config.h"
 #include "ctl/cmd_disk.h"
+#include "ctl/cmd_import.h"
 #include "ctl/cmd_info.h"
 #include "ctl/cmd_lun.h"
 #include "ctl/cmd_target.h"
@@ -50,6 +52,8 @@ static const struct ctl_command commands[] = {
 	{ "deny", "take initiators off a target's list", cmd_deny },
 	{ "chap", "set one-way or mutual CHAP of a target (secret on stdin or in a file)",
 	  cmd_chap },
+	{ "import", "carry targets over from tgt (targets.conf, tgtd) or LIO (saveconfig.json)", cmd_import },
+	{ "config", "export istmd's whole configuration as JSON, or import it", cmd_config },
 };
 
 static void usage(FILE *out)

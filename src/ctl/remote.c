@@ -486,3 +486,22 @@ int ctl_disk_resolve(struct ctl_conn *c, const char *text, uint32_t *wtd)
 		c->who, text);
 	return CTL_EXIT_NOT_FOUND;
 }
+
+int ctl_disk_find(struct ctl_conn *c, const struct ctl_disk *disks, size_t n, const char *path,
+		  uint32_t *wtd, bool *found)
+{
+	const char *windows = NULL;
+	*found = false;
+	for (size_t i = 0; i < n && !*found; i++) {
+		if ((*found = ctl_path_same(path, disks[i].path)))
+			*wtd = disks[i].wtd;
+	}
+	int ret = 0;
+	if (!*found && path[0] == '/')
+		ret = windows_form(c, path, &windows);
+	for (size_t i = 0; ret == 0 && windows != NULL && i < n && !*found; i++) {
+		if ((*found = ctl_path_same(windows, disks[i].path)))
+			*wtd = disks[i].wtd;
+	}
+	return ret;
+}

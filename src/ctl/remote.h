@@ -5,6 +5,7 @@
 #ifndef ISTMD_CTL_REMOTE_H
 #define ISTMD_CTL_REMOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,11 @@ int ctl_disk_list(struct ctl_conn *c, struct ctl_disk **disks, size_t *n);
 /* A disk given as WTD index or path (ctl_path_same against each disk's
  * DevicePath). CTL_EXIT_NOT_FOUND (reported) when no disk has that path. */
 int ctl_disk_resolve(struct ctl_conn *c, const char *text, uint32_t *wtd);
+
+/* Like ctl_disk_resolve, among DISKS (from ctl_disk_list) and without a
+ * message: *FOUND says whether a disk has PATH. 0 or an exit code. */
+int ctl_disk_find(struct ctl_conn *c, const struct ctl_disk *disks, size_t n, const char *path,
+		  uint32_t *wtd, bool *found);
 
 /* 'TEXT' quoted for messages, on the connection. */
 const char *ctl_quote(struct ctl_conn *c, const char *text);
