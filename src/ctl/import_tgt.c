@@ -292,9 +292,10 @@ static void parse_line(struct conf *k, const char *path, char *s, unsigned depth
 static int parse_text(struct conf *k, const char *path, char *text, unsigned depth)
 {
 	unsigned lineno = 0;
-	char *save = NULL;
-	for (char *l = strtok_r(text, "\n", &save); l != NULL && k->err == NULL;
-	     l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = text, *next; l != NULL && k->err == NULL; l = next) {
+		next = strchr(l, '\n');
+		if (next != NULL)
+			*next++ = '\0';
 		lineno++;
 		char *hash = strchr(l, '#');
 		if (hash != NULL)
@@ -370,6 +371,12 @@ struct imp_state *imp_tgt_live_text(TALLOC_CTX *mem, const char *text, unsigned 
 				imp_initiator_add(t, CTL_ID_IQN, "*");
 			else if (ctl_is_iscsi_name(v))
 				imp_initiator_add(t, CTL_ID_IQN, v);
+			else if (v[0] == '[') /* tgt shows IPv6 as "[::1]/128" */
+				imp_initiator_add(t, CTL_ID_IPV6,
+						  talloc_asprintf(s, "%.*s%s",
+								  (int)strcspn(v + 1, "]"), v + 1,
+								  v + 1 + strcspn(v + 1, "]") +
+									  (strchr(v, ']') ? 1 : 0)));
 			else
 				imp_initiator_add(t, strchr(v, ':') ? CTL_ID_IPV6 : CTL_ID_IPV4, v);
 		}
