@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ctl/parse.h"
 
@@ -38,6 +39,11 @@ struct imp_target *imp_target_add(struct imp_state *s, const char *iqn)
 				  .name = imp_target_name(s, iqn) };
 	if (t->iqn == NULL || t->name == NULL)
 		return NULL;
+	/* Two IQNs ending alike: the later is named by its whole IQN. */
+	for (size_t i = 0; i < s->n_targets; i++) {
+		if (strcasecmp(v[i].name, t->name) == 0)
+			t->name = t->iqn;
+	}
 	s->n_targets++;
 	return t;
 }

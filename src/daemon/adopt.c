@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,13 +90,22 @@ struct plan {
 /* Builds the draft of T (name, IQN, enabled, ACL) and checks its LUNs;
  * returns the number of problems logged. */
 static unsigned check_target(TALLOC_CTX *mem, struct core *core, const struct storage_paths *sp,
-			     const struct iscsi_target *t, struct plan *plan)
+			     const struct iscsi_target *t, struct plan *plans, size_t k)
 {
+	struct plan *plan = &plans[k];
 	unsigned problems = 0;
 	char *why = NULL;
 	int rc = 0;
+	/* Two IQNs ending alike ("...a:web", "...b:web"): the later is named by
+	 * its whole IQN. */
+	char *name = name_of(mem, t->iqn);
+	for (size_t i = 0; name != NULL && i < k; i++) {
+		if (plans[i].draft != NULL &&
+		    strcasecmp(core_draft_target(plans[i].draft)->name, name) == 0)
+			name = talloc_strdup(mem, t->iqn);
+	}
 	plan->live = t;
-	plan->draft = core_target_draft_new(mem, core, name_of(mem, t->iqn), &rc, &why);
+	plan->draft = core_target_draft_new(mem, core, name, &rc, &why);
 	if (plan->draft == NULL || core_draft_set_iqn(plan->draft, t->iqn, &why) < 0) {
 		log_err("cannot adopt target %s: %s", t->iqn, why ? why : strerror(rc ? -rc : ENOMEM));
 		return 1;
@@ -132,9 +142,40 @@ static unsigned check_target(TALLOC_CTX *mem, struct core *core, const struct st
 	return problems;
 }
 
+/* What an adoption wrote so far, to take back if a later step fails: the
+ * database is then empty again, and the next start refuses (or adopts)
+ * again instead of owning half of the foreign targets. The reconciler is
+ * not running, so tgtd is not touched either way. */
+struct undo {
+	uint32_t *wtds;
+	size_t n_wtds;
+	const char **names;
+	size_t n_names;
+};
+
+static void undo_all(TALLOC_CTX *mem, struct tevent_context *ev, struct core *core,
+		     struct undo *u)
+{
+	char *why = NULL;
+	for (size_t i = 0; i < u->n_names; i++) {
+		struct tevent_req *req = core_target_delete_send(mem, core, u->names[i]);
+		if (req == NULL || !tevent_req_poll(req, ev) ||
+		    core_target_delete_recv(req, mem, &why) < 0)
+			log_err("cannot take back adopted target '%s': %s", u->names[i],
+				why ? why : "failed");
+	}
+	for (size_t i = 0; i < u->n_wtds; i++) {
+		struct tevent_req *req = core_disk_delete_send(mem, core, u->wtds[i], false);
+		if (req == NULL || !tevent_req_poll(req, ev) ||
+		    core_disk_delete_recv(req, mem, &why) < 0)
+			log_err("cannot take back adopted virtual disk %u: %s", u->wtds[i],
+				why ? why : "failed");
+	}
+}
+
 /* Registers the LUN files as disks (one per path) and saves the drafts. */
-static int adopt(TALLOC_CTX *mem, struct tevent_context *ev, struct core *core,
-		 struct plan *plans, size_t n)
+static int adopt_all(TALLOC_CTX *mem, struct tevent_context *ev, struct core *core,
+		     struct plan *plans, size_t n, struct undo *u)
 {
 	char *why = NULL;
 	for (size_t k = 0; k < n; k++) {
@@ -157,6 +198,10 @@ static int adopt(TALLOC_CTX *mem, struct tevent_context *ev, struct core *core,
 						t->iqn, t->luns[i].path, why ? why : strerror(-rc));
 					return -1;
 				}
+				u->wtds = talloc_realloc(mem, u->wtds, uint32_t, u->n_wtds + 1);
+				if (u->wtds == NULL)
+					return -1;
+				u->wtds[u->n_wtds++] = wtd;
 				log_notice("adopted %s as virtual disk %u", t->luns[i].path, wtd);
 			}
 			int rc = core_draft_add_disk(plans[k].draft, wtd, NULL, &why);
@@ -175,11 +220,27 @@ static int adopt(TALLOC_CTX *mem, struct tevent_context *ev, struct core *core,
 			log_err("adopting %s: cannot save it: %s", t->iqn, why ? why : strerror(-rc));
 			return -1;
 		}
+		const char *name = core_draft_target(plans[k].draft)->name;
+		u->names = talloc_realloc(mem, u->names, const char *, u->n_names + 1);
+		if (u->names == NULL)
+			return -1;
+		u->names[u->n_names++] = talloc_strdup(mem, name);
 		log_notice("adopted target %s as '%s' (%zu LUN(s), %zu initiator entr%s)", t->iqn,
-			   core_draft_target(plans[k].draft)->name, t->n_luns, t->n_acl,
-			   t->n_acl == 1 ? "y" : "ies");
+			   name, t->n_luns, t->n_acl, t->n_acl == 1 ? "y" : "ies");
 	}
 	return 0;
+}
+
+static int adopt(TALLOC_CTX *mem, struct tevent_context *ev, struct core *core,
+		 struct plan *plans, size_t n)
+{
+	struct undo u = { 0 };
+	if (adopt_all(mem, ev, core, plans, n, &u) == 0)
+		return 0;
+	undo_all(mem, ev, core, &u);
+	log_err("refusing to start: the adoption failed and was taken back; tgtd was not "
+		"touched");
+	return -1;
 }
 
 static int check(TALLOC_CTX *mem, struct tevent_context *ev, struct core *core,
@@ -228,7 +289,7 @@ static int check(TALLOC_CTX *mem, struct tevent_context *ev, struct core *core,
 	struct plan *plans = talloc_zero_array(mem, struct plan, n_live);
 	unsigned problems = 0;
 	for (size_t i = 0; plans != NULL && i < n_live; i++)
-		problems += check_target(mem, core, sp, &live[i], &plans[i]);
+		problems += check_target(mem, core, sp, &live[i], plans, i);
 	if (plans == NULL)
 		return -1;
 	if (problems > 0) {

@@ -37,6 +37,7 @@ DB = "iqn.2024-05.com.example.files:db"
 BACKUP = "iqn.2024-05.com.example.files:backup"
 FOREIGN = "iqn.2024-05.com.example.foreign:old"
 RAWTGT = "iqn.2024-05.com.example.foreign:raw"
+TWIN = "iqn.2024-05.com.example.twin:old"
 WEB01 = "iqn.1993-08.org.debian:01:web01"
 
 
@@ -145,7 +146,11 @@ def foreign_targets(env):
     env.check(RAWTGT in env.tgt_show(), "the raw target is untouched in tgtd")
 
     tgtadm(env, "--mode", "target", "--op", "delete", "--force", "--tid", "2")
+    tgtadm(env, "--mode", "target", "--op", "new", "--tid", "3", "--targetname", TWIN)
     env.start_istmd("--adopt")
+    names = sorted(t["name"] for t in env.istmctl("target", "list", "--json",
+                                                   json_out=True)["targets"])
+    env.check(names == sorted(["old", TWIN]), "a second IQN ending alike is named by its IQN")
     t = env.istmctl("target", "show", FOREIGN, "--json", json_out=True)
     env.check(t["name"] == "old" and t["iqn"] == FOREIGN and len(t["luns"]) == 1
               and t["luns"][0]["lun"] == 1, "--adopt imports the target with its LUN")
@@ -167,7 +172,7 @@ def foreign_targets(env):
     deadline = time.monotonic() + 20
     while RAWTGT in env.tgt_show() and time.monotonic() < deadline:
         time.sleep(0.2)
-    env.check(RAWTGT not in env.tgt_show() and FOREIGN in env.tgt_show(),
+    env.check(RAWTGT not in env.tgt_show() and FOREIGN in env.tgt_show() and TWIN in env.tgt_show(),
               "with a non-empty database a foreign target is removed, its own stays")
 
 

@@ -52,6 +52,11 @@ static void test_target_name(void **unused)
 	assert_string_equal(imp_target_name(mem, "eui.0123456789abcdef"), "eui.0123456789abcdef");
 	assert_string_equal(imp_target_name(mem, "iqn.2024-05.com.example:"),
 			    "iqn.2024-05.com.example:");
+	struct imp_state *s = imp_state_new(mem, "test");
+	assert_string_equal(imp_target_add(s, "iqn.2024-05.com.a:web")->name, "web");
+	/* the same tail again: named by the whole IQN */
+	assert_string_equal(imp_target_add(s, "iqn.2024-05.com.b:web")->name,
+			    "iqn.2024-05.com.b:web");
 	talloc_free(mem);
 }
 
