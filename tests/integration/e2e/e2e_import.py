@@ -67,11 +67,20 @@ def istmd_refuses(env, *args):
     env.write_conf()
     start = os.path.getsize(env.log) if os.path.exists(env.log) else 0
     with open(env.log, "a") as log:
-        r = subprocess.run([env.args.istmd, "--config", env.conf, "--foreground"] + list(args),
-                           stdin=subprocess.DEVNULL, stdout=log, stderr=log, timeout=60)
+        p = subprocess.Popen([env.args.istmd, "--config", env.conf, "--foreground"] + list(args),
+                             stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                             preexec_fn=e2e_env._die_with_parent)
+    try:
+        rc = p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        time.sleep(1)  # let it show what it does to the foreign targets
+        p.kill()
+        p.wait()
+        print("# tgtd now has:\n" + env.tgt_show())
+        rc = None
     text = env.log_tail(start, 200)
-    env.check(r.returncode != 0 and not re.search(r"istmd \S+ started: ", text),
-              "istmd %s exits with %d before serving" % (" ".join(args), r.returncode))
+    env.check(rc is not None and rc != 0 and not re.search(r"istmd \S+ started: ", text),
+              "istmd %s exits with %s before serving" % (" ".join(args), rc))
     return text
 
 
