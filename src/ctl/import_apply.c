@@ -214,6 +214,7 @@ struct tstep {
 	const struct imp_target *t;
 	struct dcom_iface *host;
 	const char *s; /* the target, quoted */
+	bool is_new;
 	unsigned steps;
 };
 
@@ -280,11 +281,11 @@ static int sync_chap(struct tstep *x, bool reverse, const struct imp_chap *want,
 	if (want->secret == NULL) {
 		if (!same_user)
 			imp_problem(x->r->s, "%s of target %s (user %s): the secret is not in %s; "
-					     "set it with istmctl chap %s --user %s%s%s",
+					     "set it with istmctl chap %s --user %s%s, then enable "
+					     "the target (%s disabled meanwhile)",
 				    kind, x->s, q(x->r, want->user), x->r->s->source, x->t->name,
 				    want->user, reverse ? " --mutual" : "",
-				    x->host == NULL || !x->r->apply ? " (the target is created "
-								       "disabled)" : "");
+				    x->is_new ? "it is created" : "it is");
 		return 0;
 	}
 	if (same_user) {
@@ -446,8 +447,8 @@ static bool chap_missing(const struct imp_target *t, const struct ctl_target *h)
 
 static int sync_target(struct run *r, const struct imp_target *t)
 {
-	struct tstep x = { .r = r, .t = t, .s = q(r, t->name) };
 	const struct ctl_target *h = have_target(r, t->name);
+	struct tstep x = { .r = r, .t = t, .s = q(r, t->name), .is_new = h == NULL };
 	int ret = 0;
 	if (h != NULL && strcasecmp(h->iqn, t->iqn) != 0) {
 		imp_problem(r->s, "target %s: istmd has a target of that name with IQN %s, not %s; "
@@ -485,9 +486,9 @@ static int sync_target(struct run *r, const struct imp_target *t)
 	} else {
 		x.host = NULL;
 	}
-	if (h != NULL && !r->apply && (chap_missing(t, h) == false) &&
-	    (t->chap.secret != NULL || t->mutual.secret != NULL))
-		ret = ctl_target_open(r->c, t->name, &x.host); /* to compare secrets */
+	/* A dry run reads an existing target's secrets to compare them. */
+	if (h != NULL && !r->apply && (t->chap.secret != NULL || t->mutual.secret != NULL))
+		ret = ctl_target_open(r->c, t->name, &x.host);
 	if (h != NULL)
 		line(r, "  target %s (%s):", x.s, t->iqn);
 	if (ret == 0 && t->description != NULL &&

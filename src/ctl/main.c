@@ -52,7 +52,7 @@ static const struct ctl_command commands[] = {
 	{ "deny", "take initiators off a target's list", cmd_deny },
 	{ "chap", "set one-way or mutual CHAP of a target (secret on stdin or in a file)",
 	  cmd_chap },
-	{ "import", "carry targets over from tgt (targets.conf, tgtd) or LIO (saveconfig.json)", cmd_import },
+	{ "import", "carry targets over from tgt (targets.conf, tgtd) or LIO (saveconfig)", cmd_import },
 	{ "config", "export istmd's whole configuration as JSON, or import it", cmd_config },
 };
 
