@@ -23,20 +23,22 @@
 static void expired(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
 		    void *priv)
 {
-	*(bool *)priv = true;
+	*(bool *)priv = true; /* tevent frees a timer once it has fired */
 }
 
 /* Whether the backend answers within WAIT_S seconds. */
 static bool wait_up(struct tevent_context *ev, struct iscsi_backend *be, unsigned wait_s)
 {
 	bool late = false;
-	struct tevent_timer *te = tevent_add_timer(ev, NULL, tevent_timeval_current_ofs(wait_s, 0),
-						   expired, &late);
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct tevent_timer *te = tmp == NULL ? NULL
+				  : tevent_add_timer(ev, tmp, tevent_timeval_current_ofs(wait_s, 0),
+						     expired, &late);
 	while (!iscsi_backend_is_up(be, NULL) && !late && te != NULL) {
 		if (tevent_loop_once(ev) != 0)
 			break;
 	}
-	talloc_free(te);
+	talloc_free(tmp); /* the timer, if it has not fired */
 	return iscsi_backend_is_up(be, NULL);
 }
 

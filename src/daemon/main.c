@@ -156,7 +156,7 @@ static int start_core(struct daemon_ctx *d)
 		log_err("cannot open the state in %s: %s", opts.state_dir, why ? why : strerror(-rc));
 		return -1;
 	}
-	if (daemon_check_foreign(d->ev, d->deps.core, d->deps.backend, storage, d->adopt, 3) != 0)
+	if (daemon_check_foreign(d->ev, d->deps.core, d->deps.backend, storage, d->adopt, 2) != 0)
 		return -1;
 	if (core_reconcile_start(d->deps.core) < 0) {
 		log_err("cannot start the reconciler");
