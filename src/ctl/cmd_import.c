@@ -46,6 +46,7 @@ static int loaded(const char *who, struct imp_state *s, char *err)
 {
 	if (s == NULL) {
 		fprintf(stderr, "%s: %s\n", who, err ? err : "cannot read the source");
+		talloc_free(err);
 		return CTL_EXIT_FAILURE;
 	}
 	opt.state = s;

@@ -346,8 +346,9 @@ struct imp_state *imp_tgt_conf(TALLOC_CTX *mem, const char *path, char **err)
 struct imp_state *imp_tgt_live_text(TALLOC_CTX *mem, const char *text, unsigned port,
 				    char **err)
 {
-	struct imp_state *s = imp_state_new(mem, talloc_asprintf(mem, "tgtd on control port %u",
-								   port));
+	struct imp_state *s = imp_state_new(mem, "tgtd");
+	if (s != NULL)
+		s->source = talloc_asprintf(s, "tgtd on control port %u", port);
 	struct tgt_live_target *live = NULL;
 	size_t n = 0;
 	if (s == NULL || tgt_parse_targets(s, text, &live, &n) < 0) {
@@ -394,8 +395,9 @@ struct imp_state *imp_tgt_live_text(TALLOC_CTX *mem, const char *text, unsigned 
 
 struct imp_state *imp_tgt_live(TALLOC_CTX *mem, unsigned port, char **err)
 {
-	char *cmd = talloc_asprintf(mem, "tgtadm -C %u --lld iscsi --mode target --op show", port);
-	FILE *p = cmd ? popen(cmd, "re") : NULL;
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "tgtadm -C %u --lld iscsi --mode target --op show", port);
+	FILE *p = popen(cmd, "re");
 	if (p == NULL) {
 		*err = talloc_asprintf(mem, "cannot run tgtadm: %s", strerror(errno));
 		return NULL;
@@ -405,6 +407,7 @@ struct imp_state *imp_tgt_live(TALLOC_CTX *mem, unsigned port, char **err)
 	int status = pclose(p);
 	(void)n;
 	if (text == NULL || status != 0) {
+		talloc_free(text);
 		*err = talloc_asprintf(mem, "tgtadm -C %u could not list the targets (is a tgtd "
 					    "running with -C %u? tgtadm needs root)", port, port);
 		return NULL;
