@@ -7,7 +7,8 @@ and tgtd:
      a LUN it cannot carry over (a raw file) refuses and changes nothing;
      --adopt of a fixed VHD target imports it (target list) and tgtd keeps
      it; with a database that has targets, a foreign target is removed
-     (the documented behaviour);
+     (the documented behaviour); with tgtd down at a first start, a target
+     found there later is left alone;
   2. istmctl import tgt (targets.conf with a conf.d include) and import lio
      (targetcli's saveconfig.json) from tests/integration/e2e/import_samples:
      dry run changes nothing, --apply creates the targets, disks, ACLs and
@@ -183,6 +184,21 @@ def foreign_targets(env):
         time.sleep(0.2)
     env.check(RAWTGT not in env.tgt_show() and FOREIGN in env.tgt_show() and TWIN in env.tgt_show(),
               "with a non-empty database a foreign target is removed, its own stays")
+
+    # An empty database and tgtd down at start: istmd cannot look, so it
+    # leaves alone whatever it later finds there.
+    env.stop_istmd()
+    env.kill_tgtd()
+    env.detach_loops()
+    shutil.rmtree(env.state, ignore_errors=True)
+    env.start_istmd()
+    env.start_tgtd()
+    tgtadm(env, "--mode", "target", "--op", "new", "--tid", "1", "--targetname", FOREIGN)
+    env.istmctl("target", "create", "mine")
+    time.sleep(7)  # the UP event's full pass and a periodic one (reconcile_interval = 5)
+    show = env.tgt_show()
+    env.check(FOREIGN in show and "-mine-target" in show,
+              "tgtd down at a first start: a target found later is left alone")
 
 
 # ---- 2. import tgt / lio ------------------------------------------------------------------
