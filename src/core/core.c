@@ -208,6 +208,7 @@ struct tevent_req *core_open_send(TALLOC_CTX *mem, struct tevent_context *ev,
 							     : CORE_DEFAULT_RECONCILE_INTERVAL;
 	c->crash_point = opts->crash_point;
 	c->crash_priv = opts->crash_priv;
+	c->defer_reconcile = opts->defer_reconcile;
 	if (c->backend != NULL) {
 		c->caps = *iscsi_backend_caps(c->backend);
 	} else {
@@ -265,7 +266,7 @@ static void open_done(struct tevent_req *subreq)
 	}
 	for (size_t i = 0; i < m->n_disks; i++)
 		model_disk_derive(c, m->disks[i]->d);
-	rc = reconciler_start(c);
+	rc = c->defer_reconcile ? 0 : reconciler_start(c);
 	if (rc < 0) {
 		tevent_req_error(req, -rc);
 		return;
@@ -273,6 +274,16 @@ static void open_done(struct tevent_req *subreq)
 	log_notice("state %s: %zu target(s), %zu virtual disk(s), service %s", c->state_dir,
 		   m->n_targets, m->n_disks, m->service_guid);
 	tevent_req_done(req);
+}
+
+int core_reconcile_start(struct core *c)
+{
+	return c->rec != NULL ? 0 : reconciler_start(c);
+}
+
+void core_keep_foreign_targets(struct core *c, bool keep)
+{
+	c->keep_foreign = keep;
 }
 
 int core_open_recv(struct tevent_req *req, TALLOC_CTX *mem, struct core **core, char **why)

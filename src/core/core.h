@@ -60,6 +60,10 @@ struct core_options {
 	 * points"), possibly on a worker thread; may kill the process. */
 	void (*crash_point)(const char *point, void *priv);
 	void *crash_priv;
+	/* The reconciler waits for core_reconcile_start(): the daemon first
+	 * checks the backend for targets it does not own (docs/tgt-backend.md,
+	 * "Targets istmd does not own"). Mutations work meanwhile. */
+	bool defer_reconcile;
 };
 
 /* Reads [state] (dir, target_iqn_prefix, reconcile_interval) into OPTS; the
@@ -76,6 +80,14 @@ int core_options_from_config(TALLOC_CTX *mem, struct cfg *cfg, struct core_optio
 struct tevent_req *core_open_send(TALLOC_CTX *mem, struct tevent_context *ev,
 				  const struct core_options *opts);
 int core_open_recv(struct tevent_req *req, TALLOC_CTX *mem, struct core **core, char **why);
+
+/* Starts the reconciler of a core opened with defer_reconcile (its first,
+ * full pass at once). 0 or -ENOMEM; 0 when it runs already. */
+int core_reconcile_start(struct core *c);
+/* KEEP: full passes leave alone the live targets the model does not have,
+ * instead of removing them (the daemon could not check the backend for
+ * foreign targets at start-up, and the database was empty). */
+void core_keep_foreign_targets(struct core *c, bool keep);
 
 /* Stops the core cleanly: new mutations fail with -ESHUTDOWN, those already
  * sent finish, the reconcile pass under way ends, and no worker job is left

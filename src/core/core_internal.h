@@ -116,6 +116,8 @@ struct core {
 	struct tevent_immediate *turn_im;
 
 	struct reconciler *rec;
+	bool defer_reconcile; /* core_reconcile_start() starts it */
+	bool keep_foreign;    /* core_keep_foreign_targets() */
 	bool closing;     /* being freed: operations must not touch the queues */
 	bool quiescing;   /* core_close_send(): no new work */
 	unsigned n_ops;   /* operations alive */

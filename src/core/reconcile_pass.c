@@ -368,6 +368,11 @@ static const char *next_removal(struct pass *p)
 			listed = core_str_ieq(p->removed[i], live->iqn);
 		if (listed)
 			continue;
+		if (p->r->c->keep_foreign) {
+			log_debug("the backend has target %s, which is not ours; left alone "
+				  "(the database was empty at start-up)", live->iqn);
+			continue;
+		}
 		p->r->drifts++;
 		log_warn("drift: the backend has target %s, which is not ours; removing it",
 			 live->iqn);

@@ -11,7 +11,9 @@
 #include "ctl/args.h"
 #include "ctl/cmd_access.h"
 #include "ctl/cmd_chap.h"
+#include "ctl/cmd_config.h"
 #include "ctl/cmd_disk.h"
+#include "ctl/cmd_import.h"
 #include "ctl/cmd_info.h"
 #include "ctl/cmd_lun.h"
 #include "ctl/cmd_target.h"
@@ -55,6 +57,8 @@ static const struct ctl_command commands[] = {
 	{ "deny", "take initiators off a target's list", cmd_deny },
 	{ "chap", "set one-way or mutual CHAP of a target (secret on stdin or in a file)",
 	  cmd_chap },
+	{ "import", "carry targets over from tgt (targets.conf, tgtd) or LIO (saveconfig)", cmd_import },
+	{ "config", "export istmd's whole configuration as JSON, or import it", cmd_config },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -243,7 +247,7 @@ int main(int argc, char **argv)
 	TALLOC_CTX *mem = talloc_new(NULL);
 	int ret = mem != NULL ? run(mem, argc, argv) : CTL_EXIT_FAILURE;
 	talloc_free(mem);
-	if (ret != 0 && ctl_error_json_wanted())
+	if (ret != 0 && ctl_error_json_wanted() && !ctl_json_emitted())
 		(void)ctl_json_emit(stdout, ctl_error_json(ret));
 	return ret;
 }

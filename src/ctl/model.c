@@ -107,10 +107,19 @@ json_t *ctl_disks_json(const struct ctl_disk *d, size_t n)
 	return json_pack("{s:o}", "disks", a);
 }
 
+static bool json_on_stdout;
+
+bool ctl_json_emitted(void)
+{
+	return json_on_stdout;
+}
+
 int ctl_json_emit(FILE *out, json_t *json)
 {
 	if (json == NULL)
 		return -1;
+	if (out == stdout)
+		json_on_stdout = true;
 	int rc = json_dumpf(json, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(json);
 	if (rc != 0 || fputc('\n', out) == EOF)

@@ -78,6 +78,10 @@ json_t *ctl_disks_json(const struct ctl_disk *d, size_t n);
 /* Writes JSON (2-space indent, keys in insertion order) and a newline, then
  * drops the reference. 0, or -1 when JSON is NULL or writing failed. */
 int ctl_json_emit(FILE *out, json_t *json);
+/* Whether a JSON document went to standard output: a command that printed
+ * its result (import's report, say) and then failed gets no second,
+ * error, document (--json output is always exactly one document). */
+bool ctl_json_emitted(void);
 
 /* Human output: one target or disk in "Key: value" lines, many as a table. */
 void ctl_target_print(FILE *out, const struct ctl_target *t);

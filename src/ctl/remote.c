@@ -462,24 +462,11 @@ int ctl_disk_find(struct ctl_conn *c, const char *text, uint32_t *wtd, bool *fou
 		return 0;
 	struct ctl_disk *disks;
 	size_t n;
-	const char *windows = NULL;
 	int ret = list_disks(c, true, &disks, &n);
-	for (size_t i = 0; ret == 0 && i < n; i++) {
-		if (ctl_path_same(text, disks[i].path)) {
-			*wtd = disks[i].wtd;
-			return 0;
-		}
-	}
-	/* A POSIX path: the disk reports its Windows spelling. */
-	if (ret == 0 && text[0] == '/')
-		ret = windows_form(c, text, &windows);
-	for (size_t i = 0; ret == 0 && windows != NULL && i < n; i++) {
-		if (ctl_path_same(windows, disks[i].path)) {
-			*wtd = disks[i].wtd;
-			return 0;
-		}
-	}
-	*found = false;
+	if (ret == 0)
+		ret = ctl_disk_find_in(c, disks, n, text, wtd, found);
+	else
+		*found = false;
 	return ret;
 }
 
@@ -494,4 +481,23 @@ int ctl_disk_resolve(struct ctl_conn *c, const char *text, uint32_t *wtd)
 		  "'istmctl disk list' shows)",
 		  c->who, text);
 	return CTL_EXIT_NOT_FOUND;
+}
+
+int ctl_disk_find_in(struct ctl_conn *c, const struct ctl_disk *disks, size_t n, const char *path,
+		     uint32_t *wtd, bool *found)
+{
+	const char *windows = NULL;
+	*found = false;
+	for (size_t i = 0; i < n && !*found; i++) {
+		if ((*found = ctl_path_same(path, disks[i].path)))
+			*wtd = disks[i].wtd;
+	}
+	int ret = 0;
+	if (!*found && path[0] == '/')
+		ret = windows_form(c, path, &windows);
+	for (size_t i = 0; ret == 0 && windows != NULL && i < n && !*found; i++) {
+		if ((*found = ctl_path_same(windows, disks[i].path)))
+			*wtd = disks[i].wtd;
+	}
+	return ret;
 }

@@ -36,6 +36,11 @@ int ctl_disk_resolve(struct ctl_conn *c, const char *text, uint32_t *wtd);
  * path. An index is always "found" (GetWTDisk tells). */
 int ctl_disk_find(struct ctl_conn *c, const char *text, uint32_t *wtd, bool *found);
 
+/* Like ctl_disk_resolve, among DISKS (from ctl_disk_list) and without a
+ * message: *FOUND says whether a disk has PATH. 0 or an exit code. */
+int ctl_disk_find_in(struct ctl_conn *c, const struct ctl_disk *disks, size_t n, const char *path,
+		     uint32_t *wtd, bool *found);
+
 /* 'TEXT' quoted for messages, on the connection. */
 const char *ctl_quote(struct ctl_conn *c, const char *text);
 

@@ -21,6 +21,7 @@
 #include "backend/iscsi_backend.h"
 #include "backend/storage_paths.h"
 #include "core/core.h"
+#include "daemon/adopt.h"
 #include "dcom/exporter.h"
 #include "istm/istm.h"
 #include "rpc/epm.h"
@@ -37,13 +38,14 @@ struct daemon_ctx {
 	struct dcom_exporter *dcom;
 	struct istm_context *istm;
 	struct istm_deps deps; /* storage paths, worker pool, iSCSI backend, core */
+	bool adopt; /* --adopt: import the targets of a tgtd istmd does not own yet */
 	bool stop;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: istmd [--config FILE] [--foreground] [--log-level LEVEL]\n"
+		"Usage: istmd [--config FILE] [--foreground] [--log-level LEVEL] [--adopt]\n"
 		"       istmd --version\n"
 		"\n"
 		"  -c, --config FILE     configuration file (default " DEFAULT_CONFIG ")\n"
@@ -51,6 +53,9 @@ static void usage(FILE *out)
 		"                        supervises the process)\n"
 		"  -l, --log-level LVL   error, warning, notice, info or debug; overrides\n"
 		"                        [log] level\n"
+		"      --adopt           on a first start (empty database), import the\n"
+		"                        targets the tgtd instance has instead of refusing\n"
+		"                        to start (see docs/tgt-backend.md)\n"
 		"  -V, --version         print the version and exit\n");
 }
 
@@ -135,6 +140,9 @@ static int start_core(struct daemon_ctx *d)
 	opts.backend = d->deps.backend;
 	opts.io_pool = d->deps.pool;
 	opts.hostname = cfg_get(d->cfg, "general", "name", NULL);
+	/* Foreign targets are looked at before the first reconcile pass, which
+	 * would remove them. */
+	opts.defer_reconcile = true;
 
 	struct tevent_req *req = core_open_send(d, d->ev, &opts);
 	if (req == NULL || !tevent_req_poll(req, d->ev)) {
@@ -146,6 +154,12 @@ static int start_core(struct daemon_ctx *d)
 	talloc_free(req);
 	if (rc != 0) {
 		log_err("cannot open the state in %s: %s", opts.state_dir, why ? why : strerror(-rc));
+		return -1;
+	}
+	if (daemon_check_foreign(d->ev, d->deps.core, d->deps.backend, storage, d->adopt, 2) != 0)
+		return -1;
+	if (core_reconcile_start(d->deps.core) < 0) {
+		log_err("cannot start the reconciler");
 		return -1;
 	}
 	return 0;
@@ -225,8 +239,10 @@ int main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "adopt", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool adopt = false;
 	const char *config_path = DEFAULT_CONFIG;
 	const char *level_override = NULL;
 	int c;
@@ -238,6 +254,7 @@ int main(int argc, char **argv)
 		case 'l': level_override = optarg; break;
 		case 'V': printf("istmd %s\n", ISTMD_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
+		case 'A': adopt = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -249,6 +266,7 @@ int main(int argc, char **argv)
 	TALLOC_CTX *mem = talloc_new(NULL);
 	struct daemon_ctx *d = talloc_zero(mem, struct daemon_ctx);
 	char *err = NULL;
+	d->adopt = adopt;
 
 	d->cfg = cfg_load(d, config_path, &err);
 	if (d->cfg == NULL) {

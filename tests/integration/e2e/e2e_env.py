@@ -149,13 +149,14 @@ class Env:
             self.tgtd.wait(timeout=10)
             self.tgtd = None
 
-    def start_istmd(self):
-        """Starts istmd and waits (at most 30 s) until it serves: it logs
-        "started" once its state is loaded."""
+    def start_istmd(self, *extra_args):
+        """Starts istmd (with EXTRA_ARGS) and waits (at most 30 s) until it
+        serves: it logs "started" once its state is loaded."""
         self.write_conf()
         start = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         log = open(self.log, "a")
-        self.istmd = subprocess.Popen([self.args.istmd, "--config", self.conf, "--foreground"],
+        self.istmd = subprocess.Popen([self.args.istmd, "--config", self.conf, "--foreground"]
+                                      + list(extra_args),
                                       stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                       preexec_fn=_die_with_parent)
         log.close()
