@@ -352,6 +352,10 @@ int core_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem, struct core_sess
  * (the desired state as of now has been tried on the backend). */
 struct tevent_req *core_reconcile_wait_send(TALLOC_CTX *mem, struct core *c);
 int core_reconcile_wait_recv(struct tevent_req *req);
+/* The same for a full pass, as the periodic one: the live state is listed
+ * and compared with the desired one (drift detection). Finish with
+ * core_reconcile_wait_recv(). */
+struct tevent_req *core_reconcile_check_send(TALLOC_CTX *mem, struct core *c);
 /* Number of reconcile passes finished, and of drifts found (live state that
  * did not match: a target changed or missing, an extra target removed). */
 void core_reconcile_stats(const struct core *c, uint64_t *passes, uint64_t *drifts);
