@@ -34,10 +34,13 @@ struct workpool;
 struct core;
 
 /* How the core attaches loop devices; the default is backend/loopdev.h.
- * Called on worker threads: implementations must be thread-safe. */
+ * Called on worker threads: implementations must be thread-safe. Files are
+ * given as a descriptor the core opened beneath the storage root (NAME is a
+ * label) or as their identity, never as a path to follow. */
 struct core_loop_ops {
-	int (*ensure)(const char *file, uint64_t sizelimit, unsigned flags, struct loopdev *out);
-	int (*find)(const char *file, uint64_t sizelimit, struct loopdev *out);
+	int (*ensure)(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
+		      struct loopdev *out);
+	int (*find)(dev_t dev, ino_t ino, uint64_t sizelimit, struct loopdev *out);
 	int (*info)(const char *dev, struct loopdev *out);
 	int (*detach)(const char *dev);
 };

@@ -212,6 +212,21 @@ static bool loop_wanted_now(const struct pass *p, const struct mdisk *md, bool a
 
 static void pass_loops_done(struct tevent_req *subreq);
 
+/* A disk from a database older than identities: what the first attach found
+ * (beneath the root, without symlinks) becomes the record. */
+static void record_identity(struct core *c, struct mdisk *md, const struct loop_item *it)
+{
+	md->d->file_dev = it->file_dev;
+	md->d->file_ino = it->file_ino;
+	struct store_tx *tx = store_tx_new(NULL);
+	if (tx != NULL && store_tx_put_disk(tx, md->d) == 0)
+		core_store_background(c, tx, "file identity");
+	else
+		talloc_free(tx);
+	log_info("disk %" PRIu32 ": recorded the identity of %s (inode %llu)", md->d->wtd,
+		 md->d->path, (unsigned long long)it->file_ino);
+}
+
 static void pass_loops(struct pass *p, bool attach)
 {
 	struct core *c = p->r->c;
@@ -219,6 +234,7 @@ static void pass_loops(struct pass *p, bool attach)
 	struct loop_job *j = talloc_zero(NULL, struct loop_job);
 	if (j != NULL) {
 		j->ops = c->loop;
+		j->sp = c->sp;
 		j->items = talloc_zero_array(j, struct loop_item, p->n_disks + 1);
 	}
 	for (size_t i = 0; j != NULL && j->items != NULL && i < p->n_disks; i++) {
@@ -232,6 +248,8 @@ static void pass_loops(struct pass *p, bool attach)
 		it->attach = attach;
 		it->have_dev = !attach && md->live.attached;
 		it->dev = md->live.loop;
+		it->file_dev = md->d->file_dev;
+		it->file_ino = md->d->file_ino;
 	}
 	struct tevent_req *subreq = j != NULL && j->items != NULL && j->n > 0
 					    ? core_io_send(p, c, loop_job_run, j)
@@ -255,8 +273,11 @@ static void pass_loops_done(struct tevent_req *subreq)
 	talloc_free(subreq);
 	for (size_t i = 0; rc == 0 && i < j->n; i++) {
 		struct mdisk *md = model_disk(p->r->c->model, j->items[i].wtd);
-		if (md != NULL)
-			reconcile_disk_outcome(md, &j->items[i]);
+		if (md == NULL)
+			continue;
+		reconcile_disk_outcome(md, &j->items[i]);
+		if (j->items[i].learned && md->d->file_ino == 0)
+			record_identity(p->r->c, md, &j->items[i]);
 	}
 	talloc_free(j);
 	if (p->loops_attach)
@@ -438,6 +459,8 @@ static void pass_intent_next(struct pass *p)
 		j->kind = it->kind;
 		j->old_size = it->old_size;
 		j->delete_file = it->delete_file;
+		j->file_dev = it->file_dev;
+		j->file_ino = it->file_ino;
 		j->have_loop = it->have_loop;
 		j->loop = it->loop;
 		j->id = id;
