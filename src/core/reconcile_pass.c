@@ -298,6 +298,7 @@ struct apply_ctx {
 	struct pass *p;
 	char *guid;
 	unsigned n_unserved;
+	int unserved_rc;
 	char *why;
 };
 
@@ -312,7 +313,7 @@ static void pass_apply_next(struct pass *p)
 		if (mt == NULL)
 			continue; /* deleted meanwhile */
 		struct apply_ctx *a = talloc_zero(p, struct apply_ctx);
-		struct iscsi_target *want = a ? reconcile_describe(a, c, p, mt, &a->n_unserved, &a->why) : NULL;
+		struct iscsi_target *want = a ? reconcile_describe(a, c, p, mt, &a->n_unserved, &a->unserved_rc, &a->why) : NULL;
 		if (want == NULL) {
 			talloc_free(a);
 			continue;
@@ -330,7 +331,7 @@ static void pass_apply_next(struct pass *p)
 			char *diff = NULL;
 			if (live != NULL && iscsi_target_matches(want, live, a, &diff)) {
 				mt->live.n_sessions = live->n_sessions;
-				reconcile_target_outcome(mt, 0, a->why, a->n_unserved);
+				reconcile_target_outcome(mt, 0, a->why, a->n_unserved, a->unserved_rc);
 				talloc_free(a);
 				continue;
 			}
@@ -363,7 +364,7 @@ static void pass_applied(struct tevent_req *subreq)
 		const char *why = rc < 0 ? NULL : a->why;
 		char *msg = rc < 0 ? talloc_asprintf(a, "the backend refused it: %s", strerror(-rc))
 				   : NULL;
-		reconcile_target_outcome(mt, rc, rc < 0 ? msg : why, a->n_unserved);
+		reconcile_target_outcome(mt, rc, rc < 0 ? msg : why, a->n_unserved, a->unserved_rc);
 	}
 	talloc_free(a);
 	pass_apply_next(p);
