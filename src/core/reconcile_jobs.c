@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "backend/storage_paths.h"
+#include "istmd/log.h"
 
 #define MAX_LOOPS_PER_FILE 16
 
@@ -181,8 +182,18 @@ void intent_job_run(void *arg)
 			    j->have_loop ? &j->loop : NULL, j->reason, sizeof(j->reason));
 	if (j->rc < 0 || j->kind != INTENT_DELETE_DISK || !j->delete_file)
 		return;
-	/* unlinkat() beneath the root: a symlink put in the file's place goes,
-	 * never what it names. */
+	/* Only the disk's own file is deleted: whatever else is found at its
+	 * name (another file, a symlink on the path) stays, with a warning. */
+	struct stat st;
+	char why[512];
+	int fd = open_disk_file(j->sp, j->path, O_PATH, j->file_dev, j->file_ino, &st, why,
+				sizeof(why));
+	if (fd >= 0)
+		close(fd);
+	else if (fd == -ESTALE && j->file_ino != 0) {
+		log_warn("deleting disk file: %s; left in place", why);
+		return;
+	}
 	struct storage_path *p = NULL;
 	int rc = storage_path_parse(j, j->sp, j->path, &p);
 	if (rc == 0)

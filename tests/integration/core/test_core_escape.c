@@ -168,6 +168,25 @@ static void test_restart_after_file_swapped(void **unused)
 	assert_int_equal(loops_backed_by(E.dir, true, false), 0);
 }
 
+/* DeleteWTDisk with its file: what was put at the file's name (a symlink
+ * out, and so not the disk's file) stays, and so does what it names. */
+static void test_delete_after_file_swapped(void **unused)
+{
+	uint32_t wtd = new_disk("e.vhd");
+	char *out = outside_file("outside-e.img");
+	swap_for_symlink("e.vhd", out);
+	struct tevent_req *req = core_disk_delete_send(E.mem, E.core, wtd, true);
+	ce_wait(&E, req);
+	assert_int_equal(core_disk_delete_recv(req, E.mem, NULL), 0);
+	ce_reconcile(&E);
+	struct stat st;
+	assert_int_equal(stat(out, &st), 0);
+	assert_int_equal(st.st_size, 8 * MiB + 512);
+	assert_int_equal(lstat(talloc_asprintf(E.mem, "%s/e.vhd", E.root), &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_null(core_disk_by_wtd(E.mem, E.core, wtd));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_map_after_directory_swapped),
 		cmocka_unit_test(test_map_after_file_replaced),
 		cmocka_unit_test(test_restart_after_file_swapped),
+		cmocka_unit_test(test_delete_after_file_swapped),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
