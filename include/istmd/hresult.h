@@ -83,6 +83,7 @@
 #define ERROR_UNSUPPORTED_TYPE 1630u
 #define ERROR_INVALID_OPERATION 4317u
 #define ERROR_DEPENDENT_RESOURCE_EXISTS 5001u
+#define ERROR_FILE_INVALID 1006u /* the file was altered so that it is no longer valid */
 
 /* MS-ERREF 2.1.2: HRESULT_FROM_WIN32 */
 static inline uint32_t HRESULT_FROM_WIN32(uint32_t x)

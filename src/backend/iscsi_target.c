@@ -284,10 +284,13 @@ static bool chap_has(const struct iscsi_target *t, const char *user)
 	return false;
 }
 
-/* A desired string the backend left at its default matches anything. */
-static bool want_eq(const char *want, const char *live)
+/* A desired string left at the backend's default matches anything, and so
+ * does one the backend does not report (NULL in the live state: tgt's show
+ * never gives the INQUIRY strings). Comparing those would find drift on
+ * every pass and re-apply forever (issue 9, defect 8). */
+static bool reported_eq(const char *want, const char *live)
 {
-	return want == NULL || str_eq(want, live);
+	return want == NULL || live == NULL || strcmp(want, live) == 0;
 }
 
 static bool lun_matches(const struct iscsi_lun *w, const struct iscsi_lun *l, TALLOC_CTX *mem,
@@ -298,12 +301,12 @@ static bool lun_matches(const struct iscsi_lun *w, const struct iscsi_lun *l, TA
 		diff = "path";
 	else if (w->read_only != l->read_only)
 		diff = "read-only";
-	else if (!want_eq(w->serial, l->serial))
+	else if (!reported_eq(w->serial, l->serial))
 		diff = "serial";
-	else if (!want_eq(w->device_id, l->device_id))
+	else if (!reported_eq(w->device_id, l->device_id))
 		diff = "device identifier";
-	else if (!want_eq(w->vendor, l->vendor) || !want_eq(w->product, l->product) ||
-		 !want_eq(w->revision, l->revision))
+	else if (!reported_eq(w->vendor, l->vendor) || !reported_eq(w->product, l->product) ||
+		 !reported_eq(w->revision, l->revision))
 		diff = "inquiry strings";
 	else if (w->size != 0 && l->size != 0 && w->size != l->size)
 		diff = "size";

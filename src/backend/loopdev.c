@@ -15,8 +15,6 @@
 
 #include "backend/iscsi_backend.h"
 #include "istmd/log.h"
-#include "istmd/workpool.h"
-#include "istmd/treq.h"
 
 #define LOOP_ATTACH_TRIES 32 /* another process may grab the free device first */
 
@@ -160,23 +158,22 @@ static int attach_free(int file_fd, struct loop_config *cfg, int *number_out)
 	return rc;
 }
 
-int loopdev_attach(const char *file, uint64_t sizelimit, unsigned flags, struct loopdev *out)
+int loopdev_attach(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
+		   struct loopdev *out)
 {
 	bool ro = (flags & LOOPDEV_READ_ONLY) != 0;
 	if (sizelimit == 0 || sizelimit % 512 != 0)
 		return -EINVAL;
-	int file_fd = open(file, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (file_fd < 0)
+	int acc = fcntl(file_fd, F_GETFL);
+	if (acc < 0)
 		return -errno;
+	if ((acc & O_PATH) != 0 || (!ro && (acc & O_ACCMODE) != O_RDWR))
+		return -EBADF; /* the loop device writes through this descriptor */
 	struct stat st;
-	if (fstat(file_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(file_fd);
+	if (fstat(file_fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size < sizelimit) {
-		close(file_fd);
+	if ((uint64_t)st.st_size < sizelimit)
 		return -ERANGE;
-	}
 
 	struct loop_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
@@ -186,18 +183,22 @@ int loopdev_attach(const char *file, uint64_t sizelimit, unsigned flags, struct 
 	cfg.info.lo_sizelimit = sizelimit;
 	cfg.info.lo_flags = (ro ? LO_FLAGS_READ_ONLY : 0) |
 			    ((flags & LOOPDEV_BUFFERED) ? 0 : LO_FLAGS_DIRECT_IO);
-	snprintf((char *)cfg.info.lo_file_name, sizeof(cfg.info.lo_file_name), "%s", file);
+	/* Only a label (the kernel never opens it): the identity is the fd's. */
+	snprintf((char *)cfg.info.lo_file_name, sizeof(cfg.info.lo_file_name), "%s", name);
 
 	int number = -1;
 	int fd = attach_free(file_fd, &cfg, &number);
-	close(file_fd); /* the loop device holds its own reference */
 	if (fd < 0)
 		return fd;
 
 	int rc = fill_info(fd, number, out);
 	if (rc == 0 && out->size != sizelimit) {
 		log_err("loop: %s over %s has %" PRIu64 " bytes instead of %" PRIu64, out->path,
-			file, out->size, sizelimit);
+			name, out->size, sizelimit);
+		rc = -EIO;
+	}
+	if (rc == 0 && (out->backing_dev != st.st_dev || out->backing_ino != st.st_ino)) {
+		log_err("loop: %s is not over the file we gave it (%s)", out->path, name);
 		rc = -EIO;
 	}
 	if (rc < 0) {
@@ -207,34 +208,33 @@ int loopdev_attach(const char *file, uint64_t sizelimit, unsigned flags, struct 
 	}
 	if (!(flags & LOOPDEV_BUFFERED) && !out->direct_io)
 		log_warn("loop: %s over %s runs without direct I/O (the file system does not "
-			 "support it with 512-byte blocks)", out->path, file);
+			 "support it with 512-byte blocks)", out->path, name);
 	close(fd);
 	return 0;
 }
 
-int loopdev_find(const char *file, uint64_t sizelimit, struct loopdev *out)
+int loopdev_find(dev_t dev, ino_t ino, uint64_t sizelimit, struct loopdev *out)
 {
-	struct stat st;
-	if (stat(file, &st) != 0)
-		return -errno;
 	DIR *dir = opendir("/sys/block");
 	if (dir == NULL)
 		return -errno;
 	int rc = -ENOENT;
 	struct dirent *de;
 	while (rc == -ENOENT && (de = readdir(dir)) != NULL) {
-		char dev[300], sys[300];
+		char devpath[300], sys[300];
 		if (strncmp(de->d_name, "loop", 4) != 0)
 			continue;
 		snprintf(sys, sizeof(sys), "/sys/block/%s/loop", de->d_name);
 		if (access(sys, F_OK) != 0)
 			continue; /* not attached */
-		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
+		snprintf(devpath, sizeof(devpath), "/dev/%s", de->d_name);
 		struct loopdev info;
-		if (loopdev_info(dev, &info) != 0)
+		if (loopdev_info(devpath, &info) != 0)
 			continue;
-		if (info.backing_dev == st.st_dev && info.backing_ino == st.st_ino &&
-		    info.offset == 0 && (sizelimit == 0 || info.sizelimit == sizelimit)) {
+		/* LOOP_GET_STATUS64's lo_device/lo_inode: the file the device
+		 * holds, whatever its name is now (sysfs' backing_file is a name). */
+		if (info.backing_dev == dev && info.backing_ino == ino && info.offset == 0 &&
+		    (sizelimit == 0 || info.sizelimit == sizelimit)) {
 			*out = info;
 			rc = 0;
 		}
@@ -243,17 +243,21 @@ int loopdev_find(const char *file, uint64_t sizelimit, struct loopdev *out)
 	return rc;
 }
 
-int loopdev_ensure(const char *file, uint64_t sizelimit, unsigned flags, struct loopdev *out)
+int loopdev_ensure(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
+		   struct loopdev *out)
 {
+	struct stat st;
+	if (fstat(file_fd, &st) != 0)
+		return -errno;
 	struct loopdev found;
-	int rc = loopdev_find(file, sizelimit, &found);
+	int rc = loopdev_find(st.st_dev, st.st_ino, sizelimit, &found);
 	if (rc == 0 && found.read_only == ((flags & LOOPDEV_READ_ONLY) != 0)) {
 		*out = found;
 		return 0;
 	}
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
-	return loopdev_attach(file, sizelimit, flags, out);
+	return loopdev_attach(file_fd, name, sizelimit, flags, out);
 }
 
 int loopdev_detach(const char *dev)
@@ -284,128 +288,4 @@ int loopdev_detach(const char *dev)
 	if (fd >= 0)
 		close(fd);
 	return rc;
-}
-
-/* tevent_req wrappers on the worker pool. */
-
-struct loop_job {
-	enum { JOB_ENSURE, JOB_FIND, JOB_DETACH } kind;
-	char *file;
-	uint64_t sizelimit;
-	unsigned flags;
-	int rc;
-	struct loopdev dev;
-};
-
-static void loop_job_run(void *p)
-{
-	struct loop_job *j = p;
-	switch (j->kind) {
-	case JOB_ENSURE:
-		j->rc = loopdev_ensure(j->file, j->sizelimit, j->flags, &j->dev);
-		break;
-	case JOB_FIND:
-		j->rc = loopdev_find(j->file, j->sizelimit, &j->dev);
-		break;
-	case JOB_DETACH:
-		j->rc = loopdev_detach(j->file);
-		break;
-	}
-}
-
-struct loop_req_state {
-	struct loop_job *job;
-};
-
-static void loop_req_done(struct tevent_req *subreq);
-
-static struct tevent_req *loop_req_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-					struct workpool *pool, int kind, const char *file,
-					uint64_t sizelimit, unsigned flags)
-{
-	struct loop_req_state *state;
-	struct tevent_req *req = tevent_req_create(mem_ctx, &state, struct loop_req_state);
-	if (req == NULL)
-		return NULL;
-	/* The job is handed to the pool: nothing of it may hang off STATE. */
-	struct loop_job *job = talloc_zero(NULL, struct loop_job);
-	if (job == NULL || (job->file = talloc_strdup(job, file)) == NULL) {
-		talloc_free(job);
-		tevent_req_oom(req);
-		return tevent_req_post(req, ev);
-	}
-	job->kind = kind;
-	job->sizelimit = sizelimit;
-	job->flags = flags;
-	struct tevent_req *subreq = workpool_run_send(state, ev, pool, loop_job_run, job);
-	if (tevent_req_nomem(subreq, req)) {
-		talloc_free(job);
-		return tevent_req_post(req, ev);
-	}
-	tevent_req_set_callback(subreq, loop_req_done, req);
-	return req;
-}
-
-static void loop_req_done(struct tevent_req *subreq)
-{
-	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
-	struct loop_req_state *state = tevent_req_data(req, struct loop_req_state);
-	void *job = NULL;
-	int rc = workpool_run_recv(subreq, state, &job);
-	TALLOC_FREE(subreq);
-	if (rc < 0) {
-		tevent_req_error(req, -rc);
-		return;
-	}
-	state->job = job;
-	if (state->job->rc < 0) {
-		tevent_req_error(req, -state->job->rc);
-		return;
-	}
-	tevent_req_done(req);
-}
-
-static int loop_req_recv(struct tevent_req *req, struct loopdev *out)
-{
-	struct loop_req_state *state = tevent_req_data(req, struct loop_req_state);
-	int rc = treq_errno(req);
-	if (rc < 0)
-		return rc;
-	if (out != NULL)
-		*out = state->job->dev;
-	return state->job->rc;
-}
-
-struct tevent_req *loopdev_ensure_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-				       struct workpool *pool, const char *file,
-				       uint64_t sizelimit, unsigned flags)
-{
-	return loop_req_send(mem_ctx, ev, pool, JOB_ENSURE, file, sizelimit, flags);
-}
-
-int loopdev_ensure_recv(struct tevent_req *req, struct loopdev *out)
-{
-	return loop_req_recv(req, out);
-}
-
-struct tevent_req *loopdev_find_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-				     struct workpool *pool, const char *file, uint64_t sizelimit)
-{
-	return loop_req_send(mem_ctx, ev, pool, JOB_FIND, file, sizelimit, 0);
-}
-
-int loopdev_find_recv(struct tevent_req *req, struct loopdev *out)
-{
-	return loop_req_recv(req, out);
-}
-
-struct tevent_req *loopdev_detach_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-				       struct workpool *pool, const char *dev)
-{
-	return loop_req_send(mem_ctx, ev, pool, JOB_DETACH, dev, 0, 0);
-}
-
-int loopdev_detach_recv(struct tevent_req *req)
-{
-	return loop_req_recv(req, NULL);
 }

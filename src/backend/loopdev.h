@@ -6,9 +6,14 @@
  * Loop devices outlive istmd: after a restart loopdev_find() gives back the
  * one already serving a file, so nothing is attached twice and nothing leaks.
  *
- * These calls block (ioctls, opening devices): run them on workpool threads,
- * or use the tevent_req wrappers at the end which do exactly that. They use
- * no talloc and no logging state beyond log_*, so they are thread-safe. */
+ * Files are named by what the kernel knows them by, never by a path: a
+ * device is attached from a descriptor the caller opened (beneath its
+ * storage root, docs/paths.md), and found by the device and inode number
+ * LOOP_GET_STATUS64 reports. A name given here is only a label.
+ *
+ * These calls block (ioctls, opening devices): run them on workpool threads.
+ * They use no talloc and no logging state beyond log_*, so they are
+ * thread-safe. */
 #ifndef ISTMD_BACKEND_LOOPDEV_H
 #define ISTMD_BACKEND_LOOPDEV_H
 
@@ -16,10 +21,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <talloc.h>
-#include <tevent.h>
-
-struct workpool;
 
 #define LOOPDEV_READ_ONLY 1u /* a read-only device over a file opened read-only */
 #define LOOPDEV_BUFFERED 2u  /* no direct I/O (the page cache sits in between) */
@@ -37,21 +38,25 @@ struct loopdev {
 	char backing_file[PATH_MAX]; /* as the kernel remembers it; may be stale */
 };
 
-/* Attaches a new loop device over FILE (a regular file) at offset 0, limited
- * to SIZELIMIT bytes (> 0, a multiple of 512, at most the file's size), with
- * 512-byte logical blocks and, unless LOOPDEV_BUFFERED, direct I/O; if the
- * file system refuses direct I/O it attaches buffered and logs a warning.
- * 0, -EINVAL (bad size or not a regular file), -ERANGE (file shorter than
- * SIZELIMIT), or another negative errno. */
-int loopdev_attach(const char *file, uint64_t sizelimit, unsigned flags, struct loopdev *out);
+/* Attaches a new loop device over the regular file open as FILE_FD (read-
+ * write, or read-only with LOOPDEV_READ_ONLY; not O_PATH) at offset 0,
+ * limited to SIZELIMIT bytes (> 0, a multiple of 512, at most the file's
+ * size), with 512-byte logical blocks and, unless LOOPDEV_BUFFERED, direct
+ * I/O; if the file system refuses direct I/O it attaches buffered and logs a
+ * warning. NAME labels it in logs. 0, -EINVAL (bad size or not a regular
+ * file), -ERANGE (file shorter than SIZELIMIT), -EBADF (descriptor opened
+ * without the access needed), or another negative errno. */
+int loopdev_attach(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
+		   struct loopdev *out);
 
-/* The loop device (offset 0) over FILE, matched by device and inode, with
- * SIZELIMIT (0: any). 0 or -ENOENT. */
-int loopdev_find(const char *file, uint64_t sizelimit, struct loopdev *out);
+/* The loop device (offset 0) over the file DEV/INO, with SIZELIMIT (0: any).
+ * 0 or -ENOENT. */
+int loopdev_find(dev_t dev, ino_t ino, uint64_t sizelimit, struct loopdev *out);
 
-/* loopdev_find(), else loopdev_attach(): idempotent, for the reconciler. A
- * device found with other read-only flags does not count. */
-int loopdev_ensure(const char *file, uint64_t sizelimit, unsigned flags, struct loopdev *out);
+/* loopdev_find() for FILE_FD's file, else loopdev_attach(): idempotent, for
+ * the reconciler. A device found with other read-only flags does not count. */
+int loopdev_ensure(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
+		   struct loopdev *out);
 
 /* The state of DEV ("/dev/loopN"). -ENXIO when nothing is attached. */
 int loopdev_info(const char *dev, struct loopdev *out);
@@ -60,17 +65,5 @@ int loopdev_info(const char *dev, struct loopdev *out);
  * detaches it when the last user closes it (autoclear); -ENXIO: nothing was
  * attached; another negative errno on failure. */
 int loopdev_detach(const char *dev);
-
-/* Asynchronous forms: the call runs on POOL, the result comes back on EV. */
-struct tevent_req *loopdev_ensure_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-				       struct workpool *pool, const char *file,
-				       uint64_t sizelimit, unsigned flags);
-int loopdev_ensure_recv(struct tevent_req *req, struct loopdev *out);
-struct tevent_req *loopdev_find_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-				     struct workpool *pool, const char *file, uint64_t sizelimit);
-int loopdev_find_recv(struct tevent_req *req, struct loopdev *out);
-struct tevent_req *loopdev_detach_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-				       struct workpool *pool, const char *dev);
-int loopdev_detach_recv(struct tevent_req *req);
 
 #endif

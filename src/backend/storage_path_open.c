@@ -50,12 +50,12 @@ static int open_beneath_walk(int dirfd, const char *rel, int flags, mode_t mode)
 	}
 }
 
-static int open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
+static int open_beneath_how(int dirfd, const char *rel, int flags, mode_t mode, uint64_t resolve)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
 		.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		.resolve = resolve,
 	};
 	const char *path = rel[0] != '\0' ? rel : ".";
 	for (int tries = 0; tries < 16; tries++) {
@@ -66,9 +66,25 @@ static int open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
 			continue;
 		if (errno == ENOSYS)
 			return open_beneath_walk(dirfd, rel, flags | O_CLOEXEC, mode);
+		if (errno == ELOOP && (resolve & RESOLVE_NO_SYMLINKS) != 0)
+			return -EACCES; /* a symlink on the path */
 		return errno == EXDEV ? -EACCES : -errno;
 	}
 	return -EAGAIN;
+}
+
+static int open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
+{
+	return open_beneath_how(dirfd, rel, flags, mode, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+}
+
+int storage_path_open_exact(const struct storage_path *p, int flags)
+{
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		return -EINVAL;
+	/* The walk (kernels without openat2) refuses every symlink already. */
+	return open_beneath_how(p->root->dirfd, p->rel, flags | O_NOFOLLOW, 0,
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 }
 
 int storage_path_open(const struct storage_path *p, int flags)

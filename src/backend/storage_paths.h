@@ -93,6 +93,10 @@ int storage_path_parse(TALLOC_CTX *mem, const struct storage_paths *sp, const ch
  * root are followed as long as they stay beneath it; add O_NOFOLLOW to refuse
  * a symlink as the last component. Returns a descriptor or a negative errno. */
 int storage_path_open(const struct storage_path *p, int flags);
+/* The same, refusing every symlink on the way (RESOLVE_NO_SYMLINKS; -EACCES):
+ * for a file istmd created and recorded, which nothing may have replaced by
+ * a link since. Check the descriptor's st_dev/st_ino against the record. */
+int storage_path_open_exact(const struct storage_path *p, int flags);
 /* Opens the directory that holds P (O_RDONLY | O_DIRECTORY, usable for
  * fsync and as vhd_create_*()'s DIRFD) and sets *NAME to P's last component
  * (pointing into P->rel). -EINVAL for a root itself. */

@@ -34,10 +34,13 @@ struct workpool;
 struct core;
 
 /* How the core attaches loop devices; the default is backend/loopdev.h.
- * Called on worker threads: implementations must be thread-safe. */
+ * Called on worker threads: implementations must be thread-safe. Files are
+ * given as a descriptor the core opened beneath the storage root (NAME is a
+ * label) or as their identity, never as a path to follow. */
 struct core_loop_ops {
-	int (*ensure)(const char *file, uint64_t sizelimit, unsigned flags, struct loopdev *out);
-	int (*find)(const char *file, uint64_t sizelimit, struct loopdev *out);
+	int (*ensure)(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
+		      struct loopdev *out);
+	int (*find)(dev_t dev, ino_t ino, uint64_t sizelimit, struct loopdev *out);
 	int (*info)(const char *dev, struct loopdev *out);
 	int (*detach)(const char *dev);
 };
@@ -364,6 +367,10 @@ int core_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem, struct core_sess
  * (the desired state as of now has been tried on the backend). */
 struct tevent_req *core_reconcile_wait_send(TALLOC_CTX *mem, struct core *c);
 int core_reconcile_wait_recv(struct tevent_req *req);
+/* The same for a full pass, as the periodic one: the live state is listed
+ * and compared with the desired one (drift detection). Finish with
+ * core_reconcile_wait_recv(). */
+struct tevent_req *core_reconcile_check_send(TALLOC_CTX *mem, struct core *c);
 /* Number of reconcile passes finished, and of drifts found (live state that
  * did not match: a target changed or missing, an extra target removed). */
 void core_reconcile_stats(const struct core *c, uint64_t *passes, uint64_t *drifts);

@@ -38,6 +38,7 @@ struct intent {
 	char *tmp_name; /* CREATE_FILE: last component of the temporary file */
 	uint64_t old_size, new_size;
 	bool delete_file;
+	uint64_t file_dev, file_ino; /* the disk's file (core_disk), 0/0 unknown */
 	/* In memory only: the loop device the disk had when it was deleted. */
 	bool have_loop;
 	struct loopdev loop;

@@ -181,6 +181,8 @@ void disk_grow_begin(struct op *op, uint32_t wtd, uint64_t new_size)
 	i->tmp_name = talloc_strdup(i, "");
 	i->old_size = d->size;
 	i->new_size = new_size;
+	i->file_dev = d->file_dev;
+	i->file_ino = d->file_ino;
 	s->intent = i;
 	if (i->path == NULL || i->tmp_name == NULL || store_tx_put_intent(tx, i) < 0) {
 		op_finish(op, -ENOMEM, NULL);
@@ -205,6 +207,8 @@ static void grow_intent_committed(struct op *op)
 	}
 	j->old_size = s->intent->old_size;
 	j->new_size = s->new_size;
+	j->file_dev = s->intent->file_dev;
+	j->file_ino = s->intent->file_ino;
 	op_io(op, file_job_run, j, grow_file_done);
 }
 
@@ -425,6 +429,8 @@ static void delete_commit(struct op *op)
 	i->path = talloc_strdup(i, md->d->path);
 	i->tmp_name = talloc_strdup(i, "");
 	i->delete_file = s->delete_file;
+	i->file_dev = md->d->file_dev;
+	i->file_ino = md->d->file_ino;
 	i->have_loop = md->live.attached;
 	i->loop = md->live.loop;
 	s->intent = i;

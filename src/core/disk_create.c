@@ -119,6 +119,10 @@ static void register_inspected(struct op *op)
 		return;
 	}
 	s->disk = new_disk(op, s, j->vhd_type, j->virtual_size, j->parent_path);
+	if (s->disk != NULL) {
+		s->disk->file_dev = j->file_dev;
+		s->disk->file_ino = j->file_ino;
+	}
 	struct store_tx *tx = store_tx_new(op);
 	char next[16];
 	snprintf(next, sizeof(next), "%" PRIu32, s->wtd + 1);
@@ -177,6 +181,10 @@ static void new_file_created(struct op *op)
 	}
 	core_crash_point(c, "create.file");
 	s->disk = new_disk(op, s, s->spec.new_type, s->spec.new_size, NULL);
+	if (s->disk != NULL) {
+		s->disk->file_dev = j->file_dev;
+		s->disk->file_ino = j->file_ino;
+	}
 	struct intent *phase2 = intent_dup(op, s->intent);
 	struct store_tx *tx = store_tx_new(op);
 	char next[16];
@@ -332,6 +340,7 @@ static void create_start(struct op *op)
 			op_finish(op, -ENOMEM, NULL);
 			return;
 		}
+		j->exact = true; /* a disk's file is reached without symlinks, always */
 		op_io(op, file_job_run, j, register_inspected);
 		return;
 	}

@@ -75,15 +75,19 @@ static int do_inspect(struct file_job *j)
 	int rc = parse(j, j->path, &p);
 	if (rc < 0)
 		return rc;
-	int fd = storage_path_open(p, O_RDONLY);
+	int fd = j->exact ? storage_path_open_exact(p, O_RDONLY) : storage_path_open(p, O_RDONLY);
 	if (fd < 0)
-		return say(j, fd, "cannot open %s: %s", j->path, strerror(-fd));
+		return say(j, fd, "cannot open %s%s: %s", j->path,
+			   j->exact && fd == -EACCES ? " without following a symlink" : "",
+			   strerror(-fd));
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 		close(fd);
 		return say(j, rc, "%s is not a regular file", j->path);
 	}
+	j->file_dev = (uint64_t)st.st_dev;
+	j->file_ino = (uint64_t)st.st_ino;
 	struct vhd_info *info = NULL;
 	rc = vhd_inspect(j, fd, &info, j->reason);
 	close(fd);
@@ -147,6 +151,14 @@ static int do_create(struct file_job *j)
 	default:
 		rc = say(j, -EOPNOTSUPP, "unknown VHD type %d", (int)j->type);
 	}
+	/* The identity to record: the name was created beneath DIRFD just now
+	 * (O_EXCL), and a rename into place keeps the inode. */
+	if (rc == 0) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			rc = say(j, -errno, "cannot look at the new %s: %s", j->path, strerror(errno));
+		j->file_dev = (uint64_t)st.st_dev;
+		j->file_ino = (uint64_t)st.st_ino;
+	}
 	close(dirfd);
 	if (rc == -EEXIST && j->reason[0] == '\0')
 		say(j, rc, "%s exists", j->path);
@@ -180,9 +192,16 @@ static int do_grow(struct file_job *j)
 	int rc = parse(j, j->path, &p);
 	if (rc < 0)
 		return rc;
-	int fd = storage_path_open(p, O_RDWR);
+	int fd = storage_path_open_exact(p, O_RDWR);
 	if (fd < 0)
-		return say(j, fd, "cannot open %s: %s", j->path, strerror(-fd));
+		return say(j, fd, "cannot open %s without following a symlink: %s", j->path,
+			   strerror(-fd));
+	struct stat st;
+	if (j->file_ino != 0 && (fstat(fd, &st) != 0 || (uint64_t)st.st_dev != j->file_dev ||
+				 (uint64_t)st.st_ino != j->file_ino)) {
+		rc = say(j, -ESTALE, "%s is no longer the file the disk was created on", j->path);
+		goto out;
+	}
 	struct vhd_info *info = NULL;
 	rc = vhd_inspect(j, fd, &info, j->reason);
 	if (rc < 0)

@@ -32,6 +32,10 @@ struct file_job {
 	uint64_t old_size;     /* GROW: expected current size; 0: read it */
 	uint64_t new_size;     /* GROW: target, or 0 with ADDITIONAL */
 	uint64_t additional;
+	/* INSPECT with EXACT: opened without symlinks (storage_path_open_exact),
+	 * as a disk's file must be. GROW: the identity on record (0/0: none). */
+	bool exact;
+	uint64_t file_dev, file_ino; /* INSPECT, CREATE: out; GROW: in */
 
 	int rc;
 	char reason[VHD_REASON_LEN];

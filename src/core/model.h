@@ -159,6 +159,11 @@ struct core_disk {
 	bool cache_parent;
 	const char *resource_name;
 	const char *resource_group;
+	/* The file's identity (st_dev, st_ino) recorded when the disk was
+	 * created: a loop device is only ever attached to that file, opened
+	 * beneath the storage root without symlinks (docs/paths.md). 0/0: not
+	 * recorded yet (a database from before), filled in at the next pass. */
+	uint64_t file_dev, file_ino;
 	/* Derived, not stored: served by the backend now (a loop device is
 	 * attached and a target carries the LUN). */
 	enum core_device_status status;

@@ -226,6 +226,13 @@ struct tevent_req *core_reconcile_wait_send(TALLOC_CTX *mem, struct core *c)
 	return req;
 }
 
+struct tevent_req *core_reconcile_check_send(TALLOC_CTX *mem, struct core *c)
+{
+	if (c->rec != NULL)
+		c->rec->want_full = true; /* the kind of pass the periodic timer starts */
+	return core_reconcile_wait_send(mem, c);
+}
+
 int core_reconcile_wait_recv(struct tevent_req *req)
 {
 	struct wait_state *s = tevent_req_data(req, struct wait_state);

@@ -21,13 +21,15 @@ static const char *const *dns_lookup(const struct pass *p, const char *name, siz
 }
 
 struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const struct pass *p,
-					const struct mtarget *mt, unsigned *n_unserved, char **why)
+					const struct mtarget *mt, unsigned *n_unserved,
+					int *unserved_rc, char **why)
 {
 	const struct core_target *t = mt->t;
 	struct iscsi_target *d = talloc_zero(mem, struct iscsi_target);
 	if (d == NULL)
 		return NULL;
 	*n_unserved = 0;
+	*unserved_rc = -ENODEV;
 	*why = NULL;
 	d->iqn = t->iqn;
 	d->enabled = t->enabled;
@@ -62,6 +64,8 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 			problem = md->live.reason ? md->live.reason : "no loop device";
 		if (problem != NULL) {
 			(*n_unserved)++;
+			if (*why == NULL && md != NULL && md->live.error == -ESTALE)
+				*unserved_rc = -ESTALE; /* the file is not the disk's any more */
 			if (*why == NULL)
 				*why = talloc_asprintf(mem, "LUN %" PRIu32 " (disk %" PRIu32
 						       ") is not served: %s",
@@ -127,7 +131,8 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 
 /* ---- recording outcomes, logging each distinct cause once ---- */
 
-void reconcile_target_outcome(struct mtarget *mt, int rc, const char *why, unsigned n_unserved)
+void reconcile_target_outcome(struct mtarget *mt, int rc, const char *why, unsigned n_unserved,
+			      int unserved_rc)
 {
 	struct target_live *l = &mt->live;
 	l->n_unserved = n_unserved;
@@ -142,7 +147,7 @@ void reconcile_target_outcome(struct mtarget *mt, int rc, const char *why, unsig
 		return;
 	}
 	if (rc == 0)
-		rc = -ENODEV; /* applied, but some LUNs are missing */
+		rc = unserved_rc; /* applied, but some LUNs are missing */
 	l->applied = false;
 	l->failures++;
 	l->dirty = true;

@@ -61,11 +61,16 @@ struct timeval reconcile_backoff(unsigned failures);
 /* reconcile_describe.c */
 /* The backend description of MT: its LUNs on their loop devices (those that
  * cannot be served are left out, counted in *N_UNSERVED, the first reason in
- * *WHY), its identifiers (DNS names as P resolved them), CHAP, parameters. */
+ * *WHY and its error in *UNSERVED_RC: the disk's, e.g. -ESTALE for a file
+ * replaced, else -ENODEV), its identifiers (DNS names as P resolved them),
+ * CHAP, parameters. */
 struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const struct pass *p,
-					const struct mtarget *mt, unsigned *n_unserved, char **why);
-/* Records an apply's outcome (back-off, one log line per distinct cause). */
-void reconcile_target_outcome(struct mtarget *mt, int rc, const char *why, unsigned n_unserved);
+					const struct mtarget *mt, unsigned *n_unserved,
+					int *unserved_rc, char **why);
+/* Records an apply's outcome (back-off, one log line per distinct cause);
+ * an apply that succeeded with LUNs left out counts as UNSERVED_RC. */
+void reconcile_target_outcome(struct mtarget *mt, int rc, const char *why, unsigned n_unserved,
+			      int unserved_rc);
 void reconcile_disk_outcome(struct mdisk *md, const struct loop_item *it);
 
 #endif

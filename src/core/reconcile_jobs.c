@@ -4,12 +4,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "backend/storage_paths.h"
+#include "istmd/log.h"
 
 #define MAX_LOOPS_PER_FILE 16
 
@@ -18,28 +22,67 @@ static void note(char *reason, size_t size, const char *what, const char *path, 
 	snprintf(reason, size, "%s %s: %s", what, path, strerror(-rc));
 }
 
-/* Detaches every loop device over PATH (of SIZELIMIT, 0: any), and DEV first
- * if given and still over the same file. 0 or a negative errno. */
-static int detach_file(const struct core_loop_ops *ops, const char *path, uint64_t sizelimit,
-		       const struct loopdev *dev, char *reason, size_t size)
+/* Opens the disk file PATH beneath its storage root without following any
+ * symlink, and checks it is the file on record (DEV/INO, unless 0/0): a
+ * descriptor, or -ESTALE when the path leads elsewhere now (a symlink on it,
+ * another file), or another negative errno; REASON says which. Issue 9,
+ * defect 2: nothing outside the root, nor any other file, is ever attached
+ * or written. */
+static int open_disk_file(const struct storage_paths *sp, const char *path, int flags,
+			  uint64_t dev, uint64_t ino, struct stat *st, char *reason, size_t size)
 {
-	if (dev != NULL) {
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct storage_path *p = NULL;
+	int rc = tmp != NULL ? storage_path_parse(tmp, sp, path, &p) : -ENOMEM;
+	int fd = rc == 0 ? storage_path_open_exact(p, flags) : rc;
+	talloc_free(tmp);
+	if (fd == -EACCES) {
+		snprintf(reason, size, "%s: a symlink on the path, or outside the storage roots; "
+			 "refused (the disk's file must be reached without symlinks)", path);
+		return -ESTALE;
+	}
+	if (fd < 0) {
+		note(reason, size, "cannot open", path, fd);
+		return fd;
+	}
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		snprintf(reason, size, "%s is not a regular file any more; refused", path);
+		return -ESTALE;
+	}
+	if (ino != 0 && ((uint64_t)st->st_dev != dev || (uint64_t)st->st_ino != ino)) {
+		close(fd);
+		snprintf(reason, size, "%s is not the file the disk was created on (replaced: "
+			 "inode %llu, not %llu); refused", path, (unsigned long long)st->st_ino,
+			 (unsigned long long)ino);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/* Detaches every loop device over the file DEV/INO (of SIZELIMIT, 0: any),
+ * and LOOP first if given and still over that file. Found by identity
+ * (LOOP_GET_STATUS64), never through a path. 0 or a negative errno. */
+static int detach_id(const struct core_loop_ops *ops, const char *path, dev_t dev, ino_t ino,
+		     uint64_t sizelimit, const struct loopdev *loop, char *reason, size_t size)
+{
+	if (loop != NULL) {
 		struct loopdev now;
-		if (ops->info(dev->path, &now) == 0 && now.backing_dev == dev->backing_dev &&
-		    now.backing_ino == dev->backing_ino) {
-			int rc = ops->detach(dev->path);
+		if (ops->info(loop->path, &now) == 0 && now.backing_dev == loop->backing_dev &&
+		    now.backing_ino == loop->backing_ino) {
+			int rc = ops->detach(loop->path);
 			if (rc < 0 && rc != -ENXIO) {
 				note(reason, size, "cannot detach the loop device of", path, rc);
 				return rc;
 			}
 		}
 	}
-	char last[sizeof(dev->path)] = "";
+	char last[sizeof(loop->path)] = "";
 	for (int i = 0; i < MAX_LOOPS_PER_FILE; i++) {
 		struct loopdev found;
-		int rc = ops->find(path, sizelimit, &found);
+		int rc = ops->find(dev, ino, sizelimit, &found);
 		if (rc == -ENOENT)
-			return 0; /* none left, or the file is gone (then so is our record) */
+			return 0; /* none left */
 		if (rc < 0) {
 			note(reason, size, "cannot look for loop devices over", path, rc);
 			return rc;
@@ -56,23 +99,77 @@ static int detach_file(const struct core_loop_ops *ops, const char *path, uint64
 	return 0;
 }
 
+/* The file's identity: on record, else the device we attached, else what
+ * PATH leads to beneath the root without symlinks (a record from before
+ * identities were kept). 0, or -ENOENT when there is nothing to go by. */
+static int file_identity(const struct storage_paths *sp, const char *path, uint64_t rec_dev,
+			 uint64_t rec_ino, const struct loopdev *loop, dev_t *dev, ino_t *ino)
+{
+	if (rec_ino != 0) {
+		*dev = (dev_t)rec_dev;
+		*ino = (ino_t)rec_ino;
+		return 0;
+	}
+	if (loop != NULL) {
+		*dev = loop->backing_dev;
+		*ino = loop->backing_ino;
+		return 0;
+	}
+	struct stat st;
+	char ignored[64];
+	int fd = open_disk_file(sp, path, O_PATH, 0, 0, &st, ignored, sizeof(ignored));
+	if (fd < 0)
+		return -ENOENT;
+	close(fd);
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
+static int detach_file(const struct core_loop_ops *ops, const struct storage_paths *sp,
+		       const char *path, uint64_t rec_dev, uint64_t rec_ino, uint64_t sizelimit,
+		       const struct loopdev *loop, char *reason, size_t size)
+{
+	dev_t dev;
+	ino_t ino;
+	if (file_identity(sp, path, rec_dev, rec_ino, loop, &dev, &ino) < 0)
+		return 0; /* the file is gone and nothing on record: nothing of ours to find */
+	return detach_id(ops, path, dev, ino, sizelimit, loop, reason, size);
+}
+
+static int attach(const struct loop_job *j, struct loop_item *it)
+{
+	struct stat st;
+	int fd = open_disk_file(j->sp, it->path, O_RDWR, it->file_dev, it->file_ino, &st,
+				it->reason, sizeof(it->reason));
+	if (fd < 0)
+		return fd;
+	if (it->file_ino == 0) {
+		it->file_dev = (uint64_t)st.st_dev;
+		it->file_ino = (uint64_t)st.st_ino;
+		it->learned = true;
+	}
+	int rc = j->ops->ensure(fd, it->path, it->size, 0, &it->dev);
+	close(fd); /* the loop device holds the file now */
+	if (rc == 0 && it->dev.size != it->size)
+		rc = -EIO;
+	if (rc < 0)
+		note(it->reason, sizeof(it->reason), "cannot attach a loop device to", it->path, rc);
+	return rc;
+}
+
 void loop_job_run(void *arg)
 {
 	struct loop_job *j = arg;
 	for (size_t i = 0; i < j->n; i++) {
 		struct loop_item *it = &j->items[i];
 		it->reason[0] = '\0';
-		if (it->attach) {
-			it->rc = j->ops->ensure(it->path, it->size, 0, &it->dev);
-			if (it->rc == 0 && it->dev.size != it->size)
-				it->rc = -EIO;
-			if (it->rc < 0)
-				note(it->reason, sizeof(it->reason), "cannot attach a loop device to",
-				     it->path, it->rc);
-		} else {
-			it->rc = detach_file(j->ops, it->path, it->size, it->have_dev ? &it->dev : NULL,
-					     it->reason, sizeof(it->reason));
-		}
+		if (it->attach)
+			it->rc = attach(j, it);
+		else
+			it->rc = detach_file(j->ops, j->sp, it->path, it->file_dev, it->file_ino,
+					     it->size, it->have_dev ? &it->dev : NULL, it->reason,
+					     sizeof(it->reason));
 	}
 }
 
@@ -81,10 +178,22 @@ void intent_job_run(void *arg)
 	struct intent_job *j = arg;
 	j->reason[0] = '\0';
 	uint64_t sizelimit = j->kind == INTENT_GROW ? j->old_size : 0;
-	j->rc = detach_file(j->ops, j->path, sizelimit, j->have_loop ? &j->loop : NULL, j->reason,
-			    sizeof(j->reason));
+	j->rc = detach_file(j->ops, j->sp, j->path, j->file_dev, j->file_ino, sizelimit,
+			    j->have_loop ? &j->loop : NULL, j->reason, sizeof(j->reason));
 	if (j->rc < 0 || j->kind != INTENT_DELETE_DISK || !j->delete_file)
 		return;
+	/* Only the disk's own file is deleted: whatever else is found at its
+	 * name (another file, a symlink on the path) stays, with a warning. */
+	struct stat st;
+	char why[512];
+	int fd = open_disk_file(j->sp, j->path, O_PATH, j->file_dev, j->file_ino, &st, why,
+				sizeof(why));
+	if (fd >= 0)
+		close(fd);
+	else if (fd == -ESTALE && j->file_ino != 0) {
+		log_warn("deleting disk file: %s; left in place", why);
+		return;
+	}
 	struct storage_path *p = NULL;
 	int rc = storage_path_parse(j, j->sp, j->path, &p);
 	if (rc == 0)

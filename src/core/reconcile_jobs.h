@@ -12,12 +12,17 @@ struct loop_item {
 	bool attach;     /* else detach */
 	bool have_dev;   /* detach: DEV is the device we attached */
 	struct loopdev dev; /* attach: out; detach: in */
-	int rc;
-	char reason[160];
+	/* The file's identity on record (core_disk); attach with none on record
+	 * (0/0): out, what was found beneath the root, for the record. */
+	uint64_t file_dev, file_ino;
+	bool learned;
+	int rc;          /* -ESTALE: the path leads elsewhere now (docs/paths.md) */
+	char reason[512];
 };
 
 struct loop_job {
 	const struct core_loop_ops *ops;
+	const struct storage_paths *sp;
 	struct loop_item *items;
 	size_t n;
 };
@@ -31,11 +36,12 @@ struct intent_job {
 	char *path;
 	uint64_t old_size;
 	bool delete_file;
+	uint64_t file_dev, file_ino; /* on record, 0/0: unknown */
 	bool have_loop;
 	struct loopdev loop;
 	int64_t id;
 	int rc;
-	char reason[200];
+	char reason[512];
 };
 void intent_job_run(void *job);
 

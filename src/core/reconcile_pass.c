@@ -212,6 +212,21 @@ static bool loop_wanted_now(const struct pass *p, const struct mdisk *md, bool a
 
 static void pass_loops_done(struct tevent_req *subreq);
 
+/* A disk from a database older than identities: what the first attach found
+ * (beneath the root, without symlinks) becomes the record. */
+static void record_identity(struct core *c, struct mdisk *md, const struct loop_item *it)
+{
+	md->d->file_dev = it->file_dev;
+	md->d->file_ino = it->file_ino;
+	struct store_tx *tx = store_tx_new(NULL);
+	if (tx != NULL && store_tx_put_disk(tx, md->d) == 0)
+		core_store_background(c, tx, "file identity");
+	else
+		talloc_free(tx);
+	log_info("disk %" PRIu32 ": recorded the identity of %s (inode %llu)", md->d->wtd,
+		 md->d->path, (unsigned long long)it->file_ino);
+}
+
 static void pass_loops(struct pass *p, bool attach)
 {
 	struct core *c = p->r->c;
@@ -219,6 +234,7 @@ static void pass_loops(struct pass *p, bool attach)
 	struct loop_job *j = talloc_zero(NULL, struct loop_job);
 	if (j != NULL) {
 		j->ops = c->loop;
+		j->sp = c->sp;
 		j->items = talloc_zero_array(j, struct loop_item, p->n_disks + 1);
 	}
 	for (size_t i = 0; j != NULL && j->items != NULL && i < p->n_disks; i++) {
@@ -232,6 +248,8 @@ static void pass_loops(struct pass *p, bool attach)
 		it->attach = attach;
 		it->have_dev = !attach && md->live.attached;
 		it->dev = md->live.loop;
+		it->file_dev = md->d->file_dev;
+		it->file_ino = md->d->file_ino;
 	}
 	struct tevent_req *subreq = j != NULL && j->items != NULL && j->n > 0
 					    ? core_io_send(p, c, loop_job_run, j)
@@ -255,8 +273,11 @@ static void pass_loops_done(struct tevent_req *subreq)
 	talloc_free(subreq);
 	for (size_t i = 0; rc == 0 && i < j->n; i++) {
 		struct mdisk *md = model_disk(p->r->c->model, j->items[i].wtd);
-		if (md != NULL)
-			reconcile_disk_outcome(md, &j->items[i]);
+		if (md == NULL)
+			continue;
+		reconcile_disk_outcome(md, &j->items[i]);
+		if (j->items[i].learned && md->d->file_ino == 0)
+			record_identity(p->r->c, md, &j->items[i]);
 	}
 	talloc_free(j);
 	if (p->loops_attach)
@@ -277,6 +298,7 @@ struct apply_ctx {
 	struct pass *p;
 	char *guid;
 	unsigned n_unserved;
+	int unserved_rc;
 	char *why;
 };
 
@@ -291,7 +313,7 @@ static void pass_apply_next(struct pass *p)
 		if (mt == NULL)
 			continue; /* deleted meanwhile */
 		struct apply_ctx *a = talloc_zero(p, struct apply_ctx);
-		struct iscsi_target *want = a ? reconcile_describe(a, c, p, mt, &a->n_unserved, &a->why) : NULL;
+		struct iscsi_target *want = a ? reconcile_describe(a, c, p, mt, &a->n_unserved, &a->unserved_rc, &a->why) : NULL;
 		if (want == NULL) {
 			talloc_free(a);
 			continue;
@@ -309,7 +331,7 @@ static void pass_apply_next(struct pass *p)
 			char *diff = NULL;
 			if (live != NULL && iscsi_target_matches(want, live, a, &diff)) {
 				mt->live.n_sessions = live->n_sessions;
-				reconcile_target_outcome(mt, 0, a->why, a->n_unserved);
+				reconcile_target_outcome(mt, 0, a->why, a->n_unserved, a->unserved_rc);
 				talloc_free(a);
 				continue;
 			}
@@ -342,7 +364,7 @@ static void pass_applied(struct tevent_req *subreq)
 		const char *why = rc < 0 ? NULL : a->why;
 		char *msg = rc < 0 ? talloc_asprintf(a, "the backend refused it: %s", strerror(-rc))
 				   : NULL;
-		reconcile_target_outcome(mt, rc, rc < 0 ? msg : why, a->n_unserved);
+		reconcile_target_outcome(mt, rc, rc < 0 ? msg : why, a->n_unserved, a->unserved_rc);
 	}
 	talloc_free(a);
 	pass_apply_next(p);
@@ -443,6 +465,8 @@ static void pass_intent_next(struct pass *p)
 		j->kind = it->kind;
 		j->old_size = it->old_size;
 		j->delete_file = it->delete_file;
+		j->file_dev = it->file_dev;
+		j->file_ino = it->file_ino;
 		j->have_loop = it->have_loop;
 		j->loop = it->loop;
 		j->id = id;

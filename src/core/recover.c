@@ -106,10 +106,17 @@ static void recover_grow(struct store *s, const struct storage_paths *sp, struct
 	struct storage_path *p = NULL;
 	int fd = storage_path_parse(tmp, sp, i->path, &p);
 	if (fd == 0)
-		fd = storage_path_open(p, O_RDWR);
+		fd = storage_path_open_exact(p, O_RDWR);
+	struct stat st;
+	if (fd >= 0 && i->file_ino != 0 &&
+	    (fstat(fd, &st) != 0 || (uint64_t)st.st_dev != i->file_dev ||
+	     (uint64_t)st.st_ino != i->file_ino)) {
+		close(fd);
+		fd = -ESTALE; /* replaced since: never write into another file */
+	}
 	if (fd < 0) {
-		log_err("recovery: cannot open %s to finish or undo its growth: %s; will retry",
-			i->path, strerror(-fd));
+		log_err("recovery: cannot open %s (without symlinks, the file on record) to finish "
+			"or undo its growth: %s; will retry", i->path, strerror(-fd));
 		talloc_free(tmp);
 		return;
 	}

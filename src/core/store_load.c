@@ -146,7 +146,7 @@ static int load_disks(struct store *s, struct model *m, char **why)
 	int rc = store_prepare(s,
 			       "SELECT wtd, guid, serial, device_id, path, description, type, flags, "
 			       "enabled, size, vhd_type, parent_path, cache_parent, resource_name, "
-			       "resource_group FROM disks ORDER BY wtd",
+			       "resource_group, file_dev, file_ino FROM disks ORDER BY wtd",
 			       &st, m, why);
 	if (rc < 0)
 		return rc;
@@ -175,6 +175,8 @@ static int load_disks(struct store *s, struct model *m, char **why)
 		d->cache_parent = sqlite3_column_int(st, 12) != 0;
 		d->resource_name = store_col_text(d, st, 13);
 		d->resource_group = store_col_text(d, st, 14);
+		d->file_dev = (uint64_t)sqlite3_column_int64(st, 15);
+		d->file_ino = (uint64_t)sqlite3_column_int64(st, 16);
 		if (!d->serial || !d->device_id || !d->path || !d->description || !d->parent_path ||
 		    !d->resource_name || !d->resource_group || model_add_disk(m, md) < 0) {
 			rc = -ENOMEM;
@@ -194,7 +196,7 @@ static int load_intents(struct store *s, struct model *m, char **why)
 	sqlite3_stmt *st;
 	int rc = store_prepare(s,
 			       "SELECT id, kind, phase, wtd, path, tmp_name, old_size, new_size, "
-			       "delete_file FROM intents ORDER BY id",
+			       "delete_file, file_dev, file_ino FROM intents ORDER BY id",
 			       &st, m, why);
 	if (rc < 0)
 		return rc;
@@ -214,6 +216,8 @@ static int load_intents(struct store *s, struct model *m, char **why)
 		i->old_size = (uint64_t)sqlite3_column_int64(st, 6);
 		i->new_size = (uint64_t)sqlite3_column_int64(st, 7);
 		i->delete_file = sqlite3_column_int(st, 8) != 0;
+		i->file_dev = (uint64_t)sqlite3_column_int64(st, 9);
+		i->file_ino = (uint64_t)sqlite3_column_int64(st, 10);
 		if (i->path == NULL || i->tmp_name == NULL || model_add_intent(m, i) < 0) {
 			rc = -ENOMEM;
 			break;

@@ -83,6 +83,14 @@ static const struct store_migration migrations[] = {
 	  "ALTER TABLE disks ADD COLUMN device_id TEXT NOT NULL DEFAULT '';"
 	  /* Disks from before: their identifier is their GUID, as for new ones. */
 	  "UPDATE disks SET device_id = guid WHERE device_id = '';" },
+
+	{ 4, "the identity (device, inode) of each disk's file, recorded at creation",
+	  /* 0: not recorded (disks from before): the reconciler records what it
+	   * finds beneath the storage root, without symlinks, at its next pass. */
+	  "ALTER TABLE disks ADD COLUMN file_dev INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE disks ADD COLUMN file_ino INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE intents ADD COLUMN file_dev INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE intents ADD COLUMN file_ino INTEGER NOT NULL DEFAULT 0;" },
 };
 
 const struct store_migration *store_migrations(size_t *n)

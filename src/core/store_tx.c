@@ -221,29 +221,32 @@ static int put_disk(struct store *s, const struct core_disk *d, TALLOC_CTX *mem,
 	return run(s, mem, why,
 		   "INSERT INTO disks (wtd, guid, serial, device_id, path, description, type, flags,"
 		   " enabled, size, vhd_type, parent_path, cache_parent, resource_name,"
-		   " resource_group) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-		   " ?14, ?15)"
+		   " resource_group, file_dev, file_ino) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		   " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
 		   " ON CONFLICT (wtd) DO UPDATE SET serial = excluded.serial,"
 		   " device_id = excluded.device_id, path = excluded.path,"
 		   " description = excluded.description, type = excluded.type,"
 		   " flags = excluded.flags, enabled = excluded.enabled, size = excluded.size,"
 		   " vhd_type = excluded.vhd_type, parent_path = excluded.parent_path,"
 		   " cache_parent = excluded.cache_parent, resource_name = excluded.resource_name,"
-		   " resource_group = excluded.resource_group",
-		   "isssssiibiisbss", (int64_t)d->wtd, d->guid, d->serial, d->device_id, d->path,
+		   " resource_group = excluded.resource_group, file_dev = excluded.file_dev,"
+		   " file_ino = excluded.file_ino",
+		   "isssssiibiisbssii", (int64_t)d->wtd, d->guid, d->serial, d->device_id, d->path,
 		   d->description, (int64_t)d->type, (int64_t)d->flags, d->enabled,
 		   (int64_t)d->size, (int64_t)d->vhd_type, d->parent_path, d->cache_parent,
-		   d->resource_name, d->resource_group);
+		   d->resource_name, d->resource_group, (int64_t)d->file_dev, (int64_t)d->file_ino);
 }
 
 static int put_intent(struct store *s, const struct intent *i, TALLOC_CTX *mem, char **why)
 {
 	return run(s, mem, why,
 		   "INSERT OR REPLACE INTO intents (id, kind, phase, wtd, path, tmp_name, old_size,"
-		   " new_size, delete_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		   "iiiissiib", i->id, (int64_t)i->kind, (int64_t)i->phase, (int64_t)i->wtd,
+		   " new_size, delete_file, file_dev, file_ino) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		   " ?, ?)",
+		   "iiiissiibii", i->id, (int64_t)i->kind, (int64_t)i->phase, (int64_t)i->wtd,
 		   i->path, i->tmp_name ? i->tmp_name : "", (int64_t)i->old_size,
-		   (int64_t)i->new_size, i->delete_file);
+		   (int64_t)i->new_size, i->delete_file, (int64_t)i->file_dev,
+		   (int64_t)i->file_ino);
 }
 
 static int run_op(struct store *s, const struct tx_op *op, TALLOC_CTX *mem, char **why)

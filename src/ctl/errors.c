@@ -7,6 +7,11 @@
 
 #include "istmd/hresult.h"
 
+/* Secrets need PKT_PRIVACY on the server unless [istm] allow_unsealed_secrets. */
+#define SECRET_DENIED                                                                      \
+	"access denied (a CHAP secret travels only encrypted: use --level privacy, the "   \
+	"default, or an admin account)"
+
 /* What a method's HRESULT means (MS-ISTM section 3, per method; docs/core.md
  * for the cases istmd adds). Entries with a method come first: the first
  * match wins. */
@@ -81,6 +86,11 @@ static const struct {
 	{ "CreateWTDisk", HR_WIN32(ERROR_FILE_NOT_FOUND), "the file does not exist" },
 	{ "DeleteWtFile", HR_WIN32(ERROR_FILE_NOT_FOUND), "the file does not exist" },
 	{ "DeleteWtFile", HR_WIN32(ERROR_SHARING_VIOLATION), "a virtual disk still uses the file" },
+	/* CHAP secrets travel only sealed unless the server allows less */
+	{ "ValidateChapSecret", E_ACCESSDENIED, SECRET_DENIED },
+	{ "ValidateReverseChapSecret", E_ACCESSDENIED, SECRET_DENIED },
+	{ "CHAPSecret", E_ACCESSDENIED, SECRET_DENIED },
+	{ "ReverseCHAPSecret", E_ACCESSDENIED, SECRET_DENIED },
 	/* any method */
 	{ NULL, E_ACCESSDENIED,
 	  "access denied (the account must be an istmd admin; paths must be under a storage root)" },

@@ -194,6 +194,15 @@ static int start_dcom(struct daemon_ctx *d)
 		log_err("%s", err);
 		return -1;
 	}
+	/* Issue 9 defect 7: CHAP secrets only sealed unless this says otherwise. */
+	if (cfg_get_bool(d->cfg, "istm", "allow_unsealed_secrets", false,
+			 &d->deps.allow_unsealed_secrets, &err) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (d->deps.allow_unsealed_secrets)
+		log_warn("[istm] allow_unsealed_secrets: CHAP secrets may cross the network "
+			 "signed but unencrypted");
 	d->istm = istm_start(d, d->dcom, &d->deps, &err);
 	if (d->istm == NULL) {
 		log_err("%s", err);

@@ -4,6 +4,8 @@
 #include "istm/host.h"
 
 #include <errno.h>
+#include <ndr.h>
+#include <gen_ndr/dcerpc.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -301,17 +303,38 @@ static void put_reverse_chap_user(struct dcom_call *call, void *object, void *rv
 	put_user(call, object, true, ((struct IHost_put_ReverseCHAPUserName *)rv)->in.UserName);
 }
 
+/* A CHAP secret crosses the network sealed (PKT_PRIVACY, MS-RPCE 2.2.1.1.8)
+ * or not at all: at PKT_INTEGRITY it is signed but readable by anyone on
+ * the path. Every method with a secret in its [in] or [out] asks here, so
+ * [istm] allow_unsealed_secrets (default false) is the only way around it
+ * (issue 9, defect 7; docs/istm-targets.md). E_ACCESSDENIED otherwise. */
+static bool secret_may_travel(struct dcom_call *call, void *object, const char *method)
+{
+	const struct istm_host *h = object;
+	if (dcom_call_auth_level(call) >= DCERPC_AUTH_LEVEL_PRIVACY || h->ctx->allow_unsealed_secrets)
+		return true;
+	log_notice("%s by '%s' refused: a CHAP secret needs the privacy authentication level "
+		   "(the call came at level %u; [istm] allow_unsealed_secrets allows less)",
+		   method, dcom_call_user(call), (unsigned)dcom_call_auth_level(call));
+	dcom_call_done(call, E_ACCESSDENIED);
+	return false;
+}
+
 /* MS-ISTM 3.21.4.18 and 3.21.4.24 return the secret itself: the console
  * shows it to administrators (the only callers). It is never logged. */
 static void get_chap_secret(struct dcom_call *call, void *object, void *rv)
 {
 	struct IHost_get_CHAPSecret *r = rv;
+	if (!secret_may_travel(call, object, "get_CHAPSecret"))
+		return;
 	return_string(call, r, r->out.pSecret, target_of(object)->chap_secret);
 }
 
 static void get_reverse_chap_secret(struct dcom_call *call, void *object, void *rv)
 {
 	struct IHost_get_ReverseCHAPSecret *r = rv;
+	if (!secret_may_travel(call, object, "get_ReverseCHAPSecret"))
+		return;
 	return_string(call, r, r->out.pSecret, target_of(object)->reverse_chap_secret);
 }
 
@@ -324,6 +347,8 @@ static const struct istm_errmap secret_errors[] = {
 
 static void put_secret(struct dcom_call *call, void *object, bool reverse, const char *secret)
 {
+	if (!secret_may_travel(call, object, reverse ? "put_ReverseCHAPSecret" : "put_CHAPSecret"))
+		return;
 	struct istm_host *h = host_of(object);
 	if (!host_may_edit(call, h))
 		return;
@@ -350,6 +375,9 @@ static void put_reverse_chap_secret(struct dcom_call *call, void *object, void *
  * needs. */
 static void validate_secret(struct dcom_call *call, void *object, bool reverse, const char *s)
 {
+	if (!secret_may_travel(call, object,
+			       reverse ? "ValidateReverseChapSecret" : "ValidateChapSecret"))
+		return;
 	struct istm_host *h = host_of(object);
 	dcom_call_done(call, istm_hr(core_draft_check_chap_secret(h->draft, reverse, s ? s : ""),
 				     secret_errors));

@@ -77,6 +77,17 @@ static void save_done(struct tevent_req *req)
 	char *why = NULL;
 	int rc = core_target_save_recv(req, s, &why);
 	const struct core_target *t = core_draft_target(h->draft);
+	uint32_t hr = istm_hr(rc, save_errors);
+	struct core_target_state ts;
+	if (rc == 0 && core_target_state(s, h->ctx->core, t->guid, &ts) == 0 &&
+	    ts.error == -ESTALE) {
+		/* Saved, but a mapped disk's file is not the one it was created on
+		 * (a symlink or another file in its place): its LUN is not served,
+		 * nothing else is attached in its place (issue 9, defect 2). */
+		log_notice("%s saved target '%s', but refused to serve a LUN: %s",
+			   dcom_call_user(s->call), t->name, ts.reason ? ts.reason : "?");
+		hr = HR_WIN32(ERROR_FILE_INVALID);
+	}
 	if (rc == 0) {
 		char *what = host_changed_names(s, h->changed);
 		log_info("%s %s target '%s' (%s)%s%s", dcom_call_user(s->call),
@@ -87,7 +98,7 @@ static void save_done(struct tevent_req *req)
 		log_info("%s: saving target '%s' failed: %s", dcom_call_user(s->call), t->name,
 			 why ? why : strerror(-rc));
 	}
-	dcom_call_done(s->call, istm_hr(rc, save_errors));
+	dcom_call_done(s->call, hr);
 }
 
 /* ---- from the live target ---- */

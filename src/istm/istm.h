@@ -6,6 +6,7 @@
 #define ISTMD_ISTM_H
 
 #include <ndr.h>
+#include <stdbool.h>
 #include <talloc.h>
 
 #include "dcom/dcom.h"
@@ -23,6 +24,9 @@ struct istm_deps {
 	const struct storage_paths *storage; /* path mapping and confinement */
 	struct workpool *pool;               /* blocking file work (VHD, statvfs) */
 	struct iscsi_backend *backend;       /* may be NULL (nothing served) */
+	/* [istm] allow_unsealed_secrets: CHAP secrets may travel signed only
+	 * (below PKT_PRIVACY). Default false. */
+	bool allow_unsealed_secrets;
 };
 
 /* What every ISTM object can reach. The service's identity (MS-ISTM 3.1.1.1
@@ -37,6 +41,7 @@ struct istm_context {
 	/* IWTGeneral RegisterNotification's list (general_notify.c), made on
 	 * first use. */
 	struct istm_notifications *notifications;
+	bool allow_unsealed_secrets; /* from istm_deps */
 };
 
 /* The state of each management singleton. */

@@ -104,6 +104,8 @@ uint32_t hresult_from_errno(int neg_errno)
 	case ENOTSUP: return E_NOTIMPL;
 	case ENAMETOOLONG: return HRESULT_FROM_WIN32(ERROR_INVALID_NAME);
 	case ENOTEMPTY: return HRESULT_FROM_WIN32(ERROR_DIR_NOT_EMPTY);
+	/* a disk's file replaced since it was created (docs/paths.md) */
+	case ESTALE: return HRESULT_FROM_WIN32(ERROR_FILE_INVALID);
 	default: return E_FAIL;
 	}
 }

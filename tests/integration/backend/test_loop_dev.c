@@ -1,6 +1,7 @@
 /* Loop devices over files limited to a size: size, direct I/O, data at the
- * right offset, finding the device again, read-only, refusals, detaching
- * while open, the workpool wrappers, and no device left behind. Root only. */
+ * right offset, finding the device again by identity, read-only, refusals,
+ * detaching while open, attaching the descriptor's file whatever its name
+ * leads to now, and no device left behind. Root only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +18,6 @@
 
 #include "backend/loopdev.h"
 #include "istmd/log.h"
-#include "istmd/workpool.h"
 
 #define MiB (1024u * 1024u)
 
@@ -40,12 +40,42 @@ static char *make_file(const char *name, uint64_t size)
 	return path;
 }
 
+/* The API takes descriptors and identities: these open and stat by name,
+ * as only a test may. */
+static int attach(const char *file, uint64_t size, unsigned flags, struct loopdev *d)
+{
+	int fd = open(file, ((flags & LOOPDEV_READ_ONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = loopdev_attach(fd, file, size, flags, d);
+	close(fd);
+	return rc;
+}
+
+static int ensure(const char *file, uint64_t size, unsigned flags, struct loopdev *d)
+{
+	int fd = open(file, ((flags & LOOPDEV_READ_ONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = loopdev_ensure(fd, file, size, flags, d);
+	close(fd);
+	return rc;
+}
+
+static int find(const char *file, uint64_t size, struct loopdev *d)
+{
+	struct stat st;
+	if (stat(file, &st) != 0)
+		return -errno;
+	return loopdev_find(st.st_dev, st.st_ino, size, d);
+}
+
 static void test_attach_find_detach(void **unused)
 {
 	const uint64_t data = 4 * MiB;
 	char *file = make_file("a.vhd", data + 512);
 	struct loopdev d;
-	assert_int_equal(loopdev_attach(file, data, 0, &d), 0);
+	assert_int_equal(attach(file, data, 0, &d), 0);
 	assert_int_equal(d.size, data);
 	assert_int_equal(d.offset, 0);
 	assert_int_equal(d.sizelimit, data);
@@ -59,10 +89,10 @@ static void test_attach_find_detach(void **unused)
 
 	/* what a restarted istmd finds */
 	struct loopdev f;
-	assert_int_equal(loopdev_find(file, data, &f), 0);
+	assert_int_equal(find(file, data, &f), 0);
 	assert_string_equal(f.path, d.path);
-	assert_int_equal(loopdev_find(file, data - 512, &f), -ENOENT);
-	assert_int_equal(loopdev_ensure(file, data, 0, &f), 0);
+	assert_int_equal(find(file, data - 512, &f), -ENOENT);
+	assert_int_equal(ensure(file, data, 0, &f), 0);
 	assert_string_equal(f.path, d.path);
 	assert_int_equal(loopdev_info(d.path, &f), 0);
 	assert_int_equal(f.size, data);
@@ -79,9 +109,9 @@ static void test_attach_find_detach(void **unused)
 	/* open elsewhere (as tgtd would): detaching is deferred */
 	assert_int_equal(loopdev_detach(d.path), 1);
 	close(fd);
-	for (int i = 0; i < 50 && loopdev_find(file, 0, &f) == 0; i++)
+	for (int i = 0; i < 50 && find(file, 0, &f) == 0; i++)
 		usleep(20000);
-	assert_int_equal(loopdev_find(file, 0, &f), -ENOENT);
+	assert_int_equal(find(file, 0, &f), -ENOENT);
 
 	unsigned char back[4096], trailer[512], ee[512];
 	memset(ee, 0xEE, sizeof(ee));
@@ -101,9 +131,9 @@ static void test_read_only(void **unused)
 {
 	char *file = make_file("ro.vhd", 1 * MiB + 512);
 	struct loopdev rw, ro;
-	assert_int_equal(loopdev_ensure(file, 1 * MiB, 0, &rw), 0);
+	assert_int_equal(ensure(file, 1 * MiB, 0, &rw), 0);
 	/* a read-write device does not serve a read-only wish */
-	assert_int_equal(loopdev_ensure(file, 1 * MiB, LOOPDEV_READ_ONLY, &ro), 0);
+	assert_int_equal(ensure(file, 1 * MiB, LOOPDEV_READ_ONLY, &ro), 0);
 	assert_string_not_equal(ro.path, rw.path);
 	assert_true(ro.read_only);
 	/* the kernel lets a read-only loop device be opened for writing, but
@@ -125,61 +155,49 @@ static void test_refusals(void **unused)
 {
 	char *file = make_file("small.vhd", 1 * MiB);
 	struct loopdev d;
-	assert_int_equal(loopdev_attach(file, 0, 0, &d), -EINVAL);
-	assert_int_equal(loopdev_attach(file, 1000, 0, &d), -EINVAL);
-	assert_int_equal(loopdev_attach(file, 2 * MiB, 0, &d), -ERANGE);
-	assert_int_equal(loopdev_attach(dir, 512, LOOPDEV_READ_ONLY, &d), -EINVAL);
+	assert_int_equal(attach(file, 0, 0, &d), -EINVAL);
+	assert_int_equal(attach(file, 1000, 0, &d), -EINVAL);
+	assert_int_equal(attach(file, 2 * MiB, 0, &d), -ERANGE);
+	assert_int_equal(attach(dir, 512, LOOPDEV_READ_ONLY, &d), -EINVAL);
 	char missing[300];
 	snprintf(missing, sizeof(missing), "%s/missing", dir);
-	assert_int_equal(loopdev_attach(missing, 512, 0, &d), -ENOENT);
-	assert_int_equal(loopdev_find(missing, 0, &d), -ENOENT);
+	assert_int_equal(attach(missing, 512, 0, &d), -ENOENT);
+	assert_int_equal(find(missing, 0, &d), -ENOENT);
 	/* buffered on request */
-	assert_int_equal(loopdev_attach(file, 512 * 1024, LOOPDEV_BUFFERED, &d), 0);
+	assert_int_equal(attach(file, 512 * 1024, LOOPDEV_BUFFERED, &d), 0);
 	assert_false(d.direct_io);
 	assert_int_equal(loopdev_detach(d.path), 0);
 }
 
-static bool finished;
-
-static void on_done(struct tevent_req *req)
+/* The device holds the descriptor's file: replacing the name (by another
+ * file, or a symlink out) before the attach changes nothing. */
+static void test_descriptor_not_name(void **unused)
 {
-	finished = true;
-}
-
-static void test_async(void **unused)
-{
-	TALLOC_CTX *mem = talloc_new(NULL);
-	struct tevent_context *ev = tevent_context_init(mem);
-	struct workpool *pool = workpool_create(mem, ev, 2);
-	char *file = make_file("async.vhd", 2 * MiB + 512);
-
-	struct tevent_req *req = loopdev_ensure_send(mem, ev, pool, file, 2 * MiB, 0);
-	assert_non_null(req);
-	finished = false;
-	tevent_req_set_callback(req, on_done, NULL);
-	while (!finished)
-		assert_int_equal(tevent_loop_once(ev), 0);
+	char *file = make_file("fd.vhd", 1 * MiB + 512);
+	char *other = make_file("other.vhd", 1 * MiB + 512);
+	int fd = open(file, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	struct stat st, ost;
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(stat(other, &ost), 0);
+	assert_int_equal(rename(other, file), 0); /* the name is another file now */
+	files[--n_files] = NULL;                 /* other.vhd is gone */
+	free(other);
 	struct loopdev d;
-	assert_int_equal(loopdev_ensure_recv(req, &d), 0);
-	talloc_free(req);
-	assert_int_equal(d.size, 2 * MiB);
-
-	req = loopdev_find_send(mem, ev, pool, file, 0);
-	assert_true(tevent_req_poll(req, ev));
+	assert_int_equal(loopdev_attach(fd, file, 1 * MiB, 0, &d), 0);
+	assert_true(d.backing_ino == st.st_ino);
+	assert_int_equal(loopdev_find(ost.st_dev, ost.st_ino, 0, &d), -ENOENT);
 	struct loopdev f;
-	assert_int_equal(loopdev_find_recv(req, &f), 0);
+	assert_int_equal(loopdev_find(st.st_dev, st.st_ino, 1 * MiB, &f), 0);
 	assert_string_equal(f.path, d.path);
-	talloc_free(req);
-
-	req = loopdev_detach_send(mem, ev, pool, d.path);
-	assert_true(tevent_req_poll(req, ev));
-	assert_int_equal(loopdev_detach_recv(req), 0);
-	talloc_free(req);
-
-	req = loopdev_find_send(mem, ev, pool, file, 0);
-	assert_true(tevent_req_poll(req, ev));
-	assert_int_equal(loopdev_find_recv(req, &f), -ENOENT);
-	talloc_free(mem);
+	/* the descriptor must carry the access the device needs */
+	int ro = open(file, O_RDONLY | O_CLOEXEC), path = open(file, O_PATH | O_CLOEXEC);
+	assert_int_equal(loopdev_attach(ro, file, 1 * MiB, 0, &f), -EBADF);
+	assert_int_equal(loopdev_attach(path, file, 1 * MiB, LOOPDEV_READ_ONLY, &f), -EBADF);
+	close(ro);
+	close(path);
+	close(fd);
+	assert_int_equal(loopdev_detach(d.path), 0);
 }
 
 static int teardown(void **unused)
@@ -187,7 +205,7 @@ static int teardown(void **unused)
 	int leaked = 0;
 	for (int i = 0; i < n_files; i++) {
 		struct loopdev d;
-		for (int tries = 0; tries < 10 && loopdev_find(files[i], 0, &d) == 0; tries++) {
+		for (int tries = 0; tries < 10 && find(files[i], 0, &d) == 0; tries++) {
 			print_message("leaked %s over %s\n", d.path, files[i]);
 			leaked++;
 			loopdev_detach(d.path);
@@ -214,7 +232,7 @@ int main(void)
 		cmocka_unit_test(test_attach_find_detach),
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_async),
+		cmocka_unit_test(test_descriptor_not_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -153,11 +153,31 @@ static char *make_file(const char *name, uint64_t data, bool trailer)
 	return path;
 }
 
+/* The loop device over PATH's file (found by identity), or -errno. */
+static int find_loop(const char *path, struct loopdev *d)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -errno;
+	return loopdev_find(st.st_dev, st.st_ino, 0, d);
+}
+
+/* loopdev_ensure() from a descriptor on PATH, as the core does. */
+static int ensure_loop(const char *path, uint64_t size, struct loopdev *d)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = loopdev_ensure(fd, path, size, 0, d);
+	close(fd);
+	return rc;
+}
+
 /* Whether any loop device is still attached over PATH. */
 static bool loop_over(const char *path)
 {
 	struct loopdev d;
-	return loopdev_find(path, 0, &d) == 0;
+	return find_loop(path, &d) == 0;
 }
 
 static int setup(void **unused)
@@ -198,7 +218,7 @@ static int teardown(void **unused)
 	/* a failed test may have left a loop device: never leak one */
 	for (size_t i = 0; i < E.n_files; i++) {
 		struct loopdev d;
-		for (int tries = 0; tries < 10 && loopdev_find(E.files[i], 0, &d) == 0; tries++) {
+		for (int tries = 0; tries < 10 && find_loop(E.files[i], &d) == 0; tries++) {
 			print_message("detaching leftover %s\n", d.path);
 			loopdev_detach(d.path);
 			usleep(50000);
@@ -227,12 +247,12 @@ static void test_loop_lun_size_and_data(void **unused)
 	const uint64_t data = 8 * MiB;
 	char *file = make_file("fixed.vhd", data, true);
 	struct loopdev dev;
-	assert_int_equal(loopdev_ensure(file, data, 0, &dev), 0);
+	assert_int_equal(ensure_loop(file, data, &dev), 0);
 	assert_int_equal(dev.size, data);
 	assert_true(dev.direct_io);
 	/* idempotent: the same device again */
 	struct loopdev again;
-	assert_int_equal(loopdev_ensure(file, data, 0, &again), 0);
+	assert_int_equal(ensure_loop(file, data, &again), 0);
 	assert_string_equal(again.path, dev.path);
 
 	struct iscsi_lun lun = { .lun = 1, .path = dev.path, .serial = "ISTMD0001",

@@ -4,6 +4,8 @@
  *    (iscsi-readcapacity16), and another IQN cannot log in;
  *  - a second core over the same state directory serves the same thing,
  *    without a second loop device;
+ *  - reconcile passes over that healthy system find no drift and log
+ *    nothing above debug, after the first apply and after a restart;
  *  - tgtd killed and restarted: the target is back within 2 s;
  *  - a process SIGKILLed in the middle of creating a disk: after a restart
  *    the disk is there wholly (file, row) or not at all (no file, no
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #include "core_env.h"
+#include "istmd/log.h"
 #include "loop_scan.h"
 
 #define MiB (1024 * 1024ull)
@@ -131,6 +134,51 @@ static void test_lun_has_the_vhd_size(void **unused)
 	assert_int_equal(loops_over(spec.path), 1);
 }
 
+/* Runs two reconcile passes with stderr captured at level info: what a pass
+ * over a system that matches its desired state logs (nothing, issue 9
+ * defect 8), and the drifts it counts. */
+static void two_quiet_passes(const char *when)
+{
+	uint64_t passes0, drifts0, passes1, drifts1;
+	core_reconcile_stats(E.core, &passes0, &drifts0);
+	char *capture = talloc_asprintf(E.mem, "%s/passes.log", E.dir);
+	fflush(stderr);
+	int saved = dup(2);
+	int fd = open(capture, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	log_set_journal(false);
+	enum log_level level = log_get_level();
+	log_set_level(LOG_LVL_INFO);
+	for (int i = 0; i < 2; i++) {
+		struct tevent_req *req = core_reconcile_check_send(E.mem, E.core);
+		ce_wait(&E, req);
+		assert_int_equal(core_reconcile_wait_recv(req), 0);
+		talloc_free(req);
+	}
+	log_set_level(level);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	core_reconcile_stats(E.core, &passes1, &drifts1);
+	char logged[2048] = "";
+	FILE *f = fopen(capture, "r");
+	assert_non_null(f);
+	size_t n = fread(logged, 1, sizeof(logged) - 1, f);
+	logged[n] = '\0';
+	fclose(f);
+	assert_true(passes1 >= passes0 + 2);
+	if (drifts1 != drifts0 || n != 0)
+		fail_msg("%s: %llu drift(s) in two passes over a healthy system; logged:\n%s", when,
+			 (unsigned long long)(drifts1 - drifts0), logged);
+}
+
+static void test_no_false_drift(void **unused)
+{
+	two_quiet_passes("after the first apply");
+}
+
 static void test_second_core_same_state(void **unused)
 {
 	ce_close(&E);
@@ -145,6 +193,7 @@ static void test_second_core_same_state(void **unused)
 	assert_int_equal(d->size, 64 * MiB);
 	assert_int_equal(capacity(ALLOWED), (long long)(64 * MiB));
 	assert_int_equal(loops_over(d->path), 1); /* found again, not attached twice */
+	two_quiet_passes("after a restart");
 }
 
 static void test_tgtd_restart(void **unused)
@@ -277,6 +326,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lun_has_the_vhd_size),
+		cmocka_unit_test(test_no_false_drift),
 		cmocka_unit_test(test_second_core_same_state),
 		cmocka_unit_test(test_tgtd_restart),
 		cmocka_unit_test(test_sigkill_before_commit),

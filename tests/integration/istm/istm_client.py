@@ -57,16 +57,23 @@ class Client:
     """Connections and activations against istmd at ADDR (endpoint mapper
     on EPM_PORT) as USER."""
 
-    def __init__(self, addr, epm_port, user, password):
+    def __init__(self, addr, epm_port, user, password, level=6):
+        """LEVEL: the authentication level, PKT_PRIVACY (6) unless told."""
         self.addr, self.epm_port, self.user, self.password = addr, epm_port, user, password
+        self.level = level
 
     def connection(self):
-        c = DCOMConnection("%s[%d]" % (self.addr, self.epm_port), self.user, self.password)
+        c = DCOMConnection("%s[%d]" % (self.addr, self.epm_port), self.user, self.password,
+                           authLevel=self.level)
         DCOMConnection.PORTMAPS[self.addr] = c.get_dce_rpc()
         return c
 
     def activate(self, clsid, iface_iid):
-        return self.connection().CoCreateInstanceEx(string_to_bin(clsid), n.iid(iface_iid))
+        obj = self.connection().CoCreateInstanceEx(string_to_bin(clsid), n.iid(iface_iid))
+        # impacket calls objects at the server's authnHint (its min_auth_level,
+        # integrity in these tests); CHAP secrets need privacy (docs/istm.md).
+        obj.get_cinstance().set_auth_level(self.level)
+        return obj
 
 
 def admin(user=None, password=None):

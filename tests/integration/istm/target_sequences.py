@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -254,6 +255,17 @@ def seq_4_5(mgr):
     return new_iqn
 
 
+def secrets_at_integrity(passed):
+    weak = admin()
+    weak.level = 5  # PKT_INTEGRITY
+    whost = get_host(weak.activate(n.CLSID_HOSTMGR, n.IHOSTMGR3), "DatabaseTarget")
+    expect(call(whost, n.IHost_get_CHAPSecret()), n.E_ACCESSDENIED, "get CHAPSecret at integrity")
+    expect(call(whost, n.IHost_put_CHAPSecret(Secret=n.bstr("chap-secret-2"))), n.E_ACCESSDENIED,
+           "put CHAPSecret at integrity")
+    expect(call(whost, n.IHost_get_CHAPUserName()), n.S_OK, "get CHAPUserName at integrity")
+    passed.append(True)  # check() ends only this thread on a failure
+
+
 def chap_and_params(mgr, iqn):
     host = get_host(mgr, "DatabaseTarget")
     expect(call(host, n.IHost_ValidateChapSecret(Secret=n.bstr("short"))), n.ERROR_BAD_LENGTH,
@@ -277,6 +289,13 @@ def chap_and_params(mgr, iqn):
     check(n.bstr_value(got["pSecret"]) == "chap-secret-1", "get CHAPSecret after Save")
     with open(LOG) as f:
         check("chap-secret-1" not in f.read(), "the secret is not in the daemon's log")
+    # signed only (PKT_INTEGRITY), a secret does not travel either way (issue 9 defect 7);
+    # in a thread of its own, since impacket shares object connections per thread
+    passed = []
+    worker = threading.Thread(target=secrets_at_integrity, args=(passed,))
+    worker.start()
+    worker.join(60)
+    check(passed == [True], "every call at integrity answered as expected")
     # disabled: tgtd refuses logins (the target goes offline)
     expect(call(host, n.IHost_put_Enable(bEnable=0)), n.S_OK, "put Enable false")
     save(host, "disable")

@@ -150,6 +150,20 @@ static void test_matches_and_copy(void **unused)
 	live->chap_out = NULL;
 	assert_false(iscsi_target_matches(&want, live, mem, &why));
 	live->chap_out = &out;
+
+	/* INQUIRY strings: tgt's show never reports them (NULL live), which is
+	 * no drift; a reported one that differs is (issue 9, defect 8). */
+	lun.vendor = "ISTMD";
+	lun.product = "VIRTUAL-DISK";
+	live->luns[0].vendor = NULL;
+	live->luns[0].product = NULL;
+	assert_true(iscsi_target_matches(&want, live, mem, &why));
+	live->luns[0].vendor = "OTHER";
+	assert_false(iscsi_target_matches(&want, live, mem, &why));
+	assert_non_null(strstr(why, "inquiry"));
+	live->luns[0].vendor = "ISTMD";
+	assert_true(iscsi_target_matches(&want, live, mem, &why));
+
 	live->enabled = false;
 	assert_false(iscsi_target_matches(&want, live, mem, NULL));
 	talloc_free(mem);

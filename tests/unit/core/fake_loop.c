@@ -67,43 +67,44 @@ static void fill(const struct dev *d, const char *file, struct loopdev *out)
 	snprintf(out->backing_file, sizeof(out->backing_file), "%s", file ? file : "");
 }
 
-static int find_locked(const char *file, uint64_t size, struct loopdev *out, struct dev *devs,
-		       int n)
+static int find_locked(unsigned long long dev, unsigned long long ino, uint64_t size,
+		       struct loopdev *out, struct dev *devs, int n)
 {
-	struct stat st;
-	if (stat(file, &st) != 0)
-		return -errno;
 	for (int i = 0; i < n; i++)
-		if (devs[i].dev == (unsigned long long)st.st_dev &&
-		    devs[i].ino == (unsigned long long)st.st_ino && (size == 0 || devs[i].size == size)) {
-			fill(&devs[i], file, out);
+		if (devs[i].dev == dev && devs[i].ino == ino && (size == 0 || devs[i].size == size)) {
+			fill(&devs[i], NULL, out);
 			return 0;
 		}
 	return -ENOENT;
 }
 
-static int fl_find(const char *file, uint64_t size, struct loopdev *out)
+static int fl_find(dev_t dev, ino_t ino, uint64_t size, struct loopdev *out)
 {
 	struct dev devs[MAX_DEVS];
 	pthread_mutex_lock(&lock);
-	int rc = find_locked(file, size, out, devs, load(devs));
+	int rc = find_locked((unsigned long long)dev, (unsigned long long)ino, size, out, devs,
+			     load(devs));
 	pthread_mutex_unlock(&lock);
 	return rc;
 }
 
-static int fl_ensure(const char *file, uint64_t size, unsigned flags, struct loopdev *out)
+/* Like the real one: the file is the descriptor's, whatever its name. */
+static int fl_ensure(int fd, const char *name, uint64_t size, unsigned flags, struct loopdev *out)
 {
 	struct dev devs[MAX_DEVS];
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return -errno;
 	pthread_mutex_lock(&lock);
 	int n = load(devs);
 	int rc;
 	if (fail_n > 0) {
 		fail_n--;
 		rc = fail_rc;
-	} else if ((rc = find_locked(file, size, out, devs, n)) == -ENOENT) {
-		struct stat st;
-		if (stat(file, &st) != 0) {
-			rc = -errno;
+	} else if ((rc = find_locked((unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+				     size, out, devs, n)) == -ENOENT) {
+		if (!S_ISREG(st.st_mode)) {
+			rc = -EINVAL;
 		} else if ((uint64_t)st.st_size < size) {
 			rc = -ERANGE;
 		} else {
@@ -113,7 +114,7 @@ static int fl_ensure(const char *file, uint64_t size, unsigned flags, struct loo
 					number = devs[i].number + 1;
 			devs[n] = (struct dev){ number, size, (unsigned long long)st.st_dev,
 						(unsigned long long)st.st_ino };
-			fill(&devs[n], file, out);
+			fill(&devs[n], name, out);
 			save(devs, n + 1);
 			rc = 0;
 		}

@@ -254,6 +254,8 @@ static void fill_version(struct store *s, int version)
 					    " ('11111111-2222-4333-8444-555555555555', '127.0.0.1', 3262);",
 					    &why),
 				 0);
+	if (version >= 3) /* v3's code wrote the identifier with the disk */
+		assert_int_equal(store_exec(s, "UPDATE disks SET device_id = guid;", &why), 0);
 }
 
 static void test_migrations_from_every_version(void **unused)
@@ -292,6 +294,8 @@ static void test_migrations_from_every_version(void **unused)
 		assert_non_null(d);
 		assert_string_equal(d->device_id, d->guid); /* derived by v3 */
 		assert_false(d->cache_parent);
+		/* added by v4, not recorded: outside the roots, never learned */
+		assert_true(d->file_dev == 0 && d->file_ino == 0);
 		uint32_t wtd;
 		/* the root is elsewhere but the next index still follows meta */
 		assert_int_equal(tc_create_disk(t, "new.vhd", 8 * MiB, &wtd), 0);
@@ -476,12 +480,59 @@ static void test_concurrent_mutations_serialised(void **unused)
 	tc_free(t);
 }
 
+/* Schema 4: a disk from before identities were recorded (0/0) gets the
+ * identity of its file, reached beneath the root without symlinks, at its
+ * first attach, and keeps it; from then on a replaced file is refused. */
+static void test_identity_learned_for_old_disks(void **unused)
+{
+	struct tc *t = tc_new(true);
+	assert_int_equal(tc_open(t), 0);
+	uint32_t wtd;
+	assert_int_equal(tc_create_disk(t, "legacy.vhd", 8 * MiB, &wtd), 0);
+	assert_int_equal(tc_create_target(t, "legacy", NULL), 0);
+	assert_int_equal(tc_map(t, "legacy", wtd, 1), 0);
+	struct stat st;
+	assert_int_equal(stat(tc_path(t, "legacy.vhd"), &st), 0);
+	struct core_disk *d = core_disk_by_wtd(t, t->core, wtd);
+	assert_true(d->file_dev == (uint64_t)st.st_dev && d->file_ino == (uint64_t)st.st_ino);
+	tc_close(t);
+
+	/* as a database migrated from version 3 has it */
+	struct store *s;
+	char *why = NULL;
+	assert_int_equal(store_open(t, t->state, &s, &why), 0);
+	assert_int_equal(store_exec(s, "UPDATE disks SET file_dev = 0, file_ino = 0;", &why), 0);
+	talloc_free(s);
+	assert_int_equal(tc_open(t), 0);
+	tc_reconcile(t);
+	d = core_disk_by_wtd(t, t->core, wtd);
+	assert_true(d->file_dev == (uint64_t)st.st_dev && d->file_ino == (uint64_t)st.st_ino);
+	tc_close(t);
+
+	/* recorded for good; another file in its place is not the disk's */
+	assert_int_equal(rename(tc_path(t, "legacy.vhd"), tc_path(t, "legacy.aside")), 0);
+	int fd = open(tc_path(t, "legacy.vhd"), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)(8 * MiB + 512)), 0);
+	close(fd);
+	assert_int_equal(tc_open(t), 0);
+	d = core_disk_by_wtd(t, t->core, wtd);
+	assert_true(d->file_ino == (uint64_t)st.st_ino);
+	struct core_target *tg = core_target_by_name(t, t->core, "legacy");
+	struct core_target_state ts;
+	assert_int_equal(core_target_state(t, t->core, tg->guid, &ts), 0);
+	assert_int_equal(ts.error, -ESTALE);
+	assert_int_equal(ts.n_luns_unserved, 1);
+	tc_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_every_field),
 		cmocka_unit_test(test_intents_round_trip),
 		cmocka_unit_test(test_migrations_from_every_version),
+		cmocka_unit_test(test_identity_learned_for_old_disks),
 		cmocka_unit_test(test_garbage_refused_untouched),
 		cmocka_unit_test(test_corrupt_page_refused),
 		cmocka_unit_test(test_broken_reference_refused),

@@ -11,7 +11,11 @@
 
 #include <string.h>
 
+#include <ndr.h>
+#include <gen_ndr/dcerpc.h>
+
 #include "dcom/exporter.h"
+#include "istm/istm.h"
 #include "istmd/hresult.h"
 #include "istm_fixture.h"
 
@@ -248,6 +252,53 @@ static void test_validate_secret(void **state)
 			 HRESULT_FROM_WIN32(ERROR_DUP_NAME));
 }
 
+/* One secret-carrying call (a BSTR in or out) at LEVEL. */
+static uint32_t secret_call(struct ix *x, struct dcom_object *h, uint32_t opnum, uint8_t level)
+{
+	struct IHost_put_Name *r = ix_r(x, HOST, opnum); /* every BSTR setter's shape */
+	bool put = opnum == NDR_IHOST_PUT_CHAPSECRET || opnum == NDR_IHOST_PUT_REVERSECHAPSECRET ||
+		   opnum == NDR_IHOST_VALIDATECHAPSECRET ||
+		   opnum == NDR_IHOST_VALIDATEREVERSECHAPSECRET;
+	if (put)
+		r->in.Name = opnum == NDR_IHOST_PUT_REVERSECHAPSECRET ||
+					     opnum == NDR_IHOST_VALIDATEREVERSECHAPSECRET
+				     ? "mutual-secret-1"
+				     : "one-way-secret";
+	return ix_call_as(x, h, HOST, opnum, r, "alice", true, level);
+}
+
+/* Issue 9 defect 7: a CHAP secret is never sent signed only. Every method
+ * that carries one needs PKT_PRIVACY (E_ACCESSDENIED below it) unless
+ * [istm] allow_unsealed_secrets says otherwise; the rest of IHost stays
+ * usable at integrity. */
+static void test_secrets_need_privacy(void **state)
+{
+	struct ix *x = *state;
+	static const uint32_t ops[] = {
+		NDR_IHOST_PUT_CHAPSECRET,     NDR_IHOST_GET_CHAPSECRET,
+		NDR_IHOST_PUT_REVERSECHAPSECRET, NDR_IHOST_GET_REVERSECHAPSECRET,
+		NDR_IHOST_VALIDATECHAPSECRET, NDR_IHOST_VALIDATEREVERSECHAPSECRET,
+	};
+	struct dcom_object *h = ix_create(x, "sealed");
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		assert_int_equal(secret_call(x, h, ops[i], DCERPC_AUTH_LEVEL_INTEGRITY),
+				 E_ACCESSDENIED);
+		assert_int_equal(secret_call(x, h, ops[i], DCERPC_AUTH_LEVEL_PRIVACY), S_OK);
+	}
+	/* nothing was set at integrity: the values are those put at privacy */
+	assert_string_equal(ix_str(x, h, NDR_IHOST_GET_CHAPSECRET), "one-way-secret");
+	struct IHost_put_Name *r = ix_r(x, HOST, NDR_IHOST_PUT_CHAPUSERNAME);
+	r->in.Name = "user-at-integrity";
+	assert_int_equal(ix_call_as(x, h, HOST, NDR_IHOST_PUT_CHAPUSERNAME, r, "alice", true,
+				    DCERPC_AUTH_LEVEL_INTEGRITY),
+			 S_OK);
+
+	x->istm->allow_unsealed_secrets = true;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		assert_int_equal(secret_call(x, h, ops[i], DCERPC_AUTH_LEVEL_INTEGRITY), S_OK);
+	x->istm->allow_unsealed_secrets = false;
+}
+
 /* Notes <23>, <25>, <27>, <29>. */
 static void test_params(void **state)
 {
@@ -404,6 +455,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_description, ix_setup, ix_teardown),
 		cmocka_unit_test_setup_teardown(test_chap, ix_setup, ix_teardown),
 		cmocka_unit_test_setup_teardown(test_validate_secret, ix_setup, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_secrets_need_privacy, ix_setup, ix_teardown),
 		cmocka_unit_test_setup_teardown(test_params, ix_setup, ix_teardown),
 		cmocka_unit_test_setup_teardown(test_not_implemented, ix_setup, ix_teardown),
 		cmocka_unit_test_setup_teardown(test_resource_name, ix_setup, ix_teardown),

@@ -10,6 +10,10 @@
 
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "fake_loop.h"
 
 #include "istmd/hresult.h"
 #include "istmd/utf16.h"
@@ -222,6 +226,37 @@ static void test_restart(void **state)
 	assert_int_equal(p.dwPort, 3262);
 }
 
+/* Issue 9 defect 2: a disk whose file became a symlink out of the root
+ * after CreateWTDisk is mapped: Save says ERROR_FILE_INVALID, nothing is
+ * attached over the file outside, and the same after a restart. */
+static void test_map_swapped_file(void **state)
+{
+	struct ix *x = *state;
+	uint32_t wtd = ix_disk(x, "swapped.vhd", 1 << 20);
+	char *path = ix_path(x, "swapped.vhd");
+	char outside[] = "/tmp/istmd-outside-XXXXXX";
+	int fd = mkstemp(outside);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (1 << 20) + 512), 0);
+	close(fd);
+	assert_int_equal(rename(path, ix_path(x, "swapped.aside")), 0);
+	assert_int_equal(symlink(outside, path), 0);
+
+	struct dcom_object *h = ix_create(x, "swapped");
+	assert_int_equal(ix_call_u32(x, h, NDR_IHOST_ADDWTDISK, wtd), S_OK);
+	assert_int_equal(ix_save(x, h), HRESULT_FROM_WIN32(ERROR_FILE_INVALID));
+	assert_int_equal(fake_loop_count_over(outside, 0), 0);
+	assert_int_equal(fake_loop_count(), 0);
+
+	ix_restart(x);
+	struct dcom_object *g = NULL;
+	assert_int_equal(ix_get_host(x, "swapped", &g), S_OK);
+	assert_int_equal(ix_put_str(x, g, NDR_IHOST_PUT_DESCRIPTION, "after restart"), S_OK);
+	assert_int_equal(ix_save(x, g), HRESULT_FROM_WIN32(ERROR_FILE_INVALID));
+	assert_int_equal(fake_loop_count(), 0);
+	unlink(outside);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_without_backend),
 		cmocka_unit_test_setup_teardown(test_sequences, ix_setup, ix_teardown),
 		cmocka_unit_test_setup_teardown(test_restart, ix_setup, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_map_swapped_file, ix_setup, ix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
