@@ -82,11 +82,13 @@ static uint32_t activate(struct dcom_exporter *ex, struct rpc_call *call,
 		if (iface == NULL)
 			continue;
 		struct STDOBJREF std;
-		struct dcom_ipid *ipid = dcom_export(obj, iface, DCOM_MARSHAL_REFS, &std);
+		/* The references belong to nobody: the classes activated are
+		 * singletons (the managers), never released by a client. */
+		struct dcom_ipid *ipid = dcom_export(obj, iface, DCOM_MARSHAL_REFS, NULL, &std);
 		if (ipid == NULL || dcom_objref_standard(mem, ex, &a->iids[i], &std, dialled,
 							 &a->ifaces[i]) != 0) {
 			if (ipid != NULL)
-				dcom_ipid_release(ipid, DCOM_MARSHAL_REFS, 0, NULL);
+				dcom_ipid_release(ipid, NULL, DCOM_MARSHAL_REFS, 0);
 			a->results[i] = E_OUTOFMEMORY;
 			continue;
 		}
@@ -111,7 +113,7 @@ static void release_ifaces(struct dcom_exporter *ex, struct activation *a, TALLO
 		if (dcom_objref_pull(mem, a->ifaces[i], &o) == 0) {
 			struct dcom_ipid *ipid = dcom_ipid_find(ex, &o.u_objref.u_standard.std.ipid);
 			if (ipid != NULL)
-				dcom_ipid_release(ipid, DCOM_MARSHAL_REFS, 0, NULL);
+				dcom_ipid_release(ipid, NULL, DCOM_MARSHAL_REFS, 0);
 		}
 		a->ifaces[i] = NULL;
 	}

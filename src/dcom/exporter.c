@@ -6,6 +6,7 @@
 #include <gen_ndr/dcerpc.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
@@ -18,13 +19,19 @@
 
 #define DCOM_DEFAULT_PING_PERIOD 120 /* MS-DCOM 3.1.2.2 */
 #define DCOM_DEFAULT_PING_PERIODS 3
+/* A sweep that frees at least this many objects gives the memory back to
+ * the system: after a client let go of thousands of objects, the daemon's
+ * RSS should not stay at the peak (issue 9). */
+#define DCOM_TRIM_AFTER_OBJECTS 500
 
 void dcom_config_defaults(struct dcom_config *c)
 {
 	c->ping_period = DCOM_DEFAULT_PING_PERIOD;
 	c->ping_timeout_periods = DCOM_DEFAULT_PING_PERIODS;
 	c->max_objects = 100000;
+	c->max_objects_per_client = 10000;
 	c->max_ping_sets = 4096;
+	c->max_ping_sets_per_account = 64;
 }
 
 int dcom_config_load(struct cfg *cfg, TALLOC_CTX *mem_ctx, struct dcom_config *c, char **err)
@@ -41,9 +48,17 @@ int dcom_config_load(struct cfg *cfg, TALLOC_CTX *mem_ctx, struct dcom_config *c
 	if (cfg_get_uint(cfg, "dcom", "max_objects", c->max_objects, 16, 10000000, &v, err) != 0)
 		return -EINVAL;
 	c->max_objects = (unsigned)v;
+	if (cfg_get_uint(cfg, "dcom", "max_objects_per_client", c->max_objects_per_client, 16,
+			 10000000, &v, err) != 0)
+		return -EINVAL;
+	c->max_objects_per_client = (unsigned)v;
 	if (cfg_get_uint(cfg, "dcom", "max_ping_sets", c->max_ping_sets, 1, 1000000, &v, err) != 0)
 		return -EINVAL;
 	c->max_ping_sets = (unsigned)v;
+	if (cfg_get_uint(cfg, "dcom", "max_ping_sets_per_account", c->max_ping_sets_per_account, 1,
+			 1000000, &v, err) != 0)
+		return -EINVAL;
+	c->max_ping_sets_per_account = (unsigned)v;
 	(void)mem_ctx;
 	return 0;
 }
@@ -88,6 +103,7 @@ static void ipid_unlink(struct dcom_ipid *ipid)
 {
 	struct dcom_object *obj = ipid->obj;
 	struct idmap_key k = idmap_key_guid(&ipid->ipid);
+	dcom_peer_refs_ipid_gone(ipid);
 	idmap_remove(obj->ex->ipids, &k);
 	DCOM_LIST_REMOVE(obj->ipids, ipid);
 	talloc_free(ipid);
@@ -258,11 +274,18 @@ static uint32_t add_sat(uint32_t a, uint32_t b)
 }
 
 struct dcom_ipid *dcom_export(struct dcom_object *obj, const struct idl_interface *iface,
-			      uint32_t refs, struct STDOBJREF *std)
+			      uint32_t refs, struct dcom_peer *client, struct STDOBJREF *std)
 {
 	struct dcom_exporter *ex = obj->ex;
 	if (!dcom_object_implements(obj, iface) || obj->released)
 		return NULL;
+	if (refs != 0 && !dcom_peer_may_hold(client, obj)) {
+		log_notice("DCOM: %s of %s holds %zu objects (max_objects_per_client): "
+			   "%s object refused",
+			   client->user, client->assoc ? "a remote client" : "in-process calls",
+			   dcom_peer_num_objects(client), obj->cls->name);
+		return NULL;
+	}
 
 	if (obj->oid == 0) {
 		uint64_t oid = dcom_new_id64(ex->oids);
@@ -293,6 +316,11 @@ struct dcom_ipid *dcom_export(struct dcom_object *obj, const struct idl_interfac
 			goto fail;
 		}
 		DCOM_LIST_ADD(obj->ipids, ipid);
+	}
+	if (dcom_peer_credit(client, ipid, refs) != 0) {
+		if (ipid->public_refs == 0 && ipid->private_refs == NULL)
+			ipid_unlink(ipid);
+		goto fail;
 	}
 	ipid->public_refs = add_sat(ipid->public_refs, refs);
 	dcom_object_touch(obj);
@@ -330,9 +358,13 @@ static struct dcom_private_ref *private_ref(struct dcom_ipid *ipid, const char *
 	return p;
 }
 
-int dcom_ipid_addref(struct dcom_ipid *ipid, uint32_t public_refs, uint32_t private_refs,
-		     const char *user)
+int dcom_ipid_addref(struct dcom_ipid *ipid, struct dcom_peer *client, uint32_t public_refs,
+		     uint32_t private_refs)
 {
+	const char *user = client != NULL ? client->user : NULL;
+	int rc = dcom_peer_credit(client, ipid, public_refs);
+	if (rc != 0)
+		return rc;
 	if (private_refs != 0) {
 		struct dcom_private_ref *p = private_ref(ipid, user ? user : "", true);
 		if (p == NULL)
@@ -344,12 +376,18 @@ int dcom_ipid_addref(struct dcom_ipid *ipid, uint32_t public_refs, uint32_t priv
 	return 0;
 }
 
-void dcom_ipid_release(struct dcom_ipid *ipid, uint32_t public_refs, uint32_t private_refs,
-		       const char *user)
+void dcom_ipid_release(struct dcom_ipid *ipid, struct dcom_peer *client, uint32_t public_refs,
+		       uint32_t private_refs)
 {
 	struct dcom_object *obj = ipid->obj;
+	const char *user = client != NULL ? client->user : NULL;
 
-	ipid->public_refs = public_refs > ipid->public_refs ? 0 : ipid->public_refs - public_refs;
+	/* The managers are shared by every client: no client releases them. */
+	if (obj->cls->singleton || ipid->permanent)
+		return;
+	/* At most what this client holds (MS-DCOM 3.1.1.5.6.1.3 clamps at the
+	 * IPID's count; we clamp at the caller's share of it). */
+	ipid->public_refs -= dcom_peer_debit(client, ipid, public_refs);
 	if (private_refs != 0) {
 		/* Only the identity that took private references releases them
 		 * (MS-DCOM 1.3.6, <49>). */
@@ -465,6 +503,7 @@ void dcom_exporter_collect(struct dcom_exporter *ex)
 {
 	uint64_t now = dcom_now_ms(ex);
 	uint64_t limit = timeout_ms(ex);
+	size_t before = ex->num_objects;
 
 	dcom_pingsets_expire(ex, now);
 
@@ -488,6 +527,12 @@ void dcom_exporter_collect(struct dcom_exporter *ex)
 			dcom_object_reclaim(o);
 	}
 	talloc_free(stale);
+	if (before >= ex->num_objects + DCOM_TRIM_AFTER_OBJECTS) {
+		log_info("DCOM: %zu objects released by the sweep: memory returned to the system",
+			 before - ex->num_objects);
+		malloc_trim(0);
+		ex->num_trims++;
+	}
 }
 
 static void gc_timer(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
@@ -541,7 +586,7 @@ struct dcom_exporter *dcom_exporter_new(TALLOC_CTX *mem_ctx, struct tevent_conte
 	ex->remunknown = dcom_object_new(NULL, ex, &dcom_remunknown_class, NULL);
 	if (ex->remunknown == NULL)
 		goto nomem;
-	struct dcom_ipid *ipid = dcom_export(ex->remunknown, &idl_iface_IRemUnknown2, 0, NULL);
+	struct dcom_ipid *ipid = dcom_export(ex->remunknown, &idl_iface_IRemUnknown2, 0, NULL, NULL);
 	if (ipid == NULL)
 		goto nomem;
 	ipid->permanent = true;
@@ -595,9 +640,10 @@ int dcom_exporter_bindings(struct dcom_exporter *ex, TALLOC_CTX *mem_ctx, const 
 	static const char *const no_addresses[] = { "127.0.0.1", NULL };
 	const char *const *addresses = ex->rpc ? rpc_server_addresses(ex->rpc) : no_addresses;
 	uint16_t port = 0;
-	if (ex->rpc != NULL)
-		port = rpc_server_port(ex->rpc, which == DCOM_BINDINGS_EXPORTER ? RPC_EP_OBJECT :
-										RPC_EP_MAPPER);
+	if (ex->rpc != NULL && which == DCOM_BINDINGS_EXPORTER)
+		port = rpc_server_port(ex->rpc, RPC_EP_OBJECT);
+	else if (ex->rpc != NULL)
+		port = dcom_resolver_binding_port(rpc_server_port(ex->rpc, RPC_EP_MAPPER));
 	if (dialled == NULL || dialled[0] == '\0' || rpc_address_is_wildcard(dialled))
 		dialled = addresses[0];
 	struct DUALSTRINGARRAY *dsa = talloc_zero(mem_ctx, struct DUALSTRINGARRAY);
@@ -621,6 +667,11 @@ size_t dcom_exporter_num_objects(const struct dcom_exporter *ex)
 size_t dcom_exporter_num_ipids(const struct dcom_exporter *ex)
 {
 	return idmap_count(ex->ipids);
+}
+
+size_t dcom_exporter_num_trims(const struct dcom_exporter *ex)
+{
+	return ex->num_trims;
 }
 
 size_t dcom_exporter_num_pingsets(const struct dcom_exporter *ex)

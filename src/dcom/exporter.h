@@ -25,7 +25,9 @@ struct dcom_config {
 	unsigned ping_period;          /* seconds (MS-DCOM 3.1.2.2: at most and by default 120) */
 	unsigned ping_timeout_periods; /* an object unpinged this many periods is released (3) */
 	unsigned max_objects;          /* live objects at once */
+	unsigned max_objects_per_client; /* objects one client (account, association) holds */
 	unsigned max_ping_sets;        /* ping sets at once */
+	unsigned max_ping_sets_per_account; /* ping sets one admin account makes */
 };
 
 void dcom_config_defaults(struct dcom_config *config);
@@ -55,8 +57,9 @@ uint32_t dcom_exporter_authn_hint(const struct dcom_exporter *ex);
 struct tevent_context *dcom_exporter_ev(const struct dcom_exporter *ex);
 
 /* The object exporter's bindings ("ADDRESS[object port]", the address the
- * client DIALLED first) or the resolver's ("ADDRESS[endpoint-mapper port]"),
- * with NTLMSSP and SPNEGO security bindings. 0 or -errno. */
+ * client DIALLED first) or the resolver's ("ADDRESS", or
+ * "ADDRESS[endpoint-mapper port]" for a port other than 135), with NTLMSSP
+ * and SPNEGO security bindings. 0 or -errno. */
 enum dcom_bindings_of { DCOM_BINDINGS_EXPORTER, DCOM_BINDINGS_RESOLVER };
 int dcom_exporter_bindings(struct dcom_exporter *ex, TALLOC_CTX *mem_ctx, const char *dialled,
 			   enum dcom_bindings_of which, struct DUALSTRINGARRAY **out);
@@ -66,6 +69,8 @@ int dcom_exporter_bindings(struct dcom_exporter *ex, TALLOC_CTX *mem_ctx, const 
 size_t dcom_exporter_num_objects(const struct dcom_exporter *ex);
 size_t dcom_exporter_num_ipids(const struct dcom_exporter *ex);
 size_t dcom_exporter_num_pingsets(const struct dcom_exporter *ex);
+/* How many sweeps gave memory back to the system (malloc_trim). */
+size_t dcom_exporter_num_trims(const struct dcom_exporter *ex);
 /* Replaces the monotonic clock (milliseconds). */
 void dcom_exporter_set_clock(struct dcom_exporter *ex, uint64_t (*clock)(void *priv), void *priv);
 /* Runs one garbage-collection sweep now (the timer runs it every ping_period). */

@@ -38,7 +38,10 @@ static int put_binding(struct dsa *d, TALLOC_CTX *mem, const char *address, uint
 {
 	char text[96];
 	size_t units;
-	snprintf(text, sizeof(text), "%s[%u]", address, port);
+	if (port != 0)
+		snprintf(text, sizeof(text), "%s[%u]", address, port);
+	else
+		snprintf(text, sizeof(text), "%s", address);
 	uint16_t *w = utf8_to_utf16(mem, text, &units);
 	if (w == NULL)
 		return -ENOMEM;
@@ -98,18 +101,21 @@ int dcom_dualstringarray(TALLOC_CTX *mem_ctx, const char *const *addresses, cons
 	return 0;
 }
 
+uint16_t dcom_resolver_binding_port(uint16_t mapper_port)
+{
+	return mapper_port == 135 ? 0 : mapper_port;
+}
+
 /* ServerAlive2 (MS-DCOM 3.1.2.5.1.6): our COMVERSION and the resolver's
- * bindings. They carry the endpoint-mapper port explicitly ("ADDRESS[PORT]"):
- * clients cannot assume 135 when the resolver listens elsewhere. */
+ * bindings, which "MUST NOT" carry endpoints: no "[port]" on port 135, the
+ * endpoint-mapper port only when it is nonstandard (clients could not
+ * find the resolver otherwise; dcom_resolver_binding_port). */
 static void server_alive2(struct rpc_call *call, struct IObjectExporter_ServerAlive2 *r,
 			  struct dcom_exporter *ex)
 {
-	struct rpc_server *server = ex->rpc;
-	struct DUALSTRINGARRAY *dsa = talloc_zero(r, struct DUALSTRINGARRAY);
-	if (dsa == NULL ||
-	    dcom_dualstringarray(dsa, rpc_server_addresses(server), rpc_call_local_address(call),
-				 rpc_server_port(server, RPC_EP_MAPPER), &dsa->aStringArray,
-				 &dsa->wNumEntries, &dsa->wSecurityOffset) != 0) {
+	struct DUALSTRINGARRAY *dsa = NULL;
+	if (dcom_exporter_bindings(ex, r, rpc_call_local_address(call), DCOM_BINDINGS_RESOLVER,
+				   &dsa) != 0) {
 		log_err("ServerAlive2: cannot build the resolver bindings");
 		rpc_call_reject(call, DCERPC_FAULT_OUT_OF_RESOURCES);
 		return;
@@ -179,7 +185,7 @@ static void dispatch(struct rpc_call *call, uint32_t opnum, void *r, void *priva
 	}
 	case NDR_IOBJECTEXPORTER_SIMPLEPING: {
 		struct IObjectExporter_SimplePing *a = r;
-		a->out.result = dcom_simple_ping(ex, *a->in.pSetId);
+		a->out.result = dcom_simple_ping(ex, rpc_call_user(call), *a->in.pSetId);
 		rpc_call_complete(call, 0);
 		break;
 	}
@@ -187,7 +193,8 @@ static void dispatch(struct rpc_call *call, uint32_t opnum, void *r, void *priva
 		struct IObjectExporter_ComplexPing *a = r;
 		*a->out.pSetId = *a->in.pSetId;
 		a->out.result = dcom_complex_ping(
-			ex, a->out.pSetId, a->in.SequenceNum, a->in.AddToSet,
+			ex, rpc_call_user(call), rpc_call_is_admin(call), a->out.pSetId,
+			a->in.SequenceNum, a->in.AddToSet,
 			a->in.AddToSet ? a->in.cAddToSet : 0, a->in.DelFromSet,
 			a->in.DelFromSet ? a->in.cDelFromSet : 0);
 		*a->out.pPingBackoffFactor = 0; /* <55> */

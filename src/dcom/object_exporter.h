@@ -17,8 +17,9 @@ struct rpc_server;
 #define DCOM_COM_VERSION_MINOR 7
 
 /* The aStringArray of a DUALSTRINGARRAY (MS-DCOM 2.2.19): one ncacn_ip_tcp
- * "ADDRESS[PORT]" binding per listen address (the address the client dialled,
- * DIALLED, first; a wildcard listen address stands for it), then security
+ * "ADDRESS[PORT]" binding ("ADDRESS" for PORT 0) per listen address (the
+ * address the client dialled, DIALLED, first; a wildcard listen address
+ * stands for it), then security
  * bindings for NTLMSSP (10) and SPNEGO (9) without principal names.
  * Returns 0 and the talloc'd array, its length and the security offset, or
  * -EINVAL/-ENOMEM/-E2BIG. */
@@ -27,6 +28,11 @@ int dcom_dualstringarray(TALLOC_CTX *mem_ctx, const char *const *addresses, cons
 			 uint16_t *security_offset);
 
 struct dcom_exporter;
+
+/* The port the resolver's bindings carry for an endpoint mapper on
+ * MAPPER_PORT: none (0) on 135, as MS-DCOM 3.1.2.5.1.6 wants; a nonstandard
+ * port is kept, or clients could not find the resolver. */
+uint16_t dcom_resolver_binding_port(uint16_t mapper_port);
 
 /* True when PROTSEQS (C706 tower ids) include ncacn_ip_tcp, or are empty. */
 bool dcom_protseqs_have_tcp(const uint16_t *protseqs, uint16_t count);

@@ -69,7 +69,7 @@ static void take_back_marshalled(struct dcom_call *call)
 	for (struct dcom_marshalled *m = call->marshalled; m != NULL; m = m->next) {
 		struct dcom_ipid *ipid = dcom_ipid_find(call->ex, &m->ipid_guid);
 		if (ipid != NULL)
-			dcom_ipid_release(ipid, m->refs, 0, NULL);
+			dcom_ipid_release(ipid, dcom_call_peer(call), m->refs, 0);
 		*m->out = NULL;
 	}
 	call->marshalled = NULL;
@@ -99,7 +99,10 @@ uint32_t dcom_marshal(struct dcom_call *call, struct dcom_object *obj,
 	struct dcom_marshalled *m = talloc_zero(call, struct dcom_marshalled);
 	if (m == NULL)
 		return E_OUTOFMEMORY;
-	struct dcom_ipid *ipid = dcom_export(obj, iface, DCOM_MARSHAL_REFS, &std);
+	/* The references go to the caller: its quota of objects applies. */
+	struct dcom_peer *client = dcom_call_peer(call);
+	struct dcom_ipid *ipid =
+		client ? dcom_export(obj, iface, DCOM_MARSHAL_REFS, client, &std) : NULL;
 	if (ipid == NULL) {
 		talloc_free(m);
 		return E_OUTOFMEMORY;
@@ -107,7 +110,7 @@ uint32_t dcom_marshal(struct dcom_call *call, struct dcom_object *obj,
 	const char *dialled = call->rpc ? rpc_call_local_address(call->rpc) : call->dialled;
 	if (dcom_objref_standard(call->r, call->ex, &iface->table->syntax_id.uuid, &std, dialled,
 				 out) != 0) {
-		dcom_ipid_release(ipid, DCOM_MARSHAL_REFS, 0, NULL);
+		dcom_ipid_release(ipid, client, DCOM_MARSHAL_REFS, 0);
 		talloc_free(m);
 		return E_OUTOFMEMORY;
 	}
@@ -162,6 +165,13 @@ uint8_t dcom_call_auth_level(const struct dcom_call *call)
 const char *dcom_call_remote_address(const struct dcom_call *call)
 {
 	return call->rpc ? rpc_call_remote_address(call->rpc) : "local";
+}
+
+struct dcom_peer *dcom_call_peer(struct dcom_call *call)
+{
+	if (call->rpc != NULL)
+		return dcom_peer_of_rpc(call->ex, call->rpc);
+	return dcom_peer_get(call->ex, NULL, call->user);
 }
 
 bool dcom_call_cancelled(const struct dcom_call *call)

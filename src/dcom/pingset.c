@@ -6,14 +6,40 @@
 #include "dcom/internal.h"
 
 #include <errno.h>
+#include <strings.h>
 
 #include "istmd/hresult.h"
 #include "istmd/log.h"
 
-static struct dcom_pingset *find_set(struct dcom_exporter *ex, uint64_t setid)
+/* USER's set SETID: another account's set is as unknown as a missing one. */
+static struct dcom_pingset *find_set(struct dcom_exporter *ex, const char *user, uint64_t setid)
 {
 	struct idmap_key k = idmap_key_u64(setid);
-	return idmap_get(ex->sets, &k);
+	struct dcom_pingset *set = idmap_get(ex->sets, &k);
+	if (set == NULL || strcasecmp(set->owner, user ? user : "") != 0)
+		return NULL;
+	return set;
+}
+
+struct count_state {
+	const char *user;
+	size_t n;
+};
+
+static void count_owned(const struct idmap_key *key, void *value, void *priv)
+{
+	struct count_state *s = priv;
+	const struct dcom_pingset *set = value;
+	(void)key;
+	if (strcasecmp(set->owner, s->user) == 0)
+		s->n++;
+}
+
+static size_t sets_of(struct dcom_exporter *ex, const char *user)
+{
+	struct count_state s = { .user = user, .n = 0 };
+	idmap_foreach(ex->sets, count_owned, &s);
+	return s.n;
 }
 
 static void touch_oid(const struct idmap_key *key, void *value, void *priv)
@@ -31,9 +57,9 @@ static void ping(struct dcom_exporter *ex, struct dcom_pingset *set)
 	idmap_foreach(set->oids, touch_oid, ex);
 }
 
-uint32_t dcom_simple_ping(struct dcom_exporter *ex, uint64_t setid)
+uint32_t dcom_simple_ping(struct dcom_exporter *ex, const char *user, uint64_t setid)
 {
-	struct dcom_pingset *set = find_set(ex, setid);
+	struct dcom_pingset *set = find_set(ex, user, setid);
 	if (set == NULL)
 		return OR_INVALID_SET;
 	ping(ex, set);
@@ -73,14 +99,16 @@ static uint32_t update(struct dcom_exporter *ex, struct dcom_pingset *set, const
 	return 0;
 }
 
-uint32_t dcom_complex_ping(struct dcom_exporter *ex, uint64_t *setid, uint16_t seq,
-			   const uint64_t *add, uint16_t num_add, const uint64_t *del,
-			   uint16_t num_del)
+uint32_t dcom_complex_ping(struct dcom_exporter *ex, const char *user, bool admin,
+			   uint64_t *setid, uint16_t seq, const uint64_t *add, uint16_t num_add,
+			   const uint64_t *del, uint16_t num_del)
 {
 	struct dcom_pingset *set;
 
+	if (user == NULL)
+		user = "";
 	if (*setid != 0) {
-		set = find_set(ex, *setid);
+		set = find_set(ex, user, *setid);
 		if (set == NULL)
 			return OR_INVALID_SET;
 		/* A sequence number "greater" than the client's (modulo 2^16):
@@ -95,6 +123,19 @@ uint32_t dcom_complex_ping(struct dcom_exporter *ex, uint64_t *setid, uint16_t s
 		return 0;
 	}
 
+	/* Only admins hold objects (every ORPC call and activation needs one,
+	 * MS-ISTM 3.1.4.2.1): another account has nothing to keep alive, and
+	 * must not fill the table that admins' sets need. */
+	if (!admin) {
+		log_notice("DCOM: ping set for %s refused: not an admin", user);
+		return ERROR_ACCESS_DENIED;
+	}
+	size_t own = sets_of(ex, user);
+	if (own >= ex->config.max_ping_sets_per_account) {
+		log_warn("DCOM: %s has %zu ping sets (max_ping_sets_per_account): new one refused",
+			 user, own);
+		return ERROR_OUTOFMEMORY;
+	}
 	if (idmap_count(ex->sets) >= ex->config.max_ping_sets) {
 		log_warn("DCOM: %zu ping sets exist (max_ping_sets): new one refused",
 			 idmap_count(ex->sets));
@@ -102,6 +143,11 @@ uint32_t dcom_complex_ping(struct dcom_exporter *ex, uint64_t *setid, uint16_t s
 	}
 	set = talloc_zero(ex->sets, struct dcom_pingset);
 	if (set == NULL || (set->oids = idmap_new(set)) == NULL) {
+		talloc_free(set);
+		return ERROR_OUTOFMEMORY;
+	}
+	set->owner = talloc_strdup(set, user);
+	if (set->owner == NULL) {
 		talloc_free(set);
 		return ERROR_OUTOFMEMORY;
 	}

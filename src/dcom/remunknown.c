@@ -47,7 +47,8 @@ static void rem_query_interface(struct dcom_call *call, void *unused, void *rv)
 			continue;
 		}
 		/* cRefs public references on the new or existing IPID, flags 0. */
-		if (dcom_export(obj, iface, r->in.cRefs, &results[i].std) == NULL) {
+		if (dcom_export(obj, iface, r->in.cRefs, dcom_call_peer(call), &results[i].std) ==
+		    NULL) {
 			results[i].hResult = E_OUTOFMEMORY;
 			continue;
 		}
@@ -69,8 +70,8 @@ static void rem_add_ref(struct dcom_call *call, void *unused, void *rv)
 		uint32_t res = S_OK;
 		if (ipid == NULL)
 			res = CO_E_OBJNOTREG;
-		else if (dcom_ipid_addref(ipid, ref->cPublicRefs, ref->cPrivateRefs,
-					  dcom_call_user(call)) != 0)
+		else if (dcom_ipid_addref(ipid, dcom_call_peer(call), ref->cPublicRefs,
+					  ref->cPrivateRefs) != 0)
 			res = E_OUTOFMEMORY;
 		r->out.pResults[i] = res;
 		if (res != S_OK && hr == S_OK)
@@ -83,14 +84,21 @@ static void rem_release(struct dcom_call *call, void *unused, void *rv)
 {
 	struct IRemUnknown_RemRelease *r = rv;
 	struct dcom_exporter *ex = dcom_call_exporter(call);
+	struct dcom_peer *client = dcom_call_peer(call);
+	if (client == NULL) {
+		dcom_call_done(call, E_OUTOFMEMORY);
+		return;
+	}
 	for (uint16_t i = 0; i < r->in.cInterfaceRefs; i++) {
 		const struct REMINTERFACEREF *ref = &r->in.InterfaceRefs[i];
 		struct dcom_ipid *ipid = dcom_ipid_find(ex, &ref->ipid);
-		/* Unknown IPIDs are skipped (3.1.1.5.6.1.3). Releasing may free
-		 * objects, never the Remote Unknown this call runs on. */
+		/* Unknown IPIDs are skipped (3.1.1.5.6.1.3). Each caller
+		 * releases at most what it holds; more is ignored, as the spec
+		 * clamps at zero; the managers' and the Remote Unknown's IPIDs
+		 * stay (issue 9). Releasing may free objects, never the Remote
+		 * Unknown this call runs on. */
 		if (ipid != NULL)
-			dcom_ipid_release(ipid, ref->cPublicRefs, ref->cPrivateRefs,
-					  dcom_call_user(call));
+			dcom_ipid_release(ipid, client, ref->cPublicRefs, ref->cPrivateRefs);
 	}
 	dcom_call_done(call, S_OK);
 }

@@ -3,6 +3,7 @@
 #include "istm/disk_internal.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "idl/ndr_ms_istm.h"
 #include "istm/enumerator.h"
@@ -308,6 +309,16 @@ struct dcom_object *istm_disk_new(struct dcom_call *call, struct istm_context *c
 	return dcom_object_new(call, ctx->ex, &istm_disk_class, o);
 }
 
+/* IEnumWTDisk::Next's element: an IWTDisk object for the index KEY. */
+static int make_disk(struct dcom_call *call, void *priv, const void *key,
+		     struct dcom_object **obj)
+{
+	uint32_t wtd;
+	memcpy(&wtd, key, sizeof(wtd));
+	*obj = istm_disk_new(call, priv, wtd);
+	return *obj != NULL ? 0 : -ENOMEM;
+}
+
 uint32_t istm_disk_enum_return(struct dcom_call *call, struct istm_context *ctx,
 			       struct core_disk *const *disks, size_t n,
 			       struct MInterfacePointer **out)
@@ -315,9 +326,10 @@ uint32_t istm_disk_enum_return(struct dcom_call *call, struct istm_context *ctx,
 	struct istm_enum_items *items = istm_enum_items_new(call, &istm_enum_IEnumWTDisk);
 	if (items == NULL)
 		return E_OUTOFMEMORY;
+	/* The objects are made as Next hands them out (issue 9). */
+	istm_enum_set_maker(items, make_disk, ctx);
 	for (size_t i = 0; i < n; i++) {
-		struct dcom_object *obj = istm_disk_new(call, ctx, disks[i]->wtd);
-		if (obj == NULL || istm_enum_add_object(items, obj) < 0) {
+		if (istm_enum_add_key(items, &disks[i]->wtd, sizeof(disks[i]->wtd)) < 0) {
 			talloc_free(items);
 			return E_OUTOFMEMORY;
 		}

@@ -13,8 +13,16 @@ struct istm_enum_items {
 	const struct istm_enum_kind *kind;
 	unsigned refs; /* enumerators using it (after istm_enum_return) */
 	size_t count, alloc;
-	void **elements;          /* structure kinds: talloc'd elements */
-	struct dcom_hold **holds; /* object kinds */
+	void **elements; /* structure kinds: talloc'd elements */
+	struct object_element *objects;
+	istm_enum_make_fn make;
+	void *make_priv;
+};
+
+/* Object kinds: an object the snapshot holds, or the key to make one. */
+struct object_element {
+	struct dcom_hold *hold;
+	void *key;
 };
 
 struct enumerator {
@@ -41,10 +49,11 @@ static int grow(struct istm_enum_items *items)
 			return -ENOMEM;
 		items->elements = e;
 	} else {
-		struct dcom_hold **h = talloc_realloc(items, items->holds, struct dcom_hold *, alloc);
-		if (h == NULL)
+		struct object_element *o =
+			talloc_realloc(items, items->objects, struct object_element, alloc);
+		if (o == NULL)
 			return -ENOMEM;
-		items->holds = h;
+		items->objects = o;
 	}
 	items->alloc = alloc;
 	return 0;
@@ -69,7 +78,26 @@ int istm_enum_add_object(struct istm_enum_items *items, struct dcom_object *obj)
 	struct dcom_hold *h = dcom_object_hold(items, obj);
 	if (h == NULL)
 		return -ENOMEM;
-	items->holds[items->count++] = h;
+	items->objects[items->count++] = (struct object_element){ .hold = h };
+	return 0;
+}
+
+void istm_enum_set_maker(struct istm_enum_items *items, istm_enum_make_fn make, void *priv)
+{
+	items->make = make;
+	items->make_priv = priv;
+}
+
+int istm_enum_add_key(struct istm_enum_items *items, const void *key, size_t size)
+{
+	if (items->kind->element_size != 0 || items->make == NULL)
+		return -EINVAL;
+	if (grow(items) != 0)
+		return -ENOMEM;
+	void *k = talloc_memdup(items, key, size);
+	if (k == NULL)
+		return -ENOMEM;
+	items->objects[items->count++] = (struct object_element){ .key = k };
 	return 0;
 }
 
@@ -127,12 +155,37 @@ static void clear_element(const struct istm_enum_kind *kind, void *elements)
 		*(struct MInterfacePointer **)elements = NULL;
 }
 
+/* The object of element E->pos for CALL: 0, -ENOENT (gone) or -errno. */
+static int element_object(struct dcom_call *call, struct enumerator *e, struct dcom_object **obj)
+{
+	const struct object_element *o = &e->items->objects[e->pos];
+	if (o->hold != NULL) {
+		*obj = dcom_hold_object(o->hold);
+		return *obj != NULL ? 0 : -ENOENT;
+	}
+	return e->items->make(call, e->items->make_priv, o->key, obj);
+}
+
 /* ELEMENTS is the method's out.pElements: a structure, or a
  * `struct MInterfacePointer **` for object kinds. */
 static void enum_next(struct dcom_call *call, struct enumerator *e, uint32_t num, void *elements,
 		      uint32_t *returned)
 {
 	const struct istm_enum_kind *kind = e->items->kind;
+	struct dcom_object *obj = NULL;
+	int rc = -ENOENT;
+
+	/* Object kinds: the next element whose object can be made (a target
+	 * deleted since the snapshot is skipped). */
+	while (num == 1 && kind->element_size == 0 && e->pos < e->items->count &&
+	       (rc = element_object(call, e, &obj)) == -ENOENT)
+		e->pos++;
+	if (num == 1 && kind->element_size == 0 && rc != 0 && rc != -ENOENT) {
+		clear_element(kind, elements);
+		*returned = 0;
+		dcom_call_done(call, E_OUTOFMEMORY);
+		return;
+	}
 	size_t left = e->items->count - e->pos;
 
 	*returned = 0;
@@ -151,9 +204,8 @@ static void enum_next(struct dcom_call *call, struct enumerator *e, uint32_t num
 	if (kind->element_size != 0) {
 		memcpy(elements, e->items->elements[e->pos], kind->element_size);
 	} else {
-		struct dcom_object *obj = dcom_hold_object(e->items->holds[e->pos]);
-		uint32_t hr = obj ? dcom_marshal(call, obj, kind->element_iface, elements) :
-				    E_UNEXPECTED;
+		/* E_OUTOFMEMORY when this client holds its quota of objects */
+		uint32_t hr = dcom_marshal(call, obj, kind->element_iface, elements);
 		if (hr != S_OK) {
 			dcom_call_done(call, hr);
 			return;

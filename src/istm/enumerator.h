@@ -2,7 +2,11 @@
  * Skip, Reset and Clone for all 17 IEnum* interfaces, over a snapshot of a
  * collection taken when the enumerator is created. Elements are either
  * structures (DISK, SESSION2, ...; copied into *pElements) or objects (IHost,
- * IWTDisk, ISnapshot; marshalled into *pElements).
+ * IWTDisk, ISnapshot; marshalled into *pElements). An object element is an
+ * existing object the snapshot holds, or a key (a target's GUID, a disk's
+ * index) from which Next makes the object when it hands it out: an
+ * enumeration of thousands of targets costs one object, not thousands
+ * (issue 9). A key whose thing is gone by then is skipped.
  *
  *   struct istm_enum_items *items = istm_enum_items_new(call, &istm_enum_IEnumSession2);
  *   struct SESSION2 *s = istm_enum_add_element(items);   // strings: talloc them on s
@@ -55,6 +59,16 @@ void *istm_enum_add_element(struct istm_enum_items *items);
 /* Object kinds: appends OBJ (held until the last enumerator over the
  * snapshot goes). 0 or -ENOMEM. */
 int istm_enum_add_object(struct istm_enum_items *items, struct dcom_object *obj);
+/* Makes the object of KEY for CALL (held by the call): 0, -ENOENT when
+ * KEY's thing is gone (the element is skipped), or another -errno. */
+typedef int (*istm_enum_make_fn)(struct dcom_call *call, void *priv, const void *key,
+				 struct dcom_object **obj);
+/* Object kinds: the elements added with istm_enum_add_key are made by MAKE
+ * (PRIV must outlive the snapshot). */
+void istm_enum_set_maker(struct istm_enum_items *items, istm_enum_make_fn make, void *priv);
+/* Object kinds: appends a copy of the SIZE bytes at KEY. 0, -EINVAL (no
+ * maker) or -ENOMEM. */
+int istm_enum_add_key(struct istm_enum_items *items, const void *key, size_t size);
 size_t istm_enum_count(const struct istm_enum_items *items);
 
 /* Creates an enumerator over ITEMS (taken over, freed on failure), positioned

@@ -34,7 +34,21 @@ static uint32_t return_host(struct dcom_call *call, struct istm_context *ctx,
 	return dcom_marshal(call, obj, &idl_iface_IHost, out);
 }
 
-/* 3.25.4.1, 3.29.4.1: every target, an IHost object each. */
+/* IEnumHost::Next's element: an IHost object over a draft of the target
+ * whose GUID is KEY, or -ENOENT when it was deleted since the snapshot. */
+static int make_host(struct dcom_call *call, void *priv, const void *key,
+		     struct dcom_object **obj)
+{
+	struct istm_context *ctx = priv;
+	struct core_target_draft *d = core_target_draft_open(NULL, ctx->core, key);
+	if (d == NULL)
+		return -ENOENT;
+	*obj = istm_host_new(call, ctx, d);
+	return *obj != NULL ? 0 : -ENOMEM;
+}
+
+/* 3.25.4.1, 3.29.4.1: every target; the IHost objects are made as Next
+ * hands them out, not one per target per call. */
 static void enum_hosts(struct dcom_call *call, struct istm_context *ctx,
 		       struct MInterfacePointer **out)
 {
@@ -46,10 +60,10 @@ static void enum_hosts(struct dcom_call *call, struct istm_context *ctx,
 		dcom_call_done(call, E_OUTOFMEMORY);
 		return;
 	}
+	istm_enum_set_maker(items, make_host, ctx);
 	for (size_t i = 0; i < n; i++) {
-		struct core_target_draft *d = core_target_draft_open(NULL, ctx->core, targets[i]->guid);
-		struct dcom_object *obj = d ? istm_host_new(call, ctx, d) : NULL;
-		if (obj == NULL || istm_enum_add_object(items, obj) < 0) {
+		const char *guid = targets[i]->guid;
+		if (istm_enum_add_key(items, guid, strlen(guid) + 1) < 0) {
 			dcom_call_done(call, E_OUTOFMEMORY);
 			return;
 		}

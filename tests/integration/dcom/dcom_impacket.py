@@ -16,6 +16,7 @@ failure.
 import os
 import sqlite3
 import sys
+import threading
 import time
 
 from impacket.dcerpc.v5 import dcomrt
@@ -29,8 +30,8 @@ from impacket.uuid import bin_to_string, string_to_bin
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "istm"))
 import istm_ndr as n  # noqa: E402
 from istm_ndr import CLASSES, iid  # noqa: E402
-from istm_client import (ADDR, ADMIN, DIR, LOG, OBJECT_PORT, USER, USER_PASSWORD,  # noqa: E402
-                         admin, check, expect_error, interface, ok)
+from istm_client import (ADDR, ADMIN, DIR, EPM_PORT, LOG, OBJECT_PORT, USER,  # noqa: E402
+                         USER_PASSWORD, admin, check, expect_error, interface, ok)
 
 STATE_DIR = os.path.join(DIR, "state")
 NAME = os.environ.get("ISTMD_NAME", "dcom-test")
@@ -105,12 +106,43 @@ def get_name(g):
     return g.request(n.IWTGeneral_get_Name(), iid(n.IWTGENERAL), g.get_iPid())
 
 
-def resolver():
+def resolver(user=None, password=None):
     """A fresh, authenticated IObjectExporter connection (as impacket's pinging makes one)."""
-    dce = connection().get_dce_rpc()
+    dce = connection(user, password).get_dce_rpc()
     dce.connect()
     dce.bind(IID_IObjectExporter)
     return dce
+
+
+def new_ping_set(dce, oids):
+    """ComplexPing with SETID 0: the response (its ErrorCode, pSetId)."""
+    req = ComplexPing()
+    req["pSetId"] = 0
+    req["SequenceNum"] = 1
+    req["cAddToSet"] = len(oids)
+    req["cDelFromSet"] = 0
+    for value in oids:
+        oid = OID()
+        oid["Data"] = value
+        req["AddToSet"].append(oid)
+    req["DelFromSet"] = NULL
+    return dce.request(req)
+
+
+def in_other_client(fn):
+    """Runs FN in another thread: impacket opens one object-port connection
+    per thread, so FN is another client (another association) of istmd."""
+    errors = []
+
+    def run():
+        try:
+            fn()
+        except BaseException as e:  # reported in the main thread
+            errors.append(e)
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(120)
+    check(not t.is_alive() and not errors, "the other client's calls: %s" % errors)
 
 
 # ---- cases -----------------------------------------------------------------------------
@@ -170,6 +202,45 @@ def case_release():
     sm2 = activate("SessionManager", n.ISESSIONMANAGER2)
     e2, _ = new_enumerator(sm2)
     check(reset(e2) == 0, "the session manager still serves")
+
+
+def case_release_other():
+    """One client's RemRelease cannot take another's references, nor the
+    managers' (issue 9, defect 6)."""
+    sm = activate("SessionManager", n.ISESSIONMANAGER2)
+    e, std = new_enumerator(sm)
+    check(reset(e) == 0, "client A's enumerator")
+
+    def client_b():
+        sm_b = activate("SessionManager", n.ISESSIONMANAGER2)
+        check(rem_release(sm_b, std["ipid"], 1000) == 0,
+              "client B: RemRelease(A's enumerator, 1000) answers S_OK")
+        check(rem_release(sm_b, sm_b.get_iPid(), 1000) == 0,
+              "client B: RemRelease(the session manager, 1000) answers S_OK")
+    in_other_client(client_b)
+    check(reset(e) == 0, "client A's enumerator survived B's RemRelease")
+    check(enum_sessions(sm)["ErrorCode"] == 0, "client A's session manager still serves")
+    check(rem_release(sm, std["ipid"], 1000) == 0, "client A releases its own enumerator")
+    expect_error(lambda: reset(e), "RPC_E_DISCONNECTED", "A's release took it")
+
+
+def case_ping_account():
+    """A non-admin makes no ping sets; an admin's ComplexPing still works
+    (issue 9, defect 3)."""
+    dce = resolver(USER, USER_PASSWORD)
+    expect_error(lambda: new_ping_set(dce, []), "0x5|ACCESS_DENIED",
+                 "ComplexPing by %s (not an admin) refused" % USER)
+    refused = 0
+    for _ in range(50):
+        try:
+            new_ping_set(dce, [])
+        except Exception:  # DCERPCSessionError
+            refused += 1
+    check(refused == 50, "50 more ComplexPings by %s refused" % USER)
+    sm = activate("SessionManager", n.ISESSIONMANAGER2)
+    _, std = new_enumerator(sm)
+    resp = new_ping_set(resolver(), [std["oid"]])
+    check(resp["ErrorCode"] == 0 and resp["pSetId"] != 0, "the admin's ComplexPing succeeds")
 
 
 def case_ping():
@@ -245,6 +316,15 @@ def case_resolve():
           "ResolveOxid2: COMVERSION 5.7")
     req["pOxid"] = 42
     expect_error(lambda: dce.request(req), "0x776|OR_INVALID_OXID|1910", "an unknown OXID")
+    # the resolver's bindings carry no port on 135 (MS-DCOM 3.1.2.5.1.6),
+    # the port when it is nonstandard
+    resp = dce.request(dcomrt.ServerAlive2())
+    words = list(resp["ppdsaOrBindings"]["aStringArray"])
+    text = "".join(chr(w) if w else "|" for w in words[:resp["ppdsaOrBindings"]["wSecurityOffset"]])
+    bindings = [b[1:] for b in text.split("|") if b]  # each after its tower id
+    want = ADDR if EPM_PORT == 135 else "%s[%d]" % (ADDR, EPM_PORT)
+    check(bindings[0] == want and (EPM_PORT != 135 or "[" not in text),
+          "ServerAlive2 bindings %s: %s first" % (bindings, want))
 
 
 CASES = {
@@ -252,6 +332,8 @@ CASES = {
     "general": case_general,
     "release": case_release,
     "ping": case_ping,
+    "release-other": case_release_other,
+    "ping-account": case_ping_account,
     "refused": case_refused,
     "other-activations": case_other_activations,
     "resolve": case_resolve,

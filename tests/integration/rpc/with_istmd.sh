@@ -5,7 +5,8 @@
 #
 # Creates a temporary directory with a users file made by `istmctl user add`
 # (admin "alice", user "bob"), a config for ADDRESS (endpoint mapper on port
-# 1135, objects on 1136, min_auth_level integrity unless overridden), starts
+# 1135 or $ISTMD_EPM_PORT, objects on 1136, min_auth_level integrity unless
+# overridden), starts
 # istmd, waits for it to listen, runs COMMAND with ISTMD_* variables set, then
 # stops istmd by PID with SIGTERM and requires a clean exit within 5 s and a
 # log free of sanitizer reports. Everything is bounded in time.
@@ -33,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export ISTMD_ADDR=$addr ISTMD_EPM_PORT=1135 ISTMD_OBJECT_PORT=1136
+export ISTMD_ADDR=$addr ISTMD_EPM_PORT=${ISTMD_EPM_PORT:-1135} ISTMD_OBJECT_PORT=1136
 export ISTMD_ADMIN=alice ISTMD_ADMIN_PASSWORD='Secret-alice-1' ISTMD_USER=bob ISTMD_USER_PASSWORD='Secret-bob-2'
 export ISTMD_DIR=$dir ISTMD_LOG=$dir/istmd.log
 

@@ -29,6 +29,8 @@ struct dcom_test *dcom_test_new(void)
 	config.ping_period = 1;
 	config.ping_timeout_periods = 3;
 	config.max_objects = 1000;
+	config.max_objects_per_client = 100;
+	config.max_ping_sets_per_account = 4;
 	char *err = NULL;
 	t->ex = dcom_exporter_new(t, t->ev, NULL, &config, DCERPC_AUTH_LEVEL_INTEGRITY, &err);
 	assert_non_null(t->ex);
@@ -97,6 +99,13 @@ uint32_t dcom_test_call(struct dcom_test *t, struct dcom_object *obj,
 {
 	return dcom_test_call_as(t, obj, iface, opnum, r, "alice", true,
 				 DCERPC_AUTH_LEVEL_PRIVACY);
+}
+
+void dcom_test_release(struct dcom_test *t, const struct GUID *ipid)
+{
+	struct dcom_ipid *entry = dcom_ipid_find(t->ex, ipid);
+	assert_non_null(entry);
+	dcom_ipid_release(entry, dcom_peer_get(t->ex, NULL, "alice"), 5, 0);
 }
 
 struct dcom_object *dcom_test_object(TALLOC_CTX *mem, struct dcom_exporter *ex,

@@ -49,6 +49,10 @@ void dcom_test_start(TALLOC_CTX *mem, struct dcom_object *obj, const struct idl_
 		     uint32_t opnum, void *r, const char *user, bool admin, uint8_t level,
 		     struct dcom_test_pending *p);
 
+/* "alice" (the caller of dcom_test_call) lets go of the 5 references she
+ * got on IPID. */
+void dcom_test_release(struct dcom_test *t, const struct GUID *ipid);
+
 /* The object of exporter EX an [out] interface pointer names: it must be of
  * IFACE (unless NULL); IPID (may be NULL) gets its IPID. */
 struct dcom_object *dcom_test_object(TALLOC_CTX *mem, struct dcom_exporter *ex,

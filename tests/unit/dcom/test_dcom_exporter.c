@@ -16,6 +16,7 @@
 #include <gen_ndr/dcerpc.h>
 
 #include "dcom/internal.h"
+#include "dcom/object_exporter.h"
 #include "dcom/objref.h"
 #include "dcom_test.h"
 #include "idl/ndr_ms_istm.h"
@@ -51,8 +52,16 @@ static void get_host(struct dcom_call *call, void *object, void *rv)
 	struct IHostMgr_GetHost *r = rv;
 	struct gadget *g = talloc_zero(NULL, struct gadget);
 	struct dcom_object *obj = dcom_object_new(call, dcom_call_exporter(call), &gadget_class, g);
-	assert_non_null(obj);
-	assert_int_equal(dcom_marshal(call, obj, &idl_iface_IHost, r->out.ppHost), S_OK);
+	if (obj == NULL) {
+		dcom_call_done(call, E_OUTOFMEMORY);
+		return;
+	}
+	uint32_t hr = dcom_marshal(call, obj, &idl_iface_IHost, r->out.ppHost);
+	if (hr != S_OK) { /* the caller's quota of objects */
+		assert_null(*r->out.ppHost);
+		dcom_call_done(call, hr);
+		return;
+	}
 	assert_non_null(*r->out.ppHost);
 	dcom_call_done(call, get_host_result);
 }
@@ -159,9 +168,13 @@ static void test_export_and_refs(void **state)
 	struct dcom_object *g = dcom_object_new(holder, t->ex, &gadget_class,
 						talloc_zero(NULL, struct gadget));
 	struct STDOBJREF a, b, c;
-	struct dcom_ipid *ia = dcom_export(g, &idl_iface_IHost, 5, &a);
-	struct dcom_ipid *ib = dcom_export(g, &idl_iface_IHost, 5, &b);
-	struct dcom_ipid *ic = dcom_export(g, &idl_iface_IHost2, 1, &c);
+	struct dcom_peer *alice = dcom_peer_get(t->ex, NULL, "alice");
+	struct dcom_peer *bob = dcom_peer_get(t->ex, NULL, "bob");
+	struct dcom_peer *alice2 = dcom_peer_get(t->ex, NULL, "ALICE");
+	assert_ptr_equal(alice, alice2); /* account names are case-insensitive */
+	struct dcom_ipid *ia = dcom_export(g, &idl_iface_IHost, 5, NULL, &a);
+	struct dcom_ipid *ib = dcom_export(g, &idl_iface_IHost, 5, alice, &b);
+	struct dcom_ipid *ic = dcom_export(g, &idl_iface_IHost2, 1, NULL, &c);
 	assert_non_null(ia);
 	assert_ptr_equal(ia, ib); /* one IPID per interface */
 	assert_ptr_not_equal(ia, ic);
@@ -171,19 +184,29 @@ static void test_export_and_refs(void **state)
 	assert_int_equal(a.cPublicRefs, 5);
 	assert_int_equal(a.flags, 0);
 	assert_false(GUID_equal(&a.ipid, &c.ipid));
-	assert_null(dcom_export(g, &idl_iface_IHostMgr, 5, NULL)); /* not implemented */
+	assert_null(dcom_export(g, &idl_iface_IHostMgr, 5, NULL, NULL)); /* not implemented */
 	assert_ptr_equal(dcom_ipid_find(t->ex, &a.ipid), ia);
 
 	talloc_free(holder); /* exported: still alive */
 	assert_int_equal(released_gadgets, 0);
+	/* public references belong to their client: bob has none, alice 5,
+	 * the server (NULL) the other 5 */
+	assert_int_equal(dcom_peer_num_objects(alice), 1);
+	dcom_ipid_release(ia, bob, 10, 0);
+	assert_int_equal(ia->public_refs, 10);
+	dcom_ipid_release(ia, NULL, 10, 0);
+	assert_int_equal(ia->public_refs, 5);
 	/* private references belong to their identity */
-	assert_int_equal(dcom_ipid_addref(ia, 0, 2, "alice"), 0);
-	dcom_ipid_release(ia, 10, 2, "bob");
+	assert_int_equal(dcom_ipid_addref(ia, alice, 0, 2), 0);
+	dcom_ipid_release(ia, bob, 10, 2);
+	dcom_ipid_release(ia, alice, 10, 0); /* clamped at what alice holds */
+	assert_int_equal(ia->public_refs, 0);
+	assert_int_equal(dcom_peer_num_objects(alice), 0);
 	assert_non_null(dcom_ipid_find(t->ex, &a.ipid)); /* alice's 2 private remain */
-	dcom_ipid_release(ia, 0, 5, "ALICE"); /* clamped at 0, names case-insensitive */
+	dcom_ipid_release(ia, alice2, 0, 5); /* clamped at 0 */
 	assert_null(dcom_ipid_find(t->ex, &a.ipid));
 	assert_int_equal(released_gadgets, 0); /* IHost2 still exported */
-	dcom_ipid_release(ic, 100, 0, NULL);
+	dcom_ipid_release(ic, NULL, 100, 0);
 	assert_int_equal(released_gadgets, 1);
 	assert_null(dcom_ipid_find(t->ex, &c.ipid));
 }
@@ -366,38 +389,38 @@ static void test_ping_sets(void **state)
 	uint64_t setid = 0, unknown = 12345;
 	/* a new set: unknown OIDs are skipped */
 	uint64_t add[2] = { a.oid, unknown };
-	assert_int_equal(dcom_complex_ping(t->ex, &setid, 1, add, 2, NULL, 0), 0);
+	assert_int_equal(dcom_complex_ping(t->ex, "alice", true, &setid, 1, add, 2, NULL, 0), 0);
 	assert_int_not_equal(setid, 0);
 	assert_int_equal(dcom_exporter_num_pingsets(t->ex), 1);
 	/* an existing set: unknown OIDs are refused, nothing changes */
 	uint64_t add2[2] = { b.oid, unknown };
 	uint64_t s2 = setid;
-	assert_int_equal(dcom_complex_ping(t->ex, &s2, 2, add2, 2, NULL, 0), OR_INVALID_OID);
+	assert_int_equal(dcom_complex_ping(t->ex, "alice", true, &s2, 2, add2, 2, NULL, 0), OR_INVALID_OID);
 	assert_int_equal(s2, setid);
-	assert_int_equal(dcom_complex_ping(t->ex, &s2, 2, add2, 1, NULL, 0), 0);
+	assert_int_equal(dcom_complex_ping(t->ex, "alice", true, &s2, 2, add2, 1, NULL, 0), 0);
 	/* a late duplicate (older sequence number) does nothing, successfully */
-	assert_int_equal(dcom_complex_ping(t->ex, &s2, 1, NULL, 0, add2, 1), 0);
+	assert_int_equal(dcom_complex_ping(t->ex, "alice", true, &s2, 1, NULL, 0, add2, 1), 0);
 	/* sequence numbers wrap */
-	assert_int_equal(dcom_complex_ping(t->ex, &s2, 0x8001, NULL, 0, NULL, 0), 0);
-	assert_int_equal(dcom_complex_ping(t->ex, &s2, 0x0001, NULL, 0, NULL, 0), 0);
+	assert_int_equal(dcom_complex_ping(t->ex, "alice", true, &s2, 0x8001, NULL, 0, NULL, 0), 0);
+	assert_int_equal(dcom_complex_ping(t->ex, "alice", true, &s2, 0x0001, NULL, 0, NULL, 0), 0);
 	uint64_t zero = 0, nope = 42;
-	assert_int_equal(dcom_simple_ping(t->ex, setid), 0);
-	assert_int_equal(dcom_simple_ping(t->ex, nope), OR_INVALID_SET);
-	assert_int_equal(dcom_complex_ping(t->ex, &nope, 1, NULL, 0, NULL, 0), OR_INVALID_SET);
+	assert_int_equal(dcom_simple_ping(t->ex, "alice", setid), 0);
+	assert_int_equal(dcom_simple_ping(t->ex, "alice", nope), OR_INVALID_SET);
+	assert_int_equal(dcom_complex_ping(t->ex, "alice", true, &nope, 1, NULL, 0, NULL, 0), OR_INVALID_SET);
 
 	/* both gadgets are in the set: pinged every period, they outlive the
 	 * timeout; once the pings stop, the set and the gadgets go */
 	for (int i = 0; i < 6; i++) {
 		dcom_test_advance(t, 1000);
-		assert_int_equal(dcom_simple_ping(t->ex, setid), 0);
+		assert_int_equal(dcom_simple_ping(t->ex, "alice", setid), 0);
 		dcom_exporter_collect(t->ex);
 	}
 	assert_int_equal(released_gadgets, 0);
 	/* B leaves the set: it is not pinged any more */
-	assert_int_equal(dcom_complex_ping(t->ex, &s2, 0x0002, NULL, 0, &b.oid, 1), 0);
+	assert_int_equal(dcom_complex_ping(t->ex, "alice", true, &s2, 0x0002, NULL, 0, &b.oid, 1), 0);
 	for (int i = 0; i < 3; i++) {
 		dcom_test_advance(t, 1000);
-		assert_int_equal(dcom_simple_ping(t->ex, setid), 0);
+		assert_int_equal(dcom_simple_ping(t->ex, "alice", setid), 0);
 		dcom_exporter_collect(t->ex);
 	}
 	assert_int_equal(released_gadgets, 1);
@@ -407,7 +430,7 @@ static void test_ping_sets(void **state)
 	dcom_exporter_collect(t->ex);
 	assert_int_equal(released_gadgets, 2);
 	assert_int_equal(dcom_exporter_num_pingsets(t->ex), 0);
-	assert_int_equal(dcom_simple_ping(t->ex, setid), OR_INVALID_SET);
+	assert_int_equal(dcom_simple_ping(t->ex, "alice", setid), OR_INVALID_SET);
 	(void)zero;
 }
 
@@ -417,7 +440,7 @@ static void test_gc(void **state)
 	struct dcom_object *w = new_widget(t);
 	struct STDOBJREF a, mgr;
 	assert_int_equal(call_get_host(t, w, &a), S_OK);
-	assert_non_null(dcom_export(w, &idl_iface_IHostMgr, 5, &mgr));
+	assert_non_null(dcom_export(w, &idl_iface_IHostMgr, 5, NULL, &mgr));
 
 	/* calls count as activity (MS-DCOM 3.1.1.6.2) */
 	dcom_test_advance(t, 2500);
@@ -454,6 +477,166 @@ static void test_limits(void **state)
 	assert_int_equal(released_gadgets, 1000 - 1); /* the Remote Unknown took one place */
 }
 
+/* ---- per-client references and quotas (issue 9) --------------------------------- */
+
+static uint32_t release_as(struct dcom_test *t, const char *user, const struct GUID *ipid,
+			   uint32_t refs)
+{
+	struct REMINTERFACEREF rel = { .ipid = *ipid, .cPublicRefs = refs };
+	struct IRemUnknown_RemRelease *rr =
+		dcom_test_new_r(t->mem, &idl_iface_IRemUnknown, NDR_IREMUNKNOWN_REMRELEASE);
+	rr->in.cInterfaceRefs = 1;
+	rr->in.InterfaceRefs = &rel;
+	dcom_test_prepare(&idl_iface_IRemUnknown, NDR_IREMUNKNOWN_REMRELEASE, rr);
+	return dcom_test_call_as(t, remunknown(t), &idl_iface_IRemUnknown,
+				 NDR_IREMUNKNOWN_REMRELEASE, rr, user, true,
+				 DCERPC_AUTH_LEVEL_PRIVACY);
+}
+
+/* One client releases at most what it holds, never a singleton's IPID:
+ * bob's RemRelease(1000) of alice's object and of the manager leaves alice
+ * working (defect 6). */
+static void test_release_per_client(void **state)
+{
+	struct dcom_test *t = *state;
+	struct dcom_object *w = new_widget(t);
+	struct STDOBJREF host, mgr;
+	assert_int_equal(call_get_host(t, w, &host), S_OK); /* alice's 5 */
+	assert_non_null(dcom_export(w, &idl_iface_IHostMgr, 5, NULL, &mgr));
+
+	assert_int_equal(release_as(t, "bob", &host.ipid, 1000), S_OK);
+	assert_int_equal(release_as(t, "bob", &mgr.ipid, 1000), S_OK);
+	assert_non_null(dcom_ipid_find(t->ex, &host.ipid));
+	assert_non_null(dcom_ipid_find(t->ex, &mgr.ipid));
+	assert_int_equal(released_gadgets, 0);
+	assert_int_equal(call_get_host(t, w, NULL), S_OK); /* alice still works */
+
+	/* alice releases hers (more than she holds: clamped), the manager stays */
+	assert_int_equal(release_as(t, "alice", &host.ipid, 1000), S_OK);
+	assert_null(dcom_ipid_find(t->ex, &host.ipid));
+	assert_int_equal(release_as(t, "alice", &mgr.ipid, 1000), S_OK);
+	assert_non_null(dcom_ipid_find(t->ex, &mgr.ipid));
+}
+
+/* One client filling the object table leaves room for the others
+ * (defect 5): alice stops at her quota, bob still gets objects. */
+static void test_client_quota(void **state)
+{
+	struct dcom_test *t = *state;
+	struct dcom_object *w = new_widget(t);
+	unsigned made = 0;
+	get_host_result = S_OK;
+	for (; made < 2000; made++) {
+		struct IHostMgr_GetHost *r =
+			dcom_test_new_r(t->mem, &idl_iface_IHostMgr, NDR_IHOSTMGR_GETHOST);
+		r->in.HostName = "t";
+		dcom_test_prepare(&idl_iface_IHostMgr, NDR_IHOSTMGR_GETHOST, r);
+		if (dcom_test_call_as(t, w, &idl_iface_IHostMgr, NDR_IHOSTMGR_GETHOST, r, "alice",
+				      true, DCERPC_AUTH_LEVEL_PRIVACY) != S_OK)
+			break;
+	}
+	assert_true(made < 1000);
+	struct IHostMgr_GetHost *r = dcom_test_new_r(t->mem, &idl_iface_IHostMgr, NDR_IHOSTMGR_GETHOST);
+	r->in.HostName = "t";
+	dcom_test_prepare(&idl_iface_IHostMgr, NDR_IHOSTMGR_GETHOST, r);
+	assert_int_equal(dcom_test_call_as(t, w, &idl_iface_IHostMgr, NDR_IHOSTMGR_GETHOST, r,
+					   "bob", true, DCERPC_AUTH_LEVEL_PRIVACY),
+			 S_OK);
+}
+
+/* Ping sets belong to the account that made them (defect 3): a non-admin
+ * makes none, however often it asks; an admin at its quota makes no more;
+ * another admin's ComplexPing still succeeds and keeps its idle objects
+ * alive; nobody else changes or pings its set. */
+static void test_ping_sets_per_account(void **state)
+{
+	struct dcom_test *t = *state;
+	struct dcom_object *w = new_widget(t);
+	struct STDOBJREF a;
+	assert_int_equal(call_get_host(t, w, &a), S_OK);
+
+	for (int i = 0; i < 5000; i++) {
+		uint64_t s = 0;
+		assert_int_equal(dcom_complex_ping(t->ex, "mallory", false, &s, 1, NULL, 0, NULL, 0),
+				 ERROR_ACCESS_DENIED);
+		assert_int_equal(s, 0);
+	}
+	assert_int_equal(dcom_exporter_num_pingsets(t->ex), 0);
+	for (int i = 0; i < 4; i++) { /* max_ping_sets_per_account in dcom_test */
+		uint64_t s = 0;
+		assert_int_equal(dcom_complex_ping(t->ex, "carol", true, &s, 1, NULL, 0, NULL, 0), 0);
+	}
+	uint64_t s = 0;
+	assert_int_equal(dcom_complex_ping(t->ex, "carol", true, &s, 1, NULL, 0, NULL, 0),
+			 ERROR_OUTOFMEMORY);
+
+	uint64_t setid = 0;
+	assert_int_equal(dcom_complex_ping(t->ex, "alice", true, &setid, 1, &a.oid, 1, NULL, 0), 0);
+	assert_int_equal(dcom_simple_ping(t->ex, "carol", setid), OR_INVALID_SET);
+	uint64_t theirs = setid;
+	assert_int_equal(dcom_complex_ping(t->ex, "carol", true, &theirs, 2, NULL, 0, &a.oid, 1),
+			 OR_INVALID_SET);
+	for (int i = 0; i < 6; i++) {
+		dcom_test_advance(t, 1000);
+		assert_int_equal(dcom_simple_ping(t->ex, "ALICE", setid), 0);
+		dcom_exporter_collect(t->ex);
+	}
+	assert_non_null(dcom_ipid_find(t->ex, &a.ipid));
+	assert_int_equal(released_gadgets, 0);
+}
+
+/* The resolver's bindings (ServerAlive2, OBJREFs) carry no port when the
+ * endpoint mapper is on 135, the port otherwise (defect 10). */
+static int collect_binding(uint16_t tower, const char *address, void *priv)
+{
+	char **list = priv;
+	assert_int_equal(tower, DCOM_TOWER_NCACN_IP_TCP);
+	*list = talloc_asprintf_append(*list, "%s;", address);
+	return 0;
+}
+
+static void test_resolver_bindings(void **state)
+{
+	struct dcom_test *t = *state;
+	static const char *const addresses[] = { "10.0.0.1", "0.0.0.0", NULL };
+	static const struct {
+		uint16_t mapper_port;
+		const char *bindings;
+	} cases[] = {
+		{ 135, "127.0.0.1;10.0.0.1;" },
+		{ 1135, "127.0.0.1[1135];10.0.0.1[1135];" },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		uint16_t *array, n, sec;
+		assert_int_equal(dcom_dualstringarray(t->mem, addresses, "127.0.0.1",
+						      dcom_resolver_binding_port(cases[i].mapper_port),
+						      &array, &n, &sec),
+				 0);
+		char *list = talloc_strdup(t->mem, "");
+		assert_int_equal(dcom_string_bindings(array, n, sec, collect_binding, &list), 0);
+		assert_string_equal(list, cases[i].bindings);
+	}
+}
+
+/* A sweep that frees many objects gives the memory back (defect 5). */
+static void test_gc_trims(void **state)
+{
+	struct dcom_test *t = *state;
+	TALLOC_CTX *holder = talloc_new(t->mem);
+	for (int i = 0; i < 600; i++) {
+		struct dcom_object *g = dcom_object_new(holder, t->ex, &gadget_class, NULL);
+		assert_non_null(g);
+		assert_non_null(dcom_export(g, &idl_iface_IHost, 5, NULL, NULL));
+	}
+	talloc_free(holder);
+	dcom_exporter_collect(t->ex);
+	assert_int_equal(dcom_exporter_num_trims(t->ex), 0);
+	dcom_test_advance(t, 3000);
+	dcom_exporter_collect(t->ex);
+	assert_int_equal(released_gadgets, 600);
+	assert_int_equal(dcom_exporter_num_trims(t->ex), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +647,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ping_sets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_per_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_sets_per_account, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolver_bindings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_trims, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

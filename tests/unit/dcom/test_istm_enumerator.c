@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@
 /* A manager whose EnumSessions2 returns N_SESSIONS sessions and whose
  * EnumHosts returns N_HOSTS host objects: the producer side of the API. */
 static unsigned n_sessions, n_hosts, hosts_released;
+static bool lazy_hosts; /* EnumHosts gives keys, made into objects by Next */
+static unsigned hosts_made;
 
 static void host_release(void *object)
 {
@@ -57,10 +60,31 @@ static void enum_sessions2(struct dcom_call *call, void *object, void *rv)
 	dcom_call_done(call, istm_enum_return(call, items, r->out.ppEnumSession));
 }
 
+/* Host number KEY, odd numbers "deleted" since the snapshot. */
+static int make_host(struct dcom_call *call, void *priv, const void *key,
+		     struct dcom_object **obj)
+{
+	unsigned n;
+	memcpy(&n, key, sizeof(n));
+	assert_ptr_equal(priv, &hosts_made);
+	if (n % 2 == 1)
+		return -ENOENT;
+	*obj = dcom_object_new(call, dcom_call_exporter(call), &host_class, NULL);
+	hosts_made++;
+	return *obj ? 0 : -ENOMEM;
+}
+
 static void enum_hosts(struct dcom_call *call, void *object, void *rv)
 {
 	struct IHostMgr_EnumHosts *r = rv;
 	struct istm_enum_items *items = istm_enum_items_new(call, &istm_enum_IEnumHost);
+	if (lazy_hosts) {
+		istm_enum_set_maker(items, make_host, &hosts_made);
+		for (unsigned i = 0; i < n_hosts; i++)
+			assert_int_equal(istm_enum_add_key(items, &i, sizeof(i)), 0);
+		dcom_call_done(call, istm_enum_return(call, items, r->out.ppEnumHost));
+		return;
+	}
 	for (unsigned i = 0; i < n_hosts; i++) {
 		struct dcom_object *h = dcom_object_new(call, dcom_call_exporter(call), &host_class,
 							NULL);
@@ -101,6 +125,8 @@ static int setup(void **state)
 	n_sessions = 3;
 	n_hosts = 2;
 	hosts_released = 0;
+	lazy_hosts = false;
+	hosts_made = 0;
 	*state = f;
 	return 0;
 }
@@ -249,7 +275,7 @@ static void test_clone(void **state)
 	/* the original goes (its references released); the clone still reads
 	 * the shared snapshot */
 	size_t objects = dcom_exporter_num_objects(f->t->ex);
-	dcom_ipid_release(dcom_ipid_find(f->t->ex, &ipid), 5, 0, NULL);
+	dcom_test_release(f->t, &ipid);
 	assert_int_equal(dcom_exporter_num_objects(f->t->ex), objects - 1);
 	assert_int_equal(next_session(f, c, 1, &n, &s), S_OK);
 	assert_int_equal(s.TSIH, 100);
@@ -303,11 +329,11 @@ static void test_objects(void **state)
 		}
 	}
 	/* the client releases the enumerator: the hosts stay, exported */
-	dcom_ipid_release(dcom_ipid_find(f->t->ex, &enum_ipid), 5, 0, NULL);
+	dcom_test_release(f->t, &enum_ipid);
 	assert_int_equal(hosts_released, 0);
 	/* and then the hosts */
 	for (int i = 0; i < 2; i++)
-		dcom_ipid_release(dcom_ipid_find(f->t->ex, &host_ipids[i]), 5, 0, NULL);
+		dcom_test_release(f->t, &host_ipids[i]);
 	assert_int_equal(hosts_released, 2);
 
 	/* never handed out: they go with the enumerator */
@@ -315,7 +341,7 @@ static void test_objects(void **state)
 					NDR_IHOSTMGR_ENUMHOSTS, r),
 			 S_OK);
 	object_of(f, *r->out.ppEnumHost, &idl_iface_IEnumHost, &enum_ipid);
-	dcom_ipid_release(dcom_ipid_find(f->t->ex, &enum_ipid), 5, 0, NULL);
+	dcom_test_release(f->t, &enum_ipid);
 	assert_int_equal(hosts_released, 4);
 }
 
@@ -342,6 +368,78 @@ static void test_kinds(void **state)
 	assert_ptr_equal(istm_enum_IEnumSnapshot.element_iface, &idl_iface_ISnapshot);
 }
 
+/* Elements given as keys cost nothing until Next makes their objects; a
+ * key whose thing is gone is skipped (issue 9, defect 5). */
+static void test_lazy_objects(void **state)
+{
+	struct fixture *f = *state;
+	lazy_hosts = true;
+	n_hosts = 5000;
+	size_t before = dcom_exporter_num_objects(f->t->ex);
+	struct IHostMgr_EnumHosts *r =
+		dcom_test_new_r(f->t->mem, &idl_iface_IHostMgr, NDR_IHOSTMGR_ENUMHOSTS);
+	dcom_test_prepare(&idl_iface_IHostMgr, NDR_IHOSTMGR_ENUMHOSTS, r);
+	assert_int_equal(dcom_test_call(f->t, f->manager, &idl_iface_IHostMgr,
+					NDR_IHOSTMGR_ENUMHOSTS, r),
+			 S_OK);
+	struct dcom_object *e = object_of(f, *r->out.ppEnumHost, &idl_iface_IEnumHost, NULL);
+	assert_int_equal(dcom_exporter_num_objects(f->t->ex), before + 1);
+	assert_int_equal(hosts_made, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		struct IEnumHost_Next *n =
+			dcom_test_new_r(f->t->mem, &idl_iface_IEnumHost, NDR_IENUMHOST_NEXT);
+		n->in.ulNumElements = 1;
+		n->in.pElements = talloc_zero(n, struct MInterfacePointer *);
+		dcom_test_prepare(&idl_iface_IEnumHost, NDR_IENUMHOST_NEXT, n);
+		assert_int_equal(dcom_test_call(f->t, e, &idl_iface_IEnumHost, NDR_IENUMHOST_NEXT, n),
+				 S_OK);
+		assert_int_equal(*n->out.pNumElementsReturned, 1);
+		object_of(f, *n->out.pElements, &idl_iface_IHost, NULL);
+	}
+	assert_int_equal(hosts_made, 3); /* hosts 0, 2 and 4; 1 and 3 skipped */
+	assert_int_equal(dcom_exporter_num_objects(f->t->ex), before + 4);
+}
+
+/* Each client has its own quota of objects (100 in dcom_test): alice's
+ * enumerations stop at hers, bob's still work (issue 9, defect 5). */
+static void test_quota_per_client(void **state)
+{
+	struct fixture *f = *state;
+	unsigned made = 0;
+	for (;; made++) {
+		struct ISessionManager2_EnumSessions2 *r =
+			dcom_test_new_r(f->t->mem, &idl_iface_ISessionManager2,
+					NDR_ISESSIONMANAGER2_ENUMSESSIONS2);
+		dcom_test_prepare(&idl_iface_ISessionManager2, NDR_ISESSIONMANAGER2_ENUMSESSIONS2, r);
+		uint32_t hr = dcom_test_call(f->t, f->manager, &idl_iface_ISessionManager2,
+					     NDR_ISESSIONMANAGER2_ENUMSESSIONS2, r);
+		if (hr != S_OK) {
+			assert_int_equal(hr, E_OUTOFMEMORY);
+			break;
+		}
+		assert_true(made < 1000);
+	}
+	assert_int_equal(made, 100);
+	struct ISessionManager2_EnumSessions2 *r =
+		dcom_test_new_r(f->t->mem, &idl_iface_ISessionManager2,
+				NDR_ISESSIONMANAGER2_ENUMSESSIONS2);
+	dcom_test_prepare(&idl_iface_ISessionManager2, NDR_ISESSIONMANAGER2_ENUMSESSIONS2, r);
+	assert_int_equal(dcom_test_call_as(f->t, f->manager, &idl_iface_ISessionManager2,
+					   NDR_ISESSIONMANAGER2_ENUMSESSIONS2, r, "bob", true,
+					   DCERPC_AUTH_LEVEL_PRIVACY),
+			 S_OK);
+	struct dcom_object *e = object_of(f, *r->out.ppEnumSession, &idl_iface_IEnumSession2, NULL);
+	struct IEnumSession2_Next *n =
+		dcom_test_new_r(f->t->mem, &idl_iface_IEnumSession2, NDR_IENUMSESSION2_NEXT);
+	n->in.ulNumElements = 1;
+	n->in.pElements = talloc_zero(n, struct SESSION2);
+	dcom_test_prepare(&idl_iface_IEnumSession2, NDR_IENUMSESSION2_NEXT, n);
+	assert_int_equal(dcom_test_call_as(f->t, e, &idl_iface_IEnumSession2, NDR_IENUMSESSION2_NEXT,
+					   n, "bob", true, DCERPC_AUTH_LEVEL_PRIVACY),
+			 S_OK);
+	assert_int_equal(n->out.pElements->TSIH, 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +448,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_objects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_objects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quota_per_client, setup, teardown),
 		cmocka_unit_test(test_kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

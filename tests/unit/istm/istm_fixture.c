@@ -183,7 +183,7 @@ void ix_release(struct ix *x, const struct GUID *ipid)
 {
 	struct dcom_ipid *entry = dcom_ipid_find(x->ex, ipid);
 	assert_non_null(entry);
-	dcom_ipid_release(entry, 5, 0, NULL);
+	dcom_ipid_release(entry, dcom_peer_get(x->ex, NULL, "alice"), 5, 0); /* ix_call's caller */
 }
 
 /* ---- enumerations ---- */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "dcom/exporter.h"
@@ -189,9 +190,30 @@ static void test_objects_released(void **state)
 	struct IHostMgr_EnumHosts *er = ix_r(x, MGR, NDR_IHOSTMGR_ENUMHOSTS);
 	assert_int_equal(ix_call(x, x->hosts, MGR, NDR_IHOSTMGR_ENUMHOSTS, er), S_OK);
 	ix_object(x, *er->out.ppEnumHost, &idl_iface_IEnumHost, &ipid);
-	assert_int_equal(dcom_exporter_num_objects(x->ex), before + 2); /* enumerator, one host */
+	assert_int_equal(dcom_exporter_num_objects(x->ex), before + 1); /* the enumerator only */
 	ix_release(x, &ipid);
 	assert_int_equal(dcom_exporter_num_objects(x->ex), before);
+}
+
+/* EnumHosts makes no object per target up front: the IHost objects are made
+ * as Next hands them out (issue 9, defect 5). */
+static void test_enum_hosts_lazy(void **state)
+{
+	struct ix *x = *state;
+	char name[16];
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "t%02d", i);
+		ix_create(x, name);
+	}
+	size_t before = dcom_exporter_num_objects(x->ex);
+	struct dcom_object *e = ix_enum(x, x->hosts, MGR, NDR_IHOSTMGR_ENUMHOSTS, &idl_iface_IEnumHost);
+	assert_int_equal(dcom_exporter_num_objects(x->ex), before + 1); /* the enumerator */
+	assert_int_equal(ix_left(x, e, &idl_iface_IEnumHost), 20);
+	struct MInterfacePointer *mip = NULL;
+	assert_int_equal(ix_next(x, e, &idl_iface_IEnumHost, &mip, sizeof(mip)), S_OK);
+	struct dcom_object *h = ix_object(x, mip, &idl_iface_IHost, NULL);
+	assert_string_equal(ix_str(x, h, NDR_IHOST_GET_NAME), "t00");
+	assert_int_equal(dcom_exporter_num_objects(x->ex), before + 2);
 }
 
 static void test_host_mgr2(void **state)
@@ -242,6 +264,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_get_host, ix_setup, ix_teardown),
 		cmocka_unit_test_setup_teardown(test_delete_host, ix_setup, ix_teardown),
 		cmocka_unit_test_setup_teardown(test_enum_hosts, ix_setup, ix_teardown),
+		cmocka_unit_test_setup_teardown(test_enum_hosts_lazy, ix_setup, ix_teardown),
 		cmocka_unit_test_setup_teardown(test_objects_released, ix_setup, ix_teardown),
 		cmocka_unit_test_setup_teardown(test_host_mgr2, ix_setup, ix_teardown),
 	};
