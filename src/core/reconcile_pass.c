@@ -315,8 +315,9 @@ static void pass_apply_next(struct pass *p)
 			}
 			if (mt->live.applied) {
 				r->drifts++;
-				log_warn("drift: target '%s' (%s) %s; re-applying", mt->t->name,
-					 mt->t->iqn, live ? diff : "is missing");
+				log_event(LOG_LVL_WARNING, LOG_ID_DRIFT_REPAIRED,
+					  "drift: target '%s' (%s) %s; re-applying", mt->t->name,
+					  mt->t->iqn, live ? diff : "is missing");
 			}
 		}
 		struct tevent_req *subreq = iscsi_backend_apply_send(a, c->ev, c->backend, want);
@@ -369,8 +370,9 @@ static const char *next_removal(struct pass *p)
 		if (listed)
 			continue;
 		p->r->drifts++;
-		log_warn("drift: the backend has target %s, which is not ours; removing it",
-			 live->iqn);
+		log_event(LOG_LVL_WARNING, LOG_ID_DRIFT_REPAIRED,
+			  "drift: the backend has target %s, which is not ours; removing it",
+			  live->iqn);
 		return live->iqn;
 	}
 	return NULL;

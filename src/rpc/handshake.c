@@ -237,8 +237,8 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 				   "security token refused");
 		}
 		if (rc == 0)
-			log_info("%s:%u authenticated as %s (alter_context)", conn->remote_addr,
-				 conn->remote_port, rpc_sec_user(sec));
+			log_debug("%s:%u authenticated as %s (alter_context)", conn->remote_addr,
+				  conn->remote_port, rpc_sec_user(sec));
 	}
 	flags |= negotiate_hdr_signing(conn, pkt);
 	if (reply_ack(conn, tmp, DCERPC_PKT_ALTER_RESP, flags, pkt, acks, "", sec, &token) != 0)
@@ -292,8 +292,8 @@ void rpc_handle_auth3(struct rpc_conn *conn, struct ncacn_packet *pkt)
 			   conn->remote_port, strerror(-sec->error));
 		goto out;
 	}
-	log_info("%s:%u authenticated as %s", conn->remote_addr, conn->remote_port,
-		 rpc_sec_user(sec));
+	log_debug("%s:%u authenticated as %s", conn->remote_addr, conn->remote_port,
+		  rpc_sec_user(sec));
 out:
 	talloc_free(tmp);
 }
