@@ -48,6 +48,10 @@ TEST_PKGS=(
   procps
   iproute2
   strace
+  # tests/package: the Debian package build, man pages, unit checks
+  debhelper
+  groff-base
+  man-db
 )
 
 export DEBIAN_FRONTEND=noninteractive
