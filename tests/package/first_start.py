@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """First start of a packaged istmd (issue 10): no users file, a state dir that
 does not exist yet, no tgtd. istmd must start (READY=1), say how to create the
-first admin, and ping the systemd watchdog from its event loop.
+first admin, ping the systemd watchdog from its event loop, and look for its
+tgtd on control port 1 (istmd-tgtd.service), never Debian's 0.
 
 Usage: first_start.py ISTMD
 Talks to istmd as systemd would: NOTIFY_SOCKET and WATCHDOG_USEC."""
@@ -69,6 +70,9 @@ def main():
             failures.append("%d WATCHDOG=1 after READY=1, expected 3 or more" % pings)
         if "no accounts: create one with istmctl user add --admin NAME" not in text:
             failures.append("no 'no accounts' hint")
+        # no tgt_control_port in the config: istmd-tgtd.service's port 1, not 0
+        if "%s/socket.1)" % tmp not in text:
+            failures.append("the default tgtd control socket is not socket.1")
         if not os.path.isdir(state):
             failures.append("state dir not created")
         if rc != 0:
