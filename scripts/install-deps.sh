@@ -59,6 +59,10 @@ TEST_PKGS=(
   procps
   iproute2
   strace
+  # tests/package: the Debian package build, man pages, unit checks
+  debhelper
+  groff-base
+  man-db
 )
 
 if [ $runtime_only = 1 ]; then

@@ -269,7 +269,7 @@ static int server_authenticate(struct ntlm_ctx *ctx, const DATA_BLOB *in)
 	if (ret < 0)
 		return ret;
 	if (is_anonymous(&a)) {
-		log_notice("NTLM: anonymous logon refused");
+		log_event(LOG_LVL_NOTICE, LOG_ID_AUTH_FAILURE, "NTLM: anonymous logon refused");
 		return -EACCES;
 	}
 	TALLOC_CTX *tmp = talloc_new(NULL);
@@ -283,12 +283,12 @@ static int server_authenticate(struct ntlm_ctx *ctx, const DATA_BLOB *in)
 	}
 	const char *who = auth_log_name(tmp, user);
 	if (a.nt_response.len < 24) {
-		log_notice("NTLM: LM-only or malformed response from '%s' refused", who);
+		log_event(LOG_LVL_NOTICE, LOG_ID_AUTH_FAILURE, "NTLM: LM-only or malformed response from '%s' refused", who);
 		ret = a.nt_response.len == 0 ? -ENOTSUP : -EINVAL;
 		goto out;
 	}
 	if (a.nt_response.len == 24 && !ctx->allow_ntlmv1) {
-		log_notice("NTLM: NTLMv1 response from '%s' refused (allow_ntlmv1 = no)", who);
+		log_event(LOG_LVL_NOTICE, LOG_ID_AUTH_FAILURE, "NTLM: NTLMv1 response from '%s' refused (allow_ntlmv1 = no)", who);
 		ret = -ENOTSUP;
 		goto out;
 	}
@@ -307,10 +307,11 @@ static int server_authenticate(struct ntlm_ctx *ctx, const DATA_BLOB *in)
 		ret = -EACCES;
 	if (ret < 0) {
 		if (ret == -EACCES)
-			log_notice("NTLM: authentication failed for '%s': %s", who,
-				   !known ? "unknown user"
-				   : v.altered ? "the client's copy of our target information was altered"
-					       : "wrong password");
+			log_event(LOG_LVL_NOTICE, LOG_ID_AUTH_FAILURE,
+				  "NTLM: authentication failed for '%s': %s", who,
+				  !known ? "unknown user"
+				  : v.altered ? "the client's copy of our target information was altered"
+					      : "wrong password");
 		goto out;
 	}
 
@@ -323,7 +324,7 @@ static int server_authenticate(struct ntlm_ctx *ctx, const DATA_BLOB *in)
 		} else if (ntlm_compute_mic(ctx, esk, in->data, in->length, mic) < 0) {
 			ret = -EIO;
 		} else if (!ntlm_equal(mic, in->data + NTLM_AUTH_MIC_OFFSET, 16)) {
-			log_notice("NTLM: MIC mismatch for '%s'; refused", who);
+			log_event(LOG_LVL_NOTICE, LOG_ID_AUTH_FAILURE, "NTLM: MIC mismatch for '%s'; refused", who);
 			ret = -EACCES;
 		}
 		explicit_bzero(mic, sizeof(mic));
@@ -345,7 +346,8 @@ static int server_authenticate(struct ntlm_ctx *ctx, const DATA_BLOB *in)
 	ctx->is_admin = is_admin;
 	ctx->has_mic = mic_present;
 	ctx->state = NTLM_DONE;
-	log_info("NTLM: '%s' authenticated (%s)", who, is_admin ? "admin" : "user");
+	/* debug: most of a busy server's lines would be logons (issue 10) */
+	log_debug("NTLM: '%s' authenticated (%s)", who, is_admin ? "admin" : "user");
 out:
 	talloc_free(user);
 	talloc_free(domain);

@@ -229,8 +229,9 @@ int iscsi_backend_open(TALLOC_CTX *mem_ctx, struct tevent_context *ev, struct cf
 	if (tmp == NULL)
 		return -ENOMEM;
 	if (cfg_get_enum(cfg, "iscsi", "backend", "tgt", kinds, &kind, err) != 0 ||
-	    /* tgtd keeps its control port in a short */
-	    cfg_get_uint(cfg, "iscsi", "tgt_control_port", 0, 0, 32767, &control_port, err) != 0 ||
+	    /* tgtd keeps its control port in a short; 1 is istmd-tgtd.service
+	     * (0 is Debian's tgt.service, whose /etc/tgt targets are not ours) */
+	    cfg_get_uint(cfg, "iscsi", "tgt_control_port", 1, 0, 32767, &control_port, err) != 0 ||
 	    cfg_get_list(cfg, "iscsi", "portal", "127.0.0.2:3260", tmp, &portal_texts, err) != 0 ||
 	    cfg_get_uint(cfg, "iscsi", "request_timeout_ms", 5000, 100, 600000, &request_ms,
 			 err) != 0 ||

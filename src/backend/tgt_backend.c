@@ -714,7 +714,8 @@ static void on_tgtd(bool up, pid_t pid, void *priv)
 {
 	struct tgt_backend *tb = priv;
 	if (!up) {
-		log_warn("tgtd (socket %s) is down", tb->socket_path);
+		log_event(LOG_LVL_WARNING, LOG_ID_BACKEND_DOWN, "tgtd (socket %s) is down",
+			  tb->socket_path);
 		iscsi_backend_notify(&tb->base, ISCSI_BACKEND_DOWN, tb->generation);
 		return;
 	}
@@ -723,8 +724,9 @@ static void on_tgtd(bool up, pid_t pid, void *priv)
 	memset(&tb->secrets, 0, sizeof(tb->secrets));
 	tb->secrets_mem = talloc_new(tb);
 	tb->generation++;
-	log_notice("tgtd (socket %s, pid %d) is up, generation %" PRIu64, tb->socket_path,
-		   (int)pid, tb->generation);
+	log_event(LOG_LVL_NOTICE, LOG_ID_BACKEND_UP,
+		  "tgtd (socket %s, pid %d) is up, generation %" PRIu64, tb->socket_path, (int)pid,
+		  tb->generation);
 	/* tgtd's own iSNS client busy-loops once it has targets; it must stay
 	 * off (istmd registers with iSNS itself). Off is its default: this only
 	 * undoes someone else's "tgtadm --name iSNS --value On". */

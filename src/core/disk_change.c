@@ -458,8 +458,8 @@ static void delete_committed(struct op *op)
 	}
 	struct mdisk *md = model_disk(m, s->wtd);
 	if (md != NULL) {
-		log_info("disk %" PRIu32 " (%s) deleted%s", s->wtd, md->d->path,
-			 s->delete_file ? " with its file" : "");
+		log_event(LOG_LVL_INFO, LOG_ID_OBJECT_DELETED, "disk %" PRIu32 " (%s) deleted%s",
+			  s->wtd, md->d->path, s->delete_file ? " with its file" : "");
 		model_remove_disk(m, md);
 	}
 	if (model_add_intent(m, talloc_steal(m, s->intent)) < 0)

@@ -98,8 +98,9 @@ static void create_done(struct op *op)
 	}
 	if (s->intent != NULL)
 		model_remove_intent(m, s->intent->id);
-	log_info("disk %" PRIu32 " created on %s (%s VHD, %" PRIu64 " bytes)", md->d->wtd,
-		 md->d->path, core_vhd_type_name(md->d->vhd_type), md->d->size);
+	log_event(LOG_LVL_INFO, LOG_ID_OBJECT_CREATED,
+		  "disk %" PRIu32 " created on %s (%s VHD, %" PRIu64 " bytes)", md->d->wtd,
+		  md->d->path, core_vhd_type_name(md->d->vhd_type), md->d->size);
 	op_set_result(op, &md->d->wtd, sizeof(md->d->wtd));
 	op_finish(op, 0, NULL);
 }

@@ -337,8 +337,9 @@ static void pass_apply_next(struct pass *p)
 			}
 			if (mt->live.applied) {
 				r->drifts++;
-				log_warn("drift: target '%s' (%s) %s; re-applying", mt->t->name,
-					 mt->t->iqn, live ? diff : "is missing");
+				log_event(LOG_LVL_WARNING, LOG_ID_DRIFT_REPAIRED,
+					  "drift: target '%s' (%s) %s; re-applying", mt->t->name,
+					  mt->t->iqn, live ? diff : "is missing");
 			}
 		}
 		struct tevent_req *subreq = iscsi_backend_apply_send(a, c->ev, c->backend, want);
@@ -396,8 +397,9 @@ static const char *next_removal(struct pass *p)
 			continue;
 		}
 		p->r->drifts++;
-		log_warn("drift: the backend has target %s, which is not ours; removing it",
-			 live->iqn);
+		log_event(LOG_LVL_WARNING, LOG_ID_DRIFT_REPAIRED,
+			  "drift: the backend has target %s, which is not ours; removing it",
+			  live->iqn);
 		return live->iqn;
 	}
 	return NULL;

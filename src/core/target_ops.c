@@ -110,7 +110,8 @@ static void save_committed(struct op *op)
 		}
 		disks_changed(c, NULL, mt->t);
 	}
-	log_info("target '%s' (%s) %s", mt->t->name, mt->t->iqn, s->is_new ? "created" : "saved");
+	log_event(LOG_LVL_INFO, s->is_new ? LOG_ID_OBJECT_CREATED : NULL, "target '%s' (%s) %s",
+		  mt->t->name, mt->t->iqn, s->is_new ? "created" : "saved");
 	if (s->draft != NULL) {
 		struct core_target_draft *d = s->draft;
 		struct core_target *base = core_target_dup(d, mt->t);
@@ -301,7 +302,8 @@ static void delete_committed(struct op *op)
 	struct core *c = op->c;
 	struct mtarget *mt = model_target_by_guid(c->model, s->guid);
 	if (mt != NULL) {
-		log_info("target '%s' (%s) deleted", mt->t->name, mt->t->iqn);
+		log_event(LOG_LVL_INFO, LOG_ID_OBJECT_DELETED, "target '%s' (%s) deleted",
+			  mt->t->name, mt->t->iqn);
 		reconciler_target_removed(c, mt->t->iqn);
 		struct core_target *old = talloc_steal(op, mt->t);
 		mt->t = NULL;

@@ -2,6 +2,7 @@
  * the layers on one tevent loop, and runs until SIGTERM/SIGINT. SIGHUP re-reads
  * the users file. */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,6 +77,17 @@ static void on_reload_signal(struct tevent_context *ev, struct tevent_signal *se
 		log_warn("the users file could not be re-read; keeping the accounts known so far");
 }
 
+/* First start: no users file yet. istmd serves (the endpoint mapper and
+ * ServerAlive need no account), but nobody can log on until an admin exists. */
+static void check_accounts(const char *users_file)
+{
+	struct stat st;
+	int rc = stat(users_file, &st) == 0 ? 0 : -errno;
+	if (rc == -ENOENT || (rc == 0 && st.st_size == 0))
+		log_warn("no accounts: create one with istmctl user add --admin NAME "
+			 "(users file %s); until then nobody can log on", users_file);
+}
+
 /* [state] dir (created if missing; its parent must exist), then [auth]: the
  * users file and the names NTLM announces. */
 static int open_state(struct daemon_ctx *d)
@@ -102,6 +114,7 @@ static int open_state(struct daemon_ctx *d)
 		return -1;
 	}
 	d->auth_options = &auth->options;
+	check_accounts(auth->users_file);
 	return 0;
 }
 
@@ -211,6 +224,40 @@ static int start_dcom(struct daemon_ctx *d)
 	return 0;
 }
 
+/* WatchdogSec= in the unit: systemd restarts istmd when the event loop stops
+ * turning. The ping comes from the loop itself, at half the interval
+ * (sd_watchdog_enabled(3)). */
+static void on_watchdog(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
+			void *priv)
+{
+	uint64_t *usec = priv;
+	sd_notify(0, "WATCHDOG=1");
+	if (tevent_add_timer(ev, usec, tevent_timeval_current_ofs(0, (uint32_t)(*usec / 2)),
+			     on_watchdog, usec) == NULL)
+		log_err("cannot re-arm the watchdog timer: out of memory");
+}
+
+static int start_watchdog(struct daemon_ctx *d)
+{
+	uint64_t usec = 0;
+	int rc = sd_watchdog_enabled(0, &usec);
+	if (rc <= 0) {
+		if (rc < 0)
+			log_warn("ignoring the watchdog settings: %s", strerror(-rc));
+		return 0;
+	}
+	/* the interval in a struct timeval's microseconds: at most ~68 min */
+	if (usec > (uint64_t)UINT32_MAX * 2)
+		usec = (uint64_t)UINT32_MAX * 2;
+	uint64_t *keep = talloc(d, uint64_t);
+	if (keep == NULL)
+		return -1;
+	*keep = usec;
+	log_debug("watchdog: pinging systemd every %" PRIu64 " ms", usec / 2000);
+	on_watchdog(d->ev, NULL, tevent_timeval_current(), keep);
+	return 0;
+}
+
 static void warn_unused_key(const char *section, const char *key, unsigned line, void *priv)
 {
 	log_warn("%s:%u: unknown key [%s] %s ignored", (const char *)priv, line, section, key);
@@ -298,6 +345,11 @@ int main(int argc, char **argv)
 	tevent_add_signal(d->ev, d, SIGINT, 0, on_stop_signal, d);
 	tevent_add_signal(d->ev, d, SIGHUP, 0, on_reload_signal, d);
 	signal(SIGPIPE, SIG_IGN);
+	if (start_watchdog(d) != 0) {
+		log_err("cannot start the watchdog timer: out of memory");
+		talloc_free(mem);
+		return 1;
+	}
 
 	if (open_state(d) != 0) {
 		talloc_free(mem);
@@ -327,9 +379,9 @@ int main(int argc, char **argv)
 	}
 	cfg_foreach_unused(d->cfg, warn_unused_key, (void *)cfg_path(d->cfg));
 
-	log_notice("istmd %s started: endpoint mapper on port %u, objects on port %u",
-		   ISTMD_VERSION, rpc_server_port(d->rpc, RPC_EP_MAPPER),
-		   rpc_server_port(d->rpc, RPC_EP_OBJECT));
+	log_event(LOG_LVL_NOTICE, LOG_ID_STARTUP,
+		  "istmd %s started: endpoint mapper on port %u, objects on port %u", ISTMD_VERSION,
+		  rpc_server_port(d->rpc, RPC_EP_MAPPER), rpc_server_port(d->rpc, RPC_EP_OBJECT));
 	sd_notify(0, "READY=1\nSTATUS=serving");
 
 	while (!d->stop) {
@@ -346,6 +398,6 @@ int main(int argc, char **argv)
 	TALLOC_FREE(d->dcom);
 	stop_core(d);
 	talloc_free(mem);
-	log_notice("istmd stopped");
+	log_event(LOG_LVL_NOTICE, LOG_ID_SHUTDOWN, "istmd stopped");
 	return 0;
 }

@@ -318,8 +318,8 @@ void rpc_handle_alter(struct rpc_conn *conn, struct ncacn_packet *pkt)
 				   "security token refused");
 		}
 		if (rc == 0) {
-			log_info("%s:%u authenticated as %s (alter_context)", conn->remote_addr,
-				 conn->remote_port, rpc_sec_user(sec));
+			log_debug("%s:%u authenticated as %s (alter_context)", conn->remote_addr,
+				  conn->remote_port, rpc_sec_user(sec));
 			rpc_conn_established(conn);
 		}
 	}
@@ -376,8 +376,8 @@ void rpc_handle_auth3(struct rpc_conn *conn, struct ncacn_packet *pkt)
 			   conn->remote_port, strerror(-sec->error));
 		goto out;
 	}
-	log_info("%s:%u authenticated as %s", conn->remote_addr, conn->remote_port,
-		 rpc_sec_user(sec));
+	log_debug("%s:%u authenticated as %s", conn->remote_addr, conn->remote_port,
+		  rpc_sec_user(sec));
 	rpc_conn_established(conn);
 out:
 	talloc_free(tmp);

@@ -212,6 +212,47 @@ static void test_unknown_user(void **state)
 	expect_refused(*state, AUTH_TYPE_SPNEGO, "mallory", "Secret#1", -EACCES);
 }
 
+/* ---- what is logged ------------------------------------------------------- */
+
+struct seen_lines {
+	int success_level;  /* level of the "authenticated" line, 0: none */
+	int failure_level;
+	const char *failure_id;
+};
+
+static void record_line(enum log_level level, const char *id, const char *msg, void *priv)
+{
+	struct seen_lines *seen = priv;
+	if (strstr(msg, "' authenticated") != NULL)
+		seen->success_level = (int)level;
+	if (strstr(msg, "authentication failed") != NULL) {
+		seen->failure_level = (int)level;
+		seen->failure_id = id;
+	}
+}
+
+/* Issue 10: successful logons were most of istmd's info lines. A success is
+ * debug; a failure stays visible (notice) and carries its MESSAGE_ID. */
+static void test_log_levels(void **state)
+{
+	struct fixture *f = *state;
+	struct seen_lines seen = { 0 };
+	struct auth_ctx *c, *s;
+	enum log_level saved = log_get_level();
+
+	log_set_level(LOG_LVL_DEBUG);
+	log_set_sink(record_line, &seen);
+	handshake_ok(f, AUTH_TYPE_NTLMSSP, &c, &s);
+	expect_refused(f, AUTH_TYPE_NTLMSSP, "alice", "secret#1", -EACCES);
+	log_set_sink(NULL, NULL);
+	log_set_level(saved);
+
+	assert_int_equal(seen.success_level, LOG_LVL_DEBUG);
+	assert_int_equal(seen.failure_level, LOG_LVL_NOTICE);
+	assert_non_null(seen.failure_id);
+	assert_string_equal(seen.failure_id, LOG_ID_AUTH_FAILURE);
+}
+
 /* ---- tampering ------------------------------------------------------------ */
 
 struct flip {
@@ -624,6 +665,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_non_ascii_password_non_admin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ntlm_mic_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spnego_mic_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampered_messages, setup, teardown),
