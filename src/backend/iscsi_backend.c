@@ -3,6 +3,7 @@
  * and [iscsi] configuration. */
 #include "backend/iscsi_backend.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -277,4 +278,14 @@ int iscsi_backend_open(TALLOC_CTX *mem_ctx, struct tevent_context *ev, struct cf
 out:
 	talloc_free(tmp);
 	return rc;
+}
+
+char *iscsi_target_name_from_iqn(TALLOC_CTX *mem, const char *iqn)
+{
+	const char *colon = strrchr(iqn, ':');
+	const char *tail = colon != NULL ? colon + 1 : "";
+	bool ok = isalnum((unsigned char)tail[0]);
+	for (const char *p = tail; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || *p == '-' || *p == '.';
+	return talloc_strdup(mem, ok ? tail : iqn);
 }

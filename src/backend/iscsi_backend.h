@@ -303,4 +303,10 @@ void iscsi_backend_init(struct iscsi_backend *be, const struct iscsi_backend_ops
 void iscsi_backend_notify(struct iscsi_backend *be, enum iscsi_backend_event event,
 			  uint64_t generation);
 
+/* A target name for a live target istmd did not create (adoption, import):
+ * IQN's part after its last ':' when that is a valid target name (starts
+ * with a letter or digit; letters, digits, '-', '.'), else the whole IQN.
+ * On MEM; NULL on allocation failure. */
+char *iscsi_target_name_from_iqn(TALLOC_CTX *mem, const char *iqn);
+
 #endif

@@ -1,10 +1,10 @@
 #include "ctl/import_model.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
+#include "backend/iscsi_backend.h"
 #include "ctl/parse.h"
 
 #define CONFIG_FORMAT "istmd-config"
@@ -20,12 +20,7 @@ struct imp_state *imp_state_new(TALLOC_CTX *mem, const char *source)
 
 char *imp_target_name(TALLOC_CTX *mem, const char *iqn)
 {
-	const char *colon = strrchr(iqn, ':');
-	const char *tail = colon != NULL ? colon + 1 : "";
-	bool ok = isalnum((unsigned char)tail[0]);
-	for (const char *p = tail; ok && *p; p++)
-		ok = isalnum((unsigned char)*p) || *p == '-' || *p == '.';
-	return talloc_strdup(mem, ok ? tail : iqn);
+	return iscsi_target_name_from_iqn(mem, iqn);
 }
 
 struct imp_target *imp_target_add(struct imp_state *s, const char *iqn)

@@ -84,7 +84,8 @@ void imp_note(struct imp_state *s, const char *fmt, ...) __attribute__((format(p
 
 /* The name istmd gives a target it imports by IQN: the part after the last
  * ':' when that is a valid target name ([A-Za-z0-9.-], starting with a letter
- * or a digit), else the whole IQN. istmd's --adopt names targets the same way. */
+ * or a digit), else the whole IQN: iscsi_target_name_from_iqn(), as istmd's
+ * --adopt names them. */
 char *imp_target_name(TALLOC_CTX *mem, const char *iqn);
 /* The smallest LUN number at least MIN not used by T. */
 uint32_t imp_free_lun(const struct imp_target *t, uint32_t min);

@@ -6,7 +6,6 @@
  * database and tgtd as they were. */
 #include "daemon/adopt.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -42,17 +41,6 @@ static bool wait_up(struct tevent_context *ev, struct iscsi_backend *be, unsigne
 	return iscsi_backend_is_up(be, NULL);
 }
 
-/* The name of an adopted target: the IQN's part after its last ':' when
- * that is a valid target name, else the whole IQN (which always is). */
-static char *name_of(TALLOC_CTX *mem, const char *iqn)
-{
-	const char *colon = strrchr(iqn, ':');
-	const char *tail = colon != NULL ? colon + 1 : "";
-	bool ok = isalnum((unsigned char)tail[0]);
-	for (const char *p = tail; ok && *p; p++)
-		ok = isalnum((unsigned char)*p) || *p == '-' || *p == '.';
-	return talloc_strdup(mem, ok ? tail : iqn);
-}
 
 /* NULL when the LUN's backing file is a fixed VHD under the storage roots
  * (the only kind istmd serves as it is), else why it cannot be carried over. */
@@ -100,7 +88,7 @@ static unsigned check_target(TALLOC_CTX *mem, struct core *core, const struct st
 	int rc = 0;
 	/* Two IQNs ending alike ("...a:web", "...b:web"): the later is named by
 	 * its whole IQN. */
-	char *name = name_of(mem, t->iqn);
+	char *name = iscsi_target_name_from_iqn(mem, t->iqn);
 	for (size_t i = 0; name != NULL && i < k; i++) {
 		if (plans[i].draft != NULL &&
 		    strcasecmp(core_draft_target(plans[i].draft)->name, name) == 0)
