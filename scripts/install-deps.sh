@@ -49,9 +49,18 @@ TEST_PKGS=(
   iproute2
   strace
 )
+# The libFuzzer targets of tests/fuzz (scripts/test.sh runs them when these
+# install; without them the fuzz step says "skipped").
+FUZZ_PKGS=(
+  clang-14
+  libfuzzer-14-dev
+)
 
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer once, non-interactively.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update
 apt-get install -y --no-install-recommends "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}"
+if ! apt-get install -y --no-install-recommends "${FUZZ_PKGS[@]}"; then
+  echo "install-deps: ${FUZZ_PKGS[*]} did not install: the fuzz targets will be skipped" >&2
+fi
