@@ -28,6 +28,7 @@
 
 static struct tevent_context *ev;
 static struct rpc_server *server;
+static struct cfg *cfg; /* kept: a leak checker must not see it lost */
 static char users_path[4096];
 
 static void remove_file(void)
@@ -68,7 +69,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ev = tevent_context_init(NULL);
 	char *err = NULL;
 	/* ephemeral ports on 127.0.0.1: the listeners are never used */
-	struct cfg *cfg = cfg_parse(NULL, "fuzz.conf",
+	cfg = cfg_parse(NULL, "fuzz.conf",
 				    "[rpc]\nlisten = 127.0.0.1\nendpoint_mapper_port = 0\n"
 				    "object_port = 0\nmin_auth_level = none\n"
 				    "max_pdu_size = 5840\nmax_request_size = 262144\n",
@@ -112,10 +113,11 @@ static void pump(int client, unsigned rounds)
 {
 	for (unsigned i = 0; i < rounds && server->conns != NULL; i++) {
 		drain(client);
-		struct tevent_timer *te =
-			tevent_add_timer(ev, NULL, tevent_timeval_current_ofs(0, 5000), wake, NULL);
+		/* tevent frees a timer that fired: free it through a parent */
+		TALLOC_CTX *turn = talloc_new(NULL);
+		tevent_add_timer(ev, turn, tevent_timeval_current_ofs(0, 5000), wake, NULL);
 		tevent_loop_once(ev);
-		talloc_free(te);
+		talloc_free(turn);
 	}
 	drain(client);
 }
@@ -123,7 +125,7 @@ static void pump(int client, unsigned rounds)
 static void send_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 		if (w <= 0) {
 			if (w < 0 && errno == EAGAIN) {
 				pump(fd, 1);
