@@ -188,7 +188,8 @@ static DATA_BLOB request_pdu(TALLOC_CTX *mem, uint32_t call_id, uint16_t opnum,
 	}
 	size_t pad = sec ? rpc_auth_pad(stub.length) : 0;
 	DATA_BLOB body = data_blob_talloc_zero(mem, stub.length + pad + 1);
-	memcpy(body.data, stub.data, stub.length);
+	if (stub.length != 0)
+		memcpy(body.data, stub.data, stub.length);
 	body.length = stub.length + pad;
 	pkt.u.request.stub_and_verifier = body;
 	size_t sig_size = sec ? auth_sig_size(sec) : 0;
