@@ -64,6 +64,12 @@ TEST_PKGS=(
   groff-base
   man-db
 )
+# The libFuzzer targets of tests/fuzz (scripts/test.sh runs them when these
+# install; without them the fuzz step says "skipped").
+FUZZ_PKGS=(
+  clang-14
+  libfuzzer-14-dev
+)
 
 if [ $runtime_only = 1 ]; then
   TEST_PKGS=()
@@ -74,3 +80,6 @@ export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update
 apt-get install -y --no-install-recommends "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" ${TEST_PKGS[@]+"${TEST_PKGS[@]}"}
+if [ $runtime_only = 0 ] && ! apt-get install -y --no-install-recommends "${FUZZ_PKGS[@]}"; then
+  echo "install-deps: ${FUZZ_PKGS[*]} did not install: the fuzz targets will be skipped" >&2
+fi
