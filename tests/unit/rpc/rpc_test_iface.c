@@ -452,3 +452,24 @@ void parse_pdu(TALLOC_CTX *mem, DATA_BLOB pdu, struct ncacn_packet *pkt)
 {
 	assert_int_equal(rpc_pdu_pull(mem, &pdu, pkt), 0);
 }
+
+void rpc_expect_bind_nak(struct rpc_fixture *f, struct tclient *tc, uint16_t reason)
+{
+	struct ncacn_packet *pkt = tc_recv_pkt(tc, f->mem, NULL);
+	assert_non_null(pkt);
+	assert_int_equal(pkt->ptype, DCERPC_PKT_BIND_NAK);
+	assert_int_equal(pkt->u.bind_nak.reject_reason, reason);
+}
+
+struct ncacn_packet *rpc_expect_fault(struct rpc_fixture *f, struct tclient *tc,
+				      uint32_t call_id, uint32_t status, bool did_not_execute)
+{
+	struct ncacn_packet *pkt = tc_recv_pkt(tc, f->mem, NULL);
+	assert_non_null(pkt);
+	assert_int_equal(pkt->ptype, DCERPC_PKT_FAULT);
+	assert_int_equal(pkt->call_id, call_id);
+	assert_int_equal(pkt->u.fault.status, status);
+	assert_int_equal(!!(pkt->pfc_flags & DCERPC_PFC_FLAG_DID_NOT_EXECUTE), did_not_execute);
+	assert_int_equal(pkt->frag_length, RPC_FAULT_LEN);
+	return pkt;
+}

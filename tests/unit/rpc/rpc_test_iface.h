@@ -89,6 +89,12 @@ struct rpc_fixture {
 struct rpc_fixture *rpc_fixture_new(const char *extra_config);
 /* Shuts the server down and frees everything. */
 void rpc_fixture_free(struct rpc_fixture *f);
+/* The next PDU must be a bind_nak for REASON. */
+void rpc_expect_bind_nak(struct rpc_fixture *f, struct tclient *tc, uint16_t reason);
+/* The next PDU must be a fault of CALL_ID with STATUS, DID_NOT_EXECUTE set or
+ * not, and the fault PDU's fixed length; returns it. */
+struct ncacn_packet *rpc_expect_fault(struct rpc_fixture *f, struct tclient *tc,
+				      uint32_t call_id, uint32_t status, bool did_not_execute);
 
 /* PDU builders (little-endian). */
 DATA_BLOB build_bind(TALLOC_CTX *mem, uint8_t ptype, uint32_t call_id, uint32_t assoc,

@@ -55,26 +55,6 @@ static struct ncacn_packet *recv_pkt(struct rpc_fixture *f, struct tclient *tc)
 	return tc_recv_pkt(tc, f->mem, NULL);
 }
 
-static void expect_fault(struct rpc_fixture *f, struct tclient *tc, uint32_t call_id, uint32_t status,
-			 bool did_not_execute)
-{
-	struct ncacn_packet *pkt = recv_pkt(f, tc);
-	assert_non_null(pkt);
-	assert_int_equal(pkt->ptype, DCERPC_PKT_FAULT);
-	assert_int_equal(pkt->call_id, call_id);
-	assert_int_equal(pkt->u.fault.status, status);
-	assert_int_equal(!!(pkt->pfc_flags & DCERPC_PFC_FLAG_DID_NOT_EXECUTE), did_not_execute);
-	assert_int_equal(pkt->frag_length, RPC_FAULT_LEN);
-}
-
-static void expect_bind_nak(struct rpc_fixture *f, struct tclient *tc, uint16_t reason)
-{
-	struct ncacn_packet *pkt = recv_pkt(f, tc);
-	assert_non_null(pkt);
-	assert_int_equal(pkt->ptype, DCERPC_PKT_BIND_NAK);
-	assert_int_equal(pkt->u.bind_nak.reject_reason, reason);
-}
-
 /* Sends an echo of LEN bytes and checks the (possibly fragmented) answer. */
 static void echo(struct rpc_fixture *f, struct tclient *tc, uint32_t call_id, uint16_t opnum, size_t len)
 {
@@ -153,7 +133,7 @@ static void test_bind_and_echo(void **state)
 	DATA_BLOB stub = echo_stub(f->mem, hello, 5);
 	tc_send_blob(tc, build_request(f->mem, 2, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, stub));
-	expect_fault(f, tc, 2, DCERPC_NCA_S_UNKNOWN_IF, true);
+	rpc_expect_fault(f, tc, 2, DCERPC_NCA_S_UNKNOWN_IF, true);
 	struct GUID obj = { .time_low = 0x11223344, .node = { 1, 2, 3, 4, 5, 6 } };
 	tc_send_blob(tc, build_request(f->mem, 3, 2, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, &obj, stub));
@@ -179,20 +159,20 @@ static void test_faults(void **state)
 	/* the implementation's own fault: executed */
 	tc_send_blob(tc, build_request(f->mem, 2, 0, 2, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, code, 4)));
-	expect_fault(f, tc, 2, 5, false);
+	rpc_expect_fault(f, tc, 2, 5, false);
 	/* opnum out of range */
 	tc_send_blob(tc, build_request(f->mem, 3, 0, 3, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, code, 4)));
-	expect_fault(f, tc, 3, DCERPC_NCA_S_OP_RNG_ERROR, true);
+	rpc_expect_fault(f, tc, 3, DCERPC_NCA_S_OP_RNG_ERROR, true);
 	/* stub data that does not unmarshal */
 	uint8_t bad[8] = { 0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0 };
 	tc_send_blob(tc, build_request(f->mem, 4, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, data_blob_const(bad, sizeof(bad))));
-	expect_fault(f, tc, 4, DCERPC_FAULT_NDR, false);
+	rpc_expect_fault(f, tc, 4, DCERPC_FAULT_NDR, false);
 	/* an empty stub (no [in] arguments at all) does not unmarshal here */
 	tc_send_blob(tc, build_request(f->mem, 6, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, data_blob_null));
-	expect_fault(f, tc, 6, DCERPC_FAULT_NDR, false);
+	rpc_expect_fault(f, tc, 6, DCERPC_FAULT_NDR, false);
 	/* none of that closed the connection */
 	echo(f, tc, 5, 0, 3);
 	assert_int_equal(*f->count, 2);
@@ -264,7 +244,7 @@ static void test_concurrent_without_mpx(void **state)
 				       0, NULL, echo_stub(f->mem, slow, sizeof(slow))));
 	tc_send_blob(tc, build_request(f->mem, 3, 0, 1, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, slow, 1)));
-	expect_fault(f, tc, 3, DCERPC_NCA_S_PROTO_ERROR, false);
+	rpc_expect_fault(f, tc, 3, DCERPC_NCA_S_PROTO_ERROR, false);
 	assert_true(tc_wait_closed(tc));
 	/* the slow call completes into a closed connection without harm */
 	pump(f->ev, 80);
@@ -293,7 +273,7 @@ static void test_association_groups(void **state)
 	/* a group that does not exist */
 	struct tclient *x = tc_connect(f->mem, f->ev, f->port);
 	tc_send_blob(x, build_bind(f->mem, DCERPC_PKT_BIND, 1, group ^ 0x5555, 0, 1, &c, NULL));
-	expect_bind_nak(f, x, DCERPC_BIND_NAK_REASON_NOT_SPECIFIED);
+	rpc_expect_bind_nak(f, x, DCERPC_BIND_NAK_REASON_NOT_SPECIFIED);
 	assert_true(tc_wait_closed(x));
 
 	/* the group lives while one of its connections does */
@@ -308,7 +288,7 @@ static void test_association_groups(void **state)
 	pump(f->ev, 10);
 	struct tclient *z = tc_connect(f->mem, f->ev, f->port);
 	tc_send_blob(z, build_bind(f->mem, DCERPC_PKT_BIND, 1, group, 0, 1, &c, NULL));
-	expect_bind_nak(f, z, DCERPC_BIND_NAK_REASON_NOT_SPECIFIED);
+	rpc_expect_bind_nak(f, z, DCERPC_BIND_NAK_REASON_NOT_SPECIFIED);
 }
 
 static void test_bind_refusals(void **state)
@@ -320,7 +300,7 @@ static void test_bind_refusals(void **state)
 	/* no presentation context */
 	struct tclient *tc = tc_connect(f->mem, f->ev, f->port);
 	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 0, NULL, NULL));
-	expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_PROTOCOL_VERSION_NOT_SUPPORTED);
+	rpc_expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_PROTOCOL_VERSION_NOT_SUPPORTED);
 	assert_true(tc_wait_closed(tc));
 
 	/* a request before any bind */
@@ -328,7 +308,7 @@ static void test_bind_refusals(void **state)
 	uint8_t one = 1;
 	tc_send_blob(tc, build_request(f->mem, 1, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, &one, 1)));
-	expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_PROTOCOL_VERSION_NOT_SUPPORTED);
+	rpc_expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_PROTOCOL_VERSION_NOT_SUPPORTED);
 	assert_true(tc_wait_closed(tc));
 
 	/* an authentication type we do not know */
@@ -338,13 +318,13 @@ static void test_bind_refusals(void **state)
 				    .auth_level = DCERPC_AUTH_LEVEL_INTEGRITY, .auth_context_id = 1,
 				    .credentials = data_blob_const(token, sizeof(token)) };
 	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 1, &c, &auth));
-	expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_INVALID_AUTH_TYPE);
+	rpc_expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_INVALID_AUTH_TYPE);
 	assert_true(tc_wait_closed(tc));
 
 	/* a second bind on a bound connection */
 	tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_BIND, 2, 0, 0, 1, &c, NULL));
-	expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_NOT_SPECIFIED);
+	rpc_expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_NOT_SPECIFIED);
 	assert_true(tc_wait_closed(tc));
 
 	/* a bind in another protocol version */
@@ -352,7 +332,7 @@ static void test_bind_refusals(void **state)
 	DATA_BLOB b = build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 1, &c, NULL);
 	b.data[0] = 4;
 	tc_send_blob(tc, b);
-	expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_PROTOCOL_VERSION_NOT_SUPPORTED);
+	rpc_expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_PROTOCOL_VERSION_NOT_SUPPORTED);
 	assert_true(tc_wait_closed(tc));
 }
 
@@ -373,7 +353,7 @@ static void test_alter_context(void **state)
 	assert_int_equal(resp->ptype, DCERPC_PKT_RESPONSE);
 	/* an alter_context without contexts is a protocol error */
 	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_ALTER, 4, 0, 0, 0, NULL, NULL));
-	expect_fault(f, tc, 4, DCERPC_NCA_S_PROTO_ERROR, true);
+	rpc_expect_fault(f, tc, 4, DCERPC_NCA_S_PROTO_ERROR, true);
 	assert_true(tc_wait_closed(tc));
 }
 
@@ -394,14 +374,14 @@ static void test_size_limits(void **state)
 	uint8_t big[3000] = { 0 };
 	tc_send_blob(tc, build_request(f->mem, 3, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, big, sizeof(big))));
-	expect_fault(f, tc, 3, DCERPC_NCA_S_PROTO_ERROR, false);
+	rpc_expect_fault(f, tc, 3, DCERPC_NCA_S_PROTO_ERROR, false);
 	assert_true(tc_wait_closed(tc));
 
 	/* an enormous alloc_hint is refused up front */
 	tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	tc_send_blob(tc, build_request(f->mem, 2, 0, 0, DCERPC_PFC_FLAG_FIRST, 0xfffffff0, NULL,
 				       data_blob_const(big, 100)));
-	expect_fault(f, tc, 2, DCERPC_FAULT_ACCESS_DENIED, false);
+	rpc_expect_fault(f, tc, 2, DCERPC_FAULT_ACCESS_DENIED, false);
 	assert_true(tc_wait_closed(tc));
 
 	/* fragments adding up to more than max_request_size (8192) */
@@ -409,7 +389,7 @@ static void test_size_limits(void **state)
 	for (uint32_t i = 0; i < 5; i++)
 		tc_send_blob(tc, build_request(f->mem, 2, 0, 0, i == 0 ? DCERPC_PFC_FLAG_FIRST : 0, 0,
 					       NULL, data_blob_const(big, 2000)));
-	expect_fault(f, tc, 2, DCERPC_FAULT_ACCESS_DENIED, false);
+	rpc_expect_fault(f, tc, 2, DCERPC_FAULT_ACCESS_DENIED, false);
 	assert_true(tc_wait_closed(tc));
 	assert_int_equal(*f->count, 1);
 }
@@ -423,7 +403,7 @@ static void test_min_auth_level(void **state)
 	uint8_t code[4] = { 0 };
 	tc_send_blob(tc, build_request(f->mem, 3, 0, 2, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, code, 4)));
-	expect_fault(f, tc, 3, DCERPC_FAULT_ACCESS_DENIED, false);
+	rpc_expect_fault(f, tc, 3, DCERPC_FAULT_ACCESS_DENIED, false);
 	assert_int_equal(*f->count, 1);
 }
 
@@ -440,7 +420,7 @@ static void test_connection_limit_and_idle(void **state)
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id,
 					    &ndr_transfer_syntax_ndr);
 	tc_send_blob(b, build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 1, &c, NULL));
-	expect_bind_nak(f, b, DCERPC_BIND_NAK_REASON_LOCAL_LIMIT_EXCEEDED);
+	rpc_expect_bind_nak(f, b, DCERPC_BIND_NAK_REASON_LOCAL_LIMIT_EXCEEDED);
 	assert_true(tc_wait_closed(b));
 	struct ncacn_packet *resp = recv_pkt(f, a);
 	assert_non_null(resp);
@@ -479,7 +459,7 @@ static void test_hostile_pdus(void **state)
 	tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	static const uint8_t unknown[16] = { 5, 0, 99, 3, 0x10, 0, 0, 0, 16, 0, 0, 0, 7, 0, 0, 0 };
 	tc_send(tc, unknown, sizeof(unknown));
-	expect_fault(f, tc, 7, DCERPC_NCA_S_PROTO_ERROR, true);
+	rpc_expect_fault(f, tc, 7, DCERPC_NCA_S_PROTO_ERROR, true);
 	assert_true(tc_wait_closed(tc));
 
 	/* auth_length larger than the fragment */
@@ -489,7 +469,7 @@ static void test_hostile_pdus(void **state)
 				      NULL, echo_stub(f->mem, &x, 1));
 	req.data[10] = 0xff;
 	tc_send_blob(tc, req);
-	expect_fault(f, tc, 2, DCERPC_NCA_S_PROTO_ERROR, true);
+	rpc_expect_fault(f, tc, 2, DCERPC_NCA_S_PROTO_ERROR, true);
 	assert_true(tc_wait_closed(tc));
 
 	/* a bad sec_trailer padding length on an unauthenticated connection */
@@ -502,7 +482,7 @@ static void test_hostile_pdus(void **state)
 			    data_blob_const(stub, sizeof(stub)));
 	req.data[10] = 16; /* auth_length */
 	tc_send_blob(tc, req);
-	expect_fault(f, tc, 2, DCERPC_NCA_S_PROTO_ERROR, false);
+	rpc_expect_fault(f, tc, 2, DCERPC_NCA_S_PROTO_ERROR, false);
 	assert_true(tc_wait_closed(tc));
 
 	/* a valid trailer naming a security context that does not exist */
@@ -512,13 +492,13 @@ static void test_hostile_pdus(void **state)
 			    data_blob_const(stub, sizeof(stub)));
 	req.data[10] = 16;
 	tc_send_blob(tc, req);
-	expect_fault(f, tc, 2, DCERPC_FAULT_ACCESS_DENIED, false);
+	rpc_expect_fault(f, tc, 2, DCERPC_FAULT_ACCESS_DENIED, false);
 	assert_true(tc_wait_closed(tc));
 
 	/* a middle fragment of no call */
 	tc = tc_bind_rpctest(f->mem, f->ev, f->port);
 	tc_send_blob(tc, build_request(f->mem, 9, 0, 0, 0, 0, NULL, data_blob_const(stub, 8)));
-	expect_fault(f, tc, 9, DCERPC_NCA_S_PROTO_ERROR, false);
+	rpc_expect_fault(f, tc, 9, DCERPC_NCA_S_PROTO_ERROR, false);
 	assert_true(tc_wait_closed(tc));
 
 	/* a new request inside a fragmented one: the fault names the first */
@@ -527,7 +507,7 @@ static void test_hostile_pdus(void **state)
 				       data_blob_const(stub, 8)));
 	tc_send_blob(tc, build_request(f->mem, 5, 0, 0, DCERPC_PFC_FLAG_FIRST, 0, NULL,
 				       data_blob_const(stub, 8)));
-	expect_fault(f, tc, 4, DCERPC_NCA_S_PROTO_ERROR, false);
+	rpc_expect_fault(f, tc, 4, DCERPC_NCA_S_PROTO_ERROR, false);
 	assert_true(tc_wait_closed(tc));
 
 	/* a response or a shutdown sent to the server */
@@ -537,14 +517,14 @@ static void test_hostile_pdus(void **state)
 	rpc_pdu_init(&pkt, DCERPC_PKT_SHUTDOWN, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, 6);
 	assert_int_equal(rpc_pdu_push(f->mem, &pkt, NULL, &blob), 0);
 	tc_send_blob(tc, blob);
-	expect_fault(f, tc, 6, DCERPC_NCA_S_PROTO_ERROR, true);
+	rpc_expect_fault(f, tc, 6, DCERPC_NCA_S_PROTO_ERROR, true);
 	assert_true(tc_wait_closed(tc));
 
 	/* bind with a context that proposes no transfer syntax */
 	tc = tc_connect(f->mem, f->ev, f->port);
 	struct dcerpc_ctx_list c = ctx_elem(f->mem, 0, &ndr_table_rpctest.syntax_id, NULL);
 	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_BIND, 1, 0, 0, 1, &c, NULL));
-	expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_NOT_SPECIFIED);
+	rpc_expect_bind_nak(f, tc, DCERPC_BIND_NAK_REASON_NOT_SPECIFIED);
 	assert_true(tc_wait_closed(tc));
 
 	/* the server still serves */

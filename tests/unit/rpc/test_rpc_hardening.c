@@ -58,26 +58,6 @@ static struct ncacn_packet *recv_pkt(struct rpc_fixture *f, struct tclient *tc)
 	return tc_recv_pkt(tc, f->mem, NULL);
 }
 
-static void expect_bind_nak(struct rpc_fixture *f, struct tclient *tc, uint16_t reason)
-{
-	struct ncacn_packet *pkt = recv_pkt(f, tc);
-	assert_non_null(pkt);
-	assert_int_equal(pkt->ptype, DCERPC_PKT_BIND_NAK);
-	assert_int_equal(pkt->u.bind_nak.reject_reason, reason);
-}
-
-static struct ncacn_packet *expect_fault(struct rpc_fixture *f, struct tclient *tc,
-					 uint32_t call_id, uint32_t status, bool did_not_execute)
-{
-	struct ncacn_packet *pkt = recv_pkt(f, tc);
-	assert_non_null(pkt);
-	assert_int_equal(pkt->ptype, DCERPC_PKT_FAULT);
-	assert_int_equal(pkt->call_id, call_id);
-	assert_int_equal(pkt->u.fault.status, status);
-	assert_int_equal(!!(pkt->pfc_flags & DCERPC_PFC_FLAG_DID_NOT_EXECUTE), did_not_execute);
-	return pkt;
-}
-
 static DATA_BLOB concat(TALLOC_CTX *mem, DATA_BLOB a, DATA_BLOB b)
 {
 	DATA_BLOB both = data_blob_talloc(mem, a.data, a.length);
@@ -101,7 +81,7 @@ static void echo_ok(struct rpc_fixture *f, struct tclient *tc, uint32_t call_id)
  * in the same segment is never processed. */
 static void expect_nak_only(struct rpc_fixture *f, struct tclient *tc, uint16_t reason)
 {
-	expect_bind_nak(f, tc, reason);
+	rpc_expect_bind_nak(f, tc, reason);
 	assert_false(tc_recv(tc, f->mem, &(DATA_BLOB){ 0 }));
 	assert_true(tc_wait_closed(tc));
 }
@@ -137,7 +117,7 @@ static void test_no_pdu_after_close_decision(void **state)
 					build_request(f->mem, 3, 0, 0,
 						      DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, 0,
 						      NULL, echo_stub(f->mem, &one, 1))));
-		expect_fault(f, tc, 2, DCERPC_NCA_S_PROTO_ERROR, true);
+		rpc_expect_fault(f, tc, 2, DCERPC_NCA_S_PROTO_ERROR, true);
 		assert_false(tc_recv(tc, f->mem, &(DATA_BLOB){ 0 }));
 		assert_true(tc_wait_closed(tc));
 
@@ -172,11 +152,11 @@ static void test_opnum_range_before_auth_level(void **state)
 	uint8_t code[4] = { 0 };
 	tc_send_blob(tc, build_request(f->mem, 2, 0, 3, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, code, 4)));
-	expect_fault(f, tc, 2, DCERPC_NCA_S_OP_RNG_ERROR, true);
+	rpc_expect_fault(f, tc, 2, DCERPC_NCA_S_OP_RNG_ERROR, true);
 	/* an opnum in range still needs the level */
 	tc_send_blob(tc, build_request(f->mem, 3, 0, 2, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, code, 4)));
-	expect_fault(f, tc, 3, DCERPC_FAULT_ACCESS_DENIED, false);
+	rpc_expect_fault(f, tc, 3, DCERPC_FAULT_ACCESS_DENIED, false);
 	assert_int_equal(*f->count, 0);
 }
 
@@ -199,7 +179,7 @@ static void test_alter_conc_mpx_ignored(void **state)
 				       0, NULL, echo_stub(f->mem, slow, sizeof(slow))));
 	tc_send_blob(tc, build_request(f->mem, 4, 0, 1, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, slow, 1)));
-	expect_fault(f, tc, 4, DCERPC_NCA_S_PROTO_ERROR, false);
+	rpc_expect_fault(f, tc, 4, DCERPC_NCA_S_PROTO_ERROR, false);
 	assert_true(tc_wait_closed(tc));
 	pump(f->ev, 80);
 }
@@ -212,7 +192,7 @@ static void test_unknown_context_fault_id(void **state)
 	uint8_t x = 1;
 	tc_send_blob(tc, build_request(f->mem, 2, 7, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, &x, 1)));
-	struct ncacn_packet *fault = expect_fault(f, tc, 2, DCERPC_NCA_S_UNKNOWN_IF, true);
+	struct ncacn_packet *fault = rpc_expect_fault(f, tc, 2, DCERPC_NCA_S_UNKNOWN_IF, true);
 	assert_int_equal(fault->u.fault.context_id, 0);
 	echo_ok(f, tc, 3);
 }
@@ -229,7 +209,7 @@ static void test_alter_reuse_with_ndr64(void **state)
 				     .num_transfer_syntaxes = 2,
 				     .transfer_syntaxes = both };
 	tc_send_blob(tc, build_bind(f->mem, DCERPC_PKT_ALTER, 2, 0, 0, 1, &c, NULL));
-	expect_fault(f, tc, 2, DCERPC_NCA_S_PROTO_ERROR, true);
+	rpc_expect_fault(f, tc, 2, DCERPC_NCA_S_PROTO_ERROR, true);
 	assert_true(tc_wait_closed(tc));
 	/* a new id with the same list is fine: NDR is picked */
 	tc = tc_bind_rpctest(f->mem, f->ev, f->port);
@@ -327,7 +307,7 @@ static void test_per_peer_limit(void **state)
 
 	struct tclient *c = tc_connect_from(f, "127.0.0.1");
 	bind_from(f, c);
-	expect_bind_nak(f, c, DCERPC_BIND_NAK_REASON_LOCAL_LIMIT_EXCEEDED);
+	rpc_expect_bind_nak(f, c, DCERPC_BIND_NAK_REASON_LOCAL_LIMIT_EXCEEDED);
 	assert_true(tc_wait_closed(c));
 
 	struct tclient *other = tc_connect_from(f, "127.0.0.2");
@@ -372,7 +352,7 @@ static void test_presentation_context_reclaim(void **state)
 	/* context 0, unused since, was given up: not executed, connection stays */
 	tc_send_blob(tc, build_request(f->mem, 400, 0, 0, DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST,
 				       0, NULL, echo_stub(f->mem, &x, 1)));
-	expect_fault(f, tc, 400, DCERPC_NCA_S_UNKNOWN_IF, true);
+	rpc_expect_fault(f, tc, 400, DCERPC_NCA_S_UNKNOWN_IF, true);
 	tc_send_blob(tc, build_request(f->mem, 401, 300, 0,
 				       DCERPC_PFC_FLAG_FIRST | DCERPC_PFC_FLAG_LAST, 0, NULL,
 				       echo_stub(f->mem, &x, 1)));
