@@ -199,6 +199,20 @@ struct iscsi_backend_ops {
 					    struct iscsi_backend *be, const char *iqn);
 	int (*sessions_recv)(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			     struct iscsi_session_info **sessions, size_t *n_sessions);
+	/* Optional (NULL: -ENOSYS): make the live listeners match
+	 * iscsi_backend_listeners() and the disabled settings, then report them. */
+	struct tevent_req *(*portals_send)(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					   struct iscsi_backend *be);
+	int (*portals_recv)(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			    struct iscsi_portal **live, size_t *n_live);
+};
+
+/* An administrator's listener setting (MS-ISTM 3.30.4.16 SetPortalConfig):
+ * listen, or not, on ADDRESS:PORT, whatever [iscsi] portal says. */
+struct iscsi_portal_setting {
+	const char *address;
+	uint16_t port;
+	bool listen;
 };
 
 /* The common part of every backend; an implementation allocates its own
@@ -216,6 +230,9 @@ struct iscsi_backend {
 	 * configured ones); set by the implementation. */
 	const struct iscsi_portal *portals;
 	size_t n_portals;
+	/* SetPortalConfig's settings, on top of the configured portals. */
+	struct iscsi_portal_setting *settings;
+	size_t n_settings;
 };
 
 /* Reads [iscsi] (backend, tgt_control_port, portal, tgt_socket_dir,
@@ -237,6 +254,27 @@ const char *iscsi_backend_name(const struct iscsi_backend *be);
 /* The portals every target listens on unless it names its own ([iscsi]
  * portal). The array lives as long as the backend. */
 const struct iscsi_portal *iscsi_backend_portals(const struct iscsi_backend *be, size_t *n);
+
+/* Replaces the listener settings (copied). 0 or -ENOMEM. They take effect
+ * at the next apply() or portals call. */
+int iscsi_backend_set_portal_settings(struct iscsi_backend *be,
+				      const struct iscsi_portal_setting *settings, size_t n);
+/* Whether SETTING is a disabled listener. */
+bool iscsi_backend_portal_disabled(const struct iscsi_backend *be, const char *address,
+				   uint16_t port);
+/* Where the backend must listen: the configured portals and the settings
+ * that listen, minus the settings that do not. On MEM. 0 or -ENOMEM. */
+int iscsi_backend_listeners(const struct iscsi_backend *be, TALLOC_CTX *mem,
+			    struct iscsi_portal **out, size_t *n);
+/* Makes the live listeners match (adds the missing listeners, removes the
+ * disabled ones, leaves any other alone) and reports the live listeners.
+ * -ENOSYS for a backend without the operation. */
+struct tevent_req *iscsi_backend_portals_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					      struct iscsi_backend *be);
+int iscsi_backend_portals_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			       struct iscsi_portal **live, size_t *n_live);
+/* The same address, whatever its spelling ("::1" and "0:0::1"). */
+bool iscsi_same_address(const char *a, const char *b);
 
 /* Make the live target WANT->iqn match WANT exactly. Errors: -EINVAL (invalid
  * description, logged with the reason), -ERANGE (a LUN outside caps), -EEXIST

@@ -39,7 +39,7 @@ static struct tgt_backend *tgt_of(struct iscsi_backend *be)
 	return (struct tgt_backend *)be;
 }
 
-enum op_kind { OP_APPLY, OP_REMOVE, OP_LIST, OP_SESSIONS };
+enum op_kind { OP_APPLY, OP_REMOVE, OP_LIST, OP_SESSIONS, OP_PORTALS };
 
 struct op_state;
 typedef void (*op_cb)(struct tevent_req *req, char *text);
@@ -310,8 +310,12 @@ static void apply_plan(struct tevent_req *req)
 	struct op_state *state = tevent_req_data(req, struct op_state);
 	struct tgt_backend *tb = state->tb;
 	char *why = NULL;
-	int rc = tgt_plan_apply(state, &state->live, &tb->secrets, state->want, tb->portals,
-				tb->n_portals, &state->plan, &why);
+	struct iscsi_portal *listeners;
+	size_t n_listeners;
+	int rc = iscsi_backend_listeners(&tb->base, state, &listeners, &n_listeners);
+	if (rc == 0)
+		rc = tgt_plan_apply(state, &state->live, &tb->secrets, state->want, listeners,
+				    n_listeners, &state->plan, &why);
 	if (rc < 0) {
 		log_err("tgt: cannot apply target %s: %s", state->want->iqn,
 			why ? why : strerror(-rc));
@@ -545,6 +549,57 @@ static void sessions_read(struct tevent_req *req)
 	sessions_next_target(req);
 }
 
+/* portals (SetPortalConfig): add the missing listeners, delete the
+ * disabled ones, then report what tgtd listens on. */
+
+static void portals_got_live(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	TALLOC_FREE(state->live.portals);
+	state->live.n_portals = 0;
+	int rc = tgt_parse_portals(state, text, &state->live.portals, &state->live.n_portals);
+	if (rc < 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	tevent_req_done(req);
+}
+
+static void portals_planned(struct tevent_req *req)
+{
+	struct tgt_request r = show_req(TGT_MODE_PORTAL, TGT_GLOBAL_TID);
+	op_send(req, &r, portals_got_live);
+}
+
+static void portals_read(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	const struct iscsi_backend *be = &state->tb->base;
+	struct iscsi_portal *listen;
+	size_t n_listen, n_unlisten = 0;
+	int rc = iscsi_backend_listeners(be, state, &listen, &n_listen);
+	struct iscsi_portal *unlisten = talloc_zero_array(state, struct iscsi_portal,
+							  be->n_settings);
+	if (rc < 0 || unlisten == NULL) {
+		tevent_req_oom(req);
+		return;
+	}
+	for (size_t i = 0; i < be->n_settings; i++)
+		if (!be->settings[i].listen)
+			unlisten[n_unlisten++] = (struct iscsi_portal){
+				.address = be->settings[i].address, .port = be->settings[i].port
+			};
+	rc = tgt_plan_portals(state, &state->live, listen, n_listen, unlisten, n_unlisten,
+			      &state->plan);
+	if (rc < 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	if (state->plan.n_steps > 0)
+		log_info("tgt: %zu listener change(s)", state->plan.n_steps);
+	plan_run(req, portals_planned);
+}
+
 /* Starting an operation: queue, then read. */
 
 static void op_turn(struct tevent_req *subreq)
@@ -565,6 +620,9 @@ static void op_turn(struct tevent_req *subreq)
 		break;
 	case OP_SESSIONS:
 		read_live(req, sessions_read);
+		break;
+	case OP_PORTALS:
+		read_live(req, portals_read);
 		break;
 	}
 }
@@ -655,6 +713,25 @@ static int op_recv(struct tevent_req *req)
 	return rc;
 }
 
+static struct tevent_req *tgt_portals_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					   struct iscsi_backend *be)
+{
+	return op_start(mem_ctx, ev, be, OP_PORTALS, NULL, NULL);
+}
+
+static int tgt_portals_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			    struct iscsi_portal **live, size_t *n_live)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = op_recv(req);
+	if (rc < 0)
+		return rc;
+	*live = state->live.portals ? talloc_steal(mem_ctx, state->live.portals)
+				    : talloc_zero_array(mem_ctx, struct iscsi_portal, 0);
+	*n_live = state->live.n_portals;
+	return *live != NULL ? 0 : -ENOMEM;
+}
+
 static int tgt_list_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			 struct iscsi_target **targets, size_t *n_targets)
 {
@@ -698,6 +775,8 @@ static const struct iscsi_backend_ops tgt_ops = {
 	.list_recv = tgt_list_recv,
 	.sessions_send = tgt_sessions_send,
 	.sessions_recv = tgt_sessions_recv,
+	.portals_send = tgt_portals_send,
+	.portals_recv = tgt_portals_recv,
 };
 
 /* Watching tgtd. */

@@ -461,7 +461,7 @@ static void plan_portals(struct builder *b, const struct tgt_live *live,
 	for (size_t i = 0; i < n; i++) {
 		bool found = false;
 		for (size_t j = 0; j < live->n_portals && !found; j++)
-			found = strcmp(live->portals[j].address, portals[i].address) == 0 &&
+			found = iscsi_same_address(live->portals[j].address, portals[i].address) &&
 				live->portals[j].port == portals[i].port;
 		if (found)
 			continue;
@@ -470,6 +470,32 @@ static void plan_portals(struct builder *b, const struct tgt_live *live,
 		    "portal=%s%s%s:%u", v6 ? "[" : "", portals[i].address, v6 ? "]" : "",
 		    portals[i].port);
 	}
+}
+
+int tgt_plan_portals(TALLOC_CTX *mem_ctx, const struct tgt_live *live,
+		     const struct iscsi_portal *listen, size_t n_listen,
+		     const struct iscsi_portal *unlisten, size_t n_unlisten, struct tgt_plan *plan)
+{
+	struct builder b = { .mem = mem_ctx, .plan = plan };
+	memset(plan, 0, sizeof(*plan));
+	plan_portals(&b, live, listen, n_listen);
+	for (size_t i = 0; i < n_unlisten; i++) {
+		bool found = false;
+		for (size_t j = 0; j < live->n_portals && !found; j++)
+			found = live->portals[j].port == unlisten[i].port &&
+				iscsi_same_address(live->portals[j].address, unlisten[i].address);
+		if (!found)
+			continue;
+		bool v6 = strchr(unlisten[i].address, ':') != NULL;
+		add(&b, TGT_MODE_PORTAL, TGT_OP_DELETE, TGT_GLOBAL_TID, TGT_STEP_OK_ENOENT,
+		    "portal=%s%s%s:%u", v6 ? "[" : "", unlisten[i].address, v6 ? "]" : "",
+		    unlisten[i].port);
+	}
+	if (b.rc < 0) {
+		TALLOC_FREE(plan->steps);
+		plan->n_steps = 0;
+	}
+	return b.rc;
 }
 
 static int32_t free_tid(const struct tgt_live *live)

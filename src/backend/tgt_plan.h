@@ -82,6 +82,11 @@ int tgt_plan_apply(TALLOC_CTX *mem_ctx, const struct tgt_live *live,
 		   const struct tgt_secrets *secrets, const struct iscsi_target *want,
 		   const struct iscsi_portal *default_portals, size_t n_default_portals,
 		   struct tgt_plan *plan, char **why);
+/* The steps that make tgtd listen on every one of LISTEN and on none of
+ * UNLISTEN (SetPortalConfig); other live portals are left alone. */
+int tgt_plan_portals(TALLOC_CTX *mem_ctx, const struct tgt_live *live,
+		     const struct iscsi_portal *listen, size_t n_listen,
+		     const struct iscsi_portal *unlisten, size_t n_unlisten, struct tgt_plan *plan);
 /* The steps for remove(IQN): the target (forced: its sessions are closed) and
  * the accounts no other target uses any more. */
 int tgt_plan_remove(TALLOC_CTX *mem_ctx, const struct tgt_live *live, const char *iqn,

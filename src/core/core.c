@@ -266,7 +266,10 @@ static void open_done(struct tevent_req *subreq)
 	}
 	for (size_t i = 0; i < m->n_disks; i++)
 		model_disk_derive(c, m->disks[i]->d);
-	rc = c->defer_reconcile ? 0 : reconciler_start(c);
+	if (rc == 0)
+		rc = core_portal_settings_push(c);
+	if (rc == 0)
+		rc = c->defer_reconcile ? 0 : reconciler_start(c);
 	if (rc < 0) {
 		tevent_req_error(req, -rc);
 		return;

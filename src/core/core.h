@@ -106,6 +106,17 @@ const char *core_service_name(const struct core *c);
 struct tevent_req *core_service_set_name_send(TALLOC_CTX *mem, struct core *c, const char *name);
 int core_service_set_name_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
 
+/* ILocalDeviceMgr SetPortalConfig (MS-ISTM 3.30.4.16): listen (LISTEN) or
+ * stop listening on ADDRESS:PORT, persisted and re-applied after restarts;
+ * a setting overrides [iscsi] portal for the same address and port. Errors:
+ * -EINVAL (address or port), whatever the backend answers (-EADDRNOTAVAIL,
+ * -EIO...), -ENOSYS (a backend without run-time listeners). */
+struct tevent_req *core_portal_set_send(TALLOC_CTX *mem, struct core *c, const char *address,
+					uint16_t port, bool listen);
+int core_portal_set_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
+/* The settings in force (the store's). */
+const struct iscsi_portal_setting *core_portal_settings(const struct core *c, size_t *n);
+
 /* LUN numbers initiators can be given on this backend (tgt: 1..16383, its
  * LUN 0 being the controller) and the per-target limit. */
 void core_lun_range(const struct core *c, uint32_t *min_lun, uint32_t *max_lun,

@@ -91,7 +91,13 @@ struct model {
 	uint32_t next_wtd;
 	int64_t next_seq;
 	int64_t next_intent;
+	/* SetPortalConfig's listener settings (MS-ISTM 3.30.4.16) */
+	struct iscsi_portal_setting *portal_settings;
+	size_t n_portal_settings;
 };
+
+/* Hands the stored listener settings to the backend (at open). */
+int core_portal_settings_push(struct core *c);
 
 struct core {
 	struct tevent_context *ev;

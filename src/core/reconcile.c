@@ -254,6 +254,25 @@ void core_reconcile_stats(const struct core *c, uint64_t *passes, uint64_t *drif
 
 /* ---- backend events ---- */
 
+static void listeners_done(struct tevent_req *subreq)
+{
+	struct iscsi_portal *live;
+	size_t n;
+	int rc = iscsi_backend_portals_recv(subreq, subreq, &live, &n);
+	if (rc < 0 && rc != -ENOSYS)
+		log_warn("iSCSI backend: cannot re-apply the listener settings: %s", strerror(-rc));
+	talloc_free(subreq);
+}
+
+/* SetPortalConfig's listeners (a new daemon knows only [iscsi] portal, a
+ * disabled one included): re-applied on every UP, targets or not. */
+static void reapply_listeners(struct reconciler *r)
+{
+	struct tevent_req *subreq = iscsi_backend_portals_send(r, r->c->ev, r->c->backend);
+	if (subreq != NULL)
+		tevent_req_set_callback(subreq, listeners_done, NULL);
+}
+
 static void on_backend(enum iscsi_backend_event event, uint64_t generation, void *priv)
 {
 	struct reconciler *r = priv;
@@ -270,6 +289,7 @@ static void on_backend(enum iscsi_backend_event event, uint64_t generation, void
 		return;
 	}
 	r->backend_up = true;
+	reapply_listeners(r);
 	if (generation == r->generation) {
 		/* the same daemon, reachable again: check everything (removals
 		 * dropped while it was unreachable included) */

@@ -55,6 +55,10 @@ int store_tx_delete_disk(struct store_tx *tx, uint32_t wtd);
 int store_tx_put_intent(struct store_tx *tx, const struct intent *i);
 int store_tx_delete_intent(struct store_tx *tx, int64_t id);
 int store_tx_set_meta(struct store_tx *tx, const char *key, const char *value);
+/* Records a listener setting (SetPortalConfig), replacing one for the
+ * same address and port. */
+int store_tx_put_portal_setting(struct store_tx *tx, const char *address, uint16_t port,
+				bool listen);
 int store_tx_last_login(struct store_tx *tx, const char *guid, int64_t filetime);
 size_t store_tx_count(const struct store_tx *tx);
 

@@ -263,6 +263,42 @@ static int load_meta(struct store *s, struct model *m, char **why)
 	return rc;
 }
 
+static int load_portal_settings(struct store *s, struct model *m, char **why)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, "SELECT address, port, listen FROM portal_settings"
+				  " ORDER BY address, port", &st, m, why);
+	if (rc < 0)
+		return rc;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *address = (const char *)sqlite3_column_text(st, 0);
+		int64_t port = sqlite3_column_int64(st, 1);
+		if (address == NULL || port < 1 || port > 65535)
+			continue;
+		struct iscsi_portal_setting *a = talloc_realloc(
+			m, m->portal_settings, struct iscsi_portal_setting, m->n_portal_settings + 1);
+		if (a == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		m->portal_settings = a;
+		a[m->n_portal_settings] = (struct iscsi_portal_setting){
+			.address = talloc_strdup(a, address),
+			.port = (uint16_t)port,
+			.listen = sqlite3_column_int64(st, 2) != 0,
+		};
+		if (a[m->n_portal_settings++].address == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = store_fail(s, step, m, why, "reading listener settings");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int store_load(struct store *s, TALLOC_CTX *mem, struct model **out, char **why)
 {
 	struct model *m = talloc_zero(mem, struct model);
@@ -285,7 +321,8 @@ int store_load(struct store *s, TALLOC_CTX *mem, struct model **out, char **why)
 	if ((rc = load_targets(s, m, why)) < 0 || (rc = load_children(s, m, CHILD_IDS, why)) < 0 ||
 	    (rc = load_children(s, m, CHILD_PORTALS, why)) < 0 ||
 	    (rc = load_children(s, m, CHILD_LUNS, why)) < 0 || (rc = load_disks(s, m, why)) < 0 ||
-	    (rc = load_intents(s, m, why)) < 0 || (rc = load_meta(s, m, why)) < 0) {
+	    (rc = load_intents(s, m, why)) < 0 || (rc = load_meta(s, m, why)) < 0 ||
+	    (rc = load_portal_settings(s, m, why)) < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
 	}

@@ -91,6 +91,13 @@ static const struct store_migration migrations[] = {
 	  "ALTER TABLE disks ADD COLUMN file_ino INTEGER NOT NULL DEFAULT 0;"
 	  "ALTER TABLE intents ADD COLUMN file_dev INTEGER NOT NULL DEFAULT 0;"
 	  "ALTER TABLE intents ADD COLUMN file_ino INTEGER NOT NULL DEFAULT 0;" },
+
+	{ 5, "listener settings (SetPortalConfig): listen or not on an address and port",
+	  "CREATE TABLE portal_settings ("
+	  "  address TEXT NOT NULL,"
+	  "  port INTEGER NOT NULL,"
+	  "  listen INTEGER NOT NULL,"
+	  "  PRIMARY KEY (address, port));" },
 };
 
 const struct store_migration *store_migrations(size_t *n)

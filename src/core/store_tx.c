@@ -17,6 +17,7 @@ enum tx_kind {
 	TX_DELETE_INTENT,
 	TX_META,
 	TX_LAST_LOGIN,
+	TX_PORTAL_SETTING,
 };
 
 struct tx_op {
@@ -124,6 +125,17 @@ int store_tx_last_login(struct store_tx *tx, const char *guid, int64_t filetime)
 	if (op == NULL || (op->key = talloc_strdup(tx, guid)) == NULL)
 		return -ENOMEM;
 	op->num = filetime;
+	return 0;
+}
+
+int store_tx_put_portal_setting(struct store_tx *tx, const char *address, uint16_t port,
+				bool listen)
+{
+	struct tx_op *op = add(tx, TX_PORTAL_SETTING);
+	if (op == NULL || (op->key = talloc_strdup(tx, address)) == NULL)
+		return -ENOMEM;
+	op->num = port;
+	op->value = listen ? talloc_strdup(tx, "1") : NULL;
 	return 0;
 }
 
@@ -274,6 +286,11 @@ static int run_op(struct store *s, const struct tx_op *op, TALLOC_CTX *mem, char
 	case TX_LAST_LOGIN:
 		return run(s, mem, why, "UPDATE targets SET last_login = ? WHERE guid = ?", "is",
 			   op->num, op->key);
+	case TX_PORTAL_SETTING:
+		return run(s, mem, why,
+			   "INSERT INTO portal_settings (address, port, listen) VALUES (?, ?, ?)"
+			   " ON CONFLICT (address, port) DO UPDATE SET listen = excluded.listen",
+			   "sib", op->key, op->num, op->value != NULL);
 	}
 	return -EINVAL;
 }

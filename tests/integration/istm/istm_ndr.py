@@ -368,6 +368,12 @@ method("ILocalDeviceMgr", "DoesFileExist", 13, ins=(("FilePath", BSTR),))
 method("ILocalDeviceMgr", "GetDriveInfo", 14, ins=(("Drive", BSTR), ("pDriveInfo", DRIVE_INFO)),
        outs=(("pDriveInfo", DRIVE_INFO),))
 method("ILocalDeviceMgr", "EnumDirectory", 15, outs=(("ppDirectoryEnum", PMInterfacePointer),))
+method("ILocalDeviceMgr", "EnumPortals", 16, outs=(("ppEnumPortal", PMInterfacePointer),))
+method("ILocalDeviceMgr", "GetPortal", 17, ins=(("IpAddress", BSTR),), outs=(("pPortal", PORTAL),))
+method("ILocalDeviceMgr", "SetPortalConfig", 18,
+       ins=(("IpAddress", BSTR), ("nPort", ULONG), ("bUse", BOOLEAN)))
+method("ILocalDeviceMgr2", "EnumLocalPortals", 29, ins=(("ResourceGroup", BSTR),),
+       outs=(("ppEnumPortal", PMInterfacePointer),))
 method("ILocalDeviceMgr2", "EnumVolumes2", 22, outs=(("ppEnumVolume", PMInterfacePointer),))
 method("ILocalDeviceMgr2", "GetVolumeInfo", 23,
        ins=(("VolumePath", BSTR), ("pVolumeInfo", VOLUME2)), outs=(("pVolumeInfo", VOLUME2),))

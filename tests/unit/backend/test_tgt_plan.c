@@ -249,6 +249,30 @@ static void test_remove(void **unused)
 	talloc_free(mem);
 }
 
+/* SetPortalConfig: add what is missing (any spelling of a live address
+ * counts as live), delete the disabled that listen, touch nothing else. */
+static void test_portals(void **unused)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct iscsi_portal live_portals[] = { { "127.0.0.1", 3260 }, { "::1", 3261 },
+					       { "127.0.0.9", 3260 } };
+	struct tgt_live live = { .portals = live_portals, .n_portals = 3 };
+	struct iscsi_portal listen[] = { { "127.0.0.1", 3260 }, { "0:0::1", 3261 },
+					 { "127.0.0.2", 3262 }, { "::2", 3263 } };
+	struct iscsi_portal unlisten[] = { { "127.0.0.9", 3260 }, { "127.0.0.5", 3260 } };
+	struct tgt_plan plan;
+	assert_int_equal(tgt_plan_portals(mem, &live, listen, 4, unlisten, 2, &plan), 0);
+	assert_string_equal(render(mem, &plan),
+			    "portal new -1 portal=127.0.0.2:3262\n"
+			    "portal new -1 portal=[::2]:3263\n"
+			    "portal delete -1 portal=127.0.0.9:3260\n");
+	assert_true(plan.steps[0].flags & TGT_STEP_OK_EEXIST);
+	assert_true(plan.steps[2].flags & TGT_STEP_OK_ENOENT);
+	assert_int_equal(tgt_plan_portals(mem, &live, listen, 2, NULL, 0, &plan), 0);
+	assert_int_equal(plan.n_steps, 0);
+	talloc_free(mem);
+}
+
 static void test_evict(void **unused)
 {
 	TALLOC_CTX *mem = talloc_new(NULL);
@@ -295,6 +319,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_target),
 		cmocka_unit_test(test_nothing_to_do),
+		cmocka_unit_test(test_portals),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_chap_secrets),
 		cmocka_unit_test(test_remove),
