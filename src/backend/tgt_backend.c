@@ -13,6 +13,7 @@
 #include "backend/tgt_ipc.h"
 #include "backend/tgt_monitor.h"
 #include "backend/tgt_parse.h"
+#include "backend/tgt_sockets.h"
 #include "backend/tgt_plan.h"
 #include "istmd/log.h"
 #include "istmd/treq.h"
@@ -32,6 +33,7 @@ struct tgt_backend {
 	TALLOC_CTX *secrets_mem;
 	struct tgt_secrets secrets; /* the CHAP secrets set in this tgtd instance */
 	uint64_t generation;
+	pid_t tgtd_pid; /* 0: unknown (its connections' ports are then unknown) */
 };
 
 static struct tgt_backend *tgt_of(struct iscsi_backend *be)
@@ -674,6 +676,12 @@ static int tgt_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 	int rc = op_recv(req);
 	if (rc < 0)
 		return rc;
+	struct tgt_socket *sockets = NULL;
+	size_t n_sockets = 0;
+	if (state->tb->tgtd_pid > 0 && state->n_sessions > 0 &&
+	    tgt_sockets_read(state, "/proc", state->tb->tgtd_pid, &sockets, &n_sockets) == 0)
+		tgt_sockets_match(state->hold, sockets, n_sockets, state->sessions,
+				  state->n_sessions);
 	/* Strings point into the live state: take it along. */
 	struct iscsi_session_info *out = talloc_steal(mem_ctx, state->sessions);
 	if (out == NULL)
@@ -716,9 +724,11 @@ static void on_tgtd(bool up, pid_t pid, void *priv)
 	if (!up) {
 		log_event(LOG_LVL_WARNING, LOG_ID_BACKEND_DOWN, "tgtd (socket %s) is down",
 			  tb->socket_path);
+		tb->tgtd_pid = 0;
 		iscsi_backend_notify(&tb->base, ISCSI_BACKEND_DOWN, tb->generation);
 		return;
 	}
+	tb->tgtd_pid = pid;
 	/* A new tgtd knows none of our accounts. */
 	TALLOC_FREE(tb->secrets_mem);
 	memset(&tb->secrets, 0, sizeof(tb->secrets));
