@@ -199,6 +199,12 @@ struct iscsi_backend_ops {
 					    struct iscsi_backend *be, const char *iqn);
 	int (*sessions_recv)(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			     struct iscsi_session_info **sessions, size_t *n_sessions);
+	/* Optional (NULL: -ENOTSUP): the sessions of every target, cheaply
+	 * (target IQN, initiator IQN, TSIH; no connection), for polling. */
+	struct tevent_req *(*nexus_send)(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					 struct iscsi_backend *be);
+	int (*nexus_recv)(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			  struct iscsi_session_info **sessions, size_t *n_sessions);
 };
 
 /* The common part of every backend; an implementation allocates its own
@@ -263,6 +269,13 @@ struct tevent_req *iscsi_backend_sessions_send(TALLOC_CTX *mem_ctx, struct teven
 					       struct iscsi_backend *be, const char *iqn);
 int iscsi_backend_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 				struct iscsi_session_info **sessions, size_t *n_sessions);
+
+/* Every session's target IQN, initiator IQN and TSIH, in one cheap request
+ * (connections are left out). -ENOTSUP when the backend cannot. */
+struct tevent_req *iscsi_backend_nexus_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					    struct iscsi_backend *be);
+int iscsi_backend_nexus_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			     struct iscsi_session_info **sessions, size_t *n_sessions);
 
 /* Helpers shared by backends and the core. */
 

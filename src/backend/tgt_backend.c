@@ -41,7 +41,7 @@ static struct tgt_backend *tgt_of(struct iscsi_backend *be)
 	return (struct tgt_backend *)be;
 }
 
-enum op_kind { OP_APPLY, OP_REMOVE, OP_LIST, OP_SESSIONS };
+enum op_kind { OP_APPLY, OP_REMOVE, OP_LIST, OP_SESSIONS, OP_NEXUS };
 
 struct op_state;
 typedef void (*op_cb)(struct tevent_req *req, char *text);
@@ -547,6 +547,39 @@ static void sessions_read(struct tevent_req *req)
 	sessions_next_target(req);
 }
 
+/* nexus: one "show target" request, whose I_T nexus lines name each
+ * session's TSIH and initiator. */
+
+static void nexus_got_targets(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = tgt_parse_targets(state, text, &state->live.targets, &state->live.n_targets);
+	if (rc < 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	size_t total = 0;
+	for (size_t i = 0; i < state->live.n_targets; i++)
+		if (is_iscsi(&state->live.targets[i]))
+			total += state->live.targets[i].n_nexus;
+	state->sessions = talloc_zero_array(state, struct iscsi_session_info, total + 1);
+	if (tevent_req_nomem(state->sessions, req))
+		return;
+	for (size_t i = 0; i < state->live.n_targets; i++) {
+		const struct tgt_live_target *t = &state->live.targets[i];
+		for (size_t j = 0; is_iscsi(t) && j < t->n_nexus; j++) {
+			if (t->nexus[j].id == 0 || t->nexus[j].id > UINT16_MAX)
+				continue;
+			struct iscsi_session_info *s = &state->sessions[state->n_sessions++];
+			s->target_iqn = t->iqn;
+			s->initiator_iqn = t->nexus[j].initiator;
+			s->initiator_alias = t->nexus[j].alias;
+			s->tsih = (uint16_t)t->nexus[j].id;
+		}
+	}
+	tevent_req_done(req);
+}
+
 /* Starting an operation: queue, then read. */
 
 static void op_turn(struct tevent_req *subreq)
@@ -568,6 +601,11 @@ static void op_turn(struct tevent_req *subreq)
 	case OP_SESSIONS:
 		read_live(req, sessions_read);
 		break;
+	case OP_NEXUS: {
+		struct tgt_request r = show_req(TGT_MODE_TARGET, TGT_GLOBAL_TID);
+		op_send(req, &r, nexus_got_targets);
+		break;
+	}
 	}
 }
 
@@ -649,6 +687,12 @@ static struct tevent_req *tgt_sessions_send(TALLOC_CTX *mem_ctx, struct tevent_c
 	return op_start(mem_ctx, ev, be, OP_SESSIONS, NULL, iqn);
 }
 
+static struct tevent_req *tgt_nexus_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					 struct iscsi_backend *be)
+{
+	return op_start(mem_ctx, ev, be, OP_NEXUS, NULL, NULL);
+}
+
 static int op_recv(struct tevent_req *req)
 {
 	int rc = treq_errno(req);
@@ -696,6 +740,21 @@ static int tgt_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 	return 0;
 }
 
+static int tgt_nexus_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			  struct iscsi_session_info **sessions, size_t *n_sessions)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = op_recv(req);
+	if (rc < 0)
+		return rc;
+	/* Strings point into the parsed targets: take them along. */
+	struct iscsi_session_info *out = talloc_steal(mem_ctx, state->sessions);
+	talloc_steal(out, state->live.targets);
+	*sessions = out;
+	*n_sessions = state->n_sessions;
+	return 0;
+}
+
 static const struct iscsi_backend_ops tgt_ops = {
 	.name = "tgt",
 	.apply_send = tgt_apply_send,
@@ -706,6 +765,8 @@ static const struct iscsi_backend_ops tgt_ops = {
 	.list_recv = tgt_list_recv,
 	.sessions_send = tgt_sessions_send,
 	.sessions_recv = tgt_sessions_recv,
+	.nexus_send = tgt_nexus_send,
+	.nexus_recv = tgt_nexus_recv,
 };
 
 /* Watching tgtd. */

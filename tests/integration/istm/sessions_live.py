@@ -75,6 +75,10 @@ def wait_for_backend():
     check(False, "istmd sees the tgtd")
 
 
+def filetime(unix_seconds):
+    return int((unix_seconds + 11644473600) * 10000000)
+
+
 def tgt_sessions():
     """TSIH -> initiator IQN, as tgtadm lists the target's I_T nexuses."""
     out, cur = {}, None
@@ -175,6 +179,18 @@ def main():
         status, last, tsihs = host_view(mgr)
         check(status == n.HOST_STATUS_IDLE and last == 0 and tsihs == [],
               "IHost: Idle, LastLogIn 0, no session")
+
+        # a login of about a second, over before anyone asks: the poll dates it
+        before = filetime(time.time())
+        p, _ = hold(iqn, INI1, 0x1111)
+        time.sleep(1.3)
+        stop(p)
+        after = filetime(time.time())
+        time.sleep(1.2)
+        status, last, tsihs = host_view(mgr)
+        check(status == n.HOST_STATUS_IDLE and tsihs == [], "the short login is over")
+        check(before <= last <= after + 10000000,
+              "LastLogIn dates the short login: %d in [%d, %d]" % (last, before, after))
 
         p1, port1 = hold(iqn, INI1, 0x1111)
         holders.append(p1)
