@@ -543,6 +543,8 @@ static void sessions_read(struct tevent_req *req)
 	if (tevent_req_nomem(state->hold, req))
 		return;
 	talloc_steal(state->hold, state->live.targets);
+	/* A connection's target address may be the portal's string. */
+	talloc_steal(state->hold, state->live.portals);
 	state->cursor = 0;
 	sessions_next_target(req);
 }
