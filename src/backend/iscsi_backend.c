@@ -78,7 +78,7 @@ const struct iscsi_portal *iscsi_backend_portals(const struct iscsi_backend *be,
 
 /* The generic calls wrap the backend's request so that recv can reach the
  * backend's own recv function (a tevent_req does not know its backend). */
-enum be_call { BE_APPLY, BE_REMOVE, BE_LIST, BE_SESSIONS };
+enum be_call { BE_APPLY, BE_REMOVE, BE_LIST, BE_SESSIONS, BE_NEXUS };
 
 struct be_call_state {
 	struct iscsi_backend *be;
@@ -116,6 +116,13 @@ static struct tevent_req *be_call_send(TALLOC_CTX *mem_ctx, struct tevent_contex
 	case BE_SESSIONS:
 		subreq = be->ops->sessions_send(state, ev, be, iqn);
 		break;
+	case BE_NEXUS:
+		if (be->ops->nexus_send == NULL) {
+			tevent_req_error(req, ENOTSUP);
+			return tevent_req_post(req, ev);
+		}
+		subreq = be->ops->nexus_send(state, ev, be);
+		break;
 	}
 	if (tevent_req_nomem(subreq, req))
 		return tevent_req_post(req, ev);
@@ -142,6 +149,9 @@ static void be_call_done(struct tevent_req *subreq)
 		break;
 	case BE_SESSIONS:
 		rc = ops->sessions_recv(subreq, state, &state->sessions, &state->n_sessions);
+		break;
+	case BE_NEXUS:
+		rc = ops->nexus_recv(subreq, state, &state->sessions, &state->n_sessions);
 		break;
 	}
 	TALLOC_FREE(subreq);
@@ -288,4 +298,16 @@ char *iscsi_target_name_from_iqn(TALLOC_CTX *mem, const char *iqn)
 	for (const char *p = tail; ok && *p; p++)
 		ok = isalnum((unsigned char)*p) || *p == '-' || *p == '.';
 	return talloc_strdup(mem, ok ? tail : iqn);
+}
+
+struct tevent_req *iscsi_backend_nexus_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					    struct iscsi_backend *be)
+{
+	return be_call_send(mem_ctx, ev, be, BE_NEXUS, NULL, NULL);
+}
+
+int iscsi_backend_nexus_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			     struct iscsi_session_info **sessions, size_t *n_sessions)
+{
+	return iscsi_backend_sessions_recv(req, mem_ctx, sessions, n_sessions);
 }

@@ -205,6 +205,12 @@ struct iscsi_backend_ops {
 					   struct iscsi_backend *be);
 	int (*portals_recv)(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			    struct iscsi_portal **live, size_t *n_live);
+	/* Optional (NULL: -ENOTSUP): the sessions of every target, cheaply
+	 * (target IQN, initiator IQN, TSIH; no connection), for polling. */
+	struct tevent_req *(*nexus_send)(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					 struct iscsi_backend *be);
+	int (*nexus_recv)(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			  struct iscsi_session_info **sessions, size_t *n_sessions);
 };
 
 /* An administrator's listener setting (MS-ISTM 3.30.4.16 SetPortalConfig):
@@ -301,6 +307,13 @@ struct tevent_req *iscsi_backend_sessions_send(TALLOC_CTX *mem_ctx, struct teven
 					       struct iscsi_backend *be, const char *iqn);
 int iscsi_backend_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 				struct iscsi_session_info **sessions, size_t *n_sessions);
+
+/* Every session's target IQN, initiator IQN and TSIH, in one cheap request
+ * (connections are left out). -ENOTSUP when the backend cannot. */
+struct tevent_req *iscsi_backend_nexus_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					    struct iscsi_backend *be);
+int iscsi_backend_nexus_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			     struct iscsi_session_info **sessions, size_t *n_sessions);
 
 /* Helpers shared by backends and the core. */
 

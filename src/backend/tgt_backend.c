@@ -13,6 +13,7 @@
 #include "backend/tgt_ipc.h"
 #include "backend/tgt_monitor.h"
 #include "backend/tgt_parse.h"
+#include "backend/tgt_sockets.h"
 #include "backend/tgt_plan.h"
 #include "istmd/log.h"
 #include "istmd/treq.h"
@@ -32,6 +33,7 @@ struct tgt_backend {
 	TALLOC_CTX *secrets_mem;
 	struct tgt_secrets secrets; /* the CHAP secrets set in this tgtd instance */
 	uint64_t generation;
+	pid_t tgtd_pid; /* 0: unknown (its connections' ports are then unknown) */
 };
 
 static struct tgt_backend *tgt_of(struct iscsi_backend *be)
@@ -39,7 +41,7 @@ static struct tgt_backend *tgt_of(struct iscsi_backend *be)
 	return (struct tgt_backend *)be;
 }
 
-enum op_kind { OP_APPLY, OP_REMOVE, OP_LIST, OP_SESSIONS, OP_PORTALS };
+enum op_kind { OP_APPLY, OP_REMOVE, OP_LIST, OP_SESSIONS, OP_PORTALS, OP_NEXUS };
 
 struct op_state;
 typedef void (*op_cb)(struct tevent_req *req, char *text);
@@ -545,6 +547,8 @@ static void sessions_read(struct tevent_req *req)
 	if (tevent_req_nomem(state->hold, req))
 		return;
 	talloc_steal(state->hold, state->live.targets);
+	/* A connection's target address may be the portal's string. */
+	talloc_steal(state->hold, state->live.portals);
 	state->cursor = 0;
 	sessions_next_target(req);
 }
@@ -600,6 +604,39 @@ static void portals_read(struct tevent_req *req)
 	plan_run(req, portals_planned);
 }
 
+/* nexus: one "show target" request, whose I_T nexus lines name each
+ * session's TSIH and initiator. */
+
+static void nexus_got_targets(struct tevent_req *req, char *text)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = tgt_parse_targets(state, text, &state->live.targets, &state->live.n_targets);
+	if (rc < 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	size_t total = 0;
+	for (size_t i = 0; i < state->live.n_targets; i++)
+		if (is_iscsi(&state->live.targets[i]))
+			total += state->live.targets[i].n_nexus;
+	state->sessions = talloc_zero_array(state, struct iscsi_session_info, total + 1);
+	if (tevent_req_nomem(state->sessions, req))
+		return;
+	for (size_t i = 0; i < state->live.n_targets; i++) {
+		const struct tgt_live_target *t = &state->live.targets[i];
+		for (size_t j = 0; is_iscsi(t) && j < t->n_nexus; j++) {
+			if (t->nexus[j].id == 0 || t->nexus[j].id > UINT16_MAX)
+				continue;
+			struct iscsi_session_info *s = &state->sessions[state->n_sessions++];
+			s->target_iqn = t->iqn;
+			s->initiator_iqn = t->nexus[j].initiator;
+			s->initiator_alias = t->nexus[j].alias;
+			s->tsih = (uint16_t)t->nexus[j].id;
+		}
+	}
+	tevent_req_done(req);
+}
+
 /* Starting an operation: queue, then read. */
 
 static void op_turn(struct tevent_req *subreq)
@@ -624,6 +661,11 @@ static void op_turn(struct tevent_req *subreq)
 	case OP_PORTALS:
 		read_live(req, portals_read);
 		break;
+	case OP_NEXUS: {
+		struct tgt_request r = show_req(TGT_MODE_TARGET, TGT_GLOBAL_TID);
+		op_send(req, &r, nexus_got_targets);
+		break;
+	}
 	}
 }
 
@@ -705,6 +747,12 @@ static struct tevent_req *tgt_sessions_send(TALLOC_CTX *mem_ctx, struct tevent_c
 	return op_start(mem_ctx, ev, be, OP_SESSIONS, NULL, iqn);
 }
 
+static struct tevent_req *tgt_nexus_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					 struct iscsi_backend *be)
+{
+	return op_start(mem_ctx, ev, be, OP_NEXUS, NULL, NULL);
+}
+
 static int op_recv(struct tevent_req *req)
 {
 	int rc = treq_errno(req);
@@ -751,6 +799,12 @@ static int tgt_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 	int rc = op_recv(req);
 	if (rc < 0)
 		return rc;
+	struct tgt_socket *sockets = NULL;
+	size_t n_sockets = 0;
+	if (state->tb->tgtd_pid > 0 && state->n_sessions > 0 &&
+	    tgt_sockets_read(state, "/proc", state->tb->tgtd_pid, &sockets, &n_sockets) == 0)
+		tgt_sockets_match(state->hold, sockets, n_sockets, state->sessions,
+				  state->n_sessions);
 	/* Strings point into the live state: take it along. */
 	struct iscsi_session_info *out = talloc_steal(mem_ctx, state->sessions);
 	if (out == NULL)
@@ -760,6 +814,21 @@ static int tgt_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 	talloc_steal(out, state->hold);
 	for (size_t i = 0; i < state->n_sessions; i++)
 		talloc_steal(out, out[i].conns);
+	*sessions = out;
+	*n_sessions = state->n_sessions;
+	return 0;
+}
+
+static int tgt_nexus_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			  struct iscsi_session_info **sessions, size_t *n_sessions)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	int rc = op_recv(req);
+	if (rc < 0)
+		return rc;
+	/* Strings point into the parsed targets: take them along. */
+	struct iscsi_session_info *out = talloc_steal(mem_ctx, state->sessions);
+	talloc_steal(out, state->live.targets);
 	*sessions = out;
 	*n_sessions = state->n_sessions;
 	return 0;
@@ -777,6 +846,8 @@ static const struct iscsi_backend_ops tgt_ops = {
 	.sessions_recv = tgt_sessions_recv,
 	.portals_send = tgt_portals_send,
 	.portals_recv = tgt_portals_recv,
+	.nexus_send = tgt_nexus_send,
+	.nexus_recv = tgt_nexus_recv,
 };
 
 /* Watching tgtd. */
@@ -795,9 +866,11 @@ static void on_tgtd(bool up, pid_t pid, void *priv)
 	if (!up) {
 		log_event(LOG_LVL_WARNING, LOG_ID_BACKEND_DOWN, "tgtd (socket %s) is down",
 			  tb->socket_path);
+		tb->tgtd_pid = 0;
 		iscsi_backend_notify(&tb->base, ISCSI_BACKEND_DOWN, tb->generation);
 		return;
 	}
+	tb->tgtd_pid = pid;
 	/* A new tgtd knows none of our accounts. */
 	TALLOC_FREE(tb->secrets_mem);
 	memset(&tb->secrets, 0, sizeof(tb->secrets));

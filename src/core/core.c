@@ -34,6 +34,10 @@ int core_options_from_config(TALLOC_CTX *mem, struct cfg *cfg, struct core_optio
 			 86400, &interval, err) != 0)
 		return -EINVAL;
 	opts->reconcile_interval_s = (unsigned)interval;
+	if (cfg_get_uint(cfg, "state", "login_poll_interval_ms", CORE_DEFAULT_LOGIN_POLL_MS, 0,
+			 60000, &interval, err) != 0)
+		return -EINVAL;
+	opts->login_poll_interval_ms = (unsigned)interval;
 	if (opts->state_dir[0] != '/') {
 		*err = talloc_asprintf(mem, "%s: [state] dir must be an absolute path",
 				       cfg_path(cfg));
@@ -206,6 +210,7 @@ struct tevent_req *core_open_send(TALLOC_CTX *mem, struct tevent_context *ev,
 	c->hostname = talloc_strdup(c, opts->hostname ? opts->hostname : host);
 	c->reconcile_interval_s = opts->reconcile_interval_s ? opts->reconcile_interval_s
 							     : CORE_DEFAULT_RECONCILE_INTERVAL;
+	c->login_poll_interval_ms = opts->login_poll_interval_ms;
 	c->crash_point = opts->crash_point;
 	c->crash_priv = opts->crash_priv;
 	c->defer_reconcile = opts->defer_reconcile;

@@ -109,6 +109,7 @@ struct core {
 	char *iqn_prefix;
 	char *hostname;
 	unsigned reconcile_interval_s;
+	unsigned login_poll_interval_ms;
 	void (*crash_point)(const char *point, void *priv);
 	void *crash_priv;
 
@@ -243,6 +244,9 @@ void reconciler_target_removed(struct core *c, const char *iqn);
 
 /* ---- sessions.c ---- */
 /* Records sessions seen for MT: a TSIH not seen before is a login. */
+/* login_poll.c: starts polling the backend's sessions (nothing with no
+ * backend or a 0 interval). */
+int login_poll_start(struct core *c, unsigned interval_ms);
 void sessions_observe(struct core *c, struct mtarget *mt, const uint16_t *tsihs, size_t n);
 /* The same for every target (or the one whose IQN is ONLY_IQN) from a
  * backend's session list. */

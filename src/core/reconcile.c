@@ -328,6 +328,8 @@ int reconciler_start(struct core *c)
 				       periodic_handler, r);
 	c->rec = r;
 	talloc_set_destructor(r, reconciler_destructor);
+	if (login_poll_start(c, c->login_poll_interval_ms) != 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < c->model->n_targets; i++)
 		c->model->targets[i]->live.dirty = true;
 	for (size_t i = 0; i < c->model->n_disks; i++)

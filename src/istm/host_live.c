@@ -10,6 +10,7 @@
 #include "idl/ndr_ms_istm.h"
 #include "istm/enumerator.h"
 #include "istm/errmap.h"
+#include "istm/sessions.h"
 #include "istmd/hresult.h"
 #include "istmd/log.h"
 #include "istmd/utf16.h"
@@ -208,20 +209,6 @@ void host_get_last_login(struct dcom_call *call, void *object, void *rv)
 	live_query(call, rv, host_of(object), last_login_done);
 }
 
-static int fill_session(struct SESSION2 *e, const struct core_session *cs)
-{
-	const struct iscsi_session_info *i = &cs->info;
-	if (WSTR_SET(e->InitiatorIQN, i->initiator_iqn ? i->initiator_iqn : "") != 0 ||
-	    WSTR_SET(e->HostTargetIQN, i->target_iqn ? i->target_iqn : "") != 0 ||
-	    WSTR_SET(e->HostName, cs->target_name ? cs->target_name : "") != 0)
-		return -EINVAL;
-	e->TSIH = i->tsih;
-	e->ISID = i->isid;
-	e->eType = i->discovery ? Discovery : Normal;
-	e->eAuthMethod = i->auth == ISCSI_AUTH_CHAP ? Chap : None;
-	return 0;
-}
-
 static void sessions_done(struct live_state *s, int rc, const struct core_session *sessions,
 			  size_t n)
 {
@@ -235,7 +222,7 @@ static void sessions_done(struct live_state *s, int rc, const struct core_sessio
 		if (!counts(s, &sessions[i]))
 			continue;
 		struct SESSION2 *e = istm_enum_add_element(items);
-		if (e == NULL || fill_session(e, &sessions[i]) != 0) {
+		if (e == NULL || istm_session2_fill(e, &sessions[i]) != 0) {
 			log_warn("a session of target %s cannot be reported", s->guid);
 			items = NULL;
 		}

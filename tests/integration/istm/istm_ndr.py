@@ -70,6 +70,8 @@ IENUMIDMETHOD = "345b026b-5802-4e38-ac75-795e08b0b83f"
 IENUMWTDISKLUNMAPPING = "1396de6f-a794-4b11-b93f-6b69a5b47bae"
 IENUMPORTAL = "1995785d-2a1e-492f-8923-e621eaca39d9"
 IENUMSESSION2 = "442931d5-e522-4e64-a181-74e98a4e1748"
+IENUMSESSION = "40cc8569-6d23-4005-9958-e37f08ae192b"
+IENUMCONNECTION = "6aea6b26-0680-411d-8877-a148df3087d5"
 
 # each class and its interfaces, from the root to the most derived
 CLASSES = {
@@ -290,6 +292,16 @@ class PORTAL(NDRSTRUCT):  # 2.2.4.13
                  ("bListen", LONG), ("bSecure", LONG), ("bValid", LONG))
 
 
+class SESSION(NDRSTRUCT):  # 2.2.4.15
+    structure = (("InitiatorIQN", WCHAR256), ("HostTargetIQN", WCHAR256))
+
+
+class CONNECTION(NDRSTRUCT):  # 2.2.4.2
+    structure = (("CID", ULONG), ("InitiatorIpAddress", WCHAR128), ("InitiatorPort", ULONG),
+                 ("TargetIpAddress", WCHAR128), ("TargetPort", ULONG),
+                 ("HeaderDigestEnabled", BOOLEAN), ("DataDigestEnabled", BOOLEAN))
+
+
 class SESSION2(NDRSTRUCT):  # 2.2.4.16
     structure = (("InitiatorIQN", WCHAR256), ("HostTargetIQN", WCHAR256), ("HostName", WCHAR512),
                  ("TSIH", USHORT), ("ISID", ULONGLONG),
@@ -354,7 +366,14 @@ method("IWTGeneral", "IsSnapshotsSupported", 10)
 method("IWTGeneral2", "IsClustered", 15)
 
 # ISessionManager2 (3.51)
+method("ISessionManager", "EnumSessions", 3, outs=(("ppEnumSession", PMInterfacePointer),))
 method("ISessionManager2", "EnumSessions2", 4, outs=(("ppEnumSession", PMInterfacePointer),))
+method("ISessionManager2", "EnumConnections", 5, ins=(("TSIH", USHORT),),
+       outs=(("ppEnumConnection", PMInterfacePointer),))
+method("ISessionManager2", "GetSession", 6, ins=(("TSIH", USHORT),),
+       outs=(("pSessionInfo", SESSION2),))
+method("ISessionManager2", "GetConnection", 7, ins=(("TSIH", USHORT), ("CID", ULONG)),
+       outs=(("pConnectionInfo", CONNECTION),))
 
 # ILocalDeviceMgr (3.30), ILocalDeviceMgr2 (3.32), ILocalDeviceMgr3 (3.33)
 method("ILocalDeviceMgr", "IsValidWtDevice", 6, ins=(("DevicePath", BSTR),))
@@ -487,13 +506,15 @@ enumerator("IEnumIDMethod", ID)
 enumerator("IEnumWTDiskLunMapping", LUN_MAPPING)
 enumerator("IEnumPortal", PORTAL)
 enumerator("IEnumSession2", SESSION2)
+enumerator("IEnumSession", SESSION)
+enumerator("IEnumConnection", CONNECTION)
 
 # Which interface each prefix's calls go to (the presentation context). An
 # IPID serves its own interface and those it derives from: IHost2 and IHost3
 # methods need the pointer istm_client.query() returns for them (IHost
 # pointers come from IHostMgr and IEnumHost).
 IIDS = {"IWTGeneral": IWTGENERAL, "IWTGeneral2": IWTGENERAL2,
-        "ISessionManager2": ISESSIONMANAGER2,
+        "ISessionManager": ISESSIONMANAGER, "ISessionManager2": ISESSIONMANAGER2,
         "ILocalDeviceMgr": ILOCALDEVICEMGR, "ILocalDeviceMgr2": ILOCALDEVICEMGR2,
         "ILocalDeviceMgr3": ILOCALDEVICEMGR3, "IDirectoryEnum": IDIRECTORYENUM,
         "IWTDiskMgr": IWTDISKMGR, "IWTDisk": IWTDISK, "IWTDisk3": IWTDISK3,
@@ -502,4 +523,5 @@ IIDS = {"IWTGeneral": IWTGENERAL, "IWTGeneral2": IWTGENERAL2,
         "IHost": IHOST, "IHost2": IHOST2, "IHost3": IHOST3,
         "IEnumHost": IENUMHOST, "IEnumIDMethod": IENUMIDMETHOD,
         "IEnumWTDiskLunMapping": IENUMWTDISKLUNMAPPING, "IEnumPortal": IENUMPORTAL,
-        "IEnumSession2": IENUMSESSION2}
+        "IEnumSession2": IENUMSESSION2, "IEnumSession": IENUMSESSION,
+        "IEnumConnection": IENUMCONNECTION}
