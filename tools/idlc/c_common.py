@@ -243,3 +243,15 @@ def c_int(v):
     if v > 0xFFFF:
         return f"0x{v:X}"
     return str(v)
+
+
+class Ctx:
+    """Where size expressions are evaluated: REF(name, deref) -> C lvalue."""
+
+    def __init__(self, model, ref, what):
+        self.model = model
+        self.ref = ref
+        self.what = what
+
+    def expr(self, e):
+        return c_expr(e, self.ref, self.model.consts)

@@ -5,7 +5,7 @@ to match) and equal (deep comparison naming the first difference), plus
 tables of calls and types for the round-trip and hostile-input tests."""
 
 from c_common import GENERATED_NOTE, PRIM_LIMITS, W, c_base, simple_var, union_switch
-from emit_ndr import Ctx
+from c_common import Ctx
 from idl_model import (BstrT, CArrT, EnumT, FArrT, FStrT, GuidT, IfaceT, PolicyT, PrimT, PtrT,
                        RemT, StrT, StructT, UnionT, expr_names, param_arrays)
 
