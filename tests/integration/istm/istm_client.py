@@ -12,9 +12,14 @@ pre-seeded in DCOMConnection.PORTMAPS.
     host = interface(mgr, call(mgr, n.IHostMgr_NewHost(HostName=n.bstr("t1")))["ppNewHost"])
     expect(call(host, n.IHost_Save()), n.S_OK, "Save")
 """
+import ctypes
 import os
 import re
+import signal
+import socket
+import subprocess
 import sys
+import time
 
 from impacket.dcerpc.v5 import dcomrt
 from impacket.dcerpc.v5.dcomrt import INTERFACE, DCOMConnection, PMInterfacePointer
@@ -49,6 +54,36 @@ def __getattr__(name):
 
 
 _this = sys.modules[__name__]
+
+# ---- a private tgtd (the tests that start their own) ------------------------------------
+
+def pdeathsig():
+    """preexec_fn: the child dies with the test (PR_SET_PDEATHSIG)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
+def start_tgtd(control_port, portal):
+    """Starts tgtd -f -C CONTROL_PORT on PORTAL, logging to DIR/tgtd.log, and
+    waits (5 s) for its control socket; returns the process."""
+    log = open(os.path.join(_this.DIR, "tgtd.log"), "ab")
+    p = subprocess.Popen(["/usr/sbin/tgtd", "-f", "-C", str(control_port), "--iscsi",
+                          "portal=" + portal], stdin=subprocess.DEVNULL, stdout=log,
+                         stderr=log, preexec_fn=pdeathsig)
+    path = "/var/run/tgtd/socket.%s" % control_port
+    for _ in range(100):
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(path)
+            s.close()
+            return p
+        except OSError:
+            if p.poll() is not None:
+                break
+            time.sleep(0.05)
+    p.kill()
+    p.wait()
+    check(False, "tgtd started on control port %s" % control_port)
+
 
 # ---- activation ----------------------------------------------------------------------------
 

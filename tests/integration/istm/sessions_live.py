@@ -11,19 +11,16 @@ ISCSI_HOLD (the initiator program) in the environment. Exit status 77
 (skipped) without root or tgtd. Prints "ok - ..." lines and stops at the
 first failure.
 """
-import ctypes
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import istm_ndr as n  # noqa: E402
-from istm_client import (DIR, LOG, admin, call, check, enum_all, expect,  # noqa: E402
-                         interface, ok, query)
+from istm_client import (LOG, admin, call, check, enum_all, expect, interface, ok,  # noqa: E402
+                         pdeathsig, query, start_tgtd)
 
 CONTROL_PORT = os.environ["ISTMD_TGT_CONTROL_PORT"]
 PORTAL = os.environ["ISTMD_TGT_PORTAL"]
@@ -35,30 +32,6 @@ TGTADM = "/usr/sbin/tgtadm"
 INI1 = "iqn.1991-05.com.contoso:sess-one"
 INI2 = "iqn.1991-05.com.contoso:sess-two"
 TARGET = "SessTarget"
-
-
-def pdeathsig():
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def start_tgtd():
-    log = open(os.path.join(DIR, "tgtd.log"), "ab")
-    p = subprocess.Popen([TGTD, "-f", "-C", CONTROL_PORT, "--iscsi", "portal=" + PORTAL],
-                         stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=pdeathsig)
-    path = "/var/run/tgtd/socket.%s" % CONTROL_PORT
-    for _ in range(100):
-        try:
-            s = socket.socket(socket.AF_UNIX)
-            s.connect(path)
-            s.close()
-            return p
-        except OSError:
-            if p.poll() is not None:
-                break
-            time.sleep(0.05)
-    p.kill()
-    p.wait()
-    check(False, "tgtd started on control port %s" % CONTROL_PORT)
 
 
 def tgtadm(*args):
@@ -167,7 +140,7 @@ def main():
     if os.geteuid() != 0 or not os.access(TGTD, os.X_OK):
         print("skipped: tgtd needs root and the tgt package")
         return 77
-    tgtd = start_tgtd()
+    tgtd = start_tgtd(CONTROL_PORT, PORTAL)
     holders = []
     try:
         wait_for_backend()

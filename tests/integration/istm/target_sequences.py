@@ -14,12 +14,9 @@ IWTDiskMgr::CreateWTDisk).
 Exit status 77 (skipped) without root or tgtd. Prints "ok - ..." lines and
 stops at the first failure.
 """
-import ctypes
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,7 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import istm_ndr as n  # noqa: E402
 from istm_client import (DIR, LOG, admin, call, check, create_wt_disk,  # noqa: E402
-                         create_wt_file, enum_all, expect, interface, ok, query)
+                         create_wt_file, enum_all, expect, interface, ok, query, start_tgtd)
 
 CONTROL_PORT = os.environ["ISTMD_TGT_CONTROL_PORT"]
 PORTAL = os.environ["ISTMD_TGT_PORTAL"]
@@ -44,28 +41,6 @@ def iqn_of(target):
 
 
 # ---- tgtd ---------------------------------------------------------------------------------
-
-def start_tgtd():
-    def child():
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    log = open(os.path.join(DIR, "tgtd.log"), "ab")
-    p = subprocess.Popen([TGTD, "-f", "-C", CONTROL_PORT, "--iscsi", "portal=" + PORTAL],
-                         stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=child)
-    path = "/var/run/tgtd/socket.%s" % CONTROL_PORT
-    for _ in range(100):
-        try:
-            s = socket.socket(socket.AF_UNIX)
-            s.connect(path)
-            s.close()
-            return p
-        except OSError:
-            if p.poll() is not None:
-                break
-            time.sleep(0.05)
-    p.kill()
-    p.wait()
-    check(False, "tgtd started on control port %s" % CONTROL_PORT)
-
 
 def tgtadm(*args):
     out = subprocess.run([TGTADM, "-C", CONTROL_PORT, "--lld", "iscsi"] + list(args),
@@ -364,7 +339,7 @@ def main():
     if os.geteuid() != 0 or not os.access(TGTD, os.X_OK):
         print("skipped: tgtd and loop devices need root and the tgt package")
         return 77
-    tgtd = start_tgtd()
+    tgtd = start_tgtd(CONTROL_PORT, PORTAL)
     try:
         wait_for_backend()
         client = admin()
