@@ -22,6 +22,7 @@ static const struct {
 } meanings[] = {
 	/* targets (MS-ISTM 3.21, 3.25) */
 	{ "GetHost", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such target" },
+	{ "GetSession", HR_WIN32(ERROR_FILE_NOT_FOUND), "no session has this TSIH" },
 	{ "GetHostByTargetIQN", HR_WIN32(ERROR_FILE_NOT_FOUND), "no target has this IQN" },
 	{ "DeleteHost", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such target" },
 	{ "NewHost", HR_WIN32(ERROR_FILE_EXISTS), "a target with this name already exists" },

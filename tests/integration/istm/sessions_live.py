@@ -18,6 +18,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import json  # noqa: E402
+import istm_client  # noqa: E402
 import istm_ndr as n  # noqa: E402
 from istm_client import (LOG, admin, call, check, enum_all, expect, interface, ok,  # noqa: E402
                          pdeathsig, query, start_tgtd)
@@ -32,6 +34,7 @@ TGTADM = "/usr/sbin/tgtadm"
 INI1 = "iqn.1991-05.com.contoso:sess-one"
 INI2 = "iqn.1991-05.com.contoso:sess-two"
 TARGET = "SessTarget"
+NO_ISID = "000000000000"  # istmctl's ISID where the backend cannot tell
 
 
 def tgtadm(*args):
@@ -120,6 +123,51 @@ def host_view(mgr):
     e = interface(host, call(query(host, n.IHOST3), n.IHost2_EnumSessions())["ppEnumSession"])
     tsihs = sorted(s["TSIH"] for s in enum_all(e, "IEnumSession2", n.SESSION2))
     return status, last, tsihs
+
+
+def istmctl(*args, expect_rc=0):
+    """istmctl against the daemon with_istmd.sh started: (exit status, stdout)."""
+    pw = os.path.join(istm_client.DIR, "admin.pw")
+    with open(pw, "w") as f:
+        f.write(istm_client.ADMIN_PASSWORD + "\n")
+    r = subprocess.run(["timeout", "30", os.environ["ISTMCTL"], "--server",
+                        "%s:%d" % (istm_client.ADDR, istm_client.EPM_PORT), "--user",
+                        istm_client.ADMIN, "--password-file", pw] + list(args),
+                       capture_output=True, text=True)
+    check(r.returncode == expect_rc, "istmctl %s exits %d (%d: %s)" %
+          (" ".join(args), expect_rc, r.returncode, r.stderr.strip()))
+    return r.stdout
+
+
+def check_istmctl(iqn, want):
+    """istmctl session list/show (docs/istmctl.md) show WANT: {tsih: (initiator, isid,
+    [(cid, address, port)])}."""
+    got = json.loads(istmctl("session", "list", "--json"))["sessions"]
+    seen = {s["tsih"]: (s["initiator"], s["isid"],
+                        [(c["cid"], c["initiator_address"], c["initiator_port"])
+                         for c in s["connections"]]) for s in got}
+    check(seen == want, "istmctl session list --json: %s == %s" % (seen, want))
+    check(all(s["target"] == TARGET and s["target_iqn"] == iqn and s["type"] == "normal"
+              and s["auth"] == "none" for s in got), "istmctl: target, type, auth")
+    by_target = json.loads(istmctl("session", "list", TARGET, "--json"))["sessions"]
+    check(sorted(s["tsih"] for s in by_target) == sorted(want),
+          "istmctl session list TARGET: the same sessions")
+    text = istmctl("session", "list")
+    for tsih, (ini, isid, _) in want.items():
+        check(re.search(r"^%d\s+%s\s+1\s+%s\s+%s$" % (tsih, isid, TARGET, re.escape(ini)),
+                        text, re.M), "istmctl session list shows %d: %s" % (tsih, text))
+        one = json.loads(istmctl("session", "show", str(tsih), "--json"))
+        check((one["tsih"], one["initiator"], one["isid"]) == (tsih, ini, isid) and
+              [(c["cid"], c["initiator_address"], c["initiator_port"])
+               for c in one["connections"]] == want[tsih][2],
+              "istmctl session show %d --json: %s" % (tsih, one))
+        text1 = istmctl("session", "show", str(tsih))
+        check("Initiator:  %s" % ini in text1 and "CID 0: 127.0.0.1:" in text1,
+              "istmctl session show %d: %s" % (tsih, text1))
+    out = istmctl("session", "show", "65000", expect_rc=4)
+    del out
+    istmctl("session", "show", "0", expect_rc=2)
+    istmctl("session", "list", "NoSuchTarget", expect_rc=4)
 
 
 def make_target(mgr):
@@ -219,6 +267,12 @@ def main():
         status, last2, tsihs = host_view(mgr)
         check(tsihs == sorted([tsih1, tsih2]) and last2 >= last,
               "IHost2 EnumSessions of the target: both")
+        # istmctl session list/show, with the ports EnumConnections gives; tgt
+        # reports no ISID (docs/compat.md): 0
+        c1, c2 = connections(sm, tsih1), connections(sm, tsih2)
+        check_istmctl(iqn, {tsih1: (INI1, NO_ISID, [(0, "127.0.0.1", c1[0][2])]),
+                            tsih2: (INI2, NO_ISID, [(0, "127.0.0.1", c2[0][2])])})
+        ok("istmctl session list and show")
 
         stop(p1)
         holders.remove(p1)
