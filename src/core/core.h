@@ -225,7 +225,9 @@ void core_draft_remove_all_disks(struct core_target_draft *d);
 int core_draft_set_lun(struct core_target_draft *d, uint32_t wtd, uint32_t lun);
 
 /* AddPortal/RemovePortal: "ADDRESS", "ADDRESS:PORT" or "[V6]:PORT" (port
- * 3260 by default). -EINVAL malformed. Remove: -ENOENT when absent. */
+ * 3260 by default). -EINVAL malformed. Remove: -ENOENT when absent. Add:
+ * -ENOTSUP when the backend has no per-target portals and does not listen
+ * there for every target already (no listener is ever opened for one). */
 int core_draft_add_portal(struct core_target_draft *d, const char *text);
 int core_draft_remove_portal(struct core_target_draft *d, const char *text);
 void core_draft_remove_all_portals(struct core_target_draft *d);

@@ -123,7 +123,9 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 	d->params.max_burst_length = t->max_burst_length;
 	d->params.nop_interval = t->enforce_idle_timeout ? CORE_IDLE_NOP_INTERVAL : 0;
 	d->params.nop_count = t->enforce_idle_timeout ? CORE_IDLE_NOP_COUNT : 0;
-	for (size_t i = 0; i < t->n_portals; i++)
+	/* Without per-target portals a target's portal would become a listener
+	 * for every target: the backend's own listeners serve it instead. */
+	for (size_t i = 0; c->caps.per_target_portals && i < t->n_portals; i++)
 		d->portals[d->n_portals++] =
 			(struct iscsi_portal){ t->portals[i].address, t->portals[i].port };
 	return d;

@@ -334,8 +334,12 @@ void host_enum_portals(struct dcom_call *call, void *object, void *rv)
 				   : E_OUTOFMEMORY);
 }
 
+/* -ENOTSUP: tgt cannot bind a portal to one target (docs/compat.md). The
+ * spec lists only E_NOTIMPL (Windows, note <38>); the method is implemented
+ * here, only this request cannot be honoured: ERROR_NOT_SUPPORTED. */
 static const struct istm_errmap portal_errors[] = {
 	{ -ERANGE, HR_LIMIT },
+	{ -ENOTSUP, HR_WIN32(ERROR_NOT_SUPPORTED) },
 	{ 0, 0 },
 };
 
