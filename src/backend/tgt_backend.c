@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/tgt_conn_ports.h"
 #include "backend/tgt_ipc.h"
 #include "backend/tgt_monitor.h"
 #include "backend/tgt_parse.h"
-#include "backend/tgt_sockets.h"
 #include "backend/tgt_plan.h"
 #include "istmd/log.h"
 #include "istmd/treq.h"
@@ -34,6 +34,7 @@ struct tgt_backend {
 	struct tgt_secrets secrets; /* the CHAP secrets set in this tgtd instance */
 	uint64_t generation;
 	pid_t tgtd_pid; /* 0: unknown (its connections' ports are then unknown) */
+	struct tgt_ports *ports; /* connections' ports (tgt_conn_ports.h) */
 };
 
 static struct tgt_backend *tgt_of(struct iscsi_backend *be)
@@ -799,12 +800,6 @@ static int tgt_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 	int rc = op_recv(req);
 	if (rc < 0)
 		return rc;
-	struct tgt_socket *sockets = NULL;
-	size_t n_sockets = 0;
-	if (state->tb->tgtd_pid > 0 && state->n_sessions > 0 &&
-	    tgt_sockets_read(state, "/proc", state->tb->tgtd_pid, &sockets, &n_sockets) == 0)
-		tgt_sockets_match(state->hold, sockets, n_sockets, state->sessions,
-				  state->n_sessions);
 	/* Strings point into the live state: take it along. */
 	struct iscsi_session_info *out = talloc_steal(mem_ctx, state->sessions);
 	if (out == NULL)
@@ -842,13 +837,26 @@ static const struct iscsi_backend_ops tgt_ops = {
 	.remove_recv = op_recv,
 	.list_send = tgt_list_send,
 	.list_recv = tgt_list_recv,
-	.sessions_send = tgt_sessions_send,
-	.sessions_recv = tgt_sessions_recv,
+	/* with the connections' ports, read off the event loop */
+	.sessions_send = tgt_ports_sessions_send,
+	.sessions_recv = tgt_ports_sessions_recv,
 	.portals_send = tgt_portals_send,
 	.portals_recv = tgt_portals_recv,
+	.nexus_send = tgt_ports_nexus_send,
+	.nexus_recv = tgt_ports_nexus_recv,
+};
+
+static const struct tgt_ports_raw tgt_raw = {
+	.sessions_send = tgt_sessions_send,
+	.sessions_recv = tgt_sessions_recv,
 	.nexus_send = tgt_nexus_send,
 	.nexus_recv = tgt_nexus_recv,
 };
+
+struct tgt_ports *tgt_backend_ports(struct iscsi_backend *be)
+{
+	return tgt_of(be)->ports;
+}
 
 /* Watching tgtd. */
 
@@ -867,10 +875,12 @@ static void on_tgtd(bool up, pid_t pid, void *priv)
 		log_event(LOG_LVL_WARNING, LOG_ID_BACKEND_DOWN, "tgtd (socket %s) is down",
 			  tb->socket_path);
 		tb->tgtd_pid = 0;
+		tgt_ports_set_pid(tb->ports, 0);
 		iscsi_backend_notify(&tb->base, ISCSI_BACKEND_DOWN, tb->generation);
 		return;
 	}
 	tb->tgtd_pid = pid;
+	tgt_ports_set_pid(tb->ports, pid);
 	/* A new tgtd knows none of our accounts. */
 	TALLOC_FREE(tb->secrets_mem);
 	memset(&tb->secrets, 0, sizeof(tb->secrets));
@@ -915,8 +925,9 @@ int tgt_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	tb->portals = talloc_zero_array(tb, struct iscsi_portal, opts->n_portals);
 	tb->queue = tevent_queue_create(tb, "tgt");
 	tb->secrets_mem = talloc_new(tb);
+	tb->ports = tgt_ports_new(tb, ev, &tgt_raw, "/proc");
 	if (tb->socket_path == NULL || tb->portals == NULL || tb->queue == NULL ||
-	    tb->secrets_mem == NULL)
+	    tb->secrets_mem == NULL || tb->ports == NULL)
 		goto nomem;
 	for (size_t i = 0; i < opts->n_portals; i++) {
 		tb->portals[i].address = talloc_strdup(tb->portals, opts->portals[i].address);

@@ -38,6 +38,11 @@ int core_options_from_config(TALLOC_CTX *mem, struct cfg *cfg, struct core_optio
 			 60000, &interval, err) != 0)
 		return -EINVAL;
 	opts->login_poll_interval_ms = (unsigned)interval;
+	/* RFC 3720 12.2: 1 to 65535. */
+	if (cfg_get_uint(cfg, "iscsi", "max_connections", CORE_DEFAULT_MAX_CONNECTIONS, 1, 65535,
+			 &interval, err) != 0)
+		return -EINVAL;
+	opts->max_connections = (unsigned)interval;
 	if (opts->state_dir[0] != '/') {
 		*err = talloc_asprintf(mem, "%s: [state] dir must be an absolute path",
 				       cfg_path(cfg));
@@ -211,6 +216,7 @@ struct tevent_req *core_open_send(TALLOC_CTX *mem, struct tevent_context *ev,
 	c->reconcile_interval_s = opts->reconcile_interval_s ? opts->reconcile_interval_s
 							     : CORE_DEFAULT_RECONCILE_INTERVAL;
 	c->login_poll_interval_ms = opts->login_poll_interval_ms;
+	c->max_connections = opts->max_connections;
 	c->crash_point = opts->crash_point;
 	c->crash_priv = opts->crash_priv;
 	c->defer_reconcile = opts->defer_reconcile;

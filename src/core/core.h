@@ -48,6 +48,7 @@ struct core_loop_ops {
 #define CORE_DEFAULT_IQN_PREFIX "iqn.2025-01.org.istmd"
 #define CORE_DEFAULT_RECONCILE_INTERVAL 30 /* seconds between drift checks */
 #define CORE_DEFAULT_LOGIN_POLL_MS 1000 /* ms between session polls (LastLogIn) */
+#define CORE_DEFAULT_MAX_CONNECTIONS 8 /* connections per session (MC/S) */
 
 struct core_options {
 	const char *state_dir;                /* required */
@@ -60,6 +61,9 @@ struct core_options {
 	unsigned reconcile_interval_s;        /* 0: default */
 	/* Sessions polled (TSIHs only) to date short logins; 0: no poll. */
 	unsigned login_poll_interval_ms;
+	/* MaxConnections offered by every target (MC/S, RFC 3720 12.2); 0:
+	 * the backend's default. [iscsi] max_connections, default 8. */
+	unsigned max_connections;
 	struct workpool *io_pool;             /* blocking file/loop work; NULL: own */
 	const struct core_loop_ops *loop_ops; /* NULL: real loop devices */
 	/* Tests only: called at each named crash point (docs/core.md, "Crash
@@ -73,7 +77,7 @@ struct core_options {
 };
 
 /* Reads [state] (dir, target_iqn_prefix, reconcile_interval,
- * login_poll_interval_ms) into OPTS; the
+ * login_poll_interval_ms) and [iscsi] max_connections into OPTS; the
  * caller fills in storage, backend and the rest. 0 or -EINVAL with *err. */
 int core_options_from_config(TALLOC_CTX *mem, struct cfg *cfg, struct core_options *opts,
 			     char **err);

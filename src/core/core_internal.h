@@ -110,6 +110,7 @@ struct core {
 	char *hostname;
 	unsigned reconcile_interval_s;
 	unsigned login_poll_interval_ms;
+	unsigned max_connections; /* offered by every target; 0: backend default */
 	void (*crash_point)(const char *point, void *priv);
 	void *crash_priv;
 

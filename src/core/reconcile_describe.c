@@ -121,6 +121,7 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 	d->params.max_recv_data_segment_length = t->max_recv_data_segment_length;
 	d->params.first_burst_length = t->first_burst_length;
 	d->params.max_burst_length = t->max_burst_length;
+	d->params.max_connections = c->max_connections;
 	d->params.nop_interval = t->enforce_idle_timeout ? CORE_IDLE_NOP_INTERVAL : 0;
 	d->params.nop_count = t->enforce_idle_timeout ? CORE_IDLE_NOP_COUNT : 0;
 	/* Without per-target portals a target's portal would become a listener
