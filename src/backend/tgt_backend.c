@@ -633,6 +633,7 @@ static void nexus_got_targets(struct tevent_req *req, char *text)
 			s->initiator_iqn = t->nexus[j].initiator;
 			s->initiator_alias = t->nexus[j].alias;
 			s->tsih = (uint16_t)t->nexus[j].id;
+			s->auth = t->n_in_users > 0 ? ISCSI_AUTH_CHAP : ISCSI_AUTH_NONE;
 		}
 	}
 	tevent_req_done(req);

@@ -34,7 +34,13 @@ TGTADM = "/usr/sbin/tgtadm"
 INI1 = "iqn.1991-05.com.contoso:sess-one"
 INI2 = "iqn.1991-05.com.contoso:sess-two"
 TARGET = "SessTarget"
-NO_ISID = "000000000000"  # istmctl's ISID where the backend cannot tell
+CHAP_TARGET = "SessChap"
+INI3 = "iqn.1991-05.com.contoso:sess-chap"
+INI4 = "iqn.1991-05.com.contoso:sess-mutual"
+CHAP = ("sess-chap-user", "chap-secret-1234")
+MUTUAL = ("sess-target-user", "target-secret-5678")
+NO_ISID = "000000000000"
+AUTH_NONE, AUTH_CHAP = 0, 1  # MS-ISTM 2.2.3.1 AuthenticationMethod  # istmctl's ISID where the backend cannot tell
 
 
 def tgtadm(*args):
@@ -71,9 +77,11 @@ def tgt_sessions():
     return out
 
 
-def hold(iqn, initiator, qualifier):
-    """An initiator logged in until stop(): (process, its local TCP port)."""
-    p = subprocess.Popen([HOLD, PORTAL, iqn, initiator, str(qualifier)], stdin=subprocess.PIPE,
+def hold(iqn, initiator, qualifier, *chap):
+    """An initiator logged in until stop(): (process, its local TCP port). CHAP:
+    user, secret (one-way), then the target's user and secret (mutual)."""
+    p = subprocess.Popen([HOLD, PORTAL, iqn, initiator, str(qualifier)] + list(chap),
+                         stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True, preexec_fn=pdeathsig)
     line = p.stdout.readline().split()
     check(len(line) == 2 and line[0] == "ready", "%s logged in (%s)" % (initiator, line))
@@ -92,7 +100,8 @@ def stop(p):
 def sessions2(sm):
     e = interface(sm, call(sm, n.ISessionManager2_EnumSessions2())["ppEnumSession"])
     return [{"ini": n.wchars(s["InitiatorIQN"]), "iqn": n.wchars(s["HostTargetIQN"]),
-             "host": n.wchars(s["HostName"]), "tsih": s["TSIH"], "isid": s["ISID"]}
+             "host": n.wchars(s["HostName"]), "tsih": s["TSIH"], "isid": s["ISID"],
+             "auth": s["eAuthMethod"]}
             for s in enum_all(e, "IEnumSession2", n.SESSION2)]
 
 
@@ -168,6 +177,55 @@ def check_istmctl(iqn, want):
     del out
     istmctl("session", "show", "0", expect_rc=2)
     istmctl("session", "list", "NoSuchTarget", expect_rc=4)
+
+
+def make_chap_target(mgr):
+    """A second target, CHAP and mutual CHAP on, for INI3 and INI4: its host."""
+    resp = expect(call(mgr, n.IHostMgr_NewHost(HostName=n.bstr(CHAP_TARGET))), n.S_OK,
+                  "NewHost %s" % CHAP_TARGET)
+    host = interface(mgr, resp["ppNewHost"])
+    for req in (n.IHost_AddID(pIDMethod=n.id_struct(n.ID_IQN, INI3)),
+                n.IHost_AddID(pIDMethod=n.id_struct(n.ID_IQN, INI4)),
+                n.IHost_put_CHAPUserName(UserName=n.bstr(CHAP[0])),
+                n.IHost_put_CHAPSecret(Secret=n.bstr(CHAP[1])),
+                n.IHost_put_EnableCHAP(bEnable=1),
+                n.IHost_put_ReverseCHAPUserName(UserName=n.bstr(MUTUAL[0])),
+                n.IHost_put_ReverseCHAPSecret(Secret=n.bstr(MUTUAL[1])),
+                n.IHost_put_EnableReverseCHAP(bEnable=1),
+                n.IHost_Save()):
+        expect(call(host, req), n.S_OK, type(req).__name__)
+    return host
+
+
+def chap_sessions(mgr, sm, holders):
+    """One-way and mutual CHAP sessions: SESSION2 eAuthMethod Chap (the protocol
+    has no value for mutual CHAP), the others None; kept as negotiated when
+    the target's CHAP is turned off under live sessions."""
+    host = make_chap_target(mgr)
+    iqn = n.bstr_value(call(host, n.IHost_get_TargetIQN())["pTargetIQN"])
+    for ini, qualifier, chap in ((INI3, 0x3333, CHAP), (INI4, 0x4444, CHAP + MUTUAL)):
+        p, _ = hold(iqn, ini, qualifier, *chap)
+        holders.append(p)
+    r = subprocess.run([HOLD, PORTAL, iqn, INI3, "0x3334", CHAP[0], "wrong-secret-000"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    check(r.returncode != 0, "a wrong CHAP secret does not log in")
+    auth = {s["ini"]: s["auth"] for s in sessions2(sm)}
+    check(auth.get(INI3) == AUTH_CHAP and auth.get(INI4) == AUTH_CHAP,
+          "EnumSessions2: one-way and mutual CHAP sessions are Chap: %s" % auth)
+    check(all(a == AUTH_NONE for i, a in auth.items() if i not in (INI3, INI4)),
+          "sessions without CHAP are None: %s" % auth)
+    tsih3 = [s["tsih"] for s in sessions2(sm) if s["ini"] == INI3][0]
+    resp = expect(call(sm, n.ISessionManager2_GetSession(TSIH=tsih3)), n.S_OK, "GetSession")
+    check(resp["pSessionInfo"]["eAuthMethod"] == AUTH_CHAP, "GetSession: Chap")
+    shown = json.loads(istmctl("session", "show", str(tsih3), "--json"))
+    check(shown["auth"] == "chap", "istmctl session show: auth chap")
+    # CHAP off on the target: sessions logged in with CHAP still say so
+    for req in (n.IHost_put_EnableReverseCHAP(bEnable=0), n.IHost_put_EnableCHAP(bEnable=0),
+                n.IHost_Save()):
+        expect(call(host, req), n.S_OK, type(req).__name__)
+    still = {s["ini"]: s["auth"] for s in sessions2(sm)}
+    check(still.get(INI3) == AUTH_CHAP and still.get(INI4) == AUTH_CHAP,
+          "after CHAP is turned off, the live CHAP sessions still show Chap: %s" % still)
 
 
 def make_target(mgr):
@@ -286,6 +344,7 @@ def main():
         check(connections(sm, tsih2) == [want], "its connection's ports are known again")
         expect(call(sm, n.ISessionManager2_GetSession(TSIH=tsih1)), n.ERROR_FILE_NOT_FOUND,
                "GetSession of the ended session")
+        chap_sessions(mgr, sm, holders)
         ok("sessions and connections from the live tgtd")
     finally:
         for p in holders:
