@@ -2,13 +2,14 @@
 """A multi-connection (MC/S) iSCSI initiator for the session tests, on raw
 sockets (RFC 3720), doing what Windows' AddIscsiConnection does:
 
-  mcs_initiator.py ADDR PORT TARGET_IQN INITIATOR_IQN [PAUSE_SECONDS]
+  mcs_initiator.py ADDR PORT TARGET_IQN INITIATOR_IQN [PAUSE_SECONDS|wait]
 
 1. leading login on a first TCP connection: a chosen ISID, TSIH 0, CID 0
    (security stage with AuthMethod=None, then the operational stage offering
    MaxConnections=8);
-2. after PAUSE_SECONDS (default 0), a second login on a new TCP connection:
-   the same ISID, the TSIH the target returned, CID 1;
+2. after PAUSE_SECONDS (default 0), or with "wait" once it printed "leading"
+   and read a line "add" on standard input, a second login on a new TCP
+   connection: the same ISID, the TSIH the target returned, CID 1;
 3. an INQUIRY of LUN 0 on each connection (CmdSN shared by the session).
 
 Then prints "ready LOCAL_PORT0 LOCAL_PORT1 TSIH MAX_CONNECTIONS ISID" and
@@ -170,15 +171,21 @@ class Session:
 
 def main():
     if len(sys.argv) not in (5, 6):
-        fail("usage: ADDR PORT TARGET_IQN INITIATOR_IQN [PAUSE_SECONDS]")
+        fail("usage: ADDR PORT TARGET_IQN INITIATOR_IQN [PAUSE_SECONDS|wait]")
     addr, port, target, initiator = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    pause = float(sys.argv[5]) if len(sys.argv) == 6 else 0.0
+    wait = len(sys.argv) == 6 and sys.argv[5] == "wait"
+    pause = float(sys.argv[5]) if len(sys.argv) == 6 and not wait else 0.0
     session = Session()
     c0 = Connection(addr, port, 0)
     tsih, keys = c0.login(session, target, initiator, 0)
     if tsih == 0:
         fail("no TSIH after the leading login")
     time.sleep(pause)
+    if wait:
+        print("leading", flush=True)
+        r, _, _ = select.select([sys.stdin], [], [], 60.0)
+        if not r or sys.stdin.readline().strip() != "add":
+            fail("no 'add' on standard input")
     c1 = Connection(addr, port, 1)
     tsih1, _ = c1.login(session, target, initiator, tsih)
     if tsih1 != tsih:

@@ -38,11 +38,18 @@ def conn_count(tid, tsih):
     return len(re.findall(r"^Session: %d$" % tsih, out, re.M))
 
 
-def mcs(iqn, initiator, pause):
-    """The MC/S initiator holding its two connections: (process, port0, port1, MaxConnections)."""
+def mcs(iqn, initiator, pause, between=None):
+    """The MC/S initiator holding its two connections: (process, port0, port1,
+    MaxConnections). With BETWEEN, called after the leading login, before the
+    second (then PAUSE is ignored)."""
     p = subprocess.Popen(["/usr/bin/python3", MCS, live.PORTAL_ADDR, live.PORTAL_PORT, iqn,
-                          initiator, str(pause)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True, preexec_fn=pdeathsig)
+                          initiator, "wait" if between else str(pause)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True, preexec_fn=pdeathsig)
+    if between:
+        check(p.stdout.readline().split() == ["leading"], "%s: leading login" % initiator)
+        between()
+        p.stdin.write("add\n")
+        p.stdin.flush()
     line = p.stdout.readline().split()
     check(len(line) == 6 and line[0] == "ready", "MC/S initiator logged in twice (%s)" % line)
     return p, int(line[1]), int(line[2]), line[4]
@@ -65,9 +72,17 @@ def main():
         check("MaxConnections=8" in params, "the target offers MaxConnections=8 (the default "
               "[iscsi] max_connections)")
 
-        # AddIscsiConnection after the session exists (a poll interval later: the
-        # connection is then the only new one from 127.0.0.1, docs/compat.md)
-        p, port0, port1, maxconn = mcs(iqn, live.INI1, 2.0)
+        # AddIscsiConnection once the session exists and has been looked at (a
+        # console's refresh here; istmd's login poll does the same within a second):
+        # the new connection is then the only new one from 127.0.0.1 (docs/compat.md)
+        def look():
+            sessions = live.tgt_sessions()
+            check(len(sessions) == 1, "the leading login made a session: %s" % sessions)
+            got = live.connections(sm, list(sessions)[0])
+            check(len(got) == 1 and got[0][0] == 0 and got[0][2] != 0,
+                  "EnumConnections after the leading login: CID 0 with its port (%s)" % got)
+
+        p, port0, port1, maxconn = mcs(iqn, live.INI1, 0, look)
         holders.append(p)
         check(maxconn == "8", "MaxConnections negotiated: %s" % maxconn)
         sessions = live.tgt_sessions()
