@@ -71,6 +71,17 @@ def main():
         params = live.tgtadm("--mode", "target", "--op", "show", "--tid", tid)
         check("MaxConnections=8" in params, "the target offers MaxConnections=8 (the default "
               "[iscsi] max_connections)")
+        # the reconciler (every 2 s here) sets it again when it drifts
+        live.tgtadm("--mode", "target", "--op", "update", "--tid", tid, "--name",
+                    "MaxConnections", "--value", "1")
+        check("MaxConnections=1" in live.tgtadm("--mode", "target", "--op", "show", "--tid", tid),
+              "MaxConnections changed behind istmd's back")
+        for _ in range(100):
+            if "MaxConnections=8" in live.tgtadm("--mode", "target", "--op", "show", "--tid", tid):
+                break
+            time.sleep(0.1)
+        check("MaxConnections=8" in live.tgtadm("--mode", "target", "--op", "show", "--tid", tid),
+              "the reconciler set MaxConnections=8 again")
 
         # AddIscsiConnection once the session exists and has been looked at (a
         # console's refresh here; istmd's login poll does the same within a second):
