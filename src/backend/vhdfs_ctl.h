@@ -26,6 +26,7 @@ struct vhdfs_conf {
 	unsigned max_depth;           /* 0: default */
 	unsigned bitmap_cache;        /* 0: default */
 	unsigned start_timeout_ms;    /* 0: 10 s */
+	unsigned check_interval_ms;   /* how often istmd checks the processes; 0: 1 s */
 	const struct storage_paths *sp; /* the roots, passed on as --root L=PATH */
 };
 

@@ -26,7 +26,14 @@ static void pass_end(struct pass *p);
 static bool wants_loop(const struct core *c, const struct core_disk *d)
 {
 	return c->backend != NULL && d->enabled && d->type == CORE_WTD_FILE &&
-	       d->vhd_type == CORE_VHD_FIXED && model_disk_mapped(c->model, d->wtd);
+	       (d->vhd_type == CORE_VHD_FIXED || core_disk_uses_vhdfs(c, d)) &&
+	       model_disk_mapped(c->model, d->wtd);
+}
+
+bool core_disk_uses_vhdfs(const struct core *c, const struct core_disk *d)
+{
+	return c->vhdfs != NULL && d->type == CORE_WTD_FILE &&
+	       (d->vhd_type == CORE_VHD_DYNAMIC || d->vhd_type == CORE_VHD_DIFFERENCING);
 }
 
 static bool in_list(const uint32_t *list, size_t n, uint32_t wtd)
@@ -234,6 +241,7 @@ static void pass_loops(struct pass *p, bool attach)
 	struct loop_job *j = talloc_zero(NULL, struct loop_job);
 	if (j != NULL) {
 		j->ops = c->loop;
+		j->vc = c->vhdfs;
 		j->sp = c->sp;
 		j->items = talloc_zero_array(j, struct loop_item, p->n_disks + 1);
 	}
@@ -250,6 +258,7 @@ static void pass_loops(struct pass *p, bool attach)
 		it->dev = md->live.loop;
 		it->file_dev = md->d->file_dev;
 		it->file_ino = md->d->file_ino;
+		it->vhdfs = core_disk_uses_vhdfs(c, md->d);
 	}
 	struct tevent_req *subreq = j != NULL && j->items != NULL && j->n > 0
 					    ? core_io_send(p, c, loop_job_run, j)
@@ -463,6 +472,7 @@ static void pass_intent_next(struct pass *p)
 			continue;
 		}
 		j->ops = c->loop;
+		j->vc = c->vhdfs;
 		j->sp = c->sp;
 		j->kind = it->kind;
 		j->old_size = it->old_size;
