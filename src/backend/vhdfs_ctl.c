@@ -83,16 +83,29 @@ static pid_t read_pid(const char *pidf)
 	return pid > 0 ? (pid_t)pid : -ENOENT;
 }
 
-/* Whether MNT is a live FUSE mount with its raw file. */
-static int mount_state(const char *mnt)
+/* The raw file of PID's mount MNT, seen through PID's own root: a process
+ * started by an earlier istmd may live in another mount namespace (a
+ * service with PrivateMounts=), where our path would show an empty
+ * directory, and a second server on the same image must never start. */
+static void disk_via(pid_t pid, const char *mnt, char *out, size_t len)
 {
+	if (pid > 0)
+		snprintf(out, len, "/proc/%ld/root%s/disk", (long)pid, mnt);
+	else
+		snprintf(out, len, "%s/disk", mnt);
+}
+
+/* Whether MNT is a live FUSE mount with its raw file (seen from PID's mount
+ * namespace when PID > 0). */
+static int mount_state_of(pid_t pid, const char *mnt)
+{
+	char disk[PATH_MAX + 64];
+	disk_via(pid, mnt, disk, sizeof(disk));
 	struct statfs sf;
-	if (statfs(mnt, &sf) < 0)
+	if (statfs(disk, &sf) < 0)
 		return -errno; /* ENOTCONN: a dead FUSE mount */
 	if ((unsigned long)sf.f_type != FUSE_SUPER_MAGIC)
 		return -ENOENT;
-	char disk[PATH_MAX + 8];
-	snprintf(disk, sizeof(disk), "%s/disk", mnt);
 	struct stat st;
 	return stat(disk, &st) < 0 ? -errno : 0;
 }
@@ -106,7 +119,7 @@ pid_t vhdfs_find(const struct vhdfs_conf *vc, dev_t dev, ino_t ino)
 		return pid;
 	if (!vhdfs_pid_alive(pid))
 		return -ENOENT;
-	int r = mount_state(mnt);
+	int r = mount_state_of(pid, mnt);
 	return r == 0 ? pid : (r == -ENOENT ? -ENOENT : -ENOTCONN);
 }
 
@@ -260,7 +273,7 @@ int vhdfs_ensure(const struct vhdfs_conf *vc, int image_fd, const char *posix,
 		 const struct stat *st, int *file_fd, pid_t *pid, bool *started, char *reason,
 		 size_t len)
 {
-	char mnt[PATH_MAX], pidf[PATH_MAX], logf[PATH_MAX], disk[PATH_MAX + 8];
+	char mnt[PATH_MAX], pidf[PATH_MAX], logf[PATH_MAX], disk[PATH_MAX + 64];
 	names(vc, st->st_dev, st->st_ino, mnt, pidf, logf);
 	snprintf(disk, sizeof(disk), "%s/disk", mnt);
 	*started = false;
@@ -290,6 +303,7 @@ int vhdfs_ensure(const struct vhdfs_conf *vc, int image_fd, const char *posix,
 			return r;
 		*started = true;
 	}
+	disk_via(live, mnt, disk, sizeof(disk));
 	int fd = open(disk, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
