@@ -210,6 +210,8 @@ static bool loop_wanted_now(const struct pass *p, const struct mdisk *md, bool a
 	const struct core *c = p->r->c;
 	if (c->backend == NULL)
 		return false;
+	if (attach && core_disk_uses_vhdfs(c, md->d) && model_intent_for_disk(c->model, md->d->wtd))
+		return false; /* its file is being changed (a growth): served after */
 	if (attach)
 		return wants_loop(c, md->d) &&
 		       (p->full || !md->live.attached || md->live.loop.sizelimit != md->d->size ||
@@ -552,8 +554,18 @@ static void pass_intent_committed(struct tevent_req *subreq)
 	talloc_free(subreq);
 	if (rc == 0)
 		rc = j->rc;
+	uint32_t grown = 0;
+	bool was_grow = false;
+	for (size_t i = 0; rc == 0 && i < p->r->c->model->n_intents; i++)
+		if (p->r->c->model->intents[i]->id == x->id &&
+		    p->r->c->model->intents[i]->kind == INTENT_GROW) {
+			grown = p->r->c->model->intents[i]->wtd;
+			was_grow = true;
+		}
 	if (rc == 0)
 		model_remove_intent(p->r->c->model, x->id);
+	if (was_grow && model_disk(p->r->c->model, grown) != NULL)
+		reconciler_disk_changed(p->r->c, grown); /* a dynamic disk waits for this to be served */
 	else
 		log_warn("cannot remove a finished intent: %s", j && j->why ? j->why : strerror(-rc));
 	talloc_free(x);

@@ -19,8 +19,9 @@ static void watch(struct tevent_context *ev, struct tevent_timer *te, struct tim
 		return;
 	for (size_t i = 0; i < c->model->n_disks; i++) {
 		struct mdisk *md = c->model->disks[i];
-		if (md == NULL || !md->live.attached || md->live.vhdfs_pid <= 0)
-			continue;
+		if (md == NULL || !md->live.attached || md->live.vhdfs_pid <= 0 ||
+		    model_intent_for_disk(c->model, md->d->wtd) != NULL)
+			continue; /* not served, or stopped on purpose (a growth) */
 		if (vhdfs_pid_alive(md->live.vhdfs_pid))
 			continue;
 		log_warn("disk %" PRIu32 ": istmd-vhdfs %ld serving %s is gone; serving it again",

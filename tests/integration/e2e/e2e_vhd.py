@@ -176,6 +176,35 @@ def dynamic(env):
     valid(env, path)
 
 
+def grow(env):
+    """GrowWtFile (MS-ISTM 3.30.4.7) of a served dynamic disk: the LUN shows
+    the new size, old data stays, the new space is writable."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "istm"))
+    import istm_ndr as n
+    from istm_client import Client, hr
+    from e2e_env import ADMIN, ADMIN_PASSWORD, EPM_PORT
+    path = os.path.join(env.storage, "g.vhd")
+    mk(env, "dynamic", path, str(16 * MIB))
+    lun = serve(env, "g", path)
+    old = pattern(4096, 21)
+    lun.write(2048, old)
+    devices = Client(env.addr, EPM_PORT, ADMIN, ADMIN_PASSWORD).activate(
+        n.CLSID_LOCALDEVICEMGR, n.ILOCALDEVICEMGR3)
+    req = n.ILocalDeviceMgr_GrowWtFile(FilePath=n.bstr("D:\\g.vhd"), hyAdditionalSize=48 * MIB)
+    code = hr(devices, req)
+    env.check(code == n.S_OK, "GrowWtFile of a served dynamic disk by 48 MiB (0x%08x)" % code)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and lun.capacity() != 64 * MIB:
+        time.sleep(0.2)
+    env.check(lun.capacity() == 64 * MIB, "the LUN shows 64 MiB")
+    env.check(lun.read(2048, 8) == old, "the data written before the growth is there")
+    new = pattern(4096, 22)
+    lun.write(60 * 2048, new)
+    env.check(lun.read(60 * 2048, 8) == new, "the new space takes writes")
+    unserve(env, "g", path)
+    valid(env, path)
+
+
 def fixed_parent(env, name, size):
     path = os.path.join(env.storage, name)
     mk(env, "fixed", path, str(size))
@@ -243,6 +272,7 @@ def main():
 
     def body(env):
         dynamic(env)
+        grow(env)
         differencing(env)
         chain(env)
 

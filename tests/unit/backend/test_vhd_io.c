@@ -432,6 +432,69 @@ static void test_fixed(void **state)
 	check_valid(f, "fx.vhd");
 }
 
+/* GrowWtFile of a dynamic disk: in the BAT's padding, then with the BAT
+ * moved after the blocks; data kept, new space usable, qemu-img agrees; a
+ * crash between the two footer writes is finished by vhd_recover_grow(). */
+static void test_grow_dynamic(void **state)
+{
+	struct fixture *f = *state;
+	char reason[VHD_REASON_LEN];
+	assert_int_equal(vhd_create_dynamic(f->dirfd, "g.vhd", DISK, NULL, reason), 0);
+	struct vhd_io *io = must_open(f, f, "g.vhd", true);
+	uint8_t a[4096], back[4096];
+	memset(a, 0x42, sizeof(a));
+	assert_int_equal(vhd_io_pwrite(io, a, sizeof(a), 3 * MiB), 0);
+	assert_int_equal(vhd_io_flush(io), 0);
+	talloc_free(io);
+
+	int fd = open_in(f, "g.vhd", O_RDWR);
+	assert_int_equal(vhd_grow_dynamic(fd, 64 * MiB, reason), 0); /* 8 -> 32 entries, in place */
+	assert_int_equal(vhd_grow_dynamic(fd, 64 * MiB, reason), -EINVAL);
+	assert_int_equal(vhd_grow_dynamic(fd, 512 * MiB, reason), 0); /* 256 entries: BAT moved */
+	close(fd);
+	check_valid(f, "g.vhd");
+	int st;
+	char *out = tu_run(f, &st, "qemu-img info -f vpc --output=json '%s/g.vhd'", f->dir);
+	assert_int_equal(st, 0);
+	assert_int_equal(tu_json_number(out, "virtual-size"), 512 * MiB);
+
+	io = must_open(f, f, "g.vhd", true);
+	assert_int_equal(vhd_io_size(io), 512 * MiB);
+	assert_int_equal(vhd_io_pread(io, back, sizeof(back), 3 * MiB), 0);
+	assert_memory_equal(back, a, sizeof(a));
+	memset(a, 0x43, sizeof(a));
+	assert_int_equal(vhd_io_pwrite(io, a, sizeof(a), 500 * MiB), 0);
+	assert_int_equal(vhd_io_flush(io), 0);
+	talloc_free(io);
+	check_valid(f, "g.vhd");
+	tu_run(f, &st, "qemu-img convert -f vpc -O raw '%s/g.vhd' '%s/g.raw'", f->dir, f->dir);
+	assert_int_equal(st, 0);
+	fd = open_in(f, "g.raw", O_RDONLY);
+	assert_int_equal(pread(fd, back, sizeof(back), 500 * MiB), (ssize_t)sizeof(back));
+	assert_memory_equal(back, a, sizeof(a));
+	assert_int_equal(pread(fd, back, 1, 3 * MiB), 1);
+	assert_int_equal(back[0], 0x42);
+	close(fd);
+
+	/* crash between the footer writes: the copy at 0 still has the old size */
+	fd = open_in(f, "g.vhd", O_RDWR);
+	uint8_t old[VHD_FOOTER_SIZE];
+	assert_int_equal(vhd_pread(fd, old, sizeof(old), 0), 0);
+	assert_int_equal(vhd_grow_dynamic(fd, 600 * MiB, reason), 0);
+	assert_int_equal(vhd_pwrite(fd, old, sizeof(old), 0), 0);
+	assert_int_equal(vhd_inspect(NULL, fd, NULL, reason), -EBADMSG);
+	assert_int_equal(vhd_recover_grow(fd, 512 * MiB, reason), (int64_t)(600 * MiB));
+	assert_int_equal(vhd_inspect(NULL, fd, NULL, reason), 0);
+	close(fd);
+
+	/* differencing disks keep their parent's size */
+	make_parent(f, "gp.vhd");
+	make_child(f, "gp.vhd", "gc.vhd", "D:\\gp.vhd", NULL);
+	fd = open_in(f, "gc.vhd", O_RDWR);
+	assert_int_equal(vhd_grow_dynamic(fd, 64 * MiB, reason), -EOPNOTSUPP);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +506,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repair_lost_footer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_bitmap_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grow_dynamic, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
