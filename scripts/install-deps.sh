@@ -71,6 +71,10 @@ FUZZ_PKGS=(
   libfuzzer-14-dev
 )
 
+# issue 12 (vhd): istmd-vhdfs serves dynamic and differencing VHDs through FUSE.
+BUILD_PKGS+=(libfuse3-dev)
+RUN_PKGS+=(fuse3)
+
 if [ $runtime_only = 1 ]; then
   TEST_PKGS=()
 fi

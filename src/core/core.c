@@ -206,6 +206,7 @@ struct tevent_req *core_open_send(TALLOC_CTX *mem, struct tevent_context *ev,
 	c->sp = opts->storage;
 	c->backend = opts->backend;
 	c->loop = opts->loop_ops ? opts->loop_ops : &default_loop_ops;
+	c->vhdfs = opts->vhdfs;
 	c->state_dir = talloc_strdup(c, opts->state_dir);
 	c->iqn_prefix = talloc_strdup(c, opts->target_iqn_prefix ? opts->target_iqn_prefix
 								 : CORE_DEFAULT_IQN_PREFIX);

@@ -37,6 +37,8 @@ struct core;
  * Called on worker threads: implementations must be thread-safe. Files are
  * given as a descriptor the core opened beneath the storage root (NAME is a
  * label) or as their identity, never as a path to follow. */
+struct vhdfs_conf; /* backend/vhdfs_ctl.h */
+
 struct core_loop_ops {
 	int (*ensure)(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
 		      struct loopdev *out);
@@ -66,6 +68,9 @@ struct core_options {
 	unsigned max_connections;
 	struct workpool *io_pool;             /* blocking file/loop work; NULL: own */
 	const struct core_loop_ops *loop_ops; /* NULL: real loop devices */
+	/* How dynamic and differencing VHDs are served (istmd-vhdfs, [vhd];
+	 * docs/vhd-serving.md); NULL: they are not (AddWTDisk refuses them). */
+	const struct vhdfs_conf *vhdfs;
 	/* Tests only: called at each named crash point (docs/core.md, "Crash
 	 * points"), possibly on a worker thread; may kill the process. */
 	void (*crash_point)(const char *point, void *priv);
@@ -81,6 +86,12 @@ struct core_options {
  * caller fills in storage, backend and the rest. 0 or -EINVAL with *err. */
 int core_options_from_config(TALLOC_CTX *mem, struct cfg *cfg, struct core_options *opts,
 			     char **err);
+
+/* Reads [vhd] (conf/istmd.conf): *OUT is NULL when dynamic and differencing
+ * VHDs are not to be served (serve = no, istmd-vhdfs or /dev/fuse missing:
+ * logged). 0 or -EINVAL with *ERR. */
+int core_vhdfs_from_config(TALLOC_CTX *mem, struct cfg *cfg, const char *state_dir,
+			   const struct storage_paths *sp, struct vhdfs_conf **out, char **err);
 
 /* Opens the state directory (created 0700 if absent; one istmd per directory),
  * checks the database, migrates it, rolls pending intents forward or back,

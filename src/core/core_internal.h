@@ -72,6 +72,7 @@ struct disk_live {
 	struct loopdev loop;
 	int error;
 	char *reason;
+	pid_t vhdfs_pid;     /* the istmd-vhdfs serving a dynamic/differencing disk, or 0 */
 };
 
 struct mdisk {
@@ -105,6 +106,8 @@ struct core {
 	struct iscsi_backend *backend;
 	struct iscsi_backend_caps caps;
 	const struct core_loop_ops *loop;
+	const struct vhdfs_conf *vhdfs; /* NULL: dynamic/differencing disks are not served */
+	struct tevent_timer *vhdfs_watch;
 	char *state_dir;
 	char *iqn_prefix;
 	char *hostname;
@@ -238,6 +241,10 @@ int reconciler_start(struct core *c);
 /* Marks the target (or disk) as changed; the next pass applies it. */
 void reconciler_target_changed(struct core *c, const char *guid);
 void reconciler_disk_changed(struct core *c, uint32_t wtd);
+/* vhdfs_watch.c: notices a dead istmd-vhdfs and has its disk served again. */
+void vhdfs_watch_start(struct core *c);
+/* Whether disk D needs istmd-vhdfs (a dynamic or differencing VHD served). */
+bool core_disk_uses_vhdfs(const struct core *c, const struct core_disk *d);
 /* Requests a pass and calls DONE(op) once a pass that starts after now ends. */
 void reconciler_wait_op(struct core *c, struct op *op, op_step_fn done);
 /* A target is gone from the model: drop the live target at the next pass. */

@@ -330,6 +330,7 @@ int reconciler_start(struct core *c)
 	talloc_set_destructor(r, reconciler_destructor);
 	if (login_poll_start(c, c->login_poll_interval_ms) != 0)
 		return -ENOMEM;
+	vhdfs_watch_start(c);
 	for (size_t i = 0; i < c->model->n_targets; i++)
 		c->model->targets[i]->live.dirty = true;
 	for (size_t i = 0; i < c->model->n_disks; i++)

@@ -56,7 +56,7 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 			problem = "the disk does not exist";
 		else if (!md->d->enabled)
 			continue; /* disabled: hidden on purpose */
-		else if (md->d->vhd_type != CORE_VHD_FIXED)
+		else if (md->d->vhd_type != CORE_VHD_FIXED && !core_disk_uses_vhdfs(c, md->d))
 			problem = "the VHD is not fixed";
 		else if (l->lun < c->caps.min_lun || l->lun > c->caps.max_lun)
 			problem = "the LUN number is outside the backend's range";
@@ -176,8 +176,10 @@ void reconcile_disk_outcome(struct mdisk *md, const struct loop_item *it)
 		if (it->attach) {
 			l->attached = true;
 			l->loop = it->dev;
+			l->vhdfs_pid = it->vhdfs_pid;
 		} else {
 			l->attached = false;
+			l->vhdfs_pid = 0;
 		}
 		return;
 	}

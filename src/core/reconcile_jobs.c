@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -137,6 +138,34 @@ static int detach_file(const struct core_loop_ops *ops, const struct storage_pat
 	return detach_id(ops, path, dev, ino, sizelimit, loop, reason, size);
 }
 
+/* Starts (or finds) the istmd-vhdfs of the image FD; *RAW its raw file. */
+static int serve_vhdfs(const struct loop_job *j, struct loop_item *it, int fd,
+		       const struct stat *st, int *raw, bool *started)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct storage_path *p = NULL;
+	int rc = tmp != NULL ? storage_path_parse(tmp, j->sp, it->path, &p) : -ENOMEM;
+	if (rc == 0)
+		rc = vhdfs_ensure(j->vc, fd, p->posix, st, raw, &it->vhdfs_pid, started, it->reason,
+				  sizeof(it->reason));
+	else
+		note(it->reason, sizeof(it->reason), "cannot parse", it->path, rc);
+	talloc_free(tmp);
+	return rc;
+}
+
+/* Stops the istmd-vhdfs of the disk file, if one runs (found by the file's
+ * identity: on record, else what the path leads to). */
+static void stop_vhdfs(const struct vhdfs_conf *vc, const struct storage_paths *sp,
+		       const char *path, uint64_t rec_dev, uint64_t rec_ino)
+{
+	dev_t dev;
+	ino_t ino;
+	if (vc == NULL || file_identity(sp, path, rec_dev, rec_ino, NULL, &dev, &ino) < 0)
+		return;
+	vhdfs_stop(vc, dev, ino);
+}
+
 static int attach(const struct loop_job *j, struct loop_item *it)
 {
 	struct stat st;
@@ -148,6 +177,20 @@ static int attach(const struct loop_job *j, struct loop_item *it)
 		it->file_dev = (uint64_t)st.st_dev;
 		it->file_ino = (uint64_t)st.st_ino;
 		it->learned = true;
+	}
+	if (it->vhdfs) {
+		/* Dynamic and differencing: the loop device goes over istmd-vhdfs's
+		 * raw file, which serves the image (docs/vhd-serving.md). */
+		int raw = -1;
+		bool started = false;
+		int rc = j->vc != NULL ? serve_vhdfs(j, it, fd, &st, &raw, &started) : -EMEDIUMTYPE;
+		close(fd);
+		if (rc < 0)
+			return rc;
+		if (started)
+			log_notice("disk %" PRIu32 ": istmd-vhdfs %ld serves %s", it->wtd,
+				   (long)it->vhdfs_pid, it->path);
+		fd = raw;
 	}
 	int rc = j->ops->ensure(fd, it->path, it->size, 0, &it->dev);
 	close(fd); /* the loop device holds the file now */
@@ -170,6 +213,8 @@ void loop_job_run(void *arg)
 			it->rc = detach_file(j->ops, j->sp, it->path, it->file_dev, it->file_ino,
 					     it->size, it->have_dev ? &it->dev : NULL, it->reason,
 					     sizeof(it->reason));
+		if (!it->attach && it->rc == 0 && it->vhdfs)
+			stop_vhdfs(j->vc, j->sp, it->path, it->file_dev, it->file_ino);
 	}
 }
 
@@ -180,6 +225,8 @@ void intent_job_run(void *arg)
 	uint64_t sizelimit = j->kind == INTENT_GROW ? j->old_size : 0;
 	j->rc = detach_file(j->ops, j->sp, j->path, j->file_dev, j->file_ino, sizelimit,
 			    j->have_loop ? &j->loop : NULL, j->reason, sizeof(j->reason));
+	if (j->rc == 0) /* a dynamic disk's server lets go of the file too */
+		stop_vhdfs(j->vc, j->sp, j->path, j->file_dev, j->file_ino);
 	if (j->rc < 0 || j->kind != INTENT_DELETE_DISK || !j->delete_file)
 		return;
 	/* Only the disk's own file is deleted: whatever else is found at its

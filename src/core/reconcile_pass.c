@@ -26,7 +26,14 @@ static void pass_end(struct pass *p);
 static bool wants_loop(const struct core *c, const struct core_disk *d)
 {
 	return c->backend != NULL && d->enabled && d->type == CORE_WTD_FILE &&
-	       d->vhd_type == CORE_VHD_FIXED && model_disk_mapped(c->model, d->wtd);
+	       (d->vhd_type == CORE_VHD_FIXED || core_disk_uses_vhdfs(c, d)) &&
+	       model_disk_mapped(c->model, d->wtd);
+}
+
+bool core_disk_uses_vhdfs(const struct core *c, const struct core_disk *d)
+{
+	return c->vhdfs != NULL && d->type == CORE_WTD_FILE &&
+	       (d->vhd_type == CORE_VHD_DYNAMIC || d->vhd_type == CORE_VHD_DIFFERENCING);
 }
 
 static bool in_list(const uint32_t *list, size_t n, uint32_t wtd)
@@ -203,6 +210,8 @@ static bool loop_wanted_now(const struct pass *p, const struct mdisk *md, bool a
 	const struct core *c = p->r->c;
 	if (c->backend == NULL)
 		return false;
+	if (attach && core_disk_uses_vhdfs(c, md->d) && model_intent_for_disk(c->model, md->d->wtd))
+		return false; /* its file is being changed (a growth): served after */
 	if (attach)
 		return wants_loop(c, md->d) &&
 		       (p->full || !md->live.attached || md->live.loop.sizelimit != md->d->size ||
@@ -234,6 +243,7 @@ static void pass_loops(struct pass *p, bool attach)
 	struct loop_job *j = talloc_zero(NULL, struct loop_job);
 	if (j != NULL) {
 		j->ops = c->loop;
+		j->vc = c->vhdfs;
 		j->sp = c->sp;
 		j->items = talloc_zero_array(j, struct loop_item, p->n_disks + 1);
 	}
@@ -250,6 +260,7 @@ static void pass_loops(struct pass *p, bool attach)
 		it->dev = md->live.loop;
 		it->file_dev = md->d->file_dev;
 		it->file_ino = md->d->file_ino;
+		it->vhdfs = core_disk_uses_vhdfs(c, md->d);
 	}
 	struct tevent_req *subreq = j != NULL && j->items != NULL && j->n > 0
 					    ? core_io_send(p, c, loop_job_run, j)
@@ -463,6 +474,7 @@ static void pass_intent_next(struct pass *p)
 			continue;
 		}
 		j->ops = c->loop;
+		j->vc = c->vhdfs;
 		j->sp = c->sp;
 		j->kind = it->kind;
 		j->old_size = it->old_size;
@@ -542,8 +554,18 @@ static void pass_intent_committed(struct tevent_req *subreq)
 	talloc_free(subreq);
 	if (rc == 0)
 		rc = j->rc;
+	uint32_t grown = 0;
+	bool was_grow = false;
+	for (size_t i = 0; rc == 0 && i < p->r->c->model->n_intents; i++)
+		if (p->r->c->model->intents[i]->id == x->id &&
+		    p->r->c->model->intents[i]->kind == INTENT_GROW) {
+			grown = p->r->c->model->intents[i]->wtd;
+			was_grow = true;
+		}
 	if (rc == 0)
 		model_remove_intent(p->r->c->model, x->id);
+	if (was_grow && model_disk(p->r->c->model, grown) != NULL)
+		reconciler_disk_changed(p->r->c, grown); /* a dynamic disk waits for this to be served */
 	else
 		log_warn("cannot remove a finished intent: %s", j && j->why ? j->why : strerror(-rc));
 	talloc_free(x);

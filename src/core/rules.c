@@ -237,11 +237,11 @@ char *rules_default_iqn(TALLOC_CTX *mem, const struct core *c, const char *name)
 int rules_disk_servable(const struct core *c, const struct core_disk *d, TALLOC_CTX *mem,
 			char **why)
 {
-	if (d->type != CORE_WTD_FILE || d->vhd_type != CORE_VHD_FIXED)
+	if (d->type != CORE_WTD_FILE ||
+	    (d->vhd_type != CORE_VHD_FIXED && !core_disk_uses_vhdfs(c, d)))
 		return why_set(mem, why, -EMEDIUMTYPE,
-			    "disk %" PRIu32 " is a %s VHD: only fixed VHDs can be served (this "
-			    "server has no VHD-aware block layer for dynamic or differencing "
-			    "images)",
+			    "disk %" PRIu32 " is a %s VHD: this server serves only fixed VHDs "
+			    "([vhd] serve = no, or istmd-vhdfs unavailable)",
 			    d->wtd, core_vhd_type_name(d->vhd_type));
 	return 0;
 }

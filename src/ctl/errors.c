@@ -63,8 +63,9 @@ static const struct {
 	{ "Save", E_INVALIDARG,
 	  "the target's settings do not fit together (CHAP without a user name or secret, "
 	  "mutual CHAP without one-way CHAP, FirstBurstLength above MaxBurstLength)" },
-	{ "Save", HR_WIN32(ERROR_DELETE_PENDING),
-	  "a mapped disk cannot be served as a LUN (only fixed VHDs can)" },
+	{ "Save", HR_WIN32(ERROR_NOT_SUPPORTED),
+	  "a mapped disk cannot be served as a LUN (dynamic and differencing VHDs need "
+	  "istmd-vhdfs: see [vhd] in istmd.conf)" },
 	/* virtual disks (MS-ISTM 3.43, 3.46) and files (3.30) */
 	{ "GetWTDisk", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such virtual disk" },
 	{ "IsPathValid", E_FAIL, "the path is malformed, a directory, or not on a usable volume" },
@@ -119,8 +120,9 @@ static const struct {
 	{ NULL, HR_WIN32(ERROR_HANDLE_EOF),
 	  "a limit of the target is reached (LUNs, initiators or portals)" },
 	{ NULL, HR_WIN32(ERROR_DUP_NAME), "the CHAP secret or user name is not unique" },
-	{ NULL, HR_WIN32(ERROR_DELETE_PENDING),
-	  "the disk cannot be served as a LUN (only fixed VHDs can)" },
+	{ "AddWTDisk", HR_WIN32(ERROR_NOT_SUPPORTED),
+	  "the disk cannot be served as a LUN (dynamic and differencing VHDs need "
+	  "istmd-vhdfs: see [vhd] in istmd.conf)" },
 	{ NULL, HR_WIN32(ERROR_UNSUPPORTED_TYPE), "this kind of VHD is not supported" },
 	{ NULL, HR_WIN32(ERROR_INVALID_DRIVE), "this volume cannot hold virtual disks" },
 	{ NULL, HR_WIN32(ERROR_INVALID_NAME), "the name or path is not valid (too long?)" },

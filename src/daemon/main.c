@@ -153,6 +153,12 @@ static int start_core(struct daemon_ctx *d)
 	opts.backend = d->deps.backend;
 	opts.io_pool = d->deps.pool;
 	opts.hostname = cfg_get(d->cfg, "general", "name", NULL);
+	struct vhdfs_conf *vhdfs = NULL;
+	if (core_vhdfs_from_config(d, d->cfg, opts.state_dir, storage, &vhdfs, &err) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	opts.vhdfs = vhdfs;
 	/* Foreign targets are looked at before the first reconcile pass, which
 	 * would remove them. */
 	opts.defer_reconcile = true;

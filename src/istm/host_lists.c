@@ -145,8 +145,10 @@ void host_enum_luns(struct dcom_call *call, void *object, void *rv)
 
 static const struct istm_errmap add_disk_errors[] = {
 	{ -ENOENT, HR_WIN32(ERROR_FILE_NOT_FOUND) },
-	/* "a state that is incompatible with the operation": not a fixed VHD */
-	{ -EMEDIUMTYPE, HR_WIN32(ERROR_DELETE_PENDING) },
+	/* a dynamic or differencing VHD where this server does not serve them
+	 * ([vhd] serve = no, or no istmd-vhdfs): not ERROR_DELETE_PENDING, which
+	 * says something else entirely (issue 12) */
+	{ -EMEDIUMTYPE, HR_WIN32(ERROR_NOT_SUPPORTED) },
 	{ -ERANGE, HR_LIMIT },
 	{ 0, 0 },
 };

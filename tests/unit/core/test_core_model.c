@@ -315,8 +315,10 @@ static void test_dynamic_vhd_cannot_be_a_lun(void **state)
 	char *why = NULL;
 	assert_int_equal(core_draft_add_disk(d, wtd, NULL, &why), -EMEDIUMTYPE);
 	assert_non_null(strstr(why, "only fixed"));
-	/* growing is for fixed VHDs only */
-	assert_int_equal(tc_grow(t, wtd, 16 * MiB), -EMEDIUMTYPE);
+	/* dynamic VHDs grow (issue 12), the file with them */
+	assert_int_equal(tc_grow(t, wtd, 16 * MiB), 0);
+	dk = core_disk_by_wtd(t, t->core, wtd);
+	assert_int_equal(dk->size, 16 * MiB);
 	struct core_disk_update u = { .fields = CORE_DISK_SET_CACHE_PARENT, .cache_parent = true };
 	req = core_disk_update_send(t, t->core, wtd, &u);
 	tc_wait(t, req);
