@@ -63,6 +63,9 @@ TEST_PKGS=(
   debhelper
   groff-base
   man-db
+  # tests/lio (issue 15): the LIO guest (TCG); its kernel and busybox-static are
+  # fetched with apt-get download into the build tree, not installed
+  qemu-system-x86
 )
 # The libFuzzer targets of tests/fuzz (scripts/test.sh runs them when these
 # install; without them the fuzz step says "skipped").

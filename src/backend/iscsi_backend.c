@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "backend/lio_backend.h"
 #include "backend/tgt_backend.h"
 #include "istmd/config.h"
 #include "istmd/log.h"
@@ -268,9 +269,20 @@ int iscsi_backend_open(TALLOC_CTX *mem_ctx, struct tevent_context *ev, struct cf
 	}
 
 	if (kind == 1) {
-		*err = talloc_asprintf(mem_ctx, "%s: [iscsi] backend = lio is not implemented yet",
-				       cfg_path(cfg));
-		rc = -ENOSYS;
+		/* LIO (docs/lio-backend.md): configfs, and the ownership list
+		 * beside the database */
+		struct lio_backend_options lopts = {
+			.configfs = cfg_get(cfg, "iscsi", "lio_configfs",
+					    "/sys/kernel/config/target"),
+			.hba = cfg_get(cfg, "iscsi", "lio_hba", "fileio_4242"),
+			.state_dir = cfg_get(cfg, "state", "dir", "/var/lib/istmd"),
+			.portals = portals,
+			.n_portals = n_portals,
+		};
+		rc = lio_backend_new(mem_ctx, ev, &lopts, out);
+		if (rc < 0)
+			*err = talloc_asprintf(mem_ctx, "cannot set up the LIO backend: %s",
+					       strerror(-rc));
 		goto out;
 	}
 

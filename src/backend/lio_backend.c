@@ -1,0 +1,317 @@
+/* The LIO backend's tevent side: each operation is one job on a worker
+ * pool of one thread (configfs writes may block on the kernel, and one at a
+ * time keeps a target's steps in order), and a timer that watches whether
+ * configfs and iscsi_target_mod are there (UP/DOWN). */
+#include "backend/lio_backend.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "backend/lio_internal.h"
+#include "istmd/log.h"
+#include "istmd/treq.h"
+#include "istmd/workpool.h"
+
+struct lio_backend {
+	struct iscsi_backend base;
+	struct lio_ctx ctx;
+	struct workpool *pool;
+	struct tevent_timer *watch;
+	unsigned watch_ms;
+	uint64_t generations;
+	char **reported; /* foreign WWNs already named in the log */
+};
+
+enum lio_op { LIO_APPLY, LIO_REMOVE, LIO_LIST, LIO_SESSIONS };
+
+/* Everything a job needs, in its own talloc tree (workpool rules). */
+struct lio_job {
+	enum lio_op op;
+	struct lio_ctx ctx;
+	struct iscsi_target *want;
+	struct iscsi_portal *portals;
+	size_t n_portals;
+	char *iqn;
+	int rc;
+	char *why;
+	struct iscsi_target *targets;
+	size_t n_targets;
+	char **foreign;
+	size_t n_foreign;
+	struct iscsi_session_info *sessions;
+	size_t n_sessions;
+};
+
+static void lio_job_run(void *arg)
+{
+	struct lio_job *j = arg;
+	switch (j->op) {
+	case LIO_APPLY:
+		j->rc = lio_apply(j, &j->ctx, j->want, j->portals, j->n_portals, &j->why);
+		break;
+	case LIO_REMOVE:
+		j->rc = lio_remove(j, &j->ctx, j->iqn, &j->why);
+		break;
+	case LIO_LIST:
+		j->rc = lio_list(j, &j->ctx, &j->targets, &j->n_targets, &j->foreign,
+				 &j->n_foreign);
+		break;
+	case LIO_SESSIONS:
+		j->rc = lio_sessions(j, &j->ctx, j->iqn, &j->sessions, &j->n_sessions);
+		break;
+	}
+}
+
+struct lio_req_state {
+	struct lio_backend *lb;
+	struct lio_job *job;
+};
+
+static void lio_req_done(struct tevent_req *subreq);
+
+static struct tevent_req *lio_req_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+				       struct lio_backend *lb, struct lio_job *j)
+{
+	struct lio_req_state *state;
+	struct tevent_req *req = tevent_req_create(mem_ctx, &state, struct lio_req_state);
+	if (req == NULL) {
+		talloc_free(j);
+		return NULL;
+	}
+	state->lb = lb;
+	if (j == NULL || (j->ctx.root = talloc_strdup(j, lb->ctx.root)) == NULL ||
+	    (j->ctx.hba = talloc_strdup(j, lb->ctx.hba)) == NULL ||
+	    (j->ctx.owned = talloc_strdup(j, lb->ctx.owned)) == NULL) {
+		talloc_free(j);
+		tevent_req_error(req, ENOMEM);
+		return tevent_req_post(req, ev);
+	}
+	if (!lb->base.up) {
+		talloc_free(j);
+		tevent_req_error(req, ENOTCONN);
+		return tevent_req_post(req, ev);
+	}
+	struct tevent_req *subreq = workpool_run_send(state, ev, lb->pool, lio_job_run, j);
+	if (tevent_req_nomem(subreq, req))
+		return tevent_req_post(req, ev);
+	tevent_req_set_callback(subreq, lio_req_done, req);
+	return req;
+}
+
+static bool reported(struct lio_backend *lb, const char *iqn)
+{
+	size_t n = talloc_array_length(lb->reported);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(lb->reported[i], iqn) == 0)
+			return true;
+	char **more = talloc_realloc(lb, lb->reported, char *, n + 1);
+	if (more != NULL) {
+		lb->reported = more;
+		more[n] = talloc_strdup(more, iqn);
+	}
+	return false;
+}
+
+static void lio_req_done(struct tevent_req *subreq)
+{
+	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
+	struct lio_req_state *state = tevent_req_data(req, struct lio_req_state);
+	void *job = NULL;
+	int rc = workpool_run_recv(subreq, state, &job);
+	TALLOC_FREE(subreq);
+	if (rc != 0) {
+		tevent_req_error(req, -rc);
+		return;
+	}
+	state->job = job;
+	struct lio_job *j = state->job;
+	for (size_t i = 0; j->op == LIO_LIST && j->rc == 0 && i < j->n_foreign; i++)
+		if (!reported(state->lb, j->foreign[i]))
+			log_notice("lio: target %s was not created by istmd: reported, never "
+				   "changed", j->foreign[i]);
+	if (j->rc != 0) {
+		if (j->why != NULL)
+			log_warn("lio: %s", j->why);
+		tevent_req_error(req, -j->rc);
+		return;
+	}
+	tevent_req_done(req);
+}
+
+static struct lio_job *job_new(enum lio_op op)
+{
+	struct lio_job *j = talloc_zero(NULL, struct lio_job);
+	if (j != NULL)
+		j->op = op;
+	return j;
+}
+
+static struct tevent_req *lio_apply_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					 struct iscsi_backend *be, const struct iscsi_target *want)
+{
+	struct lio_backend *lb = (struct lio_backend *)be;
+	char *why = NULL;
+	if (iscsi_target_validate(want, &be->caps, NULL, &why) != 0) {
+		log_warn("lio: target %s: %s", want->iqn ? want->iqn : "?", why ? why : "invalid");
+		talloc_free(why);
+		struct tevent_req *req;
+		struct lio_req_state *state;
+		req = tevent_req_create(mem_ctx, &state, struct lio_req_state);
+		if (req == NULL)
+			return NULL;
+		tevent_req_error(req, EINVAL);
+		return tevent_req_post(req, ev);
+	}
+	struct lio_job *j = job_new(LIO_APPLY);
+	if (j != NULL) {
+		j->want = iscsi_target_copy(j, want);
+		if (j->want == NULL ||
+		    iscsi_backend_listeners(be, j, &j->portals, &j->n_portals) != 0)
+			TALLOC_FREE(j);
+	}
+	return lio_req_send(mem_ctx, ev, lb, j);
+}
+
+static int lio_plain_recv(struct tevent_req *req)
+{
+	return treq_errno(req);
+}
+
+static struct tevent_req *lio_remove_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					  struct iscsi_backend *be, const char *iqn)
+{
+	struct lio_job *j = job_new(LIO_REMOVE);
+	if (j != NULL && (j->iqn = talloc_strdup(j, iqn)) == NULL)
+		TALLOC_FREE(j);
+	return lio_req_send(mem_ctx, ev, (struct lio_backend *)be, j);
+}
+
+static struct tevent_req *lio_list_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					struct iscsi_backend *be)
+{
+	return lio_req_send(mem_ctx, ev, (struct lio_backend *)be, job_new(LIO_LIST));
+}
+
+static int lio_list_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			 struct iscsi_target **targets, size_t *n_targets)
+{
+	struct lio_req_state *state = tevent_req_data(req, struct lio_req_state);
+	int rc = treq_errno(req);
+	if (rc != 0)
+		return rc;
+	talloc_steal(mem_ctx, state->job);
+	*targets = state->job->targets;
+	*n_targets = state->job->n_targets;
+	return 0;
+}
+
+static struct tevent_req *lio_sessions_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					    struct iscsi_backend *be, const char *iqn)
+{
+	struct lio_job *j = job_new(LIO_SESSIONS);
+	if (j != NULL && iqn != NULL && (j->iqn = talloc_strdup(j, iqn)) == NULL)
+		TALLOC_FREE(j);
+	return lio_req_send(mem_ctx, ev, (struct lio_backend *)be, j);
+}
+
+static int lio_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			     struct iscsi_session_info **sessions, size_t *n_sessions)
+{
+	struct lio_req_state *state = tevent_req_data(req, struct lio_req_state);
+	int rc = treq_errno(req);
+	if (rc != 0)
+		return rc;
+	talloc_steal(mem_ctx, state->job);
+	*sessions = state->job->sessions;
+	*n_sessions = state->job->n_sessions;
+	return 0;
+}
+
+static struct tevent_req *lio_nexus_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					 struct iscsi_backend *be)
+{
+	return lio_sessions_send(mem_ctx, ev, be, NULL);
+}
+
+static const struct iscsi_backend_ops lio_ops = {
+	.name = "lio",
+	.apply_send = lio_apply_send,
+	.apply_recv = lio_plain_recv,
+	.remove_send = lio_remove_send,
+	.remove_recv = lio_plain_recv,
+	.list_send = lio_list_send,
+	.list_recv = lio_list_recv,
+	.sessions_send = lio_sessions_send,
+	.sessions_recv = lio_sessions_recv,
+	.nexus_send = lio_nexus_send,
+	.nexus_recv = lio_sessions_recv,
+};
+
+/* configfs with the iSCSI fabric loaded: a stat of configfs, in memory. */
+static void lio_watch(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
+		      void *priv)
+{
+	struct lio_backend *lb = priv;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/iscsi", lb->ctx.root);
+	struct stat st;
+	bool there = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	if (there && !lb->base.up) {
+		log_notice("lio: %s is there: the backend is up", path);
+		iscsi_backend_notify(&lb->base, ISCSI_BACKEND_UP, ++lb->generations);
+	} else if (!there && lb->base.up) {
+		log_warn("lio: %s is gone (configfs unmounted or iscsi_target_mod unloaded)",
+			 path);
+		iscsi_backend_notify(&lb->base, ISCSI_BACKEND_DOWN, lb->generations);
+	} else if (!there && lb->generations == 0 && te == NULL) {
+		log_warn("lio: %s does not exist: load iscsi_target_mod and mount configfs "
+			 "(see docs/lio-backend.md); waiting for it", path);
+	}
+	lb->watch = tevent_add_timer(ev, lb, tevent_timeval_current_ofs(lb->watch_ms / 1000,
+								       (lb->watch_ms % 1000) * 1000),
+				     lio_watch, lb);
+}
+
+int lio_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+		    const struct lio_backend_options *opts, struct iscsi_backend **out)
+{
+	struct lio_backend *lb = talloc_zero(mem_ctx, struct lio_backend);
+	if (lb == NULL)
+		return -ENOMEM;
+	iscsi_backend_init(&lb->base, &lio_ops, ev);
+	lb->base.caps = (struct iscsi_backend_caps){
+		.min_lun = 0,
+		.max_lun = LIO_MAX_LUN,
+		.max_luns_per_target = LIO_MAX_LUN + 1,
+		.per_target_portals = true,
+		.global_chap_users = false,
+		.session_isid = true,
+		.exact_lun_size = true,
+	};
+	lb->ctx.root = talloc_strdup(lb, opts->configfs ? opts->configfs
+						      : "/sys/kernel/config/target");
+	lb->ctx.hba = talloc_strdup(lb, opts->hba ? opts->hba : "fileio_4242");
+	lb->ctx.owned = talloc_asprintf(lb, "%s/lio-owned", opts->state_dir ? opts->state_dir
+									      : ".");
+	lb->base.portals = talloc_memdup(lb, opts->portals,
+					 sizeof(*opts->portals) * (opts->n_portals + 1));
+	lb->base.n_portals = opts->n_portals;
+	for (size_t i = 0; lb->base.portals != NULL && i < opts->n_portals; i++)
+		((struct iscsi_portal *)lb->base.portals)[i].address =
+			talloc_strdup(lb, opts->portals[i].address);
+	lb->pool = workpool_create(lb, ev, 1);
+	lb->watch_ms = opts->watch_interval_ms ? opts->watch_interval_ms : 2000;
+	if (lb->ctx.root == NULL || lb->ctx.hba == NULL || lb->ctx.owned == NULL ||
+	    lb->base.portals == NULL || lb->pool == NULL) {
+		talloc_free(lb);
+		return -ENOMEM;
+	}
+	lio_watch(ev, NULL, tevent_timeval_current(), lb);
+	if (lb->watch == NULL) {
+		talloc_free(lb);
+		return -ENOMEM;
+	}
+	*out = &lb->base;
+	return 0;
+}
