@@ -1,0 +1,285 @@
+/* The snapshot engine on real file systems: a storage root on a
+ * loop-mounted XFS (reflink=1) and btrfs image, and the ext4 refusal.
+ * Needs root (mount); skips (77) without it or without mkfs.xfs/btrfs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "backend/snap_provider.h"
+#include "backend_testutil.h"
+#include "core/snapshots.h"
+#include "core_testutil.h"
+
+#define MiB (1024ull * 1024ull)
+
+static const char *fs_kind; /* "xfs" or "btrfs" for the group under way */
+
+/* Mounts a fresh image of FS_KIND over t->root and reloads the roots. */
+static bool mount_root(struct tc *t)
+{
+	int st = 0;
+	char *img = talloc_asprintf(t, "%s/fs.img", t->dir);
+	const char *mkfs = strcmp(fs_kind, "xfs") == 0 ? "mkfs.xfs -q -f -m reflink=1"
+						       : "mkfs.btrfs -q -f";
+	tu_run(t, &st, "truncate -s %s %s && %s %s >/dev/null 2>&1 && mount -o loop %s %s",
+	       strcmp(fs_kind, "xfs") == 0 ? "320M" : "256M", img, mkfs, img, img, t->root);
+	if (st != 0)
+		return false;
+	talloc_free(t->sp);
+	const char *roots[] = { t->root, NULL };
+	char *err = NULL;
+	assert_int_equal(storage_paths_new(t, roots, NULL, &t->sp, &err), 0);
+	t->opts.storage = t->sp;
+	return true;
+}
+
+static void unmount_root(struct tc *t)
+{
+	int st = 0;
+	tc_close(t);
+	talloc_free(t->sp); /* closes the root's descriptor */
+	t->sp = NULL;
+	tu_run(t, &st, "umount %s", t->root);
+	assert_int_equal(st, 0);
+}
+
+static struct tc *fs_tc(void)
+{
+	struct tc *t = tc_new(false);
+	if (!mount_root(t)) {
+		tc_free(t);
+		return NULL;
+	}
+	assert_int_equal(tc_open(t), 0);
+	return t;
+}
+
+static int snap_create(struct tc *t, const uint32_t *wtds, size_t n, char ***ids)
+{
+	struct tevent_req *req = core_snapshot_create_send(t, t->core, wtds, n, NULL, NULL);
+	tc_wait(t, req);
+	TALLOC_FREE(t->why);
+	uint64_t hold = 0;
+	int rc = core_snapshot_create_recv(req, t, ids, &hold, &t->why);
+	talloc_free(req);
+	if (rc == 0)
+		assert_true(hold < 1000000); /* reflink: far below a second */
+	return rc;
+}
+
+static int snap_delete(struct tc *t, const char *id)
+{
+	struct tevent_req *req = core_snapshot_delete_send(t, t->core, id);
+	tc_wait(t, req);
+	int rc = core_snapshot_delete_recv(req, t, &t->why);
+	talloc_free(req);
+	return rc;
+}
+
+static int snap_export(struct tc *t, const char *id, uint32_t *wtd)
+{
+	struct tevent_req *req = core_snapshot_export_send(t, t->core, id);
+	tc_wait(t, req);
+	int rc = core_snapshot_export_recv(req, t, wtd, &t->why);
+	talloc_free(req);
+	return rc;
+}
+
+static void write_pattern(const char *path, char c, off_t off, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	char *buf = malloc(len);
+	memset(buf, c, len);
+	assert_int_equal(pwrite(fd, buf, len, off), (ssize_t)len);
+	free(buf);
+	fsync(fd);
+	close(fd);
+}
+
+static char read_byte(const char *path, off_t off)
+{
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	char c = 0;
+	assert_int_equal(pread(fd, &c, 1, off), 1);
+	close(fd);
+	return c;
+}
+
+/* A, snapshot, B: the snapshot keeps A, the disk has B; the snapshot shares
+ * every extent but the overwritten one; export gives a disk reading A; the
+ * whole survives a restart; deleting removes the export and the files. */
+static void test_snapshot_lifecycle(void **unused)
+{
+	struct tc *t = fs_tc();
+	if (t == NULL) {
+		skip();
+		return;
+	}
+	uint32_t wtd;
+	assert_int_equal(tc_create_disk(t, "a.vhd", 16 * MiB, &wtd), 0);
+	char *disk = tc_path(t, "a.vhd");
+	write_pattern(disk, 'A', 0, 16 * MiB);
+	assert_int_equal(core_snapshot_supported(t, t->core, wtd, NULL), 0);
+	char **ids = NULL;
+	assert_int_equal(snap_create(t, &wtd, 1, &ids), 0);
+	write_pattern(disk, 'B', 0, 1 * MiB);
+
+	struct core_snapshot *s = core_snapshot_get(t, t->core, ids[0]);
+	assert_non_null(s);
+	assert_int_equal(s->orig_wtd, wtd);
+	assert_int_equal(s->exported_wtd, CORE_NO_WTD);
+	assert_true(s->persistent);
+	assert_true(s->timestamp > 0);
+	assert_int_equal(read_byte(s->file, 0), 'A');
+	assert_int_equal(read_byte(disk, 0), 'B');
+	int fd = open(s->file, O_RDONLY);
+	uint64_t shared = 0, total = 0;
+	assert_int_equal(snap_shared_bytes(fd, &shared, &total), 0);
+	close(fd);
+	assert_true(shared >= 14 * MiB); /* all but the 1 MiB rewritten (+footer) */
+
+	/* restart: kept */
+	tc_close(t);
+	assert_int_equal(tc_open(t), 0);
+	struct core_snapshot **list = NULL;
+	size_t n = 0;
+	assert_int_equal(core_snapshot_list(t, t->core, wtd, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0]->id, ids[0]);
+
+	/* export: a new disk with A; the snapshot is unchanged */
+	uint32_t ex = CORE_NO_WTD;
+	assert_int_equal(snap_export(t, ids[0], &ex), 0);
+	assert_int_not_equal(ex, CORE_NO_WTD);
+	struct core_disk *exd = core_disk_by_wtd(t, t->core, ex);
+	assert_non_null(exd);
+	assert_int_equal(exd->size, 16 * MiB);
+	assert_int_equal(read_byte(exd->path, 0), 'A');
+	assert_int_equal(snap_export(t, ids[0], NULL), -EALREADY);
+	s = core_snapshot_get(t, t->core, ids[0]);
+	assert_int_equal(s->exported_wtd, ex);
+	assert_int_equal(s->status, CORE_SNAP_STATUS_EXPORTED);
+	char *exported_path = talloc_strdup(t, exd->path);
+
+	/* delete: the export goes too, and the files */
+	assert_int_equal(snap_delete(t, ids[0]), 0);
+	assert_null(core_snapshot_get(t, t->core, ids[0]));
+	assert_null(core_disk_by_wtd(t, t->core, ex));
+	assert_int_not_equal(access(exported_path, F_OK), 0);
+	assert_int_not_equal(access(s->file, F_OK), 0);
+	assert_int_equal(snap_delete(t, ids[0]), 0); /* unknown: S_OK */
+	unmount_root(t);
+	tc_free(t);
+}
+
+/* Two disks in one set share set_id and timestamp; 100 snapshots of one
+ * disk; orphans (a crash between clone and commit) go at the next start. */
+static void test_sets_many_orphans(void **unused)
+{
+	struct tc *t = fs_tc();
+	if (t == NULL) {
+		skip();
+		return;
+	}
+	uint32_t w[2];
+	assert_int_equal(tc_create_disk(t, "x.vhd", 4 * MiB, &w[0]), 0);
+	assert_int_equal(tc_create_disk(t, "y.vhd", 4 * MiB, &w[1]), 0);
+	char **ids = NULL;
+	assert_int_equal(snap_create(t, w, 2, &ids), 0);
+	struct core_snapshot *a = core_snapshot_get(t, t->core, ids[0]);
+	struct core_snapshot *b = core_snapshot_get(t, t->core, ids[1]);
+	assert_string_equal(a->set_id, b->set_id);
+	assert_true(a->timestamp == b->timestamp);
+	uint32_t dup[2] = { w[0], w[0] };
+	assert_int_equal(snap_create(t, dup, 2, NULL), -EINVAL);
+	assert_int_equal(snap_create(t, (uint32_t[]){ 999 }, 1, NULL), -ENOENT);
+
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(snap_create(t, &w[0], 1, NULL), 0);
+	struct core_snapshot **list = NULL;
+	size_t n = 0;
+	assert_int_equal(core_snapshot_list(t, t->core, w[0], &list, &n), 0);
+	assert_int_equal(n, 101);
+
+	/* an orphan file, as a crash after the clone leaves */
+	char *orphan = talloc_asprintf(t, "%s/%s/%s/%s.vhd", t->root, SNAP_DIR_NAME, a->disk_guid,
+				       "00000000-0000-4000-8000-000000000000");
+	tu_write_file(orphan, "x", 1);
+	tc_close(t);
+	assert_int_equal(tc_open(t), 0);
+	assert_int_not_equal(access(orphan, F_OK), 0);
+	assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &list, &n), 0);
+	assert_int_equal(n, 102);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(snap_delete(t, list[i]->id), 0);
+	assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &list, &n), 0);
+	assert_int_equal(n, 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
+/* ext4 (the scratch directory's file system here) cannot reflink: refused,
+ * and said so per disk. */
+static void test_ext4_refused(void **unused)
+{
+	struct tc *t = tc_new(false);
+	int st = 0;
+	char *fs = tu_run(t, &st, "stat -f -c %%T %s", t->root);
+	if (st != 0 || fs == NULL || strncmp(fs, "ext", 3) != 0) {
+		tc_free(t);
+		skip();
+		return;
+	}
+	assert_int_equal(tc_open(t), 0);
+	uint32_t wtd;
+	assert_int_equal(tc_create_disk(t, "e.vhd", 4 * MiB, &wtd), 0);
+	char *why = NULL;
+	assert_int_equal(core_snapshot_supported(t, t->core, wtd, &why), -EOPNOTSUPP);
+	assert_non_null(strstr(why, "reflink"));
+	assert_false(core_snapshots_any_supported(t->core));
+	assert_int_equal(snap_create(t, &wtd, 1, NULL), -EOPNOTSUPP);
+	assert_int_equal(core_snapshot_supported(t, t->core, 777, NULL), -ENOENT);
+	tc_free(t);
+}
+
+static int setup_xfs(void **unused)
+{
+	fs_kind = "xfs";
+	return 0;
+}
+
+static int setup_btrfs(void **unused)
+{
+	fs_kind = "btrfs";
+	return 0;
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("skipped: mounting file system images needs root\n");
+		return 77;
+	}
+	const struct CMUnitTest xfs[] = {
+		cmocka_unit_test(test_snapshot_lifecycle),
+		cmocka_unit_test(test_sets_many_orphans),
+		cmocka_unit_test(test_ext4_refused),
+	};
+	const struct CMUnitTest btrfs[] = {
+		cmocka_unit_test(test_snapshot_lifecycle),
+		cmocka_unit_test(test_sets_many_orphans),
+	};
+	int rc = cmocka_run_group_tests_name("xfs", xfs, setup_xfs, NULL);
+	return rc | cmocka_run_group_tests_name("btrfs", btrfs, setup_btrfs, NULL);
+}
