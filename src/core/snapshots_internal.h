@@ -37,8 +37,6 @@ struct snap_model {
 
 /* The snapshot file's name in its directory: "<id>.vhd". */
 #define SNAP_FILE_SUFFIX ".vhd"
-/* Temporary copy of a rollback, beside the disk's file. */
-#define SNAP_ROLLBACK_PREFIX ".istmd-rollback-"
 
 /* snapshots_store.c, on the store thread at open: loads the snapshots,
  * probes each root, removes orphan files and half rollbacks. */

@@ -214,12 +214,8 @@ static void finish_rollback(struct store *s, const struct storage_paths *sp, str
 		struct stat st;
 		bool renamed = dfd >= 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			       (uint64_t)st.st_ino == ms->rb.new_ino;
-		if (dfd >= 0) {
-			char *tmpname = talloc_asprintf(tmp, SNAP_ROLLBACK_PREFIX "%s", ms->s->id);
-			if (!renamed && tmpname != NULL && unlinkat(dfd, tmpname, 0) == 0)
-				fsync(dfd);
-			close(dfd);
-		}
+		if (dfd >= 0)
+			close(dfd); /* the copy, if not renamed, is an orphan: removed below */
 		if (renamed) {
 			md->d->file_dev = (uint64_t)st.st_dev;
 			md->d->file_ino = (uint64_t)st.st_ino;

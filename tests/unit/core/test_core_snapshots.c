@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -22,6 +23,7 @@
 #define MiB (1024ull * 1024ull)
 
 static const char *fs_kind; /* "xfs" or "btrfs" for the group under way */
+static char last_mount[4096]; /* unmounted at exit if a failed test left it */
 
 /* Mounts a fresh image of FS_KIND over t->root and reloads the roots. */
 static bool mount_root(struct tc *t)
@@ -34,6 +36,7 @@ static bool mount_root(struct tc *t)
 	       strcmp(fs_kind, "xfs") == 0 ? "320M" : "256M", img, mkfs, img, img, t->root);
 	if (st != 0)
 		return false;
+	snprintf(last_mount, sizeof(last_mount), "%s", t->root);
 	talloc_free(t->sp);
 	const char *roots[] = { t->root, NULL };
 	char *err = NULL;
@@ -50,6 +53,7 @@ static void unmount_root(struct tc *t)
 	t->sp = NULL;
 	tu_run(t, &st, "umount %s", t->root);
 	assert_int_equal(st, 0);
+	last_mount[0] = '\0';
 }
 
 static struct tc *fs_tc(void)
@@ -183,6 +187,169 @@ static void test_snapshot_lifecycle(void **unused)
 	tc_free(t);
 }
 
+static int snap_rollback(struct tc *t, const char *id)
+{
+	struct tevent_req *req = core_snapshot_rollback_send(t, t->core, id);
+	tc_wait(t, req);
+	int rc = core_snapshot_rollback_recv(req, t, &t->why);
+	talloc_free(req);
+	return rc;
+}
+
+static uint64_t inode_of(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return (uint64_t)st.st_ino;
+}
+
+/* Rollback: the disk reads A again, its record follows the new file, the
+ * snapshot stays; a disabled disk is refused. */
+static void test_rollback(void **unused)
+{
+	struct tc *t = fs_tc();
+	if (t == NULL) {
+		skip();
+		return;
+	}
+	uint32_t wtd;
+	assert_int_equal(tc_create_disk(t, "r.vhd", 8 * MiB, &wtd), 0);
+	char *disk = tc_path(t, "r.vhd");
+	write_pattern(disk, 'A', 0, 8 * MiB);
+	char **ids = NULL;
+	assert_int_equal(snap_create(t, &wtd, 1, &ids), 0);
+	write_pattern(disk, 'B', 0, 2 * MiB);
+	assert_int_equal(snap_rollback(t, ids[0]), 0);
+	assert_int_equal(read_byte(disk, 0), 'A');
+	assert_int_equal(read_byte(disk, 2 * MiB - 1), 'A');
+	struct core_disk *d = core_disk_by_wtd(t, t->core, wtd);
+	assert_true(d->enabled);
+	assert_int_equal(d->file_ino, inode_of(disk));
+	struct core_snapshot *s = core_snapshot_get(t, t->core, ids[0]);
+	assert_non_null(s);
+	assert_int_equal(s->status, 0);
+	assert_int_equal(read_byte(s->file, 0), 'A');
+	assert_int_equal(snap_rollback(t, "00000000-0000-4000-8000-000000000001"), -ENOENT);
+	/* restart: the record still matches the file */
+	tc_close(t);
+	assert_int_equal(tc_open(t), 0);
+	d = core_disk_by_wtd(t, t->core, wtd);
+	assert_int_equal(d->file_ino, inode_of(disk));
+	unmount_root(t);
+	tc_free(t);
+}
+
+static const char *crash_at;
+
+static void crash_hook(const char *point, void *priv)
+{
+	if (crash_at != NULL && strcmp(point, crash_at) == 0)
+		_exit(42);
+}
+
+/* A crash at each step of a rollback (a child process dies there), then a
+ * restart: the disk has either the old or the rolled-back content, its
+ * record matches its file, it is enabled, no copy is left. */
+static void rollback_crash_at(const char *point, char expect)
+{
+	struct tc *t = tc_new(false);
+	if (!mount_root(t)) {
+		tc_free(t);
+		skip();
+		return;
+	}
+	char *disk = tc_path(t, "c.vhd");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		t->opts.crash_point = crash_hook;
+		crash_at = point;
+		if (tc_open(t) != 0)
+			_exit(1);
+		uint32_t wtd;
+		if (tc_create_disk(t, "c.vhd", 4 * MiB, &wtd) != 0)
+			_exit(2);
+		write_pattern(disk, 'A', 0, 4 * MiB);
+		char **ids = NULL;
+		if (snap_create(t, &wtd, 1, &ids) != 0)
+			_exit(3);
+		write_pattern(disk, 'B', 0, 4 * MiB);
+		snap_rollback(t, ids[0]);
+		_exit(4);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 42);
+	assert_int_equal(tc_open(t), 0);
+	struct core_disk **disks = NULL;
+	size_t n = 0;
+	assert_int_equal(core_disk_list(t, t->core, &disks, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(disks[0]->enabled);
+	assert_int_equal(disks[0]->file_ino, inode_of(disk));
+	assert_int_equal(read_byte(disk, 0), expect);
+	assert_int_equal(read_byte(disk, 4 * MiB - 1), expect);
+	struct core_snapshot **list = NULL;
+	assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &list, &n), 0);
+	assert_int_equal(n, 1);
+	int st = 0;
+	char *left = tu_run(t, &st, "ls %s/%s/*/ | grep -c rollback || true", t->root,
+			    SNAP_DIR_NAME);
+	assert_int_equal(atoi(left), 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
+static void test_rollback_crash_copied(void **unused)
+{
+	rollback_crash_at("rollback-copied", 'B');
+}
+
+static void test_rollback_crash_recorded(void **unused)
+{
+	rollback_crash_at("rollback-recorded", 'B');
+}
+
+static void test_rollback_crash_renamed(void **unused)
+{
+	rollback_crash_at("rollback-renamed", 'A');
+}
+
+static void test_create_crash(void **unused)
+{
+	struct tc *t = tc_new(false);
+	if (!mount_root(t)) {
+		tc_free(t);
+		skip();
+		return;
+	}
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		t->opts.crash_point = crash_hook;
+		crash_at = "snapshot-cloned";
+		uint32_t wtd;
+		if (tc_open(t) != 0 || tc_create_disk(t, "k.vhd", 4 * MiB, &wtd) != 0)
+			_exit(1);
+		snap_create(t, &wtd, 1, NULL);
+		_exit(4);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 42);
+	assert_int_equal(tc_open(t), 0);
+	struct core_snapshot **list = NULL;
+	size_t n = 1;
+	assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &list, &n), 0);
+	assert_int_equal(n, 0);
+	int st = 0;
+	char *left = tu_run(t, &st, "find %s/%s -type f | wc -l", t->root, SNAP_DIR_NAME);
+	assert_int_equal(atoi(left), 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
 /* Two disks in one set share set_id and timestamp; 100 snapshots of one
  * disk; orphans (a crash between clone and commit) go at the next start. */
 static void test_sets_many_orphans(void **unused)
@@ -274,12 +441,25 @@ int main(void)
 	const struct CMUnitTest xfs[] = {
 		cmocka_unit_test(test_snapshot_lifecycle),
 		cmocka_unit_test(test_sets_many_orphans),
+		cmocka_unit_test(test_rollback),
+		cmocka_unit_test(test_rollback_crash_copied),
+		cmocka_unit_test(test_rollback_crash_recorded),
+		cmocka_unit_test(test_rollback_crash_renamed),
+		cmocka_unit_test(test_create_crash),
 		cmocka_unit_test(test_ext4_refused),
 	};
 	const struct CMUnitTest btrfs[] = {
 		cmocka_unit_test(test_snapshot_lifecycle),
 		cmocka_unit_test(test_sets_many_orphans),
+		cmocka_unit_test(test_rollback),
 	};
 	int rc = cmocka_run_group_tests_name("xfs", xfs, setup_xfs, NULL);
-	return rc | cmocka_run_group_tests_name("btrfs", btrfs, setup_btrfs, NULL);
+	rc |= cmocka_run_group_tests_name("btrfs", btrfs, setup_btrfs, NULL);
+	if (last_mount[0] != '\0') {
+		char cmd[4200];
+		snprintf(cmd, sizeof(cmd), "umount -l '%s'", last_mount);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot unmount %s\n", last_mount);
+	}
+	return rc;
 }
