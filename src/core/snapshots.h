@@ -96,4 +96,12 @@ int core_snapshot_export_recv(struct tevent_req *req, TALLOC_CTX *mem, uint32_t 
 struct tevent_req *core_snapshot_rollback_send(TALLOC_CTX *mem, struct core *c, const char *id);
 int core_snapshot_rollback_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
 
+/* Whether a rollback of disk WTD runs (IWTDisk3 GetLunStatus: Reverting). */
+bool core_snapshot_disk_reverting(const struct core *c, uint32_t wtd);
+
+/* Bytes the snapshots of disk WTD hold of their own (their extents not
+ * shared with the disk or each other, FIEMAP): SnapshotStorageUsedSize. */
+struct tevent_req *core_snapshot_usage_send(TALLOC_CTX *mem, struct core *c, uint32_t wtd);
+int core_snapshot_usage_recv(struct tevent_req *req, uint64_t *used);
+
 #endif

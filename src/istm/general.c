@@ -6,6 +6,7 @@
 
 #include "backend/iscsi_backend.h"
 #include "core/core.h"
+#include "core/snapshots.h"
 #include "idl/ndr_ms_istm.h"
 #include "istm/errmap.h"
 #include "istm/general_notify.h"
@@ -105,10 +106,12 @@ static void check_access(struct dcom_call *call, void *object, void *rv)
 	dcom_call_done(call, preconditions(ctx_of(object)));
 }
 
-/* 3.52.4.8: snapshots come later. */
+/* 3.52.4.8: S_OK when a storage root's file system can make snapshots
+ * (reflink, probed at start-up); per disk, IWTDisk's SnapshotStoragePath
+ * says which. */
 static void is_snapshots_supported(struct dcom_call *call, void *object, void *rv)
 {
-	dcom_call_done(call, S_FALSE);
+	dcom_call_done(call, core_snapshots_any_supported(ctx_of(object)->core) ? S_OK : S_FALSE);
 }
 
 /* 3.52.4.9: kept; notifications are not sent yet (docs/compat.md). */
