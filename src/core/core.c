@@ -278,6 +278,8 @@ static void open_done(struct tevent_req *subreq)
 		rc = core_portal_settings_push(c);
 	if (rc == 0)
 		rc = c->defer_reconcile ? 0 : reconciler_start(c);
+	if (rc == 0)
+		snapshots_start(c);
 	if (rc < 0) {
 		tevent_req_error(req, -rc);
 		return;

@@ -340,6 +340,7 @@ struct create_state {
 	int64_t when;
 	int fail_rc;
 	char *fail_why;
+	char *description;
 };
 
 struct create_result {
@@ -466,7 +467,7 @@ static void create_cloned(struct op *op)
 		x->size = md->d->size;
 		x->exported_wtd = CORE_NO_WTD;
 		x->persistent = true;
-		x->description = talloc_strdup(x, "");
+		x->description = talloc_strdup(x, s->description ? s->description : "");
 		s->snaps[i] = x;
 		if (x->root == NULL || x->file == NULL || snap_tx_put(tx, x, NULL) < 0)
 			rc = -ENOMEM;
@@ -517,6 +518,13 @@ struct tevent_req *core_snapshot_create_send(TALLOC_CTX *mem, struct core *c,
 					     const uint32_t *wtds, size_t n,
 					     const char *const *ids, const char *set_id)
 {
+	return snap_create_send(mem, c, wtds, n, ids, set_id, NULL);
+}
+
+struct tevent_req *snap_create_send(TALLOC_CTX *mem, struct core *c, const uint32_t *wtds,
+				    size_t n, const char *const *ids, const char *set_id,
+				    const char *description)
+{
 	struct op *op;
 	struct tevent_req *req = op_send(mem, c, "create a snapshot set",
 					 sizeof(struct create_state), create_start, &op);
@@ -524,7 +532,10 @@ struct tevent_req *core_snapshot_create_send(TALLOC_CTX *mem, struct core *c,
 		return req;
 	struct create_state *s = op->state;
 	s->n = n;
-	s->wtds = talloc_memdup(op, wtds, n * sizeof(*wtds) + 1);
+	s->description = description ? talloc_strdup(op, description) : NULL;
+	s->wtds = talloc_zero_array(op, uint32_t, n + 1);
+	if (s->wtds != NULL && n > 0)
+		memcpy(s->wtds, wtds, n * sizeof(*wtds));
 	s->ids = talloc_zero_array(op, char *, n + 1);
 	s->set_id = talloc_zero_array(op, char, CORE_GUID_LEN + 1);
 	if (s->set_id != NULL) {

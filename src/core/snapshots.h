@@ -96,6 +96,32 @@ int core_snapshot_export_recv(struct tevent_req *req, TALLOC_CTX *mem, uint32_t 
 struct tevent_req *core_snapshot_rollback_send(TALLOC_CTX *mem, struct core *c, const char *id);
 int core_snapshot_rollback_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
 
+/* ---- The snapshot schedule (MS-ISTM 3.52.4.11-12: one at a time), run by
+ * istmd's own timer. Each run takes one set over its disks (all fixed,
+ * enabled disks whose volume can, when WTDS is empty) and then deletes the
+ * oldest scheduled snapshots of each disk beyond KEEP (snapshots taken by
+ * hand are never deleted by it). A run missed while istmd was down is made
+ * once, at start-up, then the schedule goes on from its grid. ---- */
+#define CORE_SCHEDULE_DESCRIPTION "scheduled"
+#define CORE_SCHEDULE_KEEP_DEFAULT 64
+struct core_snapshot_schedule {
+	int64_t start;        /* FILETIME of the first run; 0: no schedule */
+	uint32_t interval_s;  /* between runs: 86400 every day, 604800 weekly */
+	uint32_t keep;        /* scheduled snapshots kept per disk */
+	uint32_t *wtds;       /* the disks; none: every disk that can */
+	size_t n_wtds;
+	int64_t last_run;     /* FILETIME of the last run, 0: none yet */
+};
+/* The schedule (start 0 when none), on MEM. */
+struct core_snapshot_schedule *core_snapshot_schedule_get(TALLOC_CTX *mem, const struct core *c);
+/* Sets (START 0: clears) the schedule, durably. -EINVAL: interval 0 or
+ * keep 0 or above CORE_SNAPSHOTS_PER_DISK_MAX. */
+struct tevent_req *core_snapshot_schedule_set_send(TALLOC_CTX *mem, struct core *c,
+						   const struct core_snapshot_schedule *s);
+int core_snapshot_schedule_set_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
+/* Number of scheduled runs made since start-up (tests). */
+uint64_t core_snapshot_schedule_runs(const struct core *c);
+
 /* Whether a rollback of disk WTD runs (IWTDisk3 GetLunStatus: Reverting). */
 bool core_snapshot_disk_reverting(const struct core *c, uint32_t wtd);
 

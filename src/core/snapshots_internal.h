@@ -33,7 +33,20 @@ struct snap_model {
 	size_t n;
 	struct snap_root *roots; /* sp->count entries */
 	size_t n_roots;
+	struct core_snapshot_schedule *schedule; /* never NULL once open; start 0: none */
+	struct tevent_timer *timer;
+	bool running;            /* a scheduled run is under way */
+	uint64_t runs;
 };
+
+/* snapshots_schedule.c: arms the timer for the loaded schedule (open). */
+void snapshots_start(struct core *c);
+int snap_tx_schedule(struct store_tx *tx, const struct core_snapshot_schedule *s);
+/* Create with a description (the scheduler's); core_snapshot_create_send
+ * passes NULL. */
+struct tevent_req *snap_create_send(TALLOC_CTX *mem, struct core *c, const uint32_t *wtds,
+				    size_t n, const char *const *ids, const char *set_id,
+				    const char *description);
 
 /* The snapshot file's name in its directory: "<id>.vhd". */
 #define SNAP_FILE_SUFFIX ".vhd"

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -242,6 +243,88 @@ static void finish_rollback(struct store *s, const struct storage_paths *sp, str
 	talloc_free(tmp);
 }
 
+static int put_schedule(struct store *s, void *arg, TALLOC_CTX *mem, char **why)
+{
+	const struct core_snapshot_schedule *x = arg;
+	sqlite3_stmt *st;
+	int rc;
+	if (x->start == 0) {
+		rc = store_prepare(s, "DELETE FROM snapshot_schedules WHERE id = 1", &st, mem, why);
+		return rc < 0 ? rc : bind_run(s, mem, why, st);
+	}
+	char *wtds = talloc_strdup(mem, "");
+	for (size_t i = 0; wtds != NULL && i < x->n_wtds; i++)
+		wtds = talloc_asprintf_append(wtds, "%s%" PRIu32, i ? "," : "", x->wtds[i]);
+	if (wtds == NULL)
+		return -ENOMEM;
+	rc = store_prepare(s,
+			   "INSERT OR REPLACE INTO snapshot_schedules (id, wtds, start, interval_s,"
+			   " keep, last_run) VALUES (1, ?, ?, ?, ?, ?)",
+			   &st, mem, why);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, wtds, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, x->start);
+	sqlite3_bind_int64(st, 3, x->interval_s);
+	sqlite3_bind_int64(st, 4, x->keep);
+	sqlite3_bind_int64(st, 5, x->last_run);
+	return bind_run(s, mem, why, st);
+}
+
+int snap_tx_schedule(struct store_tx *tx, const struct core_snapshot_schedule *x)
+{
+	struct core_snapshot_schedule *copy = talloc_memdup(NULL, x, sizeof(*x));
+	if (copy == NULL)
+		return -ENOMEM;
+	copy->wtds = talloc_zero_array(copy, uint32_t, x->n_wtds + 1);
+	if (copy->wtds == NULL) {
+		talloc_free(copy);
+		return -ENOMEM;
+	}
+	if (x->n_wtds > 0)
+		memcpy(copy->wtds, x->wtds, x->n_wtds * sizeof(*x->wtds));
+	return store_tx_call(tx, put_schedule, copy);
+}
+
+static int load_schedule(struct store *s, struct snap_model *sm, char **why)
+{
+	sm->schedule = talloc_zero(sm, struct core_snapshot_schedule);
+	if (sm->schedule == NULL)
+		return -ENOMEM;
+	sm->schedule->wtds = talloc_zero_array(sm->schedule, uint32_t, 1);
+	sqlite3_stmt *st;
+	int rc = store_prepare(s,
+			       "SELECT wtds, start, interval_s, keep, last_run FROM"
+			       " snapshot_schedules WHERE id = 1",
+			       &st, sm, why);
+	if (rc < 0)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		struct core_snapshot_schedule *x = sm->schedule;
+		const char *w = (const char *)sqlite3_column_text(st, 0);
+		size_t n = 0;
+		for (const char *q = w; q != NULL && *q; q++)
+			n += *q == ',';
+		x->wtds = talloc_zero_array(x, uint32_t, n + 2);
+		for (const char *q = w; x->wtds != NULL && q != NULL && *q;) {
+			char *end = NULL;
+			unsigned long v = strtoul(q, &end, 10);
+			if (end == q)
+				break;
+			x->wtds[x->n_wtds++] = (uint32_t)v;
+			q = *end == ',' ? end + 1 : end;
+		}
+		x->start = sqlite3_column_int64(st, 1);
+		x->interval_s = (uint32_t)sqlite3_column_int64(st, 2);
+		x->keep = (uint32_t)sqlite3_column_int64(st, 3);
+		x->last_run = sqlite3_column_int64(st, 4);
+		if (x->interval_s == 0)
+			x->start = 0;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 int snapshots_open(struct store *s, const struct storage_paths *sp, struct model *m, char **why)
 {
 	struct snap_model *sm = talloc_zero(m, struct snap_model);
@@ -253,6 +336,8 @@ int snapshots_open(struct store *s, const struct storage_paths *sp, struct model
 		return -ENOMEM;
 	sm->n_roots = sp->count;
 	int rc = load_rows(s, sm, why);
+	if (rc == 0)
+		rc = load_schedule(s, sm, why);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < sm->n; i++)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -396,6 +397,74 @@ static void test_sets_many_orphans(void **unused)
 	tc_free(t);
 }
 
+static int schedule_set(struct tc *t, const struct core_snapshot_schedule *s)
+{
+	struct tevent_req *req = core_snapshot_schedule_set_send(t, t->core, s);
+	tc_wait(t, req);
+	int rc = core_snapshot_schedule_set_recv(req, t, &t->why);
+	talloc_free(req);
+	return rc;
+}
+
+static size_t scheduled_count(struct tc *t, uint32_t wtd)
+{
+	struct core_snapshot **list = NULL;
+	size_t n = 0, k = 0;
+	assert_int_equal(core_snapshot_list(t, t->core, wtd, &list, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		k += strcmp(list[i]->description, CORE_SCHEDULE_DESCRIPTION) == 0;
+	return k;
+}
+
+/* A schedule every second keeping 3: runs by itself, never more than 3
+ * scheduled snapshots (a hand-made one stays), survives a restart, and a
+ * run missed while down is made once at start-up. */
+static void test_schedule(void **unused)
+{
+	struct tc *t = fs_tc();
+	if (t == NULL) {
+		skip();
+		return;
+	}
+	uint32_t wtd;
+	assert_int_equal(tc_create_disk(t, "s.vhd", 4 * MiB, &wtd), 0);
+	assert_int_equal(snap_create(t, &wtd, 1, NULL), 0); /* by hand */
+	int64_t now = 116444736000000000LL + (int64_t)time(NULL) * 10000000LL;
+	struct core_snapshot_schedule s = { .start = now, .interval_s = 1, .keep = 3 };
+	assert_int_equal(schedule_set(t, &s), 0);
+	struct core_snapshot_schedule bad = { .start = now, .interval_s = 0, .keep = 3 };
+	assert_int_equal(schedule_set(t, &bad), -EINVAL);
+	tc_run_for(t, 5500);
+	assert_true(core_snapshot_schedule_runs(t->core) >= 3);
+	assert_int_equal(scheduled_count(t, wtd), 3);
+	struct core_snapshot **list = NULL;
+	size_t n = 0;
+	assert_int_equal(core_snapshot_list(t, t->core, wtd, &list, &n), 0);
+	assert_int_equal(n, 4); /* 3 scheduled + the hand-made one */
+
+	/* restart after a pause: the schedule is back, the missed run made */
+	tc_close(t);
+	sleep(2);
+	assert_int_equal(tc_open(t), 0);
+	struct core_snapshot_schedule *got = core_snapshot_schedule_get(t, t->core);
+	assert_int_equal(got->interval_s, 1);
+	assert_int_equal(got->keep, 3);
+	tc_run_for(t, 300);
+	assert_true(core_snapshot_schedule_runs(t->core) >= 1);
+	assert_int_equal(scheduled_count(t, wtd), 3);
+
+	struct core_snapshot_schedule off = { 0 };
+	assert_int_equal(schedule_set(t, &off), 0);
+	uint64_t runs = core_snapshot_schedule_runs(t->core);
+	tc_run_for(t, 1500);
+	assert_int_equal(core_snapshot_schedule_runs(t->core), runs);
+	tc_close(t);
+	assert_int_equal(tc_open(t), 0);
+	assert_int_equal(core_snapshot_schedule_get(t, t->core)->start, 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
 /* ext4 (the scratch directory's file system here) cannot reflink: refused,
  * and said so per disk. */
 static void test_ext4_refused(void **unused)
@@ -446,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_rollback_crash_recorded),
 		cmocka_unit_test(test_rollback_crash_renamed),
 		cmocka_unit_test(test_create_crash),
+		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_ext4_refused),
 	};
 	const struct CMUnitTest btrfs[] = {

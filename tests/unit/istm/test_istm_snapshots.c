@@ -276,6 +276,30 @@ static void test_set_and_storage(void **unused)
 				 us),
 			 S_OK);
 	assert_true(*us->out.pSize >= 0);
+
+	/* a weekly schedule on Friday: read back as set; WtCliPath is istmd's */
+	const struct idl_interface *G = &idl_iface_IWTGeneral;
+	struct IWTGeneral_DVSetSnapshotSchedule *ds = ix_r(x, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE);
+	/* 2030-01-01 00:00 UTC, a Tuesday */
+	ds->in.Schedule = (struct SNAPSHOT_SCHEDULE_SETTINGS){ .bEveryday = 0, .eDay = Friday,
+							       .hyStartTime = 135379296000000000LL };
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, ds), S_OK);
+	struct IWTGeneral_DVGetSnapshotSchedule *gs = ix_r(x, G, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE);
+	gs->in.pSchedule = talloc_zero(gs, struct SNAPSHOT_SCHEDULE_SETTINGS);
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE, gs), S_OK);
+	assert_false(gs->out.pSchedule->bEveryday);
+	assert_int_equal(gs->out.pSchedule->eDay, Friday);
+	assert_int_equal(gs->out.pSchedule->hyStartTime, 135379296000000000LL + 3 * 864000000000LL);
+	ix_restart(x);
+	gs = ix_r(x, G, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE);
+	gs->in.pSchedule = talloc_zero(gs, struct SNAPSHOT_SCHEDULE_SETTINGS);
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE, gs), S_OK);
+	assert_int_equal(gs->out.pSchedule->eDay, Friday);
+	struct IWTGeneral_get_WtCliPath *w = ix_r(x, G, NDR_IWTGENERAL_GET_WTCLIPATH);
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_GET_WTCLIPATH, w), S_OK);
+	assert_true(strlen(*w->out.pWtCliPath) > 0);
+	ds = ix_r(x, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE);
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, ds), S_OK);
 	xfs_free(x);
 }
 
