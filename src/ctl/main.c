@@ -17,6 +17,7 @@
 #include "ctl/cmd_portal.h"
 #include "ctl/cmd_info.h"
 #include "ctl/cmd_lun.h"
+#include "ctl/cmd_snapshot.h"
 #include "ctl/cmd_target.h"
 #include "ctl/cmd_user.h"
 #include "ctl/conf_file.h"
@@ -61,6 +62,8 @@ static const struct ctl_command commands[] = {
 	{ "import", "carry targets over from tgt (targets.conf, tgtd) or LIO (saveconfig)", cmd_import },
 	{ "config", "export istmd's whole configuration as JSON, or import it", cmd_config },
 	{ "portal", "list the portals, or make the iSCSI target listen or not on one", cmd_portal },
+	{ "snapshot", "create, list, show, delete, roll back, export or schedule snapshots",
+	  cmd_snapshot },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
