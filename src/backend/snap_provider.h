@@ -41,10 +41,13 @@ const struct snap_provider *snap_provider_for(int dirfd, int *rc);
  * SUB NULL opens SNAP_DIR_NAME itself. A descriptor or a negative errno. */
 int snap_dir_open(int root_fd, const char *sub, bool create);
 
-/* Writes a durable, space-sharing copy of SRC_FD as the new file NAME in
- * DIR_FD (created O_EXCL, fsync'd, the directory too). If anything fails
- * the new file is removed. */
-int snap_clone_to(const struct snap_provider *p, int src_fd, int dir_fd, const char *name);
+/* Writes a space-sharing copy of SRC_FD as the new file NAME in DIR_FD
+ * (created O_EXCL), durable (the file and the directory fsync'd) when
+ * DURABLE, else see snap_sync(). If anything fails the new file is removed. */
+int snap_clone_to(const struct snap_provider *p, int src_fd, int dir_fd, const char *name,
+		  bool durable);
+/* Makes NAME in DIR_FD and the directory entry durable. */
+int snap_sync(int dir_fd, const char *name);
 
 /* Bytes of FD's extents shared with other files (FIEMAP), for
  * SnapshotStorageUsedSize and the tests; *total gets the mapped bytes. */

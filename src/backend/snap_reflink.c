@@ -89,16 +89,29 @@ int snap_dir_open(int root_fd, const char *sub, bool create)
 	return fd;
 }
 
-int snap_clone_to(const struct snap_provider *p, int src_fd, int dir_fd, const char *name)
+int snap_sync(int dir_fd, const char *name)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	if (rc == 0 && fsync(dir_fd) < 0)
+		rc = -errno;
+	return rc;
+}
+
+int snap_clone_to(const struct snap_provider *p, int src_fd, int dir_fd, const char *name,
+		  bool durable)
 {
 	int fd = openat(dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	int rc = p->clone(src_fd, fd);
-	if (rc == 0 && fsync(fd) < 0)
+	if (rc == 0 && durable && fsync(fd) < 0)
 		rc = -errno;
 	close(fd);
-	if (rc == 0 && fsync(dir_fd) < 0)
+	if (rc == 0 && durable && fsync(dir_fd) < 0)
 		rc = -errno;
 	if (rc < 0)
 		unlinkat(dir_fd, name, 0);

@@ -210,6 +210,9 @@ struct snap_job {
 	struct snap_item *items;
 	size_t n;
 	bool remove; /* unlink the items' files instead */
+	/* A set of several disks: the backend's I/O is held around the clones
+	 * (iscsi_backend_hold_io), so that the set is one instant. */
+	struct iscsi_backend *hold_be;
 	uint64_t hold_us;
 	int rc;
 	char reason[512];
@@ -306,11 +309,21 @@ static void snap_job_run(void *arg)
 		fdatasync(src[opened]);
 	}
 	uint64_t t0 = now_us();
+	bool held = false;
+	if (j->rc == 0 && j->hold_be != NULL) {
+		int rc = iscsi_backend_hold_io(j->hold_be, true);
+		held = rc == 0;
+		if (rc < 0 && rc != -ENOTSUP && rc != -ENOTCONN && rc != -ESRCH) {
+			j->rc = -EAGAIN;
+			snprintf(j->reason, sizeof(j->reason), "cannot hold the target's I/O for the "
+				 "set: %s", strerror(-rc));
+		}
+	}
 	for (size_t i = 0; j->rc == 0 && i < j->n; i++) {
 		struct snap_item *it = &j->items[i];
 		char name[CORE_GUID_LEN + 8];
 		snprintf(name, sizeof(name), "%s%s", it->id, SNAP_FILE_SUFFIX);
-		int rc = snap_clone_to(it->provider, src[i], dir[i], name);
+		int rc = snap_clone_to(it->provider, src[i], dir[i], name, false);
 		if (rc < 0) {
 			j->rc = rc;
 			snprintf(j->reason, sizeof(j->reason), "cannot snapshot %s (%s): %s",
@@ -319,7 +332,20 @@ static void snap_job_run(void *arg)
 			it->made = true;
 		}
 	}
+	if (held)
+		iscsi_backend_hold_io(j->hold_be, false);
 	j->hold_us = now_us() - t0;
+	/* durable before the rows are committed, outside the hold */
+	for (size_t i = 0; j->rc == 0 && i < j->n; i++) {
+		char name[CORE_GUID_LEN + 8];
+		snprintf(name, sizeof(name), "%s%s", j->items[i].id, SNAP_FILE_SUFFIX);
+		int rc = snap_sync(dir[i], name);
+		if (rc < 0) {
+			j->rc = rc;
+			snprintf(j->reason, sizeof(j->reason), "cannot make snapshot %s durable: %s",
+				 j->items[i].id, strerror(-rc));
+		}
+	}
 	for (size_t i = 0; i < opened; i++) {
 		close(src[i]);
 		close(dir[i]);
@@ -430,6 +456,8 @@ static void create_start(struct op *op)
 		it->root = disk_root(c, md->d);
 		it->provider = snap_model(c)->roots[it->root].provider;
 	}
+	if (s->n > 1 && c->backend != NULL && iscsi_backend_is_up(c->backend, NULL))
+		j->hold_be = c->backend;
 	s->when = snap_filetime_now();
 	op_io(op, snap_job_run, j, create_cloned);
 }

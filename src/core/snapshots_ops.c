@@ -139,7 +139,7 @@ static void export_job_run(void *arg)
 		snprintf(j->reason, sizeof(j->reason), "cannot open %s: %s",
 			 dfd < 0 ? j->dest_dir : "the snapshot's file", strerror(-j->rc));
 	} else {
-		j->rc = snap_clone_to(j->provider, sfd, dfd, j->dest_name);
+		j->rc = snap_clone_to(j->provider, sfd, dfd, j->dest_name, true);
 		if (j->rc < 0)
 			snprintf(j->reason, sizeof(j->reason), "cannot copy the snapshot to %s/%s: %s",
 				 j->dest_dir, j->dest_name, strerror(-j->rc));

@@ -55,7 +55,7 @@ static void rb_job_run(void *arg)
 	if (!j->rename) {
 		int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		unlinkat(sdir, tmp, 0); /* a previous attempt's */
-		j->rc = sfd < 0 ? -errno : snap_clone_to(j->provider, sfd, sdir, tmp);
+		j->rc = sfd < 0 ? -errno : snap_clone_to(j->provider, sfd, sdir, tmp, true);
 		struct stat st;
 		if (j->rc == 0 && fstatat(sdir, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 			j->new_dev = (uint64_t)st.st_dev;

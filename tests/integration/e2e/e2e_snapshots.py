@@ -46,6 +46,77 @@ def shared_extents(path):
     return len(re.findall(r"shared", r.stdout))
 
 
+def torn_pairs(env, live, wa, wb):
+    """A writer alternating between two disks (value k to disk a, then k to
+    disk b, each write acknowledged before the next) while sets of both are
+    taken: in every set, a is b or b + 1, never a torn pair."""
+    import struct
+    import threading
+    env.istmctl("map", "live", str(wb))  # LUN 2
+    vals = os.path.join(env.dir, "vals")
+    os.makedirs(vals, exist_ok=True)
+
+    def value_file(k):
+        path = os.path.join(vals, str(k))
+        if not os.path.exists(path):
+            with open(path, "wb") as f:
+                f.write(struct.pack("<I", k) * 128)
+        return path
+
+    rc, _ = env.initiator(live, INI, "write", "1", "0", value_file(0),
+                          "write", "2", "0", value_file(0))
+    env.check(rc == 0, "both disks start at 0")
+    done = threading.Event()
+    failures = []
+
+    def writer():
+        k = 1
+        while not done.is_set() and k < 20000:
+            actions = []
+            for v in range(k, k + 300):
+                f = value_file(v)
+                actions += ["write", "1", "0", f, "write", "2", "0", f]
+            r = subprocess.run([env.args.iscsi, env.portal, live, INI] + actions,
+                               capture_output=True, timeout=60)
+            if r.returncode != 0:
+                failures.append(r.stderr)
+                return
+            k += 300
+    t = threading.Thread(target=writer)
+    t.start()
+    sets = []
+    try:
+        for _ in range(12):
+            sets.append(env.istmctl("snapshot", "create", str(wa), str(wb), "--json",
+                                    json_out=True))
+    finally:
+        done.set()
+        t.join(timeout=90)
+    env.check(not failures, "the writer ran")
+    guids = {d["wtd"]: d["guid"] for d in env.istmctl("disk", "list", "--json",
+                                                       json_out=True)["disks"]}
+    torn = []
+    for pair in sets:
+        got = {}
+        for sn in pair:
+            path = os.path.join(env.storage, ".istmd-snapshots", guids[sn["disk"]].lower(),
+                                sn["id"] + ".vhd")
+            with open(path, "rb") as f:
+                got[sn["disk"]] = struct.unpack("<I", f.read(4))[0]
+        if got[wa] not in (got[wb], got[wb] + 1):
+            torn.append(got)
+        for sn in pair:
+            env.istmctl("snapshot", "delete", sn["id"])
+    env.check(not torn, "%d sets under an alternating writer, none torn %s"
+              % (len(sets), torn[:3]))
+    hold = re.findall(r"2 disk\(s\) at one instant, content held for (\d+) us",
+                      env.log_tail(0, 10 ** 6))
+    env.check(hold and max(int(h) for h in hold) < 50000,
+              "I/O held at most %s us for a set of 2 (goal < 50 ms)"
+              % (max(int(h) for h in hold) if hold else "?"))
+    env.istmctl("unmap", "live", str(wb))
+
+
 def body(env, ext4_root):
     a = os.path.join(env.storage, "a.vhd")
     b = os.path.join(env.storage, "b.vhd")
@@ -127,6 +198,8 @@ def body(env, ext4_root):
     env.istmctl("snapshot", "schedule", "clear")
     env.check(not env.istmctl("snapshot", "schedule", "show", "--json",
                               json_out=True)["scheduled"], "schedule cleared")
+
+    torn_pairs(env, live, wa, wb)
 
     # the ext4 root: refused, and said so
     e = os.path.join(ext4_root, "e.vhd")

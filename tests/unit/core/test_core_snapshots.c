@@ -455,6 +455,7 @@ static void test_schedule(void **unused)
 
 	struct core_snapshot_schedule off = { 0 };
 	assert_int_equal(schedule_set(t, &off), 0);
+	tc_run_for(t, 300); /* a run under way when it was cleared ends */
 	uint64_t runs = core_snapshot_schedule_runs(t->core);
 	tc_run_for(t, 1500);
 	assert_int_equal(core_snapshot_schedule_runs(t->core), runs);
