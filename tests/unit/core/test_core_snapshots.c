@@ -397,6 +397,45 @@ static void test_sets_many_orphans(void **unused)
 	tc_free(t);
 }
 
+/* A crash after a delete's commit, before its file goes: the snapshot is
+ * gone and so is its file after the restart. */
+static void test_delete_crash(void **unused)
+{
+	struct tc *t = tc_new(false);
+	if (!mount_root(t)) {
+		tc_free(t);
+		skip();
+		return;
+	}
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		t->opts.crash_point = crash_hook;
+		crash_at = "snapshot-delete-committed";
+		uint32_t w;
+		char **ids = NULL;
+		if (tc_open(t) != 0 || tc_create_disk(t, "d.vhd", 4 * MiB, &w) != 0 ||
+		    snap_create(t, &w, 1, &ids) != 0 || snap_create(t, &w, 1, NULL) != 0)
+			_exit(1);
+		snap_delete(t, ids[0]);
+		_exit(4);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 42);
+	assert_int_equal(tc_open(t), 0);
+	struct core_snapshot **list = NULL;
+	size_t n = 0;
+	assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &list, &n), 0);
+	assert_int_equal(n, 1);
+	int st = 0;
+	char *left = tu_run(t, &st, "find %s/%s -type f | wc -l", t->root, SNAP_DIR_NAME);
+	assert_int_equal(atoi(left), 1);
+	assert_int_equal(access(list[0]->file, R_OK), 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
 static int schedule_set(struct tc *t, const struct core_snapshot_schedule *s)
 {
 	struct tevent_req *req = core_snapshot_schedule_set_send(t, t->core, s);
@@ -516,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_rollback_crash_recorded),
 		cmocka_unit_test(test_rollback_crash_renamed),
 		cmocka_unit_test(test_create_crash),
+		cmocka_unit_test(test_delete_crash),
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_ext4_refused),
 	};
