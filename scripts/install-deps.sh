@@ -59,6 +59,9 @@ TEST_PKGS=(
   procps
   iproute2
   strace
+  # snapshots (issue 13): XFS/btrfs images above; filefrag (FIEMAP) and mount
+  e2fsprogs
+  util-linux
   # tests/package: the Debian package build, man pages, unit checks
   debhelper
   groff-base

@@ -4,8 +4,10 @@
  * serialised globally, which is stricter than per target), reads the live
  * state, plans (tgt_plan.c) and runs the plan one request at a time. */
 #include "backend/tgt_backend.h"
+#include "backend/tgt_hold.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -830,6 +832,13 @@ static int tgt_nexus_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 	return 0;
 }
 
+/* Snapshot sets (tgt_hold.c); the pid is read on a worker thread. */
+static int tgt_hold(struct iscsi_backend *be, bool hold)
+{
+	struct tgt_backend *tb = (struct tgt_backend *)be;
+	return tgt_hold_io(__atomic_load_n(&tb->tgtd_pid, __ATOMIC_ACQUIRE), hold, 500);
+}
+
 static const struct iscsi_backend_ops tgt_ops = {
 	.name = "tgt",
 	.apply_send = tgt_apply_send,
@@ -852,6 +861,7 @@ static const struct tgt_ports_raw tgt_raw = {
 	.sessions_recv = tgt_sessions_recv,
 	.nexus_send = tgt_nexus_send,
 	.nexus_recv = tgt_nexus_recv,
+	.hold_io = tgt_hold,
 };
 
 struct tgt_ports *tgt_backend_ports(struct iscsi_backend *be)
@@ -875,13 +885,15 @@ static void on_tgtd(bool up, pid_t pid, void *priv)
 	if (!up) {
 		log_event(LOG_LVL_WARNING, LOG_ID_BACKEND_DOWN, "tgtd (socket %s) is down",
 			  tb->socket_path);
-		tb->tgtd_pid = 0;
+		__atomic_store_n(&tb->tgtd_pid, 0, __ATOMIC_RELEASE);
 		tgt_ports_set_pid(tb->ports, 0);
 		iscsi_backend_notify(&tb->base, ISCSI_BACKEND_DOWN, tb->generation);
 		return;
 	}
-	tb->tgtd_pid = pid;
+	__atomic_store_n(&tb->tgtd_pid, pid, __ATOMIC_RELEASE);
 	tgt_ports_set_pid(tb->ports, pid);
+	/* A hold that an istmd killed mid-snapshot left (tgt_hold.c). */
+	kill(pid, SIGCONT);
 	/* A new tgtd knows none of our accounts. */
 	TALLOC_FREE(tb->secrets_mem);
 	memset(&tb->secrets, 0, sizeof(tb->secrets));

@@ -7,6 +7,7 @@
 
 #include "core/core_internal.h"
 #include "core/recover.h"
+#include "core/snapshots_internal.h"
 #include "core/rules.h"
 #include "core/store.h"
 #include "istmd/config.h"
@@ -176,6 +177,8 @@ static void open_job_run(void *p)
 		j->rc = store_load(j->store, j, &j->model, &j->why);
 	if (j->rc == 0)
 		recover_intents(j->store, j->sp, j->model);
+	if (j->rc == 0)
+		j->rc = snapshots_open(j->store, j->sp, j->model, &j->why);
 }
 
 struct open_state {
@@ -282,6 +285,8 @@ static void open_done(struct tevent_req *subreq)
 		rc = core_portal_settings_push(c);
 	if (rc == 0)
 		rc = c->defer_reconcile ? 0 : reconciler_start(c);
+	if (rc == 0)
+		snapshots_start(c);
 	if (rc < 0) {
 		tevent_req_error(req, -rc);
 		return;

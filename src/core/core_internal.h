@@ -95,6 +95,7 @@ struct model {
 	/* SetPortalConfig's listener settings (MS-ISTM 3.30.4.16) */
 	struct iscsi_portal_setting *portal_settings;
 	size_t n_portal_settings;
+	struct snap_model *snap; /* snapshots (snapshots_internal.h) */
 };
 
 /* Hands the stored listener settings to the backend (at open). */

@@ -18,6 +18,7 @@ enum tx_kind {
 	TX_META,
 	TX_LAST_LOGIN,
 	TX_PORTAL_SETTING,
+	TX_CALL,
 };
 
 struct tx_op {
@@ -28,6 +29,8 @@ struct tx_op {
 	char *key;   /* guid, meta key */
 	char *value; /* meta value */
 	int64_t num; /* seq, wtd, intent id, last login */
+	store_tx_fn fn; /* TX_CALL */
+	void *arg;
 };
 
 struct store_tx {
@@ -261,6 +264,16 @@ static int put_intent(struct store *s, const struct intent *i, TALLOC_CTX *mem, 
 		   (int64_t)i->file_ino);
 }
 
+int store_tx_call(struct store_tx *tx, store_tx_fn fn, void *arg)
+{
+	struct tx_op *op = add(tx, TX_CALL);
+	if (op == NULL)
+		return -ENOMEM;
+	op->fn = fn;
+	op->arg = talloc_steal(tx, arg);
+	return 0;
+}
+
 static int run_op(struct store *s, const struct tx_op *op, TALLOC_CTX *mem, char **why)
 {
 	switch (op->kind) {
@@ -286,6 +299,8 @@ static int run_op(struct store *s, const struct tx_op *op, TALLOC_CTX *mem, char
 	case TX_LAST_LOGIN:
 		return run(s, mem, why, "UPDATE targets SET last_login = ? WHERE guid = ?", "is",
 			   op->num, op->key);
+	case TX_CALL:
+		return op->fn(s, op->arg, mem, why);
 	case TX_PORTAL_SETTING:
 		return run(s, mem, why,
 			   "INSERT INTO portal_settings (address, port, listen) VALUES (?, ?, ?)"

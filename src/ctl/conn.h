@@ -27,6 +27,7 @@ enum ctl_manager {
 	CTL_DISK_MGR,        /* IWTDiskMgr */
 	CTL_LOCAL_DEVICE,    /* ILocalDeviceMgr */
 	CTL_SESSION_MGR,     /* ISessionManager2 */
+	CTL_SNAPSHOT_MGR,    /* ISnapshotMgr */
 	CTL_NUM_MANAGERS,
 };
 

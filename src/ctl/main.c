@@ -18,6 +18,7 @@
 #include "ctl/cmd_session.h"
 #include "ctl/cmd_info.h"
 #include "ctl/cmd_lun.h"
+#include "ctl/cmd_snapshot.h"
 #include "ctl/cmd_target.h"
 #include "ctl/cmd_user.h"
 #include "ctl/conf_file.h"
@@ -64,6 +65,8 @@ static const struct ctl_command commands[] = {
 	{ "portal", "list the portals, or make the iSCSI target listen or not on one", cmd_portal },
 	{ "session", "list the iSCSI sessions logged in now, or show one with its connections",
 	  cmd_session },
+	{ "snapshot", "create, list, show, delete, roll back, export or schedule snapshots",
+	  cmd_snapshot },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

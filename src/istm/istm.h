@@ -42,6 +42,8 @@ struct istm_context {
 	 * first use. */
 	struct istm_notifications *notifications;
 	bool allow_unsealed_secrets; /* from istm_deps */
+	/* ISnapshotMgr's prepared snapshots (snapshot_mgr.c), made on first use. */
+	struct istm_snap_pending *snap_pending;
 };
 
 /* The state of each management singleton. */

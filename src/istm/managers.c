@@ -25,8 +25,7 @@
 	}
 
 /* The other managers live in a file of their own (general.c, sessions.c,
- * host_mgr.c, disk_mgr.c, local_device.c). */
-MANAGER_CLASS(istm_snapshot_manager_class, "SnapshotMgr", ISnapshotMgr);
+ * host_mgr.c, disk_mgr.c, local_device.c, snapshot_mgr.c). */
 MANAGER_CLASS(istm_sns_manager_class, "SnsMgr", ISnsMgr);
 
 /* MS-ISTM 1.9 */

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "backend_testutil.h"
+#include "core/snapshots.h"
 #include "core/store.h"
+#include "core/store_internal.h"
 #include "core_testutil.h"
 
 #define MiB (1024 * 1024ull)
@@ -263,6 +265,14 @@ static void test_migrations_from_every_version(void **unused)
 	int latest = store_schema_latest();
 	assert_true(latest >= 3);
 	for (int v = 0; v < latest; v++) {
+		/* versions are numbered per branch until merged: skip the gaps */
+		size_t nm;
+		const struct store_migration *mg = store_migrations(&nm);
+		bool exists = v == 0;
+		for (size_t k = 0; k < nm; k++)
+			exists = exists || mg[k].version == v;
+		if (!exists)
+			continue;
 		struct tc *t = tc_new(true);
 		struct store *s;
 		char *why = NULL;
@@ -296,6 +306,11 @@ static void test_migrations_from_every_version(void **unused)
 		assert_false(d->cache_parent);
 		/* added by v4, not recorded: outside the roots, never learned */
 		assert_true(d->file_dev == 0 && d->file_ino == 0);
+		/* added by v8: no snapshots yet */
+		struct core_snapshot **snaps = NULL;
+		size_t n_snaps = 1;
+		assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &snaps, &n_snaps), 0);
+		assert_int_equal(n_snaps, 0);
 		uint32_t wtd;
 		/* the root is elsewhere but the next index still follows meta */
 		assert_int_equal(tc_create_disk(t, "new.vhd", 8 * MiB, &wtd), 0);
