@@ -143,10 +143,18 @@ int istm_notify_register(struct istm_context *ctx, const struct MInterfacePointe
 	size_t mine = 0;
 	for (struct nsink *s = list->sinks; s != NULL; s = s->next)
 		mine += strcasecmp(s->user, user) == 0;
-	if (mine >= per_account)
-		drop(oldest(list, user));
-	if (list->n >= ISTM_MAX_NOTIFICATIONS)
-		drop(oldest(list, NULL));
+	if (mine >= per_account) {
+		struct nsink *old = oldest(list, user);
+		log_notice("status notifications: %s has %zu registrations (max_sinks_per_account): "
+			   "the oldest (cookie %u) is dropped", user, mine, old->cookie);
+		drop(old);
+	}
+	if (list->n >= ISTM_MAX_NOTIFICATIONS) {
+		struct nsink *old = oldest(list, NULL);
+		log_notice("status notifications: %zu registrations: %s's oldest (cookie %u) is "
+			   "dropped", list->n, old->user, old->cookie);
+		drop(old);
+	}
 
 	struct nsink *s = talloc_zero(list, struct nsink);
 	if (s == NULL)

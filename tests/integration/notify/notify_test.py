@@ -308,6 +308,31 @@ def run(env, console):
                   and register(env, g, console.fake(DROP_ADDR, 1135), 404) == n.S_OK,
                   "RegisterNotification of a hanging and a dropping sink")
         env.check(time.monotonic() - t0 < 1.0, "both registrations answered at once")
+        # Another account registering more than max_sinks_per_account (6)
+        # loses its own oldest registration, not A.
+        r = subprocess.run([env.args.istmctl, "user", "add", "--users-file",
+                            os.path.join(env.dir, "users"), "--admin", "carol"],
+                           input="Secret-carol-3\n", capture_output=True, text=True, timeout=10)
+        env.check(r.returncode == 0, "a second admin account, carol")
+        time.sleep(1.1)  # the users file is read again at most once a second
+        fakes = [console.fake(HANG_ADDR, 1135) for _ in range(7)]
+        results = []
+
+        def as_carol():
+            # impacket shares object connections per thread: carol's own
+            gc = Client(env.addr, EPM_PORT, "carol", "Secret-carol-3").activate(
+                n.CLSID_WTGENERAL, n.IWTGENERAL)
+            for cookie, data in zip(range(600, 607), fakes):
+                results.append(register(env, gc, data, cookie))
+
+        t = threading.Thread(target=as_carol)
+        t.start()
+        t.join(30)
+        env.check(results == [n.S_OK] * 7, "carol registered 7 sinks")
+        with open(env.log, errors="replace") as f:
+            text = f.read()
+        env.check("carol has 6 registrations (max_sinks_per_account): the oldest (cookie 600)"
+                  in text, "carol's 7th registration dropped her oldest one")
         s1, l1, e1 = burst()
         with_hostile = e1 - s1
         env.check(with_hostile <= baseline * 2 + 1.0,
@@ -370,7 +395,7 @@ def main():
     env.extra_conf += [
         "[notify]", "auth = ntlm", "user = " + CB_USER,
         "password_file = " + os.path.join(env.dir, "cb_password"), "level = integrity",
-        "timeout = 4", "ping_period = 1",
+        "timeout = 4", "ping_period = 1", "max_sinks_per_account = 6",
     ]
     with open(os.path.join(env.dir, "cb_password"), "w") as f:
         f.write(CB_PASSWORD + "\n")
