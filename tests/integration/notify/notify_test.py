@@ -368,6 +368,9 @@ def run(env, console):
     while time.monotonic() < deadline and console.count() != 0:
         time.sleep(0.2)
     env.check(console.count() == 0, "A was collected once istmd stopped pinging it")
+    with open(env.log, errors="replace") as f:
+        env.check("status notifications: sink 1 released" in f.read(),
+                  "istmd sent RemRelease for A's references")
 
     # Restart: registrations are dropped (docs/notifications.md).
     c_id, c = console.new("ok")
