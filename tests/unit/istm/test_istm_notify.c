@@ -149,7 +149,14 @@ static void test_refusals_and_unreachable(void **unused)
 	assert_int_equal(istm_notify_unregister(f->ctx, m, &removed), 0);
 	assert_int_equal(removed, 1);
 	assert_int_equal(istm_notify_count(f->ctx), 0);
+	/* nothing of it is left on the loop (a 10 ms tick is all there is) */
+	TALLOC_CTX *t = talloc_new(f);
+	tevent_add_timer(f->ctx->ev, t, tevent_timeval_current_ofs(0, 10000), tick, NULL);
+	struct timeval start = tevent_timeval_current(), end;
 	tevent_loop_once(f->ctx->ev);
+	end = tevent_timeval_current();
+	struct timeval took = tevent_timeval_until(&start, &end);
+	assert_true(took.tv_sec < 1);
 	talloc_free(f);
 }
 
