@@ -125,11 +125,16 @@ static void register_notification(struct dcom_call *call, void *object, void *rv
 		dcom_call_done(call, E_POINTER);
 		return;
 	}
+	const char *from = dcom_call_remote_address(call);
 	int rc = istm_notify_register(ctx, r->in.pStatusNotify, r->in.lCookie,
-				      dcom_call_user(call));
+				      dcom_call_user(call), strcmp(from, "local") ? from : NULL);
 	if (rc == 0)
 		log_info("status notifications registered by %s (cookie %u)", dcom_call_user(call),
 			 r->in.lCookie);
+	else if (rc == -EINVAL)
+		log_notice("status notifications of %s refused: not an IStatusNotify OBJREF, or no "
+			   "resolver address in it istmd may call ([notify] only_caller_address: "
+			   "%s's)", dcom_call_user(call), from);
 	dcom_call_done(call, rc == 0 ? S_OK : rc == -EINVAL ? E_INVALIDARG : E_OUTOFMEMORY);
 }
 

@@ -115,7 +115,7 @@ static struct nsink *oldest(struct istm_notifications *list, const char *user)
 }
 
 int istm_notify_register(struct istm_context *ctx, const struct MInterfacePointer *mip,
-			 uint32_t cookie, const char *user)
+			 uint32_t cookie, const char *user, const char *caller)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct OBJREF o;
@@ -162,6 +162,9 @@ int istm_notify_register(struct istm_context *ctx, const struct MInterfacePointe
 	*s = (struct nsink){ .list = list, .oxid = std->oxid, .oid = std->oid,
 			     .ipid = std->ipid, .cookie = cookie, .id = ++list->next_id };
 	s->user = talloc_strdup(s, user);
+	s->caller = caller ? talloc_strdup(s, caller) : NULL;
+	if (caller != NULL && s->caller == NULL)
+		goto nomem;
 	s->mip = talloc_zero(s, struct MInterfacePointer);
 	if (s->user == NULL || s->mip == NULL ||
 	    (s->mip->abData = talloc_memdup(s->mip, mip->abData, mip->ulCntData)) == NULL)

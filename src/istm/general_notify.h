@@ -18,11 +18,12 @@
 
 struct MInterfacePointer;
 
-/* Registers the IStatusNotify object MIP names with COOKIE. 0, -EINVAL (not
- * a standard OBJREF of IStatusNotify, or, with [notify], no numeric resolver
- * address in it), -ENOMEM. */
+/* Registers the IStatusNotify object MIP names with COOKIE for USER calling
+ * from address CALLER (NULL: in-process). 0, -EINVAL (not a standard OBJREF
+ * of IStatusNotify, or, with [notify], no numeric resolver address in it
+ * that may be called: only CALLER's with only_caller_address), -ENOMEM. */
 int istm_notify_register(struct istm_context *ctx, const struct MInterfacePointer *mip,
-			 uint32_t cookie, const char *user);
+			 uint32_t cookie, const char *user, const char *caller);
 /* Removes every registration of the object MIP names (whatever cookie);
  * *removed gets their number. 0, -EINVAL. */
 int istm_notify_unregister(struct istm_context *ctx, const struct MInterfacePointer *mip,

@@ -5,6 +5,7 @@
 #ifndef ISTMD_ISTM_NOTIFY_H
 #define ISTMD_ISTM_NOTIFY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <talloc.h>
 
@@ -20,6 +21,10 @@ struct istm_notify_config {
 	unsigned ping_period_s;         /* MS-DCOM 3.2.6.1: 120 */
 	unsigned max_sinks_per_account; /* registrations one account keeps */
 	unsigned queue;                 /* LunStatusUpdate calls waiting per sink */
+	/* Call back only the address RegisterNotification came from (the
+	 * console's own machine): an OBJREF naming another host is refused, so
+	 * that nobody can make istmd authenticate to a host of their choice. */
+	bool only_caller_address;
 };
 
 /* Reads [notify] (conf/istmd.conf); the password from password_file (read

@@ -62,6 +62,9 @@ int istm_notify_config_load(struct cfg *cfg, TALLOC_CTX *mem, struct istm_notify
 	if (cfg_get_uint(cfg, "notify", "queue", 64, 1, 4096, &v, err) != 0)
 		goto fail;
 	c->queue = (unsigned)v;
+	if (cfg_get_bool(cfg, "notify", "only_caller_address", true, &c->only_caller_address,
+			 err) != 0)
+		goto fail;
 	c->user = talloc_strdup(c, cfg_get(cfg, "notify", "user", ""));
 	c->domain = talloc_strdup(c, cfg_get(cfg, "notify", "domain", ""));
 	c->password = talloc_strdup(c, "");

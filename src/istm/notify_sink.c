@@ -50,6 +50,25 @@ static int sink_destructor(struct nsink *s)
 
 /* ---- the resolver addresses of the OBJREF ------------------------------------ */
 
+/* An address as 16 bytes (IPv4 as IPv4-mapped IPv6). */
+static bool ip_bytes(const char *text, unsigned char out[16])
+{
+	unsigned char v4[4];
+	if (inet_pton(AF_INET, text, v4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, v4, 4);
+		return true;
+	}
+	return inet_pton(AF_INET6, text, out) == 1;
+}
+
+static bool same_ip(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	return ip_bytes(a, x) && ip_bytes(b, y) && memcmp(x, y, 16) == 0;
+}
+
 /* "ADDRESS" or "ADDRESS[PORT]" (MS-DCOM 2.2.19.3); only numeric addresses:
  * a name would need a blocking lookup, and Windows lists its addresses too. */
 static int add_resolver(uint16_t tower, const char *address, void *priv)
@@ -73,6 +92,8 @@ static int add_resolver(uint16_t tower, const char *address, void *priv)
 	}
 	unsigned char buf[16];
 	if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
+		return 0;
+	if (config_of(s)->only_caller_address && s->caller != NULL && !same_ip(host, s->caller))
 		return 0;
 	if (s->n_resolvers >= 16)
 		return 0;

@@ -53,6 +53,7 @@ struct nsink {
 	struct GUID ipid;
 	uint32_t cookie;
 	char *user;
+	char *caller; /* the address it registered from (NULL: in-process) */
 	struct MInterfacePointer *mip; /* as received */
 	uint64_t id;                   /* for logs */
 	/* the client side */

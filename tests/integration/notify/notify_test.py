@@ -399,6 +399,8 @@ def main():
         "[notify]", "auth = ntlm", "user = " + CB_USER,
         "password_file = " + os.path.join(env.dir, "cb_password"), "level = integrity",
         "timeout = 4", "ping_period = 1", "max_sinks_per_account = 6",
+        # the console and the hostile sinks are not where impacket calls from
+        "only_caller_address = no",
     ]
     with open(os.path.join(env.dir, "cb_password"), "w") as f:
         f.write(CB_PASSWORD + "\n")

@@ -44,6 +44,7 @@ static void test_config(void **unused)
 	assert_int_equal(c->ping_period_s, 120);
 	assert_int_equal(c->max_sinks_per_account, 16);
 	assert_int_equal(c->queue, 64);
+	assert_true(c->only_caller_address);
 
 	load(mem, "[notify]\nauth = ntlm\n", &rc, &err);
 	assert_int_equal(rc, -EINVAL);
@@ -134,17 +135,17 @@ static void test_refusals_and_unreachable(void **unused)
 {
 	struct fx *f = fx_new(16);
 	/* a host name only: resolving it would block */
-	assert_int_equal(istm_notify_register(f->ctx, objref(f, 1, "console.example"), 1, "alice"),
+	assert_int_equal(istm_notify_register(f->ctx, objref(f, 1, "console.example"), 1, "alice", NULL),
 			 -EINVAL);
 	assert_int_equal(istm_notify_count(f->ctx), 0);
 	/* nobody listens there: the sink goes, the loop never blocked */
-	assert_int_equal(istm_notify_register(f->ctx, objref(f, 2, "127.0.14.9[9]"), 2, "alice"), 0);
+	assert_int_equal(istm_notify_register(f->ctx, objref(f, 2, "127.0.14.9[9]"), 2, "alice", NULL), 0);
 	assert_int_equal(istm_notify_count(f->ctx), 1);
 	wait_empty(f);
 	assert_int_equal(istm_notify_count(f->ctx), 0);
 	/* unregistered while connecting */
 	struct MInterfacePointer *m = objref(f, 3, "127.0.14.9[9]");
-	assert_int_equal(istm_notify_register(f->ctx, m, 3, "alice"), 0);
+	assert_int_equal(istm_notify_register(f->ctx, m, 3, "alice", NULL), 0);
 	size_t removed = 0;
 	assert_int_equal(istm_notify_unregister(f->ctx, m, &removed), 0);
 	assert_int_equal(removed, 1);
@@ -165,16 +166,35 @@ static void test_limit_per_account(void **unused)
 	struct fx *f = fx_new(2);
 	for (uint64_t i = 0; i < 3; i++)
 		assert_int_equal(istm_notify_register(f->ctx, objref(f, 10 + i, "127.0.14.9[9]"),
-						      (uint32_t)i, "alice"),
+						      (uint32_t)i, "alice", NULL),
 				 0);
 	assert_int_equal(istm_notify_count(f->ctx), 2); /* alice's oldest went */
-	assert_int_equal(istm_notify_register(f->ctx, objref(f, 20, "127.0.14.9[9]"), 1, "BOB"), 0);
-	assert_int_equal(istm_notify_register(f->ctx, objref(f, 21, "127.0.14.9[9]"), 1, "bob"), 0);
+	assert_int_equal(istm_notify_register(f->ctx, objref(f, 20, "127.0.14.9[9]"), 1, "BOB", NULL), 0);
+	assert_int_equal(istm_notify_register(f->ctx, objref(f, 21, "127.0.14.9[9]"), 1, "bob", NULL), 0);
 	assert_int_equal(istm_notify_count(f->ctx), 4); /* bob's own two */
 	/* the same object and cookie again replaces, whoever counts */
-	assert_int_equal(istm_notify_register(f->ctx, objref(f, 21, "127.0.14.9[9]"), 1, "bob"), 0);
+	assert_int_equal(istm_notify_register(f->ctx, objref(f, 21, "127.0.14.9[9]"), 1, "bob", NULL), 0);
 	assert_int_equal(istm_notify_count(f->ctx), 4);
 	talloc_free(f); /* connecting sinks are freed with everything */
+}
+
+/* only_caller_address: the console's own machine only */
+static void test_only_caller(void **unused)
+{
+	struct fx *f = fx_new(16);
+	f->config.only_caller_address = true;
+	assert_int_equal(istm_notify_register(f->ctx, objref(f, 1, "127.0.14.9[9]"), 1, "alice",
+					      "127.0.0.5"),
+			 -EINVAL);
+	assert_int_equal(istm_notify_count(f->ctx), 0);
+	assert_int_equal(istm_notify_register(f->ctx, objref(f, 2, "127.0.0.5[9]"), 2, "alice",
+					      "127.0.0.5"),
+			 0);
+	assert_int_equal(istm_notify_register(f->ctx, objref(f, 3, "127.0.0.5"), 3, "alice",
+					      "::ffff:127.0.0.5"),
+			 0);
+	assert_int_equal(istm_notify_count(f->ctx), 2);
+	talloc_free(f);
 }
 
 int main(void)
@@ -183,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_refusals_and_unreachable),
 		cmocka_unit_test(test_limit_per_account),
+		cmocka_unit_test(test_only_caller),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
