@@ -129,6 +129,7 @@ struct core {
 	struct tevent_immediate *turn_im;
 
 	struct reconciler *rec;
+	struct core_events *events; /* observers of changes (events.c), made on first use */
 	bool defer_reconcile; /* core_reconcile_start() starts it */
 	bool keep_foreign;    /* core_keep_foreign_targets() */
 	bool closing;     /* being freed: operations must not touch the queues */

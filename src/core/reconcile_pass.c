@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <string.h>
 
+#include "core/core_events.h"
 #include "core/reconcile_internal.h"
 #include "core/store.h"
 #include "istmd/log.h"
@@ -589,5 +590,6 @@ static void pass_end(struct pass *p)
 	}
 	r->pass = NULL;
 	talloc_free(p);
+	core_events_check(c); /* targets applied or dropped, device status */
 	reconciler_pass_ended(r);
 }

@@ -24,6 +24,7 @@
 #include "core/core.h"
 #include "daemon/adopt.h"
 #include "dcom/exporter.h"
+#include "istm/notify.h"
 #include "istm/istm.h"
 #include "rpc/epm.h"
 #include "rpc/server.h"
@@ -222,6 +223,13 @@ static int start_dcom(struct daemon_ctx *d)
 	if (d->deps.allow_unsealed_secrets)
 		log_warn("[istm] allow_unsealed_secrets: CHAP secrets may cross the network "
 			 "signed but unencrypted");
+	/* [notify]: how consoles' IStatusNotify objects are called back. */
+	struct istm_notify_config *notify = NULL;
+	if (istm_notify_config_load(d->cfg, d, &notify, &err) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	d->deps.notify = notify;
 	d->istm = istm_start(d, d->dcom, &d->deps, &err);
 	if (d->istm == NULL) {
 		log_err("%s", err);

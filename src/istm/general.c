@@ -121,7 +121,7 @@ static void is_snapshots_supported(struct dcom_call *call, void *object, void *r
 	dcom_call_done(call, core_snapshots_any_supported(ctx_of(object)->core) ? S_OK : S_FALSE);
 }
 
-/* 3.52.4.9: kept; notifications are not sent yet (docs/compat.md). */
+/* 3.52.4.9: the sink is called back on every change (docs/notifications.md). */
 static void register_notification(struct dcom_call *call, void *object, void *rv)
 {
 	struct IWTGeneral_RegisterNotification *r = rv;
@@ -135,11 +135,16 @@ static void register_notification(struct dcom_call *call, void *object, void *rv
 		dcom_call_done(call, E_POINTER);
 		return;
 	}
+	const char *from = dcom_call_remote_address(call);
 	int rc = istm_notify_register(ctx, r->in.pStatusNotify, r->in.lCookie,
-				      dcom_call_user(call));
+				      dcom_call_user(call), strcmp(from, "local") ? from : NULL);
 	if (rc == 0)
 		log_info("status notifications registered by %s (cookie %u)", dcom_call_user(call),
 			 r->in.lCookie);
+	else if (rc == -EINVAL)
+		log_notice("status notifications of %s refused: not an IStatusNotify OBJREF, or no "
+			   "resolver address in it istmd may call ([notify] only_caller_address: "
+			   "%s's)", dcom_call_user(call), from);
 	dcom_call_done(call, rc == 0 ? S_OK : rc == -EINVAL ? E_INVALIDARG : E_OUTOFMEMORY);
 }
 

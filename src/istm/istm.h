@@ -14,6 +14,7 @@
 struct core;
 struct dcom_exporter;
 struct iscsi_backend;
+struct istm_notify_config;
 struct storage_paths;
 struct workpool;
 
@@ -27,6 +28,9 @@ struct istm_deps {
 	/* [istm] allow_unsealed_secrets: CHAP secrets may travel signed only
 	 * (below PKT_PRIVACY). Default false. */
 	bool allow_unsealed_secrets;
+	/* [notify] (istm/notify.h): how to call consoles back. NULL:
+	 * registrations are kept but nothing is sent (unit tests). */
+	const struct istm_notify_config *notify;
 };
 
 /* What every ISTM object can reach. The service's identity (MS-ISTM 3.1.1.1
@@ -41,6 +45,7 @@ struct istm_context {
 	/* IWTGeneral RegisterNotification's list (general_notify.c), made on
 	 * first use. */
 	struct istm_notifications *notifications;
+	const struct istm_notify_config *notify_config; /* from istm_deps */
 	bool allow_unsealed_secrets; /* from istm_deps */
 	/* ISnapshotMgr's prepared snapshots (snapshot_mgr.c), made on first use. */
 	struct istm_snap_pending *snap_pending;

@@ -56,6 +56,7 @@ struct istm_context *istm_start(TALLOC_CTX *mem_ctx, struct dcom_exporter *ex,
 		.pool = deps->pool,
 		.backend = deps->backend,
 		.allow_unsealed_secrets = deps->allow_unsealed_secrets,
+		.notify_config = deps->notify,
 	};
 
 	for (size_t i = 0; i < sizeof(managers) / sizeof(managers[0]); i++) {
