@@ -94,6 +94,10 @@ struct model {
 	/* SetPortalConfig's listener settings (MS-ISTM 3.30.4.16) */
 	struct iscsi_portal_setting *portal_settings;
 	size_t n_portal_settings;
+	/* ISnsMgr's iSNS servers (MS-ISTM 3.40), in the order added */
+	char **isns_servers;
+	size_t n_isns_servers;
+	int64_t next_isns_seq;
 };
 
 /* Hands the stored listener settings to the backend (at open). */
@@ -132,6 +136,8 @@ struct core {
 	unsigned n_background; /* store jobs outside operations */
 	struct tevent_req **closers;
 	size_t n_closers;
+	/* core_watch_targets() (isns_servers.c) */
+	struct core_watch *watch;
 };
 
 /* ---- model.c ---- */
@@ -241,6 +247,11 @@ void reconciler_disk_changed(struct core *c, uint32_t wtd);
 void reconciler_wait_op(struct core *c, struct op *op, op_step_fn done);
 /* A target is gone from the model: drop the live target at the next pass. */
 void reconciler_target_removed(struct core *c, const char *iqn);
+
+/* ---- isns_servers.c ---- */
+/* Tells the watcher (core_watch_targets) that targets, portals or the iSNS
+ * servers changed. */
+void core_watch_fire(struct core *c);
 
 /* ---- sessions.c ---- */
 /* Records sessions seen for MT: a TSIH not seen before is a login. */

@@ -25,9 +25,8 @@
 	}
 
 /* The other managers live in a file of their own (general.c, sessions.c,
- * host_mgr.c, disk_mgr.c, local_device.c). */
+ * host_mgr.c, disk_mgr.c, local_device.c, sns_mgr.c). */
 MANAGER_CLASS(istm_snapshot_manager_class, "SnapshotMgr", ISnapshotMgr);
-MANAGER_CLASS(istm_sns_manager_class, "SnsMgr", ISnsMgr);
 
 /* MS-ISTM 1.9 */
 static const struct {
@@ -56,6 +55,7 @@ struct istm_context *istm_start(TALLOC_CTX *mem_ctx, struct dcom_exporter *ex,
 		.storage = deps->storage,
 		.pool = deps->pool,
 		.backend = deps->backend,
+		.isns = deps->isns,
 		.allow_unsealed_secrets = deps->allow_unsealed_secrets,
 	};
 
