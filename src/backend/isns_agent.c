@@ -167,17 +167,26 @@ static unsigned refresh_interval(const struct isns_agent *a, const struct server
 	return r < 1 ? 1 : r;
 }
 
+/* Seconds on the monotonic clock: wall-clock steps must not stall or hurry
+ * the refreshes. */
+static time_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static time_t backoff(unsigned failures)
 {
 	unsigned s = RETRY_MIN_S << (failures > 5 ? 5 : failures - 1);
 	return s > RETRY_MAX_S ? RETRY_MAX_S : s;
 }
 
-static void server_deregister(struct isns_agent *a, struct server_state *s)
+static void server_deregister(struct isns_agent *a, struct server_state *s, bool drop_dds)
 {
 	if (!s->registered)
 		return;
-	int rc = isns_proto_deregister(&a->o, s->name, &s->reg);
+	int rc = isns_proto_deregister(&a->o, s->name, &s->reg, drop_dds);
 	if (rc == 0)
 		log_info("iSNS: deregistered %s from %s", a->o.entity, s->name);
 	else
@@ -196,10 +205,10 @@ static void server_register(struct isns_agent *a, struct server_state *s, time_t
 	int rc;
 	if (a->view->n_targets == 0) {
 		/* nothing to register: an entity without nodes is not kept */
-		server_deregister(a, s);
+		server_deregister(a, s, true);
 		rc = 0;
 	} else {
-		rc = isns_proto_register(&a->o, s->name, a->view, s, &s->reg);
+		rc = isns_proto_register(&a->o, s->name, a->view, changed, s, &s->reg);
 	}
 	if (rc < 0) {
 		s->failures++;
@@ -212,6 +221,9 @@ static void server_register(struct isns_agent *a, struct server_state *s, time_t
 	if (s->failures > 0 || !s->registered)
 		log_info("iSNS: %s registered with %s (%zu targets)", a->o.entity, s->name,
 			 a->view->n_targets);
+	else
+		log_debug("iSNS: %s %s with %s (%zu targets)", a->o.entity,
+			  changed ? "updated" : "refreshed", s->name, a->view->n_targets);
 	s->failures = 0;
 	s->registered = a->view->n_targets > 0;
 	talloc_free(s->fp);
@@ -258,7 +270,7 @@ static void take_view(struct isns_agent *a, struct isns_view *v)
 			i++;
 			continue;
 		}
-		server_deregister(a, s); /* RemoveSnsServer */
+		server_deregister(a, s, true); /* RemoveSnsServer */
 		talloc_free(s);
 		memmove(&a->servers[i], &a->servers[i + 1],
 			(a->n_servers - i - 1) * sizeof(a->servers[0]));
@@ -322,9 +334,10 @@ static void *agent_main(void *arg)
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
 		while (!a->stop && a->pending == NULL) {
-			time_t wake = a->view != NULL ? next_wake(a, time(NULL)) : time(NULL) + 3600;
+			time_t now = mono_now();
+			time_t wake = a->view != NULL ? next_wake(a, now) : now + 3600;
 			struct timespec ts = { wake, 0 };
-			if (time(NULL) >= wake)
+			if (now >= wake)
 				break;
 			if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) == ETIMEDOUT)
 				break;
@@ -338,17 +351,17 @@ static void *agent_main(void *arg)
 		if (v != NULL)
 			take_view(a, talloc_steal(a, v));
 		if (a->view != NULL) {
-			time_t now = time(NULL);
+			time_t now = mono_now();
 			for (size_t i = 0; i < a->n_servers; i++)
 				server_register(a, a->servers[i], now);
-			query_initiators(a, time(NULL));
+			query_initiators(a, mono_now());
 		}
 		pthread_mutex_lock(&a->mu);
 	}
 	pthread_mutex_unlock(&a->mu);
 	/* shutdown: deregister everywhere (istmd's targets go away with it) */
 	for (size_t i = 0; i < a->n_servers; i++)
-		server_deregister(a, a->servers[i]);
+		server_deregister(a, a->servers[i], false);
 	return NULL;
 }
 
@@ -393,7 +406,8 @@ struct isns_agent *isns_agent_start(TALLOC_CTX *mem, const struct isns_agent_opt
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
-	pthread_cond_init(&a->cv, &ca); /* CLOCK_REALTIME: timedwait takes time() */
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* timedwait takes mono_now() */
+	pthread_cond_init(&a->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	talloc_set_destructor(a, agent_destructor);
 	int rc = pthread_create(&a->thread, NULL, agent_main, a);

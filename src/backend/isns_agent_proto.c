@@ -134,29 +134,84 @@ static isns_object_t *portal_object(struct portal_set *set, size_t *n, size_t ma
 	return obj;
 }
 
-static void drop_dds(isns_client_t *clnt, struct isns_proto_reg *reg)
+/* ---- discovery domains (docs/isns.md) ----
+ * A target with initiator IQNs gets a domain named ENTITY ":" target name
+ * with the target and those initiators. A domain is kept (and found again
+ * by name) across re-registrations and restarts: open-isns 0.101 leaves a
+ * node that was in a deleted domain invisible to the default domain after
+ * it registers again, so domains are only deleted with their target. */
+
+static void dd_name(const struct isns_agent_options *o, const struct isns_view_target *t,
+		    char *out, size_t len)
 {
-	for (size_t i = 0; i < reg->n_dd_ids; i++) {
-		isns_attr_list_t none = ISNS_ATTR_LIST_INIT;
-		isns_simple_t *msg = isns_create_dd_deregistration(clnt, reg->dd_ids[i], &none);
-		if (msg == NULL)
-			continue;
-		uint32_t st = isns_client_call(clnt, &msg);
-		if (st != ISNS_SUCCESS && st != ISNS_NO_SUCH_ENTRY)
-			log_debug("iSNS: DDDereg %u: %s", reg->dd_ids[i], isns_strerror(st));
-		isns_simple_free(msg);
-	}
-	reg->n_dd_ids = 0;
+	snprintf(out, len, "%s:%s", o->entity, t->alias);
 }
 
-/* A discovery domain with T and its initiators (docs/isns.md). */
-static int register_dd(isns_client_t *clnt, const struct isns_agent_options *o,
-		       const struct isns_view_target *t, TALLOC_CTX *mem, struct isns_proto_reg *reg)
+static void dd_delete(isns_client_t *clnt, uint32_t id)
+{
+	isns_attr_list_t none = ISNS_ATTR_LIST_INIT;
+	isns_simple_t *msg = isns_create_dd_deregistration(clnt, id, &none);
+	if (msg == NULL)
+		return;
+	uint32_t st = isns_client_call(clnt, &msg);
+	log_debug("iSNS: DDDereg %u: %s", id, isns_strerror(st));
+	isns_simple_free(msg);
+}
+
+/* The domain called NAME: its ID (0: none) and its member names (talloc'd
+ * on MEM, a NULL-terminated array). */
+static uint32_t dd_lookup(isns_client_t *clnt, const char *name, TALLOC_CTX *mem, char ***members)
+{
+	*members = talloc_zero_array(mem, char *, 1);
+	isns_attr_list_t key = ISNS_ATTR_LIST_INIT;
+	isns_attr_list_append_string(&key, ISNS_TAG_DD_SYMBOLIC_NAME, name);
+	isns_simple_t *qry = isns_create_query(clnt, &key);
+	isns_attr_list_destroy(&key);
+	if (qry == NULL)
+		return 0;
+	isns_query_request_attr_tag(qry, ISNS_TAG_DD_ID);
+	isns_query_request_attr_tag(qry, ISNS_TAG_DD_MEMBER_ISCSI_NAME);
+	uint32_t id = 0;
+	isns_object_list_t objs = ISNS_OBJECT_LIST_INIT;
+	if (isns_client_call(clnt, &qry) == ISNS_SUCCESS &&
+	    isns_query_response_get_objects(qry, &objs) == ISNS_SUCCESS) {
+		for (unsigned i = 0; id == 0 && i < objs.iol_count; i++) {
+			isns_object_t *obj = objs.iol_data[i];
+			if (!isns_object_is_dd(obj) ||
+			    !isns_object_get_uint32(obj, ISNS_TAG_DD_ID, &id))
+				continue;
+			isns_attr_list_t all = ISNS_ATTR_LIST_INIT;
+			isns_object_extract_all(obj, &all);
+			size_t n = 0;
+			for (unsigned j = 0; *members != NULL && j < all.ial_count; j++) {
+				isns_attr_t *at = all.ial_data[j];
+				if (at->ia_tag_id != ISNS_TAG_DD_MEMBER_ISCSI_NAME ||
+				    at->ia_value.iv_string == NULL)
+					continue;
+				char **m = talloc_realloc(mem, *members, char *, n + 2);
+				if (m == NULL)
+					break;
+				*members = m;
+				m[n] = talloc_strdup(m, at->ia_value.iv_string);
+				m[++n] = NULL;
+			}
+			isns_attr_list_destroy(&all);
+		}
+	}
+	isns_object_list_destroy(&objs);
+	isns_simple_free(qry);
+	return id;
+}
+
+/* DDReg: ID 0 creates the domain NAME, else adds to domain ID. The ID or 0. */
+static uint32_t dd_register(isns_client_t *clnt, const char *name, uint32_t id,
+			    const struct isns_view_target *t)
 {
 	isns_attr_list_t attrs = ISNS_ATTR_LIST_INIT;
-	char name[300];
-	snprintf(name, sizeof(name), "%s:%s", o->entity, t->alias);
-	isns_attr_list_append_string(&attrs, ISNS_TAG_DD_SYMBOLIC_NAME, name);
+	if (id != 0) /* open-isns refuses the name with an ID */
+		isns_attr_list_append_uint32(&attrs, ISNS_TAG_DD_ID, id);
+	else
+		isns_attr_list_append_string(&attrs, ISNS_TAG_DD_SYMBOLIC_NAME, name);
 	isns_attr_list_append_string(&attrs, ISNS_TAG_DD_MEMBER_ISCSI_NAME, t->iqn);
 	for (size_t i = 0; i < t->n_initiators; i++)
 		isns_attr_list_append_string(&attrs, ISNS_TAG_DD_MEMBER_ISCSI_NAME,
@@ -164,29 +219,131 @@ static int register_dd(isns_client_t *clnt, const struct isns_agent_options *o,
 	isns_simple_t *msg = isns_create_dd_registration(clnt, &attrs);
 	isns_attr_list_destroy(&attrs);
 	if (msg == NULL)
-		return -ENOMEM;
-	uint32_t st = isns_client_call(clnt, &msg);
-	int rc = status_errno(st);
-	if (rc == 0) {
-		uint32_t id = 0;
-		const isns_attr_list_t *got = isns_simple_get_attrs(msg);
-		if (got == NULL || !isns_attr_list_get_uint32(got, ISNS_TAG_DD_ID, &id))
-			id = 0;
-		uint32_t *ids = talloc_realloc(mem, reg->dd_ids, uint32_t, reg->n_dd_ids + 1);
-		if (id != 0 && ids != NULL) {
-			reg->dd_ids = ids;
-			ids[reg->n_dd_ids++] = id;
-		}
+		return 0;
+	uint32_t st = isns_client_call(clnt, &msg), got = 0;
+	if (st == ISNS_SUCCESS) {
+		const isns_attr_list_t *l = isns_simple_get_attrs(msg);
+		if (l == NULL || !isns_attr_list_get_uint32(l, ISNS_TAG_DD_ID, &got))
+			got = id;
 	} else {
-		log_warn("iSNS: cannot register the discovery domain of %s: %s", t->iqn,
-			 isns_strerror(st));
+		log_debug("iSNS: DDReg %s (%u): %s", name, id, isns_strerror(st));
 	}
 	isns_simple_free(msg);
-	return rc;
+	return got;
+}
+
+/* Takes the members that are no longer allowed out of domain ID. */
+static void dd_prune(isns_client_t *clnt, uint32_t id, char **members,
+		     const struct isns_view_target *t)
+{
+	isns_attr_list_t stale = ISNS_ATTR_LIST_INIT;
+	unsigned n = 0;
+	for (size_t i = 0; members != NULL && members[i] != NULL; i++) {
+		bool wanted = strcasecmp(members[i], t->iqn) == 0;
+		for (size_t j = 0; !wanted && j < t->n_initiators; j++)
+			wanted = strcasecmp(members[i], t->initiators[j]) == 0;
+		if (!wanted) {
+			isns_attr_list_append_string(&stale, ISNS_TAG_DD_MEMBER_ISCSI_NAME,
+						     members[i]);
+			n++;
+		}
+	}
+	if (n > 0) {
+		isns_simple_t *msg = isns_create_dd_deregistration(clnt, id, &stale);
+		if (msg != NULL) {
+			uint32_t st = isns_client_call(clnt, &msg);
+			log_debug("iSNS: %u member(s) out of discovery domain %u: %s", n, id,
+				  isns_strerror(st));
+			isns_simple_free(msg);
+		}
+	}
+	isns_attr_list_destroy(&stale);
+}
+
+static bool needs_dd(const struct isns_view_target *t)
+{
+	return !t->any_initiator && t->n_initiators > 0;
+}
+
+/* The domain of T, made to hold exactly T and its initiators. CHANGED:
+ * members may have left (looked up and pruned); otherwise a refresh adds
+ * them again under the known ID (the server may have restarted). */
+static uint32_t dd_sync(isns_client_t *clnt, const struct isns_agent_options *o,
+			const struct isns_view_target *t, uint32_t known, bool changed)
+{
+	char name[300];
+	dd_name(o, t, name, sizeof(name));
+	if (known != 0 && !changed) {
+		uint32_t id = dd_register(clnt, name, known, t);
+		if (id != 0)
+			return id;
+	}
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	char **members = NULL;
+	uint32_t id = dd_lookup(clnt, name, tmp, &members);
+	if (id != 0) {
+		if (dd_register(clnt, name, id, t) == 0)
+			id = 0;
+		else
+			dd_prune(clnt, id, members, t);
+	} else {
+		id = dd_register(clnt, name, 0, t);
+	}
+	if (id == 0)
+		log_warn("iSNS: cannot register the discovery domain of %s", t->iqn);
+	else
+		log_debug("iSNS: discovery domain %u (%s): %s and %zu initiator(s)", id, name,
+			  t->iqn, t->n_initiators);
+	talloc_free(tmp);
+	return id;
+}
+
+static void register_dds(isns_client_t *clnt, const struct isns_agent_options *o,
+			 const struct isns_view *v, bool changed, TALLOC_CTX *mem,
+			 struct isns_proto_reg *reg)
+{
+	struct isns_proto_dd *dds = talloc_zero_array(mem, struct isns_proto_dd, v->n_targets + 1);
+	size_t n = 0;
+	if (dds == NULL)
+		return;
+	for (size_t i = 0; i < v->n_targets; i++) {
+		const struct isns_view_target *t = &v->targets[i];
+		if (!needs_dd(t))
+			continue;
+		uint32_t known = 0;
+		for (size_t j = 0; j < reg->n_dds; j++)
+			if (strcasecmp(reg->dds[j].iqn, t->iqn) == 0)
+				known = reg->dds[j].id;
+		uint32_t id = dd_sync(clnt, o, t, known, changed);
+		if (id != 0) {
+			dds[n].iqn = talloc_strdup(dds, t->iqn);
+			dds[n++].id = id;
+		}
+	}
+	/* the domains of targets that no longer need one go */
+	for (size_t j = 0; j < reg->n_dds; j++) {
+		bool kept = false;
+		for (size_t i = 0; !kept && i < n; i++)
+			kept = dds[i].id == reg->dds[j].id;
+		if (!kept)
+			dd_delete(clnt, reg->dds[j].id);
+	}
+	talloc_free(reg->dds);
+	reg->dds = dds;
+	reg->n_dds = n;
+}
+
+static void drop_dds(isns_client_t *clnt, struct isns_proto_reg *reg)
+{
+	for (size_t j = 0; j < reg->n_dds; j++)
+		dd_delete(clnt, reg->dds[j].id);
+	TALLOC_FREE(reg->dds);
+	reg->n_dds = 0;
 }
 
 int isns_proto_register(const struct isns_agent_options *o, const char *server,
-			const struct isns_view *v, TALLOC_CTX *mem, struct isns_proto_reg *reg)
+			const struct isns_view *v, bool changed, TALLOC_CTX *mem,
+			struct isns_proto_reg *reg)
 {
 	if (v->n_targets == 0)
 		return 0;
@@ -257,11 +414,7 @@ int isns_proto_register(const struct isns_agent_options *o, const char *server,
 	isns_object_list_destroy(&got);
 	talloc_free(reg->source);
 	reg->source = talloc_strdup(mem, source);
-	/* discovery domains: the old ones go, the current ones come */
-	drop_dds(clnt, reg);
-	for (size_t i = 0; i < v->n_targets; i++)
-		if (!v->targets[i].any_initiator && v->targets[i].n_initiators > 0)
-			register_dd(clnt, o, &v->targets[i], mem, reg);
+	register_dds(clnt, o, v, changed, mem, reg);
 out:
 	isns_object_list_destroy(&pgs);
 	if (msg != NULL)
@@ -280,14 +433,15 @@ out:
 }
 
 int isns_proto_deregister(const struct isns_agent_options *o, const char *server,
-			  struct isns_proto_reg *reg)
+			  struct isns_proto_reg *reg, bool dds)
 {
 	if (reg->source == NULL)
 		return 0;
 	isns_client_t *clnt = connect_to(server, reg->source);
 	if (clnt == NULL)
 		return -EINVAL;
-	drop_dds(clnt, reg);
+	if (dds)
+		drop_dds(clnt, reg);
 	isns_attr_list_t key = ISNS_ATTR_LIST_INIT;
 	isns_attr_list_append_string(&key, ISNS_TAG_ENTITY_IDENTIFIER, o->entity);
 	isns_simple_t *msg = isns_create_deregistration(clnt, &key);

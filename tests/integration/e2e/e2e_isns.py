@@ -22,7 +22,8 @@ from impacket.dcerpc.v5.dtypes import LONG, ULONGLONG  # noqa: E402
 from impacket.dcerpc.v5.dcomrt import PMInterfacePointer  # noqa: E402
 from impacket.dcerpc.v5.ndr import NDRSTRUCT  # noqa: E402
 from istm_client import Client, call, enum_all, interface  # noqa: E402
-from e2e_env import ADMIN, ADMIN_PASSWORD, EPM_PORT, Env, Failure, skip_unless_possible  # noqa: E402
+from e2e_env import (ADMIN, ADMIN_PASSWORD, EPM_PORT, Env, Failure, port_open,  # noqa: E402
+                     skip_unless_possible)  # noqa: E402
 
 ISNSD = "/usr/sbin/isnsd"
 ISNSADM = "/usr/sbin/isnsadm"
@@ -32,6 +33,7 @@ SERVER = "%s:%d" % (ISNS_ADDR, ISNS_PORT)
 PERIOD = 8       # isnsd's RegistrationPeriod and istmd's [isns] period, seconds
 INI = "iqn.2024-05.org.example:isns-ini"
 ALLOWED = "iqn.2024-05.org.example:isns-allowed"
+OTHER = "iqn.2024-05.org.example:isns-other"
 
 
 class SNS_SERVER(NDRSTRUCT):  # 2.2.4.18
@@ -81,14 +83,14 @@ class Isnsd:
         self.proc = subprocess.Popen([ISNSD, "-c", self.conf, "-f"], stdin=subprocess.DEVNULL,
                                      stdout=log, stderr=log)
         log.close()
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise Failure("isnsd exited with %d" % self.proc.returncode)
-            if os.path.exists(os.path.join(self.dir, "isnsctl")) and self.adm("--list", "nodes")[0] == 0:
+            if os.path.exists(os.path.join(self.dir, "isnsctl")) and port_open(ISNS_ADDR, ISNS_PORT):
                 return
             time.sleep(0.05)
-        raise Failure("isnsd did not answer within 5 s")
+        raise Failure("isnsd did not listen within 10 s")
 
     def kill(self):
         if self.proc is not None:
@@ -105,9 +107,37 @@ class Isnsd:
         r = subprocess.run(["timeout", "10"] + cmd, capture_output=True, text=True)
         return r.returncode, r.stdout + r.stderr
 
+    def as_initiator(self, source, *args):
+        """isnsadm over TCP with SOURCE as its Source attribute."""
+        conf = os.path.join(self.dir, "adm-%s.conf" % source.rsplit(":", 1)[-1])
+        with open(conf, "w") as f:
+            f.write("ServerAddress = %s\nSecurity = 0\nSourceName = %s\n" % (SERVER, source))
+        r = subprocess.run(["timeout", "10", ISNSADM, "-c", conf] + list(args),
+                           capture_output=True, text=True)
+        return r.returncode, r.stdout + r.stderr
+
+    def register_initiator(self, iqn):
+        return self.as_initiator(iqn, "--register", "initiator=" + iqn)
+
+    def visible(self, iqn):
+        """The iSCSI names the initiator IQN (registered) may discover."""
+        return set(re.findall(r'iSCSI name = "([^"]+)"', self.as_initiator(iqn, "--query",
+                                                                          "iscsi-name")[1]))
+
     def nodes(self):
-        """{iSCSI name: (type, alias)} of every registered node."""
-        out = self.adm("--list", "nodes")[1]
+        """{iSCSI name: (type, alias)} of the nodes INI may see (a source
+        registered in isnsd, and allowed on every target with a discovery
+        domain here: isnsadm cannot be a control node without security)."""
+        self.register_initiator(INI)
+        return self.parse_nodes(self.as_initiator(INI, "--query", "iscsi-name")[1])
+
+    def listed_nodes(self):
+        """The same from --list nodes over the control socket (it shows the
+        alias, but not the nodes of discovery domains other than the default)."""
+        return self.parse_nodes(self.adm("--list", "nodes")[1])
+
+    @staticmethod
+    def parse_nodes(out):
         nodes = {}
         for block in re.split(r"(?:object\[\d+\] = |Object \d+:)", out):
             m = re.search(r'iSCSI name = "([^"]+)"', block)
@@ -143,7 +173,8 @@ def servers(env):
 def cached(env):
     m = sns(env)
     r = call(m, n.ISnsMgr_EnumCachedInitiators())
-    env.check(r["ErrorCode"] == n.S_OK, "EnumCachedInitiators: S_OK")
+    if r["ErrorCode"] != n.S_OK:
+        raise Failure("EnumCachedInitiators: 0x%08x" % r["ErrorCode"])
     e = interface(m, r["ppEnumCachedInitiator"])
     return {n.wchars(s["szInitiatorIqn"]): s["hyLastLoggedOnTime"]
             for s in enum_all(e, "IEnumCachedInitiator", CACHED_INITIATOR)}
@@ -174,8 +205,8 @@ def body(env):
     env.check(servers(env) == [SERVER], "EnumSnsServers lists it once")
     env.check(wait_for(lambda: iqn1 in isns.nodes(), 2),
               "isnsadm sees the target within 2 s: %s" % isns.nodes())
-    env.check(isns.nodes()[iqn1] == ("Target", "isns-one"),
-              "as a target whose alias is its name: %s" % (isns.nodes()[iqn1],))
+    env.check(isns.listed_nodes()[iqn1] == ("Target", "isns-one"),
+              "as a target whose alias is its name: %s" % (isns.listed_nodes()[iqn1],))
     env.check((env.addr, "3260") in isns.portals(), "and istmd's portal %s:3260: %s"
               % (env.addr, isns.portals()))
     pgs = isns.text("portal-groups")
@@ -199,18 +230,23 @@ def body(env):
     env.check(wait_for(lambda: iqn2 not in isns.nodes(), 2), "a deleted target goes within 2 s")
     env.check(iqn1 in isns.nodes(), "the other target stays")
 
-    # Discovery domain of a target with initiator IQNs.
-    env.istmctl("allow", "isns-one", ALLOWED)
-    env.check(wait_for(lambda: ALLOWED in isns.text("dds") and iqn1 in isns.text("dds"), 3),
-              "a target with an initiator IQN gets a discovery domain with it: %s"
-              % isns.text("dds")[:600])
+    # Discovery domain of a target with initiator IQNs: only they discover it.
+    for ini in (ALLOWED, OTHER):
+        rc, out = isns.register_initiator(ini)
+        env.check(rc == 0, "isnsadm --register initiator=%s: %s" % (ini, out.strip()))
+    env.check(iqn1 in isns.visible(OTHER), "with no initiator IDs every initiator discovers it")
+    env.istmctl("allow", "isns-one", ALLOWED, INI)
+    env.check(wait_for(lambda: iqn1 in isns.visible(ALLOWED) and iqn1 not in isns.visible(OTHER), 3),
+              "allowed %s: a discovery domain; %s no longer discovers it"
+              % (ALLOWED, OTHER))
 
-    # An initiator registered in isnsd shows in EnumCachedInitiators.
-    rc, out = isns.adm("--register", "initiator=" + INI, local=False)
+    # An initiator registered in isnsd and allowed shows in EnumCachedInitiators.
+    rc, out = isns.register_initiator(INI)
     env.check(rc == 0, "isnsadm --register initiator=%s: %s" % (INI, out.strip()))
-    env.istmctl("allow", "isns-one", INI)
-    env.check(wait_for(lambda: INI in cached(env), 4), "EnumCachedInitiators lists %s" % INI)
+    env.check(wait_for(lambda: INI in cached(env) and ALLOWED in cached(env), 4),
+              "EnumCachedInitiators lists %s and %s: %s" % (INI, ALLOWED, cached(env)))
     got = cached(env)
+    env.check(OTHER not in got, "but not %s, which none of istmd's targets sees" % OTHER)
     env.check(got[INI] > 116444736000000000, "with a FILETIME: %d" % got[INI])
     listed = env.istmctl("isns", "initiators", "--json", json_out=True)["initiators"]
     env.check(any(i["iqn"] == INI for i in listed), "istmctl isns initiators: %s" % listed)
@@ -229,7 +265,8 @@ def body(env):
     env.check(iqn1 not in isns.nodes(), "istmd's shutdown deregisters: %s" % isns.nodes())
     env.start_istmd()
     env.check(servers(env) == [SERVER], "the server list survives istmd's restart")
-    env.check(wait_for(lambda: iqn1 in isns.nodes(), 3), "istmd's start registers again")
+    env.check(wait_for(lambda: iqn1 in isns.nodes(), 3), "istmd's start registers again: %s"
+              % isns.nodes())
 
     # istmctl
     listed = env.istmctl("isns", "list", "--json", json_out=True)["servers"]
@@ -241,9 +278,9 @@ def body(env):
     env.check(servers(env) == [SERVER], "istmctl isns remove (and again: exit 4)")
 
     # RemoveSnsServer deregisters.
+    m = sns(env)  # the one from before istmd's restart is gone
     env.check(call(m, n.ISnsMgr_RemoveSnsServer(SnsServerName=n.bstr("nowhere")))["ErrorCode"]
               == n.hresult_from_win32(2), "RemoveSnsServer of an unknown server: ERROR_FILE_NOT_FOUND")
-    m = sns(env)
     env.check(call(m, n.ISnsMgr_RemoveSnsServer(SnsServerName=n.bstr(SERVER)))["ErrorCode"] == n.S_OK,
               "RemoveSnsServer")
     env.check(wait_for(lambda: iqn1 not in isns.nodes(), 2), "its registrations are gone within 2 s")
