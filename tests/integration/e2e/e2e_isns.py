@@ -292,6 +292,10 @@ if __name__ == "__main__":
     if not (os.access(ISNSD, os.X_OK) and os.access(ISNSADM, os.X_OK)):
         print("# skipped: isnsd/isnsadm (open-isns-server, open-isns-utils) are not installed")
         raise SystemExit(77)
+    if port_open(ISNS_ADDR, ISNS_PORT):
+        print("# skipped: something (a system isnsd on the wildcard address?) listens on %s"
+              % SERVER)
+        raise SystemExit(77)
     env = Env(__doc__)
     env.extra_conf = ["[isns]", "period = %d" % PERIOD, "query_interval = 1", "timeout_ms = 1000"]
     env.isnsd = Isnsd(env.dir)
