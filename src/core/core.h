@@ -407,4 +407,31 @@ struct tevent_req *core_reconcile_check_send(TALLOC_CTX *mem, struct core *c);
  * did not match: a target changed or missing, an extra target removed). */
 void core_reconcile_stats(const struct core *c, uint64_t *passes, uint64_t *drifts);
 
+/* ---- iSNS servers (ISnsMgr, MS-ISTM 3.40) ---- */
+
+/* The servers istmd registers with, in the order added ("HOST" or
+ * "HOST:PORT", as given); *names is a talloc array on MEM. */
+int core_isns_servers(TALLOC_CTX *mem, const struct core *c, char ***names, size_t *n);
+/* AddSnsServer: 0 also when present (names compare case-insensitively);
+ * -EINVAL (*why: not a host name or address with an optional port). */
+struct tevent_req *core_isns_server_add_send(TALLOC_CTX *mem, struct core *c, const char *name);
+/* RemoveSnsServer: -ENOENT when absent. */
+struct tevent_req *core_isns_server_remove_send(TALLOC_CTX *mem, struct core *c,
+						const char *name);
+int core_isns_server_change_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
+/* Whether NAME is a valid iSNS server name: a DNS name, IPv4 literal or
+ * [IPv6] literal (a bare IPv6 literal too), optionally ":PORT". */
+bool core_isns_server_name_valid(const char *name);
+
+/* One watcher of what the iSNS agent registers: FN(PRIV) runs on the loop
+ * (coalesced, from an immediate event) after targets are created, saved or
+ * deleted, listener settings change or the iSNS servers change. FN NULL
+ * removes it. 0 or -ENOMEM. */
+int core_watch_targets(struct core *c, void (*fn)(void *priv), void *priv);
+/* Makes AGENT register what the model holds now and after every change
+ * (the watcher above; isns_feed.c). Stop with core_watch_targets(c, NULL,
+ * NULL). 0 or -ENOMEM. */
+struct isns_agent;
+int core_isns_feed(struct core *c, struct isns_agent *agent);
+
 #endif

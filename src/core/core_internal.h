@@ -96,6 +96,10 @@ struct model {
 	struct iscsi_portal_setting *portal_settings;
 	size_t n_portal_settings;
 	struct snap_model *snap; /* snapshots (snapshots_internal.h) */
+	/* ISnsMgr's iSNS servers (MS-ISTM 3.40), in the order added */
+	char **isns_servers;
+	size_t n_isns_servers;
+	int64_t next_isns_seq;
 };
 
 /* Hands the stored listener settings to the backend (at open). */
@@ -138,6 +142,8 @@ struct core {
 	unsigned n_background; /* store jobs outside operations */
 	struct tevent_req **closers;
 	size_t n_closers;
+	/* core_watch_targets() (isns_servers.c) */
+	struct core_watch *watch;
 };
 
 /* ---- model.c ---- */
@@ -251,6 +257,11 @@ bool core_disk_uses_vhdfs(const struct core *c, const struct core_disk *d);
 void reconciler_wait_op(struct core *c, struct op *op, op_step_fn done);
 /* A target is gone from the model: drop the live target at the next pass. */
 void reconciler_target_removed(struct core *c, const char *iqn);
+
+/* ---- isns_servers.c ---- */
+/* Tells the watcher (core_watch_targets) that targets, portals or the iSNS
+ * servers changed. */
+void core_watch_fire(struct core *c);
 
 /* ---- sessions.c ---- */
 /* Records sessions seen for MT: a TSIH not seen before is a login. */

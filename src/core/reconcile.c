@@ -87,6 +87,7 @@ struct timeval reconcile_backoff(unsigned failures)
 
 void reconciler_target_changed(struct core *c, const char *guid)
 {
+	core_watch_fire(c); /* the iSNS agent re-registers */
 	struct mtarget *mt = model_target_by_guid(c->model, guid);
 	if (mt == NULL || c->rec == NULL)
 		return;
@@ -117,6 +118,7 @@ void reconciler_disk_changed(struct core *c, uint32_t wtd)
 
 void reconciler_target_removed(struct core *c, const char *iqn)
 {
+	core_watch_fire(c);
 	struct reconciler *r = c->rec;
 	if (r == NULL)
 		return;

@@ -124,6 +124,12 @@ static const struct store_migration migrations[] = {
 	  "  interval_s INTEGER NOT NULL,"
 	  "  keep INTEGER NOT NULL,"
 	  "  last_run INTEGER NOT NULL DEFAULT 0);" },
+	{ 10, "iSNS servers (ISnsMgr AddSnsServer, MS-ISTM 3.40)",
+	  /* NAME as the client gave it ("host" or "host:port"); SEQ keeps the
+	   * order they were added in. */
+	  "CREATE TABLE isns_servers ("
+	  "  name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
+	  "  seq INTEGER NOT NULL);" },
 };
 
 const struct store_migration *store_migrations(size_t *n)

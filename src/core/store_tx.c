@@ -19,6 +19,7 @@ enum tx_kind {
 	TX_LAST_LOGIN,
 	TX_PORTAL_SETTING,
 	TX_CALL,
+	TX_ISNS_SERVER,
 };
 
 struct tx_op {
@@ -139,6 +140,16 @@ int store_tx_put_portal_setting(struct store_tx *tx, const char *address, uint16
 		return -ENOMEM;
 	op->num = port;
 	op->value = listen ? talloc_strdup(tx, "1") : NULL;
+	return 0;
+}
+
+int store_tx_put_isns_server(struct store_tx *tx, const char *name, int64_t seq, bool present)
+{
+	struct tx_op *op = add(tx, TX_ISNS_SERVER);
+	if (op == NULL || (op->key = talloc_strdup(tx, name)) == NULL)
+		return -ENOMEM;
+	op->num = seq;
+	op->value = present ? talloc_strdup(tx, "1") : NULL;
 	return 0;
 }
 
@@ -306,6 +317,14 @@ static int run_op(struct store *s, const struct tx_op *op, TALLOC_CTX *mem, char
 			   "INSERT INTO portal_settings (address, port, listen) VALUES (?, ?, ?)"
 			   " ON CONFLICT (address, port) DO UPDATE SET listen = excluded.listen",
 			   "sib", op->key, op->num, op->value != NULL);
+	case TX_ISNS_SERVER:
+		if (op->value == NULL)
+			return run(s, mem, why, "DELETE FROM isns_servers WHERE name = ?", "s",
+				   op->key);
+		return run(s, mem, why,
+			   "INSERT INTO isns_servers (name, seq) VALUES (?, ?)"
+			   " ON CONFLICT (name) DO NOTHING",
+			   "si", op->key, op->num);
 	}
 	return -EINVAL;
 }

@@ -28,6 +28,7 @@ enum ctl_manager {
 	CTL_LOCAL_DEVICE,    /* ILocalDeviceMgr */
 	CTL_SESSION_MGR,     /* ISessionManager2 */
 	CTL_SNAPSHOT_MGR,    /* ISnapshotMgr */
+	CTL_SNS_MGR,         /* ISnsMgr */
 	CTL_NUM_MANAGERS,
 };
 

@@ -16,6 +16,7 @@
 #include "ctl/cmd_import.h"
 #include "ctl/cmd_portal.h"
 #include "ctl/cmd_session.h"
+#include "ctl/cmd_isns.h"
 #include "ctl/cmd_info.h"
 #include "ctl/cmd_lun.h"
 #include "ctl/cmd_snapshot.h"
@@ -67,6 +68,7 @@ static const struct ctl_command commands[] = {
 	  cmd_session },
 	{ "snapshot", "create, list, show, delete, roll back, export or schedule snapshots",
 	  cmd_snapshot },
+	{ "isns", "list, add or remove iSNS servers; the initiators they report", cmd_isns },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -15,6 +15,7 @@ struct core;
 struct dcom_exporter;
 struct iscsi_backend;
 struct istm_notify_config;
+struct isns_agent;
 struct storage_paths;
 struct workpool;
 
@@ -25,6 +26,7 @@ struct istm_deps {
 	const struct storage_paths *storage; /* path mapping and confinement */
 	struct workpool *pool;               /* blocking file work (VHD, statvfs) */
 	struct iscsi_backend *backend;       /* may be NULL (nothing served) */
+	struct isns_agent *isns;             /* may be NULL (no iSNS registration) */
 	/* [istm] allow_unsealed_secrets: CHAP secrets may travel signed only
 	 * (below PKT_PRIVACY). Default false. */
 	bool allow_unsealed_secrets;
@@ -42,6 +44,7 @@ struct istm_context {
 	const struct storage_paths *storage;
 	struct workpool *pool;
 	struct iscsi_backend *backend;
+	struct isns_agent *isns; /* ISnsMgr EnumCachedInitiators; may be NULL */
 	/* IWTGeneral RegisterNotification's list (general_notify.c), made on
 	 * first use. */
 	struct istm_notifications *notifications;

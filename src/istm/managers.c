@@ -25,8 +25,7 @@
 	}
 
 /* The other managers live in a file of their own (general.c, sessions.c,
- * host_mgr.c, disk_mgr.c, local_device.c, snapshot_mgr.c). */
-MANAGER_CLASS(istm_sns_manager_class, "SnsMgr", ISnsMgr);
+ * host_mgr.c, disk_mgr.c, local_device.c, snapshot_mgr.c, sns_mgr.c). */
 
 /* MS-ISTM 1.9 */
 static const struct {
@@ -55,6 +54,7 @@ struct istm_context *istm_start(TALLOC_CTX *mem_ctx, struct dcom_exporter *ex,
 		.storage = deps->storage,
 		.pool = deps->pool,
 		.backend = deps->backend,
+		.isns = deps->isns,
 		.allow_unsealed_secrets = deps->allow_unsealed_secrets,
 		.notify_config = deps->notify,
 	};

@@ -324,6 +324,39 @@ static void test_migrations_from_every_version(void **unused)
 	}
 }
 
+static void test_isns_servers_persist(void **unused)
+{
+	struct tc *t = tc_new(true);
+	assert_int_equal(tc_open(t), 0);
+	char *why = NULL;
+	const char *add[] = { "isns.example.com", "127.0.15.1:3205", "[::1]:3205", "ISNS.example.com" };
+	for (size_t i = 0; i < 4; i++) {
+		struct tevent_req *req = core_isns_server_add_send(t, t->core, add[i]);
+		tc_wait(t, req);
+		assert_int_equal(core_isns_server_change_recv(req, t, &why), 0);
+	}
+	struct tevent_req *req = core_isns_server_add_send(t, t->core, "bad host:99999");
+	tc_wait(t, req);
+	assert_int_equal(core_isns_server_change_recv(req, t, &why), -EINVAL);
+	req = core_isns_server_remove_send(t, t->core, "nowhere");
+	tc_wait(t, req);
+	assert_int_equal(core_isns_server_change_recv(req, t, &why), -ENOENT);
+	req = core_isns_server_remove_send(t, t->core, "127.0.15.1:3205");
+	tc_wait(t, req);
+	assert_int_equal(core_isns_server_change_recv(req, t, &why), 0);
+	tc_close(t);
+
+	assert_int_equal(tc_open(t), 0);
+	char **names;
+	size_t n;
+	assert_int_equal(core_isns_servers(t, t->core, &names, &n), 0);
+	assert_int_equal(n, 2); /* the duplicate (other case) was not added */
+	assert_string_equal(names[0], "isns.example.com");
+	assert_string_equal(names[1], "[::1]:3205");
+	tc_close(t);
+	tc_free(t);
+}
+
 static uint8_t *read_all(TALLOC_CTX *mem, const char *path, size_t *len)
 {
 	return tu_read_file(mem, path, len);
@@ -547,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_every_field),
 		cmocka_unit_test(test_intents_round_trip),
 		cmocka_unit_test(test_migrations_from_every_version),
+		cmocka_unit_test(test_isns_servers_persist),
 		cmocka_unit_test(test_identity_learned_for_old_disks),
 		cmocka_unit_test(test_garbage_refused_untouched),
 		cmocka_unit_test(test_corrupt_page_refused),
