@@ -41,6 +41,7 @@ bench_conf() {
 		echo "[general]"; echo "name = bench"
 		echo "[auth]"; echo "users_file = $BENCH_DIR/users"
 		echo "[state]"; echo "dir = $BENCH_DIR/state"
+		[ -n "${BENCH_STATE_EXTRA:-}" ] && echo "$BENCH_STATE_EXTRA"
 		echo "[storage]"; echo "roots = $BENCH_DIR/storage"
 		echo "[iscsi]"; echo "backend = tgt"; echo "tgt_control_port = $BENCH_TGT"
 		echo "portal = $BENCH_ADDR:3260"

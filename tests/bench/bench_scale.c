@@ -8,7 +8,7 @@
  *                                             prints create_ms_avg= create_ms_last100=
  *   bench_scale --walk-hosts                  EnumHosts, then Next(1) + Name per target
  *   bench_scale --walk-disks                  EnumWTDisks, then Next(1) + DevicePath
- *   bench_scale --register-disks DIR N        CreateWTDisk of DIR/d0.vhd .. d(N-1).vhd
+ *   bench_scale --register-disks DIR N [--start K]  CreateWTDisk of DIR/dK.vhd ..
  *   bench_scale --create-file PATH BYTES      CreateWtFile (fixed), prints create_file_s=
  *
  * Connection settings come from the environment: BENCH_ADDR, BENCH_EPM,
@@ -205,7 +205,7 @@ static int walk(bool disks)
 	return ret == 0 ? 0 : 1;
 }
 
-static int register_disks(const char *dir, unsigned n)
+static int register_disks(const char *dir, unsigned n, unsigned start)
 {
 	struct ctl_conn *c;
 	struct dcom_iface *mgr;
@@ -219,7 +219,7 @@ static int register_disks(const char *dir, unsigned n)
 		TALLOC_CTX *tmp = talloc_new(c->mem);
 		struct IWTDiskMgr_CreateWTDisk r = {
 			.in.eDeviceType = WTDTypeFileBased,
-			.in.DevicePath = talloc_asprintf(tmp, "%s/d%u.vhd", dir, i),
+			.in.DevicePath = talloc_asprintf(tmp, "%s/d%u.vhd", dir, start + i),
 			.in.Description = "",
 		};
 		ret = ctl_call(c, mgr, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_CREATEWTDISK, &r,
@@ -270,7 +270,10 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "--walk-disks") == 0)
 		return walk(true);
 	if (argc >= 4 && strcmp(argv[1], "--register-disks") == 0)
-		return register_disks(argv[2], (unsigned)atoi(argv[3]));
+		return register_disks(argv[2], (unsigned)atoi(argv[3]),
+				      argc >= 6 && strcmp(argv[4], "--start") == 0
+					      ? (unsigned)atoi(argv[5])
+					      : 0);
 	if (argc >= 4 && strcmp(argv[1], "--create-file") == 0)
 		return create_file(argv[2], strtoull(argv[3], NULL, 10));
 	fprintf(stderr, "usage: see the comment at the top of tests/bench/bench_scale.c\n");
