@@ -38,6 +38,7 @@ bench_conf() {
 		echo "[rpc]"; echo "listen = $BENCH_ADDR"
 		echo "endpoint_mapper_port = $BENCH_EPM"; echo "object_port = $((BENCH_EPM + 1))"
 		echo "min_auth_level = integrity"
+		[ -n "${BENCH_RPC_EXTRA:-}" ] && printf '%s\n' "$BENCH_RPC_EXTRA"
 		echo "[general]"; echo "name = bench"
 		echo "[auth]"; echo "users_file = $BENCH_DIR/users"
 		echo "[state]"; echo "dir = $BENCH_DIR/state"

@@ -9,7 +9,10 @@
  *        --level privacy (sealed) or integrity (signed): the istmd client
  *        library (src/dcom/client.c), as istmctl uses it;
  *  epm   unauthenticated ept_map (MS-RPCE 2.2.1.2.5) on the endpoint mapper;
- *  echo  a raw TCP exchange of --req bytes for --resp bytes (bench_echo).
+ *  echo  a raw TCP exchange of --req bytes for --resp bytes (bench_echo);
+ *  hold-tcp, hold-ntlm  (B5) open CONNS idle connections (plain TCP, or bound
+ *        with NTLMv2 at privacy to IObjectExporter), print "held N", and wait
+ *        for standard input to close.
  * --server-pid gives the server's CPU seconds over the measured window
  * (/proc/PID/stat) and the bytes it read/wrote per call (/proc/PID/io: use
  * them as the echo baseline's sizes). */
@@ -244,6 +247,36 @@ static int echo_run(struct run *r)
 	return 0;
 }
 
+static int hold(struct run *r, bool ntlm)
+{
+	struct opts *o = r->o;
+	unsigned held = 0;
+	for (unsigned i = 0; i < o->conns; i++) {
+		if (ntlm) {
+			struct rpc_client_auth auth = { .auth_type = 10, .auth_level = 6,
+							.user = o->user, .domain = "",
+							.password = o->password };
+			struct rpc_client *c;
+			if (rpc_client_connect(r->ev, r->ev, o->host, o->port, &auth,
+					       &ndr_table_IObjectExporter, 30000, &c) != 0)
+				break;
+		} else {
+			struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(o->port) };
+			inet_pton(AF_INET, o->host, &a.sin_addr);
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+			if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+				break;
+		}
+		held++;
+	}
+	printf("held %u\n", held);
+	fflush(stdout);
+	char c;
+	while (read(0, &c, 1) > 0)
+		;
+	return held == o->conns ? 0 : 1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -285,13 +318,16 @@ int main(int argc, char **argv)
 		}
 	}
 	if (o.port == 0 || o.conns == 0 ||
-	    (strcmp(o.mode, "istm") == 0 && (o.user == NULL || o.password == NULL)))
+	    ((strcmp(o.mode, "istm") == 0 || strcmp(o.mode, "hold-ntlm") == 0) &&
+	     (o.user == NULL || o.password == NULL)))
 		usage();
 	bench_pin(o.cpu);
 	TALLOC_CTX *mem = talloc_new(NULL);
 	struct run r = { .o = &o, .ev = tevent_context_init(mem) };
 	struct slot *slots = talloc_zero_array(mem, struct slot, o.conns);
 	bool echo = strcmp(o.mode, "echo") == 0;
+	if (strncmp(o.mode, "hold-", 5) == 0)
+		return hold(&r, strcmp(o.mode, "hold-ntlm") == 0);
 	for (unsigned i = 0; !echo && i < o.conns; i++) {
 		int rc = setup_slot(&r, &slots[i]);
 		if (rc != 0) {
