@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "backend/tgt_conn_ports.h"
+#include "backend/tgt_cache.h"
 #include "backend/tgt_ipc.h"
 #include "backend/tgt_monitor.h"
 #include "backend/tgt_parse.h"
@@ -35,6 +36,7 @@ struct tgt_backend {
 	TALLOC_CTX *secrets_mem;
 	struct tgt_secrets secrets; /* the CHAP secrets set in this tgtd instance */
 	uint64_t generation;
+	struct tgt_cache *cache; /* tgtd's state between operations (tgt_cache.h) */
 	pid_t tgtd_pid; /* 0: unknown (its connections' ports are then unknown) */
 	struct tgt_ports *ports; /* connections' ports (tgt_conn_ports.h) */
 };
@@ -64,6 +66,9 @@ struct op_state {
 	char *iqn;                 /* remove, sessions (NULL: all) */
 
 	struct tgt_live live;
+	bool from_cache; /* LIVE is a view of the cache, not a fresh read */
+	bool finished_ok; /* apply/remove: the plan ran to its end */
+	bool reread;      /* planned again from a fresh read after a failure */
 	const struct tgt_live_target *target; /* the one WANT or IQN names */
 	size_t cursor;                        /* list/sessions: the target under way */
 
@@ -85,6 +90,12 @@ struct op_state {
 static void op_cleanup(struct tevent_req *req, enum tevent_req_state req_state)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
+	/* A plan that stopped half way (error, timeout, caller gone) left
+	 * tgtd in a state the cache does not know; SetPortalConfig changes
+	 * the portals behind its back. Read tgtd again next time. */
+	if (((state->kind == OP_APPLY || state->kind == OP_REMOVE) && !state->finished_ok) ||
+	    state->kind == OP_PORTALS)
+		tgt_cache_invalidate(state->tb->cache);
 	TALLOC_FREE(state->subreq);
 	TALLOC_FREE(state->retry_timer);
 	TALLOC_FREE(state->queue_entry); /* lets the next operation run */
@@ -153,6 +164,7 @@ static struct tgt_request show_req(enum tgt_mode mode, int32_t tid)
 static void plan_step(struct tevent_req *req);
 
 static void plan_step_done(struct tevent_req *subreq);
+static bool replan_fresh(struct tevent_req *req);
 
 static void plan_retry(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
 		       void *priv)
@@ -214,6 +226,8 @@ static void plan_step_done(struct tevent_req *subreq)
 	if ((rc == -ENOENT && (s->flags & TGT_STEP_OK_ENOENT)) ||
 	    (rc == -EEXIST && (s->flags & TGT_STEP_OK_EEXIST)))
 		rc = 0;
+	if (rc < 0 && replan_fresh(req))
+		return;
 	if (rc < 0) {
 		log_failure(state, &s->req, rc);
 		tevent_req_error(req, -rc);
@@ -239,6 +253,10 @@ static void got_portals(struct tevent_req *req, char *text)
 		tevent_req_error(req, -rc);
 		return;
 	}
+	/* every full read refreshes the cache (the reconciler's full passes
+	 * list the live state: drift made behind our back is seen there) */
+	if (tgt_cache_fill(state->tb->cache, &state->live) < 0)
+		log_warn("tgt: out of memory caching tgtd's state; reading it for each operation");
 	state->after_read(req);
 }
 
@@ -282,6 +300,15 @@ static void apply_evict_done(struct tevent_req *req)
 	tevent_req_done(req);
 }
 
+/* The plan ran: the cache follows it, and the operation counts as done for
+ * the cache even if closing connections fails afterwards. */
+static void apply_cache(struct op_state *state)
+{
+	state->finished_ok = true;
+	if (tgt_cache_applied(state->tb->cache, state->want, &state->plan) < 0)
+		log_warn("tgt: out of memory caching tgtd's state");
+}
+
 static void apply_got_conns(struct tevent_req *req, char *text)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
@@ -302,6 +329,7 @@ static void apply_got_conns(struct tevent_req *req, char *text)
 static void apply_plan_done(struct tevent_req *req)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
+	apply_cache(state);
 	if (!state->plan.check_sessions) {
 		tevent_req_done(req);
 		return;
@@ -327,6 +355,10 @@ static void apply_plan(struct tevent_req *req)
 		tevent_req_error(req, -rc);
 		return;
 	}
+	/* The cache does not follow sessions (they come and go without us):
+	 * whenever something changes, look at the target's connections. */
+	if (state->from_cache && state->target != NULL && state->plan.n_steps > 0)
+		state->plan.check_sessions = true;
 	log_debug("tgt: %zu request(s) to apply %s", state->plan.n_steps, state->want->iqn);
 	plan_run(req, apply_plan_done);
 }
@@ -359,6 +391,10 @@ static void apply_read(struct tevent_req *req)
 
 static void remove_done(struct tevent_req *req)
 {
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	state->finished_ok = true;
+	if (tgt_cache_removed(state->tb->cache, state->iqn, &state->plan) < 0)
+		log_warn("tgt: out of memory caching tgtd's state");
 	tevent_req_done(req);
 }
 
@@ -371,6 +407,24 @@ static void remove_read(struct tevent_req *req)
 		return;
 	}
 	plan_run(req, remove_done);
+}
+
+/* A plan made from the cache failed: someone else changed tgtd (another
+ * tgtadm, another backend on the same tgtd). Read tgtd and plan again, once;
+ * the plans are made from whatever is live, so a half-run plan is fine. */
+static bool replan_fresh(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	if (!state->from_cache || state->reread)
+		return false;
+	log_info("tgt: tgtd is not what istmd last saw; reading its state again");
+	tgt_cache_invalidate(state->tb->cache);
+	state->from_cache = false;
+	state->reread = true;
+	memset(&state->live, 0, sizeof(state->live));
+	state->target = NULL;
+	read_live(req, state->kind == OP_APPLY ? apply_read : remove_read);
+	return true;
 }
 
 /* list */
@@ -649,12 +703,29 @@ static void op_turn(struct tevent_req *subreq)
 	struct op_state *state = tevent_req_data(req, struct op_state);
 	/* Not freed here: freeing it would let the next operation in. */
 	tevent_queue_wait_recv(subreq);
+	/* Applying or removing one target must not cost time in the number
+	 * of targets: plan from the cache when it is good. */
+	if ((state->kind == OP_APPLY || state->kind == OP_REMOVE) &&
+	    tgt_cache_valid(state->tb->cache)) {
+		tgt_cache_view(state->tb->cache, &state->live);
+		/* removing what the cache does not know: tgtd may still have it */
+		state->from_cache = state->kind == OP_APPLY ||
+				    tgt_live_find(&state->live, state->iqn) != NULL;
+		if (!state->from_cache)
+			memset(&state->live, 0, sizeof(state->live));
+	}
 	switch (state->kind) {
 	case OP_APPLY:
-		read_live(req, apply_read);
+		if (state->from_cache)
+			apply_read(req);
+		else
+			read_live(req, apply_read);
 		break;
 	case OP_REMOVE:
-		read_live(req, remove_read);
+		if (state->from_cache)
+			remove_read(req);
+		else
+			read_live(req, remove_read);
 		break;
 	case OP_LIST:
 		read_live(req, list_read);
@@ -882,6 +953,7 @@ static void isns_off_done(struct tevent_req *subreq)
 static void on_tgtd(bool up, pid_t pid, void *priv)
 {
 	struct tgt_backend *tb = priv;
+	tgt_cache_invalidate(tb->cache);
 	if (!up) {
 		log_event(LOG_LVL_WARNING, LOG_ID_BACKEND_DOWN, "tgtd (socket %s) is down",
 			  tb->socket_path);
@@ -939,8 +1011,9 @@ int tgt_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	tb->queue = tevent_queue_create(tb, "tgt");
 	tb->secrets_mem = talloc_new(tb);
 	tb->ports = tgt_ports_new(tb, ev, &tgt_raw, "/proc");
-	if (tb->socket_path == NULL || tb->portals == NULL || tb->queue == NULL ||
-	    tb->secrets_mem == NULL || tb->ports == NULL)
+	tb->cache = tgt_cache_new(tb);
+	if (tb->cache == NULL || tb->socket_path == NULL || tb->portals == NULL ||
+	    tb->queue == NULL || tb->secrets_mem == NULL || tb->ports == NULL)
 		goto nomem;
 	for (size_t i = 0; i < opts->n_portals; i++) {
 		tb->portals[i].address = talloc_strdup(tb->portals, opts->portals[i].address);

@@ -19,6 +19,7 @@
 static const struct core_loop_ops default_loop_ops = {
 	.ensure = loopdev_ensure,
 	.find = loopdev_find,
+	.list = loopdev_list,
 	.info = loopdev_info,
 	.detach = loopdev_detach,
 };

@@ -45,6 +45,9 @@ struct core_loop_ops {
 	int (*find)(dev_t dev, ino_t ino, uint64_t sizelimit, struct loopdev *out);
 	int (*info)(const char *dev, struct loopdev *out);
 	int (*detach)(const char *dev);
+	/* Optional: every attached device at once (free() *OUT), so that a
+	 * pass over many disks scans the devices once, not once per disk. */
+	int (*list)(struct loopdev **out, size_t *n);
 };
 
 #define CORE_DEFAULT_IQN_PREFIX "iqn.2025-01.org.istmd"

@@ -100,6 +100,11 @@ struct model {
 	char **isns_servers;
 	size_t n_isns_servers;
 	int64_t next_isns_seq;
+	/* Indexes of the targets (model.c), so that no lookup of one target
+	 * costs time in the number of targets: by GUID, by name and IQN
+	 * (case-insensitive), and WTD -> each target mapping it. NULL until
+	 * the first target is added (lookups then scan). */
+	struct hindex *by_guid, *by_name, *by_iqn, *by_wtd;
 };
 
 /* Hands the stored listener settings to the backend (at open). */
@@ -154,8 +159,16 @@ struct mdisk *model_disk(const struct model *m, uint32_t wtd);
 struct mdisk *model_disk_by_path(const struct model *m, const char *posix_path);
 struct intent *model_intent_for_path(const struct model *m, const char *posix_path);
 struct intent *model_intent_for_disk(const struct model *m, uint32_t wtd);
+/* Adding, replacing and removing targets keeps the indexes in step: the
+ * only ways to change a model target's name, IQN or LUNs. */
 int model_add_target(struct model *m, struct mtarget *mt);
 void model_remove_target(struct model *m, struct mtarget *mt);
+/* MT's target becomes T (stolen; the old one is freed). */
+int model_target_set(struct model *m, struct mtarget *mt, struct core_target *t);
+/* Rebuilds every index (after the store filled targets in place). */
+int model_reindex(struct model *m);
+/* The targets mapping WTD: start with *CURSOR = 0, until NULL. */
+struct mtarget *model_next_mapping(const struct model *m, uint32_t wtd, size_t *cursor);
 int model_add_disk(struct model *m, struct mdisk *md);
 void model_remove_disk(struct model *m, struct mdisk *md);
 int model_add_intent(struct model *m, struct intent *i);

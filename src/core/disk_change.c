@@ -454,8 +454,8 @@ static void delete_committed(struct op *op)
 		struct mtarget *mt = model_target_by_guid(m, s->changed[k]->guid);
 		if (mt == NULL)
 			continue;
-		talloc_free(mt->t);
-		mt->t = talloc_steal(mt, s->changed[k]);
+		if (model_target_set(m, mt, s->changed[k]) < 0)
+			log_err("target '%s': out of memory indexing it", mt->t->name);
 		reconciler_target_changed(c, mt->t->guid);
 	}
 	struct mdisk *md = model_disk(m, s->wtd);

@@ -102,15 +102,11 @@ void reconciler_disk_changed(struct core *c, uint32_t wtd)
 	struct mdisk *md = model_disk(m, wtd);
 	if (md != NULL)
 		md->live.dirty = true;
-	for (size_t i = 0; i < m->n_targets; i++) {
-		struct mtarget *mt = m->targets[i];
-		for (size_t j = 0; j < mt->t->n_luns; j++) {
-			if (mt->t->luns[j].wtd == wtd) {
-				mt->live.dirty = true;
-				mt->live.next_try = (struct timeval){ 0, 0 };
-				break;
-			}
-		}
+	size_t cursor = 0;
+	struct mtarget *mt;
+	while ((mt = model_next_mapping(m, wtd, &cursor)) != NULL) {
+		mt->live.dirty = true;
+		mt->live.next_try = (struct timeval){ 0, 0 };
 	}
 	if (c->rec != NULL)
 		kick(c->rec);

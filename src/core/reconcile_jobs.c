@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -201,14 +202,41 @@ static int attach(const struct loop_job *j, struct loop_item *it)
 	return rc;
 }
 
+/* Whether any device of LIST is over DEV/INO (of SIZELIMIT, 0: any). */
+static bool listed(const struct loopdev *list, size_t n, dev_t dev, ino_t ino, uint64_t sizelimit)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i].backing_dev == dev && list[i].backing_ino == ino && list[i].offset == 0 &&
+		    (sizelimit == 0 || list[i].sizelimit == sizelimit))
+			return true;
+	return false;
+}
+
 void loop_job_run(void *arg)
 {
 	struct loop_job *j = arg;
+	/* A full pass asks to detach every unmapped disk: with thousands of
+	 * disks, looking for each one's devices by scanning every loop device
+	 * is O(disks x devices). One scan, then only files that have a device
+	 * go the per-file way. */
+	struct loopdev *all = NULL;
+	size_t n_all = 0;
+	size_t n_detach = 0;
+	for (size_t i = 0; i < j->n; i++)
+		n_detach += !j->items[i].attach && !j->items[i].have_dev;
+	bool have_list = n_detach > 1 && j->ops->list != NULL && j->ops->list(&all, &n_all) == 0;
 	for (size_t i = 0; i < j->n; i++) {
 		struct loop_item *it = &j->items[i];
 		it->reason[0] = '\0';
+		dev_t dev;
+		ino_t ino;
 		if (it->attach)
 			it->rc = attach(j, it);
+		else if (have_list && !it->have_dev &&
+			 (file_identity(j->sp, it->path, it->file_dev, it->file_ino, NULL, &dev,
+					&ino) < 0 ||
+			  !listed(all, n_all, dev, ino, it->size)))
+			it->rc = 0; /* no device over it: nothing to detach */
 		else
 			it->rc = detach_file(j->ops, j->sp, it->path, it->file_dev, it->file_ino,
 					     it->size, it->have_dev ? &it->dev : NULL, it->reason,
@@ -216,6 +244,7 @@ void loop_job_run(void *arg)
 		if (!it->attach && it->rc == 0 && it->vhdfs)
 			stop_vhdfs(j->vc, j->sp, it->path, it->file_dev, it->file_ino);
 	}
+	free(all);
 }
 
 void intent_job_run(void *arg)

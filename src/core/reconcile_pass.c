@@ -11,6 +11,7 @@
 #include "core/core_events.h"
 #include "core/reconcile_internal.h"
 #include "core/store.h"
+#include "istmd/hindex.h"
 #include "istmd/log.h"
 #include "istmd/workpool.h"
 
@@ -37,12 +38,15 @@ bool core_disk_uses_vhdfs(const struct core *c, const struct core_disk *d)
 	       (d->vhd_type == CORE_VHD_DYNAMIC || d->vhd_type == CORE_VHD_DIFFERENCING);
 }
 
-static bool in_list(const uint32_t *list, size_t n, uint32_t wtd)
+/* Adds WTD to the pass's disks unless it is there already (O(1): a full
+ * pass over 10,000 disks must not compare every pair). */
+static void add_disk(struct pass *p, uint32_t wtd)
 {
-	for (size_t i = 0; i < n; i++)
-		if (list[i] == wtd)
-			return true;
-	return false;
+	if (hindex_get_u64(p->disk_set, wtd) != NULL)
+		return;
+	if (hindex_put_u64(p->disk_set, wtd, p) < 0)
+		return; /* out of memory: the disk waits for the next pass */
+	p->disks[p->n_disks++] = wtd;
 }
 
 void pass_start(struct reconciler *r)
@@ -66,7 +70,8 @@ void pass_start(struct reconciler *r)
 	p->targets = talloc_zero_array(p, char *, m->n_targets + 1);
 	p->disks = talloc_zero_array(p, uint32_t, m->n_disks + 1);
 	p->intents = talloc_zero_array(p, int64_t, m->n_intents + 1);
-	if (!p->targets || !p->disks || !p->intents) {
+	p->disk_set = hindex_new(p, HINDEX_U64);
+	if (!p->targets || !p->disks || !p->intents || !p->disk_set) {
 		pass_end(p);
 		return;
 	}
@@ -78,14 +83,13 @@ void pass_start(struct reconciler *r)
 		p->targets[p->n_targets++] = talloc_strdup(p->targets, mt->t->guid);
 		/* its disks: a target cannot be applied without their devices */
 		for (size_t j = 0; j < mt->t->n_luns; j++)
-			if (!in_list(p->disks, p->n_disks, mt->t->luns[j].wtd) &&
-			    model_disk(m, mt->t->luns[j].wtd) != NULL)
-				p->disks[p->n_disks++] = mt->t->luns[j].wtd;
+			if (model_disk(m, mt->t->luns[j].wtd) != NULL)
+				add_disk(p, mt->t->luns[j].wtd);
 	}
 	for (size_t i = 0; i < m->n_disks; i++) {
 		struct mdisk *md = m->disks[i];
-		if ((p->full || md->live.dirty) && !in_list(p->disks, p->n_disks, md->d->wtd))
-			p->disks[p->n_disks++] = md->d->wtd;
+		if (p->full || md->live.dirty)
+			add_disk(p, md->d->wtd);
 	}
 	for (size_t i = 0; i < m->n_intents; i++) {
 		const struct intent *it = m->intents[i];
@@ -120,6 +124,11 @@ static void pass_listed(struct tevent_req *subreq)
 		p->n_live = 0;
 		p->backend_up = rc != -ENOTCONN && p->backend_up;
 	}
+	p->live_by_iqn = p->live != NULL ? hindex_new(p, HINDEX_STR_CI) : NULL;
+	for (size_t i = 0; p->live_by_iqn != NULL && i < p->n_live; i++)
+		if (p->live[i].iqn != NULL && hindex_get(p->live_by_iqn, p->live[i].iqn) == NULL &&
+		    hindex_put(p->live_by_iqn, p->live[i].iqn, &p->live[i]) < 0)
+			TALLOC_FREE(p->live_by_iqn); /* then live_target() scans */
 	/* LastLogIn needs the sessions themselves. */
 	struct tevent_req *s = p->backend_up ? iscsi_backend_sessions_send(p, p->r->c->ev,
 									   p->r->c->backend, NULL)
@@ -300,6 +309,8 @@ static void pass_loops_done(struct tevent_req *subreq)
 
 static const struct iscsi_target *live_target(const struct pass *p, const char *iqn)
 {
+	if (p->live_by_iqn != NULL)
+		return hindex_get(p->live_by_iqn, iqn);
 	for (size_t i = 0; i < p->n_live; i++)
 		if (core_str_ieq(p->live[i].iqn, iqn))
 			return &p->live[i];
@@ -581,11 +592,11 @@ static void pass_end(struct pass *p)
 	for (size_t i = 0; i < c->model->n_disks; i++) {
 		struct mdisk *md = c->model->disks[i];
 		bool served = false;
-		for (size_t k = 0; md->live.attached && k < c->model->n_targets && !served; k++) {
-			const struct mtarget *mt = c->model->targets[k];
-			for (size_t j = 0; mt->live.applied && j < mt->t->n_luns && !served; j++)
-				served = mt->t->luns[j].wtd == md->d->wtd;
-		}
+		size_t cursor = 0;
+		const struct mtarget *mt;
+		while (md->live.attached && !served &&
+		       (mt = model_next_mapping(c->model, md->d->wtd, &cursor)) != NULL)
+			served = mt->live.applied;
 		md->d->status = served ? CORE_DEVICE_IN_USE : CORE_DEVICE_IDLE;
 	}
 	r->pass = NULL;

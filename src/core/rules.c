@@ -280,7 +280,7 @@ static int rules_chap(const struct core *c, const struct core_target *t, TALLOC_
 			    "(RFC 3720 8.2.1)");
 	if (on[0] && on[1] && strcmp(users[0], users[1]) == 0)
 		return why_set(mem, why, -ENOTUNIQ, "the CHAP and mutual CHAP user names must differ");
-	if (!c->caps.global_chap_users)
+	if (!c->caps.global_chap_users || (!on[0] && !on[1]))
 		return 0;
 	/* One secret per user name across every target. */
 	for (size_t i = 0; i < c->model->n_targets; i++) {

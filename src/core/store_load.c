@@ -354,7 +354,9 @@ int store_load(struct store *s, TALLOC_CTX *mem, struct model **out, char **why)
 	    (rc = load_children(s, m, CHILD_PORTALS, why)) < 0 ||
 	    (rc = load_children(s, m, CHILD_LUNS, why)) < 0 || (rc = load_disks(s, m, why)) < 0 ||
 	    (rc = load_intents(s, m, why)) < 0 || (rc = load_meta(s, m, why)) < 0 ||
-	    (rc = load_portal_settings(s, m, why)) < 0 || (rc = load_isns_servers(s, m, why)) < 0) {
+	    (rc = load_portal_settings(s, m, why)) < 0 || (rc = load_isns_servers(s, m, why)) < 0 ||
+	    /* the children were filled in after the targets were indexed */
+	    (rc = model_reindex(m)) < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
 	}
