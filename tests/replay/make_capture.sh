@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Records one corpus capture: a fresh istmd (with_istmd.sh) on ADDRESS,
+# dumpcap on the loopback interface filtered to that address, and
+# scenario.py at LEVEL (5 integrity, 6 privacy). Maintainers run it to
+# (re)make tests/replay/*.pcapng (docs/replay.md "Adding a capture"):
+#
+#   make_capture.sh BUILD_DIR ADDRESS LEVEL NAME OUT.pcapng
+set -euo pipefail
+build=$1 addr=$2 level=$3 name=$4 out=$5
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+command -v dumpcap >/dev/null || { echo "make_capture: dumpcap is not installed" >&2; exit 77; }
+tmp=$(mktemp -d /tmp/replay-cap.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+timeout 120 dumpcap -q -i lo -f "host $addr and tcp" -s 0 -w "$tmp/cap.pcapng" 2>"$tmp/dumpcap.log" &
+dpid=$!
+sleep 1.5
+status=0
+timeout 150 "$src/tests/integration/rpc/with_istmd.sh" "$build/src/daemon/istmd" "$build/src/ctl/istmctl" \
+  "$addr" -- timeout 120 /usr/bin/python3 "$here/scenario.py" "$level" "$name" || status=$?
+sleep 1
+kill -INT "$dpid" 2>/dev/null || true
+wait "$dpid" 2>/dev/null || true
+[ $status = 0 ] || { echo "make_capture: the scenario failed ($status)" >&2; exit $status; }
+cp "$tmp/cap.pcapng" "$out"
+echo "make_capture: $out ($(stat -c %s "$out") bytes)"
