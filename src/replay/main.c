@@ -11,7 +11,9 @@
 
 #include <talloc.h>
 
+#include "ndr/idl_interface.h"
 #include "replay/capture.h"
+#include "replay/dump.h"
 #include "replay/model.h"
 #include "replay/replay.h"
 #include "replay/rules.h"
@@ -28,6 +30,7 @@ static void usage(FILE *f)
 		"  --password P          password of the recorded account (sealed/signed traffic)\n"
 		"  --nt-hash HEX         its NT hash instead\n"
 		"  --dry-run             print the decoded call list and stop\n"
+		"  --fields              with --dry-run: every decoded field too\n"
 		"  --addr A              the live istmd (default 127.0.0.1)\n"
 		"  --port N              its endpoint mapper port (default 135)\n"
 		"  --object-port N       its object port (default: learnt from its answers)\n"
@@ -95,7 +98,29 @@ static const char *dir_name(uint8_t level)
 	}
 }
 
-static void print_calls(const struct rp_model *m)
+static void print_fields(const struct rp_call *k)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	const struct idl_interface *i = rp_iface_find(&k->iface);
+	void *r;
+	const char *why;
+	struct rp_dump d;
+	bool out = k->answered && !k->fault;
+	if (i == NULL || rp_decode(tmp, i, k->opnum, &k->request, out ? &k->response : NULL, &r, &why) != 0) {
+		printf("       (does not decode)\n");
+		talloc_free(tmp);
+		return;
+	}
+	for (int side = 0; side < (out ? 2 : 1); side++) {
+		if (rp_dump_call(tmp, i, k->opnum, side == 0 ? NDR_IN : NDR_OUT, r, &d) != 0)
+			continue;
+		for (size_t f = 0; f < d.n; f++)
+			printf("       %s = %s\n", d.f[f].path, d.f[f].value);
+	}
+	talloc_free(tmp);
+}
+
+static void print_calls(const struct rp_model *m, bool fields)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	for (size_t i = 0; i < m->num_conns; i++) {
@@ -117,6 +142,8 @@ static void print_calls(const struct rp_model *m)
 			printf("fault 0x%08x\n", k->fault_status);
 		else
 			printf("resp %zu\n", k->response.length);
+		if (fields)
+			print_fields(k);
 	}
 	talloc_free(tmp);
 }
@@ -128,6 +155,7 @@ int main(int argc, char **argv)
 		{ "password", required_argument, NULL, 'p' },
 		{ "nt-hash", required_argument, NULL, 'H' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "fields", no_argument, NULL, 'F' },
 		{ "addr", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "object-port", required_argument, NULL, 'O' },
@@ -144,7 +172,7 @@ int main(int argc, char **argv)
 	TALLOC_CTX *mem = talloc_new(NULL);
 	struct rp_options o = { .addr = "127.0.0.1", .port = 135, .level = 6, .timeout_ms = 30000 };
 	const char *rules_path = NULL, *password = NULL, *nt_hex = NULL;
-	bool dry_run = false;
+	bool dry_run = false, fields = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -152,6 +180,7 @@ int main(int argc, char **argv)
 		case 'p': password = optarg; break;
 		case 'H': nt_hex = optarg; break;
 		case 'n': dry_run = true; break;
+		case 'F': fields = true; break;
 		case 'a': o.addr = optarg; break;
 		case 'P': o.port = (uint16_t)atoi(optarg); break;
 		case 'O': o.object_port = (uint16_t)atoi(optarg); break;
@@ -230,7 +259,7 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (dry_run) {
-		print_calls(model);
+		print_calls(model, fields);
 		talloc_free(mem);
 		return 0;
 	}

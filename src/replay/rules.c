@@ -3,6 +3,7 @@
  *   nt_hash = 32 hex digits      or its NT hash
  *   user = NAME                  the live account (default: the recorded one)
  *   live_password = SECRET       its password (default: password)
+ *   default_masks = no           do not mask string bindings and their sizes
  *   mask [METHOD] PATH           ignore response fields matching PATH
  *   skip METHOD                  do not compare these calls' responses */
 #include <errno.h>
@@ -91,6 +92,8 @@ int rp_rules_parse(TALLOC_CTX *mem_ctx, const char *text, const char *name, stru
 				r->user = val;
 			else if (strcmp(key, "live_password") == 0)
 				r->live_password = val;
+			else if (strcmp(key, "default_masks") == 0)
+				r->no_default_masks = strcmp(val, "no") == 0 || strcmp(val, "off") == 0;
 			else {
 				*why = talloc_asprintf(mem_ctx, "%s:%u: unknown key \"%s\"", name, lineno,
 						       key);

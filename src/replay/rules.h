@@ -21,6 +21,7 @@ struct rp_rules {
 	const char *nt_hash;       /* or its NT hash, hex */
 	const char *user;          /* live account */
 	const char *live_password; /* its password */
+	bool no_default_masks;     /* default_masks = no */
 	struct rp_mask *masks;
 	size_t num_masks;
 	const char **skips;        /* methods whose responses are not compared */
