@@ -403,6 +403,7 @@ static int one_pdu(struct ctx *c, const struct pdu_ref *r)
 			p->call = c->m->num_calls - 1;
 		}
 		rc = append(c, p, &stub);
+		c->m->calls[p->call].req_frags++;
 		if (rc == 0 && (pkt.pfc_flags & DCERPC_PFC_FLAG_LAST)) {
 			struct rp_call *call = &c->m->calls[p->call];
 			call->request = p->data;
@@ -439,6 +440,7 @@ static int one_pdu(struct ctx *c, const struct pdu_ref *r)
 			       pkt.auth_length, RPC_RESPONSE_HDR_LEN, &stub, pkt.call_id);
 		if (rc == 0)
 			rc = append(c, p, &stub);
+		call->resp_frags++;
 		if (rc == 0 && (pkt.pfc_flags & DCERPC_PFC_FLAG_LAST)) {
 			call->answered = true;
 			call->response = p->data;

@@ -133,15 +133,19 @@ static void print_calls(const struct rp_model *m, bool fields)
 	for (size_t i = 0; i < m->num_calls; i++) {
 		const struct rp_call *k = &m->calls[i];
 		struct GUID_txt_buf b;
-		printf("%4u conn %u %-44s opnum %2u ipid %s req %zu ", k->number,
+		printf("%4u conn %u %-44s opnum %2u ipid %s req %zu", k->number,
 		       m->conns[k->conn].index, rp_call_name(tmp, k), k->opnum,
 		       k->has_object ? GUID_buf_string(&k->object, &b) : "-", k->request.length);
+		if (k->req_frags > 1)
+			printf(" in %u fragments", k->req_frags);
+		printf(" ");
 		if (!k->answered)
 			printf("no answer\n");
 		else if (k->fault)
 			printf("fault 0x%08x\n", k->fault_status);
 		else
-			printf("resp %zu\n", k->response.length);
+			printf("resp %zu%s\n", k->response.length,
+			       k->resp_frags > 1 ? talloc_asprintf(tmp, " in %u fragments", k->resp_frags) : "");
 		if (fields)
 			print_fields(k);
 	}

@@ -37,6 +37,7 @@ struct rp_call {
 	bool fault;
 	uint32_t fault_status;
 	DATA_BLOB response;    /* the whole response stub, plaintext */
+	unsigned req_frags, resp_frags; /* PDUs each side took (capture only) */
 };
 
 struct rp_model {

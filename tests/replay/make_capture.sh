@@ -5,6 +5,10 @@
 # (re)make tests/replay/*.pcapng (docs/replay.md "Adding a capture"):
 #
 #   make_capture.sh BUILD_DIR ADDRESS LEVEL NAME OUT.pcapng
+#
+# REPLAY_FRAGMENT=1 in the environment: impacket fragments its requests
+# (128-byte fragments) and istmd's PDUs are at most 1432 bytes. The daemon
+# is named "replay" ([general] name), as the corpus tests name theirs.
 set -euo pipefail
 build=$1 addr=$2 level=$3 name=$4 out=$5
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +21,8 @@ dpid=$!
 sleep 1.5
 status=0
 timeout 150 "$src/tests/integration/rpc/with_istmd.sh" "$build/src/daemon/istmd" "$build/src/ctl/istmctl" \
-  "$addr" -- timeout 120 /usr/bin/python3 "$here/scenario.py" "$level" "$name" || status=$?
+  "$addr" --conf-line "max_pdu_size = 1432" --conf-line "[general]" --conf-line "name = replay" \
+  -- timeout 120 /usr/bin/python3 "$here/scenario.py" "$level" "$name" || status=$?
 sleep 1
 kill -INT "$dpid" 2>/dev/null || true
 wait "$dpid" 2>/dev/null || true

@@ -16,6 +16,16 @@ from istm_client import (call, create_wt_disk, create_wt_file, enum_all, expect,
                          interface)
 
 level, name = int(sys.argv[1]), sys.argv[2]
+if os.environ.get("REPLAY_FRAGMENT") == "1":
+    # every request of every connection in 256-byte fragments, each signed
+    # or sealed on its own
+    from impacket.dcerpc.v5 import rpcrt
+    _send = rpcrt.DCERPC_v5.call
+
+    def fragmenting_call(self, *args, **kwargs):
+        self.set_max_fragment_size(256)
+        return _send(self, *args, **kwargs)
+    rpcrt.DCERPC_v5.call = fragmenting_call
 client = istm_client.Client(istm_client.ADDR, istm_client.EPM_PORT, istm_client.ADMIN,
                             istm_client.ADMIN_PASSWORD, level=level)
 

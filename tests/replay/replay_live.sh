@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Replays one capture of the corpus against a fresh istmd (with_istmd.sh on
+# ADDRESS, named "replay" as at capture time) and checks the outcome.
+#
+#   replay_live.sh MODE REPLAY ISTMD ISTMCTL ADDRESS CAPTURE [istmd-replay options]
+#
+# MODE pass: no unmasked difference (exit 0).
+# MODE changed: the daemon is named "changed" instead: the replay must exit 1
+#   naming call 3 IWTGeneral_get_Name, field out.pName, recorded 'replay',
+#   live 'changed', in text and in --json.
+set -uo pipefail
+mode=$1 replay=$2 istmd=$3 istmctl=$4 addr=$5 cap=$6
+shift 6
+here=$(cd "$(dirname "$0")" && pwd)
+with="$here/../integration/rpc/with_istmd.sh"
+name=replay
+[ "$mode" = changed ] && name=changed
+rules=${cap%.pcapng}.rules
+run="timeout 120 $replay --rules $rules --addr $addr --port 1135 $* $cap"
+case $mode in
+pass)
+  exec timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
+    --conf-line "name = $name" -- bash -c "$run && echo 'ok - $(basename "$cap") replays with no difference'"
+  ;;
+changed)
+  exec timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
+    --conf-line "name = $name" -- bash -c "
+    out=\$($run); rc=\$?
+    echo \"\$out\"
+    [ \$rc = 1 ] || { echo 'not ok - exit status '\$rc' (want 1)'; exit 1; }
+    grep -q '^call 3 IWTGeneral_get_Name:' <<<\"\$out\" && grep -q '^  out.pName\$' <<<\"\$out\" &&
+      grep -q \"recorded: 'replay'\" <<<\"\$out\" && grep -q \"live:     'changed'\" <<<\"\$out\" ||
+      { echo 'not ok - the changed name is not reported at call 3 out.pName'; exit 1; }
+    echo 'ok - the changed answer is caught at call 3 IWTGeneral_get_Name out.pName'
+    json=\$($run --json --stop-at-first); rc=\$?
+    [ \$rc = 1 ] || { echo 'not ok - --json exit status '\$rc; exit 1; }
+    /usr/bin/python3 -c '
+import json, sys
+j = json.loads(sys.stdin.read())
+d = j[\"differences\"]
+assert not j[\"ok\"] and len(d) == 1, j
+assert d[0][\"call\"] == 3 and d[0][\"method\"] == \"IWTGeneral_get_Name\", d
+assert d[0][\"path\"] == \"out.pName\" and d[0][\"live\"] == \"'\"'\"'changed'\"'\"'\", d
+assert j[\"replayed\"] == 3, j
+' <<<\"\$json\" || { echo 'not ok - --json --stop-at-first'; echo \"\$json\"; exit 1; }
+    echo 'ok - --json --stop-at-first stops at call 3 with one difference'
+  "
+  ;;
+esac
+echo "replay_live: unknown mode $mode" >&2
+exit 2
