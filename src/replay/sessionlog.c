@@ -26,12 +26,12 @@ bool rp_sessionlog_is(const uint8_t *data, size_t len)
 static int unhex(TALLOC_CTX *mem, const char *s, DATA_BLOB *out)
 {
 	size_t n = strlen(s);
-	if (n % 2 != 0)
-		return -1;
 	if (strcmp(s, "-") == 0) {
 		*out = data_blob_null;
 		return 0;
 	}
+	if (n % 2 != 0)
+		return -1;
 	*out = data_blob_talloc(mem, NULL, n / 2);
 	if (n > 0 && out->data == NULL)
 		return -1;

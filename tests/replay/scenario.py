@@ -56,6 +56,14 @@ expect(call(host, n.IHost_put_TargetMaxBurstLength(nLength=131072)), n.S_OK, "pu
 expect(call(host, n.IHost_AddID(pIDMethod=n.id_struct(n.ID_IQN, "iqn.1991-05.com.contoso:" + name))),
        n.S_OK, "AddID")
 expect(call(host, n.IHost_AddWTDisk(nWTD=wtd)), n.S_OK, "AddWTDisk")
+if os.environ.get("REPLAY_CHAP") == "1":
+    # CHAP (privacy only): the secret must not reach a session log
+    expect(call(host, n.IHost_put_EnableCHAP(bEnable=1)), n.S_OK, "put EnableCHAP")
+    expect(call(host, n.IHost_put_CHAPUserName(UserName=n.bstr("chapuser"))), n.S_OK,
+           "put CHAPUserName")
+    expect(call(host, n.IHost_put_CHAPSecret(Secret=n.bstr("Sessionlog-Secret-77"))), n.S_OK,
+           "put CHAPSecret")
+    expect(call(host, n.IHost_get_CHAPSecret()), n.S_OK, "get CHAPSecret")
 call(host, n.IHost_Save())
 again = interface(mgr, expect(call(mgr, n.IHostMgr_GetHost(HostName=n.bstr(name))), n.S_OK,
                               "GetHost")["ppHost"])
