@@ -532,7 +532,8 @@ int rp_model_from_capture(TALLOC_CTX *mem_ctx, const struct capture *cap,
 	}
 	if (rc != 0)
 		goto done;
-	qsort(refs, num, sizeof(refs[0]), cmp_pdu);
+	if (num > 1)
+		qsort(refs, num, sizeof(refs[0]), cmp_pdu);
 	/* model connections for those that carried DCE/RPC, in capture order */
 	for (size_t i = 0; i < cap->num_conns; i++) {
 		bool has = false;
