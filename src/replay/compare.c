@@ -24,6 +24,23 @@ void rp_diff_add(struct rp_diffs *d, unsigned call, const char *method, const ch
 	d->n++;
 }
 
+static void masked_add(struct rp_diffs *d, unsigned call, const char *method, const char *path,
+		       const char *recorded, const char *live)
+{
+	d->masked++;
+	if (!d->show_masked)
+		return;
+	struct rp_diff *v = talloc_realloc(d->mem, d->hidden, struct rp_diff, d->n_hidden + 1);
+	if (v == NULL)
+		return;
+	d->hidden = v;
+	v[d->n_hidden] = (struct rp_diff){ call, talloc_strdup(d->mem, method),
+					   talloc_strdup(d->mem, path),
+					   talloc_strdup(d->mem, recorded),
+					   talloc_strdup(d->mem, live), true };
+	d->n_hidden++;
+}
+
 /* What depends on the address and ports the server was reached at: string
  * bindings and the sizes of what carries them (docs/replay.md). */
 static bool address_dependent(const char *path)
@@ -100,7 +117,7 @@ void rp_compare(struct rp_diffs *d, struct rp_idmap *ids, const struct rp_rules 
 	const struct rp_field *lr = find(live, "out.result", &hint);
 	if (rr != NULL && lr != NULL && strcmp(rr->value, lr->value) != 0) {
 		if (masked(rules, method, "out.result")) {
-			d->masked++;
+			masked_add(d, call, method, "out.result", rr->value, lr->value);
 		} else {
 			rp_diff_add(d, call, method, "out.result", rr->value, lr->value);
 			return;
@@ -113,7 +130,7 @@ void rp_compare(struct rp_diffs *d, struct rp_idmap *ids, const struct rp_rules 
 		if (l != NULL && same(ids, f, l, &d->mapped))
 			continue;
 		if (masked(rules, method, f->path)) {
-			d->masked++;
+			masked_add(d, call, method, f->path, f->value, l != NULL ? l->value : "(absent)");
 			continue;
 		}
 		rp_diff_add(d, call, method, f->path, f->value, l != NULL ? l->value : "(absent)");
@@ -123,7 +140,7 @@ void rp_compare(struct rp_diffs *d, struct rp_idmap *ids, const struct rp_rules 
 		if (find(rec, live->f[i].path, &hint) != NULL)
 			continue;
 		if (masked(rules, method, live->f[i].path)) {
-			d->masked++;
+			masked_add(d, call, method, live->f[i].path, "(absent)", live->f[i].value);
 			continue;
 		}
 		rp_diff_add(d, call, method, live->f[i].path, "(absent)", live->f[i].value);
@@ -150,6 +167,10 @@ void rp_report(const struct rp_diffs *d, size_t calls, size_t replayed, bool jso
 		}
 		return;
 	}
+	for (size_t i = 0; i < d->n_hidden; i++)
+		printf("masked: call %u %s %s: recorded %s, live %s\n", d->hidden[i].call,
+		       d->hidden[i].method, d->hidden[i].path, d->hidden[i].recorded,
+		       d->hidden[i].live);
 	unsigned last = 0;
 	for (size_t i = 0; i < d->n; i++) {
 		const struct rp_diff *x = &d->v[i];

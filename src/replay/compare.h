@@ -15,6 +15,7 @@ struct rp_rules;
 struct rp_diff {
 	unsigned call;
 	const char *method, *path, *recorded, *live;
+	bool masked; /* kept only with show_masked */
 };
 
 struct rp_diffs {
@@ -23,6 +24,9 @@ struct rp_diffs {
 	size_t n;
 	size_t masked;  /* differences a mask hid */
 	size_t mapped;  /* identifiers mapped recorded → live */
+	bool show_masked; /* keep masked differences to print them (--show-masked) */
+	struct rp_diff *hidden; /* the masked ones, when kept */
+	size_t n_hidden;
 };
 
 void rp_diff_add(struct rp_diffs *d, unsigned call, const char *method, const char *path,

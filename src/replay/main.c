@@ -40,6 +40,7 @@ static void usage(FILE *f)
 		"  --stop-at-first       stop at the first difference\n"
 		"  --continue            replay everything, report all differences (default)\n"
 		"  --json                machine-readable result on stdout\n"
+		"  --show-masked         also print the differences the masks hid\n"
 		"  --timeout MS          per call (default 30000)\n"
 		"exit status: 0 no unmasked difference, 1 differences, 2 error\n");
 }
@@ -169,6 +170,7 @@ int main(int argc, char **argv)
 		{ "stop-at-first", no_argument, NULL, 's' },
 		{ "continue", no_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "show-masked", no_argument, NULL, 'M' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -203,6 +205,7 @@ int main(int argc, char **argv)
 		case 's': o.stop_at_first = true; break;
 		case 'c': o.stop_at_first = false; break;
 		case 'j': o.json = true; break;
+		case 'M': o.show_masked = true; break;
 		case 't': o.timeout_ms = (unsigned)atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_ERROR;

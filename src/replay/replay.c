@@ -213,6 +213,7 @@ int rp_replay(TALLOC_CTX *mem_ctx, const struct rp_model *model, const struct rp
 	rp.ids = rp.mem ? rp_idmap_new(rp.mem) : NULL;
 	rp.conns = rp.mem ? talloc_zero_array(rp.mem, struct live_conn, model->num_conns + 1) : NULL;
 	rp.diffs.mem = rp.mem;
+	rp.diffs.show_masked = o->show_masked;
 	if (rp.ev == NULL || rp.ids == NULL || rp.conns == NULL) {
 		talloc_free(rp.mem);
 		return -ENOMEM;

@@ -21,6 +21,7 @@ struct rp_options {
 	uint8_t level;        /* DCERPC_AUTH_LEVEL_INTEGRITY or _PRIVACY */
 	bool stop_at_first;
 	bool json;
+	bool show_masked;     /* also print the differences masks hid */
 	unsigned timeout_ms;
 };
 

@@ -8,19 +8,34 @@
 # MODE changed: the daemon is named "changed" instead: the replay must exit 1
 #   naming call 3 IWTGeneral_get_Name, field out.pName, recorded 'replay',
 #   live 'changed', in text and in --json.
+# MODE masked: named "changed" too, with a rules file masking the name and
+#   the IQN made from it: exit 0.
 set -uo pipefail
 mode=$1 replay=$2 istmd=$3 istmctl=$4 addr=$5 cap=$6
 shift 6
 here=$(cd "$(dirname "$0")" && pwd)
 with="$here/../integration/rpc/with_istmd.sh"
 name=replay
-[ "$mode" = changed ] && name=changed
+[ "$mode" = changed ] || [ "$mode" = masked ] && name=changed
 rules=${cap%.pcapng}.rules
 run="timeout 120 $replay --rules $rules --addr $addr --port 1135 $* $cap"
 case $mode in
 pass)
   exec timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
     --conf-line "name = $name" -- bash -c "$run && echo 'ok - $(basename "$cap") replays with no difference'"
+  ;;
+masked)
+  tmp=$(mktemp /tmp/replay-rules.XXXXXX)
+  trap 'rm -f "$tmp"' EXIT
+  { cat "${cap%.pcapng}.rules"
+    echo "mask IWTGeneral_get_Name out.pName   # the daemon's name"
+    echo "mask IHost_get_* out.pTargetIQN      # default IQNs carry it"; } > "$tmp"
+  timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
+    --conf-line "name = $name" -- bash -c "out=\$($run --rules $tmp --show-masked); rc=\$?; echo \"\$out\" | tail -3
+      [ \$rc = 0 ] && grep -q ', 0 differences, ' <<<\"\$out\" &&
+      grep -q \"^masked: call 3 IWTGeneral_get_Name out.pName: recorded 'replay', live 'changed'\" <<<\"\$out\" &&
+      echo 'ok - the masked differences pass, and --show-masked lists them'"
+  exit $?
   ;;
 changed)
   exec timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
