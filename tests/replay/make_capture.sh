@@ -9,6 +9,8 @@
 # REPLAY_FRAGMENT=1 in the environment: impacket fragments its requests
 # (128-byte fragments) and istmd's PDUs are at most 1432 bytes. The daemon
 # is named "replay" ([general] name), as the corpus tests name theirs.
+# REPLAY_SCENARIO=istmctl: scenario_istmctl.sh (istmctl's commands; LEVEL is
+# then ignored: istmctl seals) instead of scenario.py.
 set -euo pipefail
 build=$1 addr=$2 level=$3 name=$4 out=$5
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +24,9 @@ sleep 1.5
 status=0
 timeout 150 "$src/tests/integration/rpc/with_istmd.sh" "$build/src/daemon/istmd" "$build/src/ctl/istmctl" \
   "$addr" --conf-line "max_pdu_size = 1432" --conf-line "[general]" --conf-line "name = replay" \
-  -- timeout 120 /usr/bin/python3 "$here/scenario.py" "$level" "$name" || status=$?
+  -- bash -c 'if [ "${REPLAY_SCENARIO:-}" = istmctl ]; then exec "$0/scenario_istmctl.sh" "$1"; fi
+              exec timeout 120 /usr/bin/python3 "$0/scenario.py" "$2" "$3"' \
+     "$here" "$build/src/ctl/istmctl" "$level" "$name" || status=$?
 sleep 1
 kill -INT "$dpid" 2>/dev/null || true
 wait "$dpid" 2>/dev/null || true
