@@ -153,7 +153,7 @@ static void print_calls(const struct rp_model *m, bool fields)
 	talloc_free(tmp);
 }
 
-int main(int argc, char **argv)
+static int run(TALLOC_CTX *mem, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' },
@@ -175,7 +175,6 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	TALLOC_CTX *mem = talloc_new(NULL);
 	struct rp_options o = { .addr = "127.0.0.1", .port = 135, .level = 6, .timeout_ms = 30000 };
 	const char *rules_path = NULL, *password = NULL, *nt_hex = NULL;
 	bool dry_run = false, fields = false;
@@ -267,7 +266,6 @@ int main(int argc, char **argv)
 	}
 	if (dry_run) {
 		print_calls(model, fields);
-		talloc_free(mem);
 		return 0;
 	}
 	if (o.user == NULL)
@@ -279,6 +277,15 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	rc = rp_replay(mem, model, rules, &o);
-	talloc_free(mem);
 	return rc < 0 ? EXIT_ERROR : rc > 0 ? EXIT_DIFF : 0;
+}
+
+int main(int argc, char **argv)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	if (mem == NULL)
+		return EXIT_ERROR;
+	int rc = run(mem, argc, argv);
+	talloc_free(mem);
+	return rc;
 }
