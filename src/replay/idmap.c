@@ -31,23 +31,43 @@ static bool u64_text(const char *v, uint64_t *out)
 	return true;
 }
 
+/* "0x%08x (%u)": a 32-bit value as libndr prints uint32 */
+static bool u32_text(const char *v, uint32_t *out)
+{
+	unsigned x;
+	int n = 0;
+	if (sscanf(v, "0x%8x%n", &x, &n) != 1 || n != 10 || v[n] != ' ')
+		return false;
+	*out = x;
+	return true;
+}
+
+static void last_lower(const char *path, char *low, size_t size)
+{
+	const char *last = strrchr(path, '.');
+	last = last ? last + 1 : path;
+	size_t i;
+	for (i = 0; last[i] && i < size - 1; i++)
+		low[i] = (char)(last[i] >= 'A' && last[i] <= 'Z' ? last[i] + 32 : last[i]);
+	low[i] = 0;
+}
+
 bool rp_is_id_field(const char *path, const char *value)
 {
 	if (rp_is_guid_text(value))
 		return true;
-	uint64_t x;
-	if (!u64_text(value, &x))
-		return false;
-	const char *last = strrchr(path, '.');
-	last = last ? last + 1 : path;
 	char low[64];
-	size_t i;
-	for (i = 0; last[i] && i < sizeof(low) - 1; i++)
-		low[i] = (char)(last[i] >= 'A' && last[i] <= 'Z' ? last[i] + 32 : last[i]);
-	low[i] = 0;
-	/* OXIDs, OIDs and SETIDs (MS-DCOM 2.2.x): oxid, poxid, oid, setid, psetid, addtoset[n] */
-	return strstr(low, "oxid") != NULL || strcmp(low, "oid") == 0 || strstr(low, "setid") != NULL ||
-	       strstr(low, "addtoset") != NULL || strstr(low, "delfromset") != NULL;
+	uint64_t x;
+	uint32_t y;
+	last_lower(path, low, sizeof(low));
+	if (u64_text(value, &x))
+		/* OXIDs, OIDs and SETIDs (MS-DCOM 2.2.x): oxid, poxid, oid, setid,
+		 * psetid, addtoset[n] */
+		return strstr(low, "oxid") != NULL || strcmp(low, "oid") == 0 ||
+		       strstr(low, "setid") != NULL || strstr(low, "addtoset") != NULL ||
+		       strstr(low, "delfromset") != NULL;
+	/* a virtual disk's index (MS-ISTM: pWTD, nWTD, WTD) */
+	return u32_text(value, &y) && strstr(low, "wtd") != NULL;
 }
 
 /* The wire (NDR, little-endian) bytes of a printed identifier. */
@@ -74,6 +94,12 @@ static size_t wire_bytes(const char *v, uint8_t out[16])
 		for (int i = 0; i < 8; i++)
 			out[i] = (uint8_t)(x >> (8 * i));
 		return 8;
+	}
+	uint32_t y;
+	if (u32_text(v, &y)) {
+		for (int i = 0; i < 4; i++)
+			out[i] = (uint8_t)(y >> (8 * i));
+		return 4;
 	}
 	return 0;
 }
@@ -149,7 +175,7 @@ size_t rp_idmap_substitute(const struct rp_idmap *m, uint8_t *data, size_t len)
 	size_t count = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct rp_id *e = &m->e[i];
-		if (e->len == 0 || memcmp(e->rec_bytes, e->live_bytes, e->len) == 0 || trivial(e))
+		if (e->len < 8 || memcmp(e->rec_bytes, e->live_bytes, e->len) == 0 || trivial(e))
 			continue;
 		for (size_t off = 0; off + e->len <= len; off++) {
 			if (memcmp(data + off, e->rec_bytes, e->len) == 0) {

@@ -18,7 +18,7 @@
 struct rp_id {
 	const char *rec, *live;
 	uint8_t rec_bytes[16], live_bytes[16];
-	size_t len; /* 16, 8, or 0 (not substituted) */
+	size_t len; /* 16, 8, 4, or 0 (not substituted) */
 };
 
 struct rp_idmap {
@@ -33,13 +33,15 @@ const char *rp_idmap_get(const struct rp_idmap *m, const char *recorded);
 int rp_idmap_put(struct rp_idmap *m, const char *recorded, const char *live);
 int rp_idmap_client(struct rp_idmap *m, const char *value);
 bool rp_idmap_is_client(const struct rp_idmap *m, const char *value);
-/* Replaces recorded identifiers by live ones in DATA; returns how many. */
+/* Replaces recorded identifiers of 16 and 8 bytes by live ones in DATA;
+ * returns how many. 4-byte ones (WTD indices) are replay.c's: each
+ * occurrence is checked by decoding (rp_substitute_small). */
 size_t rp_idmap_substitute(const struct rp_idmap *m, uint8_t *data, size_t len);
 
 /* A GUID as libndr prints it. */
 bool rp_is_guid_text(const char *v);
-/* Whether a field holds an identifier: any GUID, or a 64-bit value in a
- * field named like an OXID, OID or SETID. */
+/* Whether a field holds an identifier: any GUID, a 64-bit value in a field
+ * named like an OXID, OID or SETID, or a 32-bit one named like a WTD index. */
 bool rp_is_id_field(const char *path, const char *value);
 
 #endif

@@ -105,6 +105,49 @@ static int open_conn(struct replay *rp, unsigned slot, const char **why)
 	return 0;
 }
 
+/* 32-bit identifiers (WTD indices) are too short to replace blindly: each
+ * 4-byte-aligned occurrence of a recorded value in the stub is replaced
+ * only if decoding the stub then shows exactly one field changed, and
+ * that field is one rp_is_id_field() names an identifier (C706 14.2.2:
+ * NDR aligns a uint32 to 4 from the stub's start). */
+static void substitute_small(TALLOC_CTX *mem, const struct idl_interface *iface, uint32_t opnum,
+			     const struct rp_idmap *ids, DATA_BLOB *stub)
+{
+	struct rp_dump before;
+	void *r;
+	const char *why;
+	for (size_t i = 0; i < ids->n; i++) {
+		const struct rp_id *e = &ids->e[i];
+		if (e->len != 4 || memcmp(e->rec_bytes, e->live_bytes, 4) == 0)
+			continue;
+		for (size_t off = 0; off + 4 <= stub->length; off += 4) {
+			if (memcmp(stub->data + off, e->rec_bytes, 4) != 0)
+				continue;
+			if (rp_decode(mem, iface, opnum, stub, NULL, &r, &why) != 0 ||
+			    rp_dump_call(mem, iface, opnum, NDR_IN, r, &before) != 0)
+				return;
+			memcpy(stub->data + off, e->live_bytes, 4);
+			struct rp_dump after;
+			size_t changed = 0, which = 0;
+			bool ok = rp_decode(mem, iface, opnum, stub, NULL, &r, &why) == 0 &&
+				  rp_dump_call(mem, iface, opnum, NDR_IN, r, &after) == 0 &&
+				  after.n == before.n;
+			for (size_t k = 0; ok && k < after.n; k++) {
+				if (strcmp(after.f[k].path, before.f[k].path) != 0)
+					ok = false;
+				else if (strcmp(after.f[k].value, before.f[k].value) != 0) {
+					changed++;
+					which = k;
+				}
+			}
+			if (!ok || changed != 1 ||
+			    !rp_is_id_field(before.f[which].path, before.f[which].value) ||
+			    strcmp(before.f[which].value, e->rec) != 0)
+				memcpy(stub->data + off, e->rec_bytes, 4); /* not an identifier: back */
+		}
+	}
+}
+
 /* Values the client chose (GUIDs of the [in] side) are never taken for
  * identifiers the server handed out. */
 static void note_client_values(struct replay *rp, const struct rp_dump *in)
@@ -147,6 +190,7 @@ static int one_call(struct replay *rp, const struct rp_call *k)
 		goto out;
 	}
 	rp_idmap_substitute(rp->ids, stub.data, stub.length);
+	substitute_small(tmp, iface, k->opnum, rp->ids, &stub);
 	struct GUID object = k->object;
 	if (k->has_object) {
 		struct GUID_txt_buf b;

@@ -8,6 +8,10 @@
 # MODE changed: the daemon is named "changed" instead: the replay must exit 1
 #   naming call 3 IWTGeneral_get_Name, field out.pName, recorded 'replay',
 #   live 'changed', in text and in --json.
+# MODE wtd: the live daemon already has a virtual disk (made with istmctl),
+#   so the disk the session creates gets WTD index 2 where the recording
+#   had 1: the index is mapped and substituted in GetWTDisk and AddWTDisk;
+#   exit 0.
 # MODE masked: named "changed" too, with a rules file masking the name and
 #   the IQN made from it: exit 0.
 set -uo pipefail
@@ -23,6 +27,14 @@ case $mode in
 pass)
   exec timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
     --conf-line "name = $name" -- bash -c "$run && echo 'ok - $(basename "$cap") replays with no difference'"
+  ;;
+wtd)
+  exec timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
+    --conf-line "name = $name" -- bash -c "pw=\$(mktemp); printf '%s\n' \"\$ISTMD_ADMIN_PASSWORD\" > \$pw
+      timeout 60 $istmctl --server $addr:1135 --user alice --password-file \$pw disk create 'D:\\pre.vhd' --size 8MB
+      rm -f \$pw
+      out=\$($run --json); rc=\$?; echo \"\$out\" | tail -12
+      [ \$rc = 0 ] && echo 'ok - the WTD index the live daemon handed out (2 for 1) is mapped'"
   ;;
 masked)
   tmp=$(mktemp /tmp/replay-rules.XXXXXX)
