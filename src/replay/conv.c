@@ -13,6 +13,7 @@
 #include "auth/ntlm_crypto.h"
 #include "auth/ntlm_msg.h"
 #include "auth/ntlm_session.h"
+#include "auth/spnego_der.h"
 #include "replay/capture.h"
 #include "replay/model.h"
 #include "rpc/pdu.h"
@@ -42,6 +43,8 @@ struct conv {
 	bool have_challenge;
 	struct ntlm_session *rx[2]; /* [0] reads client→server, [1] server→client */
 	bool keyed;
+	DATA_BLOB mech_types_der;   /* SPNEGO: the client's MechTypeList, for the MICs */
+	bool spnego_reset;          /* SPNEGO: RC4 back to its start before the first call */
 	struct partial req[MAX_OPEN_CALLS], resp[MAX_OPEN_CALLS];
 };
 
@@ -178,12 +181,29 @@ static int derive_keys(struct ctx *c, struct conv *v, const uint8_t *msg, size_t
 	return 0;
 }
 
+/* A mechListMIC (MS-SPNG 3.1.5.1): the NTLM signature of the client's
+ * MechTypeList, by the side that sent it; checking it moves that
+ * direction's sequence number and RC4 state as it did for the peer. */
+static int spnego_mic(struct ctx *c, struct conv *v, int dir, const DATA_BLOB *mic)
+{
+	if (!v->keyed || mic->length == 0)
+		return 0;
+	if (ntlm_session_check(v->rx[dir], v->mech_types_der.data, v->mech_types_der.length,
+			       mic->data, mic->length) != 0)
+		return fail(c, "connection %u: the %s's SPNEGO mechListMIC does not verify",
+			    v->cap->index, dir == 0 ? "client" : "server");
+	v->spnego_reset = true;
+	return 0;
+}
+
 static int auth_leg(struct ctx *c, struct conv *v, const DATA_BLOB *info, int dir)
 {
 	struct dcerpc_auth auth;
 	size_t data_len;
 	const uint8_t *msg;
 	size_t len;
+	struct spnego_token sp = { .neg_state = SPNEGO_NO_STATE };
+	bool spnego = false;
 	if (info->length == 0)
 		return 0;
 	if (rpc_pdu_split_auth(info, (uint16_t)(info->length >= 8 ? info->length - 8 : 0), false, true,
@@ -193,8 +213,18 @@ static int auth_leg(struct ctx *c, struct conv *v, const DATA_BLOB *info, int di
 		v->auth_type = auth.auth_type;
 		v->auth_level = auth.auth_level;
 	}
-	if (!ntlm_token(&auth.credentials, &msg, &len))
+	if (auth.auth_type == DCERPC_AUTH_TYPE_SPNEGO &&
+	    spnego_decode(c->mem, &auth.credentials, &sp) == 0) {
+		spnego = true;
+		if (sp.is_init && dir == 0)
+			v->mech_types_der = sp.mech_types_der;
+		msg = sp.mech_token.data;
+		len = sp.mech_token.length;
+		if (len == 0 || ntlm_msg_type(msg, len) < 0)
+			return spnego_mic(c, v, dir, &sp.mech_list_mic);
+	} else if (!ntlm_token(&auth.credentials, &msg, &len)) {
 		return 0;
+	}
 	switch (ntlm_msg_type(msg, len)) {
 	case NTLM_CHALLENGE: {
 		struct ntlm_challenge ch;
@@ -202,11 +232,13 @@ static int auth_leg(struct ctx *c, struct conv *v, const DATA_BLOB *info, int di
 			return fail(c, "connection %u: malformed NTLM CHALLENGE", v->cap->index);
 		memcpy(v->challenge, ch.server_challenge, 8);
 		v->have_challenge = true;
-		return 0;
+		return spnego ? spnego_mic(c, v, dir, &sp.mech_list_mic) : 0;
 	}
 	case NTLM_AUTHENTICATE: {
 		int rc = derive_keys(c, v, msg, len);
-		return rc < 0 ? rc : 0;
+		if (rc < 0)
+			return rc;
+		return spnego ? spnego_mic(c, v, dir, &sp.mech_list_mic) : 0;
 	}
 	default:
 		return 0;
@@ -271,6 +303,13 @@ static int open_stub(struct ctx *c, struct conv *v, int dir, uint8_t *frag, size
 	}
 	size_t whole = frag_len - auth.credentials.length;
 	int rc;
+	if (v->spnego_reset) {
+		/* the first call after SPNEGO's MICs: RC4 as at the MICs' start
+		 * (MS-SPNG 3.2.5.1, 3.3.5.1), sequence numbers kept */
+		if (ntlm_session_reset_rc4(v->rx[0]) != 0 || ntlm_session_reset_rc4(v->rx[1]) != 0)
+			return fail(c, "out of memory");
+		v->spnego_reset = false;
+	}
 	if (auth.auth_level == DCERPC_AUTH_LEVEL_PRIVACY)
 		rc = ntlm_session_unseal(v->rx[dir], frag + body_off, stub_len + auth.auth_pad_length,
 					 frag, whole, auth.credentials.data,

@@ -37,6 +37,7 @@ static void usage(FILE *f)
 		"  --user U              live account (default: the rules file's, or the recorded)\n"
 		"  --live-password P     its password (default: the recorded one)\n"
 		"  --level L             live auth level: integrity | privacy (default privacy)\n"
+		"  --auth ntlm|spnego    live security package (default ntlm)\n"
 		"  --stop-at-first       stop at the first difference\n"
 		"  --continue            replay everything, report all differences (default)\n"
 		"  --json                machine-readable result on stdout\n"
@@ -167,6 +168,7 @@ static int run(TALLOC_CTX *mem, int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "live-password", required_argument, NULL, 'L' },
 		{ "level", required_argument, NULL, 'l' },
+		{ "auth", required_argument, NULL, 'A' },
 		{ "stop-at-first", no_argument, NULL, 's' },
 		{ "continue", no_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
@@ -198,6 +200,16 @@ static int run(TALLOC_CTX *mem, int argc, char **argv)
 				o.level = 6;
 			else {
 				fprintf(stderr, "istmd-replay: --level integrity or privacy\n");
+				return EXIT_ERROR;
+			}
+			break;
+		case 'A':
+			if (strcmp(optarg, "ntlm") == 0)
+				o.auth_type = 10;
+			else if (strcmp(optarg, "spnego") == 0)
+				o.auth_type = 9;
+			else {
+				fprintf(stderr, "istmd-replay: --auth ntlm or spnego\n");
 				return EXIT_ERROR;
 			}
 			break;

@@ -77,7 +77,7 @@ static int open_conn(struct replay *rp, unsigned slot, const char **why)
 	const struct rp_conn *c = &rp->m->conns[slot];
 	const struct idl_interface *iface = rp_iface_find(&c->first_iface);
 	struct rpc_client_auth auth = {
-		.auth_type = 10, /* NTLMSSP */
+		.auth_type = rp->o->auth_type ? rp->o->auth_type : 10, /* NTLMSSP */
 		.auth_level = rp->o->level,
 		.user = rp->o->user,
 		.domain = rp->o->domain ? rp->o->domain : "",

@@ -19,6 +19,7 @@ struct rp_options {
 	const char *domain;
 	const char *password;
 	uint8_t level;        /* DCERPC_AUTH_LEVEL_INTEGRITY or _PRIVACY */
+	uint8_t auth_type;    /* 10 NTLMSSP (default) or 9 SPNEGO */
 	bool stop_at_first;
 	bool json;
 	bool show_masked;     /* also print the differences masks hid */
