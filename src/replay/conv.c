@@ -245,31 +245,29 @@ static int auth_leg(struct ctx *c, struct conv *v, const DATA_BLOB *info, int di
 	}
 }
 
-static struct partial *partial_get(struct ctx *c, struct conv *v, struct partial *set,
-				   uint32_t call_id, bool first)
+/* The slot of a call starting now (a call id seen again drops what was
+ * left of the earlier call with that id). */
+static struct partial *partial_start(struct ctx *c, struct conv *v, struct partial *set,
+				     uint32_t call_id)
 {
-	struct partial *free_slot = NULL;
-	for (size_t i = 0; i < MAX_OPEN_CALLS; i++) {
-		if (set[i].used && set[i].call_id == call_id) {
-			if (first)
-				data_blob_free(&set[i].data);
-			set[i].data = data_blob_null;
-			if (!first)
-				return &set[i];
-			return &set[i];
-		}
-		if (!set[i].used && free_slot == NULL)
-			free_slot = &set[i];
-	}
-	if (free_slot == NULL) {
+	struct partial *slot = NULL;
+	for (size_t i = 0; i < MAX_OPEN_CALLS && slot == NULL; i++)
+		if (set[i].used && set[i].call_id == call_id)
+			slot = &set[i];
+	for (size_t i = 0; i < MAX_OPEN_CALLS && slot == NULL; i++)
+		if (!set[i].used)
+			slot = &set[i];
+	if (slot == NULL) {
 		fail(c, "connection %u: more than %d calls open at once", v->cap->index,
 		     MAX_OPEN_CALLS);
 		return NULL;
 	}
-	free_slot->used = true;
-	free_slot->call_id = call_id;
-	free_slot->data = data_blob_null;
-	return free_slot;
+	if (slot->used)
+		data_blob_free(&slot->data);
+	slot->used = true;
+	slot->call_id = call_id;
+	slot->data = data_blob_null;
+	return slot;
 }
 
 static struct partial *partial_find(struct partial *set, uint32_t call_id)
@@ -413,7 +411,7 @@ static int one_pdu(struct ctx *c, const struct pdu_ref *r)
 			       body_off, &stub, pkt.call_id);
 		if (rc != 0)
 			break;
-		struct partial *p = first ? partial_get(c, v, v->req, pkt.call_id, true)
+		struct partial *p = first ? partial_start(c, v, v->req, pkt.call_id)
 					  : partial_find(v->req, pkt.call_id);
 		if (p == NULL) {
 			rc = first ? -EINVAL : fail(c, "connection %u call id %u: a request fragment "
@@ -448,7 +446,7 @@ static int one_pdu(struct ctx *c, const struct pdu_ref *r)
 			call->request = p->data;
 			talloc_steal(c->m, call->request.data);
 			/* the response to come finds its call through this slot */
-			struct partial *resp = partial_get(c, v, v->resp, pkt.call_id, true);
+			struct partial *resp = partial_start(c, v, v->resp, pkt.call_id);
 			if (resp == NULL)
 				rc = -EINVAL;
 			else
@@ -461,6 +459,21 @@ static int one_pdu(struct ctx *c, const struct pdu_ref *r)
 	case DCERPC_PKT_RESPONSE:
 	case DCERPC_PKT_FAULT: {
 		struct partial *p = partial_find(v->resp, pkt.call_id);
+		struct partial *q = p == NULL && pkt.ptype == DCERPC_PKT_FAULT
+					    ? partial_find(v->req, pkt.call_id) : NULL;
+		if (q != NULL) {
+			/* refused while its fragments were still coming: the
+			 * request stays incomplete (it will not decode) */
+			struct rp_call *call = &c->m->calls[q->call];
+			call->request = q->data;
+			talloc_steal(c->m, call->request.data);
+			call->answered = true;
+			call->fault = true;
+			call->fault_status = pkt.u.fault.status;
+			q->used = false;
+			q->data = data_blob_null;
+			break;
+		}
 		if (p == NULL) {
 			rc = fail(c, "connection %u call id %u: a %s without a request", v->cap->index,
 				  pkt.call_id, rpc_ptype_name(pkt.ptype));
