@@ -4,8 +4,8 @@
 set -uo pipefail
 replay=$1 dir=$2
 fail=0
-for cap in "$dir"/*.pcapng; do
-  rules=${cap%.pcapng}.rules
+for cap in "$dir"/*.pcapng "$dir"/*.pcap; do
+  rules=${cap%.*}.rules
   out=$(timeout 30 "$replay" --dry-run --rules "$rules" "$cap" 2>&1)
   rc=$?
   for want in IRemoteSCMActivator_RemoteCreateInstance IHostMgr_NewHost IHost_AddID \
@@ -18,13 +18,13 @@ for cap in "$dir"/*.pcapng; do
   echo "ok - $(basename "$cap") decodes ($(grep -c ' conn ' <<<"$out") calls)"
 done
 # without the password, a sealed capture is refused with a clear error
-out=$(timeout 30 "$replay" --dry-run "$dir/hosts_disks_privacy.pcapng" 2>&1)
+out=$(timeout 30 "$replay" --dry-run "$dir/hosts_disks_privacy.pcap" 2>&1)
 if [ $? = 2 ] && grep -q "sealed (privacy): give the account's --password" <<<"$out"; then
   echo "ok - a sealed capture without a password is refused"
 else
   echo "not ok - sealed capture without a password: $out"; fail=1
 fi
-out=$(timeout 30 "$replay" --dry-run --password wrong "$dir/hosts_disks_privacy.pcapng" 2>&1)
+out=$(timeout 30 "$replay" --dry-run --password wrong "$dir/hosts_disks_privacy.pcap" 2>&1)
 if [ $? = 2 ] && grep -q "is not the one of account" <<<"$out"; then
   echo "ok - a wrong password is named"
 else
@@ -73,7 +73,7 @@ open(sys.argv[2], "wb").write(out)
 PY
 refused "a capture that lost a packet" "$tmp/lost.pcapng" "lost packets\\|ends inside\\|does not verify"
 # flipped bytes inside a sealed PDU: the signature no longer verifies
-/usr/bin/python3 - "$dir/hosts_disks_privacy.pcapng" "$tmp/flipped.pcapng" <<'PY'
+/usr/bin/python3 - "$dir/hosts_disks_privacy.pcap" "$tmp/flipped.pcapng" <<'PY'
 import sys
 data = bytearray(open(sys.argv[1], "rb").read())
 i = len(data) * 2 // 3

@@ -4,7 +4,9 @@
 # scenario.py at LEVEL (5 integrity, 6 privacy). Maintainers run it to
 # (re)make tests/replay/*.pcapng (docs/replay.md "Adding a capture"):
 #
-#   make_capture.sh BUILD_DIR ADDRESS LEVEL NAME OUT.pcapng
+#   make_capture.sh BUILD_DIR ADDRESS LEVEL NAME OUT.pcapng|OUT.pcap
+#
+# OUT.pcap: the classic pcap format (dumpcap -P), what tcpdump writes.
 #
 # REPLAY_FRAGMENT=1 in the environment: impacket fragments its requests
 # (128-byte fragments) and istmd's PDUs are at most 1432 bytes. The daemon
@@ -18,7 +20,9 @@ src=$(cd "$here/../.." && pwd)
 command -v dumpcap >/dev/null || { echo "make_capture: dumpcap is not installed" >&2; exit 77; }
 tmp=$(mktemp -d /tmp/replay-cap.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-timeout 120 dumpcap -q -i lo -f "host $addr and tcp" -s 0 -w "$tmp/cap.pcapng" 2>"$tmp/dumpcap.log" &
+format=()
+case $out in *.pcap) format=(-P) ;; esac
+timeout 120 dumpcap "${format[@]}" -q -i lo -f "host $addr and tcp" -s 0 -w "$tmp/cap.pcapng" 2>"$tmp/dumpcap.log" &
 dpid=$!
 sleep 1.5
 status=0

@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 with="$here/../integration/rpc/with_istmd.sh"
 name=replay
 [ "$mode" = changed ] || [ "$mode" = masked ] && name=changed
-rules=${cap%.pcapng}.rules
+rules=${cap%.*}.rules
 run="timeout 120 $replay --rules $rules --addr $addr --port 1135 $* $cap"
 case $mode in
 pass)
@@ -39,7 +39,7 @@ wtd)
 masked)
   tmp=$(mktemp /tmp/replay-rules.XXXXXX)
   trap 'rm -f "$tmp"' EXIT
-  { cat "${cap%.pcapng}.rules"
+  { cat "${cap%.*}.rules"
     echo "mask IWTGeneral_get_Name out.pName   # the daemon's name"
     echo "mask IHost_get_* out.pTargetIQN      # default IQNs carry it"; } > "$tmp"
   timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
