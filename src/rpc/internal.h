@@ -63,6 +63,7 @@ struct rpc_server {
 	uint64_t conn_serial; /* orders connections by age (eviction: oldest first) */
 	struct rpc_assoc *assocs;
 	bool shutting_down;
+	struct rpc_session_log *session_log; /* [rpc] session_log, NULL: off */
 };
 
 /* A security context of a connection, keyed by auth_context_id
@@ -108,6 +109,7 @@ struct rpc_conn {
 	bool refusing; /* over max_connections: answer the bind with bind_nak */
 	bool established; /* bound, and authenticated if the bind started it */
 	uint64_t serial;  /* server->conn_serial when accepted */
+	bool session_logged; /* its "conn" line is in the session log */
 
 	/* input: one PDU at a time */
 	uint8_t *in;
@@ -161,6 +163,7 @@ struct rpc_call {
 	uint8_t cancel_count;
 	void (*abandon_fn)(struct rpc_call *call, void *priv); /* rpc_call_on_abandon() */
 	void *abandon_priv;
+	bool session_logged; /* its request is in the session log, the answer not yet */
 };
 
 /* conn.c */
