@@ -925,6 +925,7 @@ static const struct iscsi_backend_ops tgt_ops = {
 	.portals_recv = tgt_portals_recv,
 	.nexus_send = tgt_ports_nexus_send,
 	.nexus_recv = tgt_ports_nexus_recv,
+	.hold_io = tgt_hold,
 };
 
 static const struct tgt_ports_raw tgt_raw = {
@@ -932,7 +933,6 @@ static const struct tgt_ports_raw tgt_raw = {
 	.sessions_recv = tgt_sessions_recv,
 	.nexus_send = tgt_nexus_send,
 	.nexus_recv = tgt_nexus_recv,
-	.hold_io = tgt_hold,
 };
 
 struct tgt_ports *tgt_backend_ports(struct iscsi_backend *be)
