@@ -243,6 +243,26 @@ int rules_disk_servable(const struct core *c, const struct core_disk *d, TALLOC_
 			    "disk %" PRIu32 " is a %s VHD: this server serves only fixed VHDs "
 			    "([vhd] serve = no, or istmd-vhdfs unavailable)",
 			    d->wtd, core_vhd_type_name(d->vhd_type));
+	/* The parent of a registered differencing disk stays read-only: an
+	 * initiator's writes would change the child's data behind its back
+	 * (docs/vhd-serving.md; the file itself is protected as
+	 * ERROR_SHARING_VIOLATION already). */
+	for (size_t i = 0; i < c->model->n_disks; i++) {
+		const struct core_disk *x = c->model->disks[i]->d;
+		if (x->vhd_type != CORE_VHD_DIFFERENCING || x->parent_path == NULL ||
+		    x->parent_path[0] == '\0')
+			continue;
+		struct storage_path *pp = NULL;
+		TALLOC_CTX *tmp = talloc_new(NULL);
+		bool same = tmp != NULL && storage_path_parse(tmp, c->sp, x->parent_path, &pp) == 0 &&
+			    strcmp(pp->posix, d->path) == 0;
+		talloc_free(tmp);
+		if (same)
+			return why_set(mem, why, -EBUSY,
+				    "disk %" PRIu32 " is the parent of differencing disk %" PRIu32
+				    ": it cannot be a LUN while that disk exists",
+				    d->wtd, x->wtd);
+	}
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/vhd.h"
 #include "core_testutil.h"
 
 #define MiB (1024 * 1024ull)
@@ -325,6 +326,30 @@ static void test_dynamic_vhd_cannot_be_a_lun(void **state)
 	assert_int_equal(core_disk_update_recv(req, t, NULL), -EMEDIUMTYPE);
 }
 
+/* The parent of a registered differencing disk cannot be a LUN (issue 12):
+ * writes through it would change the child's data. */
+static void test_parent_of_differencing_not_a_lun(void **state)
+{
+	struct tc *t = *state;
+	uint32_t parent, child;
+	assert_int_equal(tc_create_disk(t, "base.vhd", 8 * MiB, &parent), 0);
+	int dirfd = open(t->root, O_RDONLY | O_DIRECTORY);
+	int pfd = openat(dirfd, "base.vhd", O_RDONLY);
+	char reason[VHD_REASON_LEN];
+	struct vhd_parent ref = { pfd, "D:\\base.vhd", ".\\base.vhd" };
+	assert_int_equal(vhd_create_differencing(dirfd, "child.vhd", &ref, NULL, reason), 0);
+	close(pfd);
+	close(dirfd);
+	char *why = NULL;
+	struct core_target_draft *d = new_draft(t, "p");
+	/* not a child yet: the parent may be mapped */
+	assert_int_equal(core_draft_add_disk(d, parent, NULL, &why), 0);
+	assert_int_equal(tc_register_disk(t, "child.vhd", &child), 0);
+	d = new_draft(t, "q");
+	assert_int_equal(core_draft_add_disk(d, parent, NULL, &why), -EBUSY);
+	assert_non_null(strstr(why, "parent of differencing disk"));
+}
+
 static void test_disk_create_and_register(void **state)
 {
 	struct tc *t = *state;
@@ -606,6 +631,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lun_numbering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_luns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dynamic_vhd_cannot_be_a_lun, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parent_of_differencing_not_a_lun, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_create_and_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
