@@ -243,6 +243,36 @@ int rules_disk_servable(const struct core *c, const struct core_disk *d, TALLOC_
 			    "disk %" PRIu32 " is a %s VHD: this server serves only fixed VHDs "
 			    "([vhd] serve = no, or istmd-vhdfs unavailable)",
 			    d->wtd, core_vhd_type_name(d->vhd_type));
+	/* A differencing disk and its parent are never LUNs at once: the child
+	 * reads the parent, which initiators of the parent's LUN would change
+	 * behind its back (Windows: a sharing violation when the second opens
+	 * the file; docs/vhd-serving.md). Direct parents only. */
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	int rc = 0;
+	for (size_t i = 0; tmp != NULL && rc == 0 && i < c->model->n_disks; i++) {
+		const struct core_disk *x = c->model->disks[i]->d;
+		const struct core_disk *child = NULL, *parent = NULL;
+		if (x->vhd_type == CORE_VHD_DIFFERENCING && x != d)
+			child = x, parent = d;       /* is D the parent of X? */
+		else if (x == d || d->vhd_type != CORE_VHD_DIFFERENCING)
+			continue;
+		else
+			child = d, parent = x;       /* is X the parent of D? */
+		struct storage_path *pp = NULL;
+		if (child->parent_path == NULL || child->parent_path[0] == '\0' ||
+		    storage_path_parse(tmp, c->sp, child->parent_path, &pp) != 0 ||
+		    strcmp(pp->posix, parent->path) != 0)
+			continue;
+		if (model_disk_mapped(c->model, x->wtd))
+			rc = why_set(mem, why, -EBUSY,
+				     "disk %" PRIu32 " is the parent of differencing disk %" PRIu32
+				     ", and disk %" PRIu32 " is a LUN already: a differencing disk and "
+				     "its parent cannot both be LUNs",
+				     parent->wtd, child->wtd, x->wtd);
+	}
+	talloc_free(tmp);
+	if (rc < 0)
+		return rc;
 	return 0;
 }
 

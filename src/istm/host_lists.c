@@ -149,6 +149,8 @@ static const struct istm_errmap add_disk_errors[] = {
 	 * ([vhd] serve = no, or no istmd-vhdfs): not ERROR_DELETE_PENDING, which
 	 * says something else entirely (issue 12) */
 	{ -EMEDIUMTYPE, HR_WIN32(ERROR_NOT_SUPPORTED) },
+	/* the parent of a registered differencing disk (rules_disk_servable) */
+	{ -EBUSY, HR_WIN32(ERROR_SHARING_VIOLATION) },
 	{ -ERANGE, HR_LIMIT },
 	{ 0, 0 },
 };

@@ -4,7 +4,7 @@
 128 each allocate a 2 MiB block) with a SYNCHRONIZE CACHE after every 8 and
 retries a failed command after a new login, as an initiator does.
 
-A. istmd SIGKILLed and restarted during the loop: istmd-vhdfs and tgtd carry
+A. istmd SIGKILLed (then SIGTERMed) and restarted during the loop: istmd-vhdfs and tgtd carry
    on, so the initiator sees no error at all; the same istmd-vhdfs is found
    again; every flushed slot is there; the image validates.
 B. istmd-vhdfs SIGKILLed during the loop: istmd notices, starts a new one
@@ -83,6 +83,16 @@ def kill_istmd(env):
     env.check(vhdfs_pids(env) == before, "A: the restarted istmd kept the same istmd-vhdfs")
     verify(env, lun, count, "A")
     valid(env, path)
+    # the same with a clean stop (SIGTERM) and start
+    w = start_writer(env, lun, 5)
+    time.sleep(1.5)
+    env.stop_istmd()
+    time.sleep(0.5)
+    env.start_istmd()
+    count, retries = finish_writer(env, w, "A (SIGTERM)")
+    env.check(retries == 0, "A: an istmd stop and start failed no I/O")
+    env.check(vhdfs_pids(env) == before, "A: still the same istmd-vhdfs")
+    verify(env, lun, count, "A (SIGTERM)")
     unserve(env, "a", path)
     valid(env, path)
 
