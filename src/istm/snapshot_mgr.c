@@ -1,6 +1,7 @@
 /* ISnapshotMgr (MS-ISTM 3.38): the snapshot collection and the three-phase
- * create. PrepareCreateSnapshot reserves an id for a disk; the snapshots
- * prepared since the last DoCreateSnapshot form one set, which the first
+ * create. PrepareCreateSnapshot reserves an id for a disk; the snapshots a
+ * client (user and address) prepared since its last DoCreateSnapshot form
+ * one set, which the first
  * DoCreateSnapshot of any of them takes at one instant (core/snapshots.h);
  * DoEndSnapshot waits for it and answers its outcome. Prepared snapshots
  * live in memory only: a restart forgets those not yet taken. */
@@ -32,6 +33,7 @@ enum pend_state { PEND_PREPARED, PEND_TAKING, PEND_DONE };
 
 struct pend {
 	char id[CORE_GUID_LEN + 1];
+	char *owner; /* "user@address" of the caller that prepared it */
 	uint32_t wtd;
 	enum pend_state state;
 	int rc;
@@ -70,6 +72,7 @@ static void pend_remove(struct istm_snap_pending *p, const char *id)
 		if (strcmp(p->items[i].id, id) != 0)
 			continue;
 		talloc_free(p->items[i].why);
+		talloc_free(p->items[i].owner);
 		memmove(&p->items[i], &p->items[i + 1], (p->n - i - 1) * sizeof(p->items[0]));
 		p->n--;
 		return;
@@ -172,6 +175,9 @@ static void prepare_create(struct dcom_call *call, void *object, void *rv)
 	memset(&a[p->n], 0, sizeof(a[p->n]));
 	snprintf(a[p->n].id, sizeof(a[p->n].id), "%s", id);
 	a[p->n].wtd = d->wtd;
+	a[p->n].owner = talloc_asprintf(p, "%s@%s", dcom_call_user(call) ? dcom_call_user(call) : "",
+					dcom_call_remote_address(call) ? dcom_call_remote_address(call)
+								       : "");
 	a[p->n].state = PEND_PREPARED;
 	p->n++;
 	dcom_call_done(call, S_OK);
@@ -223,15 +229,19 @@ static void do_create(struct dcom_call *call, void *object, void *rv)
 	}
 	struct taking *t = talloc_zero(p, struct taking);
 	uint32_t *wtds = t ? talloc_zero_array(t, uint32_t, p->n) : NULL;
-	t->ids = wtds ? talloc_zero_array(t, char *, p->n) : NULL;
+	if (wtds != NULL)
+		t->ids = talloc_zero_array(t, char *, p->n);
 	if (t == NULL || t->ids == NULL) {
 		talloc_free(t);
 		dcom_call_done(call, E_OUTOFMEMORY);
 		return;
 	}
 	t->p = p;
+	/* the set: what the same client prepared since its last DoCreate */
+	const char *owner = talloc_strdup(t, e->owner ? e->owner : "");
 	for (size_t i = 0; i < p->n; i++) {
-		if (p->items[i].state != PEND_PREPARED)
+		if (p->items[i].state != PEND_PREPARED ||
+		    strcmp(p->items[i].owner ? p->items[i].owner : "", owner) != 0)
 			continue;
 		wtds[t->n] = p->items[i].wtd;
 		t->ids[t->n] = talloc_strdup(t->ids, p->items[i].id);

@@ -26,6 +26,7 @@ INI = "iqn.2024-02.org.example:snap"
 HOLD = os.environ.get("ISCSI_HOLD", "")
 FS = os.environ.get("E2E_SNAP_FS", "xfs")
 BLOCKS = 128  # 64 KiB patterns
+SETS = int(os.environ.get("E2E_SNAP_SETS", "12"))  # under the alternating writer
 
 
 def pattern(path, byte):
@@ -86,7 +87,7 @@ def torn_pairs(env, live, wa, wb):
     t.start()
     sets = []
     try:
-        for _ in range(12):
+        for _ in range(SETS):
             sets.append(env.istmctl("snapshot", "create", str(wa), str(wb), "--json",
                                     json_out=True))
     finally:
@@ -95,7 +96,7 @@ def torn_pairs(env, live, wa, wb):
     env.check(not failures, "the writer ran")
     guids = {d["wtd"]: d["guid"] for d in env.istmctl("disk", "list", "--json",
                                                        json_out=True)["disks"]}
-    torn = []
+    torn, seen = [], []
     for pair in sets:
         got = {}
         for sn in pair:
@@ -103,10 +104,13 @@ def torn_pairs(env, live, wa, wb):
                                 sn["id"] + ".vhd")
             with open(path, "rb") as f:
                 got[sn["disk"]] = struct.unpack("<I", f.read(4))[0]
+        seen.append((got[wa], got[wb]))
         if got[wa] not in (got[wb], got[wb] + 1):
             torn.append(got)
         for sn in pair:
             env.istmctl("snapshot", "delete", sn["id"])
+    moving = len(set(seen)) >= 3
+    env.check(moving, "the writer moved between the sets: %s" % seen[:6])
     env.check(not torn, "%d sets under an alternating writer, none torn %s"
               % (len(sets), torn[:3]))
     hold = re.findall(r"2 disk\(s\) at one instant, content held for (\d+) us",
