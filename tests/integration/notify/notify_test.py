@@ -19,6 +19,7 @@ with NTLM at integrity ([notify]). Checked:
    console registers again.
 """
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -213,6 +214,9 @@ def body(env):
         run(env, console)
     finally:
         console.stop()
+    with open(os.path.join(env.dir, "console.err"), errors="replace") as f:
+        env.check(not re.search(r"ERROR: (Address|Leak)Sanitizer|runtime error:", f.read()),
+                  "no sanitizer report from the console")
 
 
 def run(env, console):
