@@ -345,7 +345,7 @@ def run(env, console):
         last = console.wait_call(l1, a_id, "LunListChanged", limit=e1 - l1 + 1.0)
         env.check(last is not None, "A still hears about the end of the burst within 1 s")
         calls = [c for c in console.calls(s1) if c[1] == a_id]
-        env.check(len(calls) >= 2, "A got %d coalesced calls for 100 changes" % len(calls))
+        env.check(len(calls) >= 2, "A got %d calls for 100 changes (bursts coalesce)" % len(calls))
         # the hostile sinks are given up within [notify] timeout
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
