@@ -206,7 +206,10 @@ static void resolved(struct tevent_req *subreq)
 	log_info("status notifications: %s's sink %llu (cookie %u) reached at %s",
 		 s->user, (unsigned long long)s->id, s->cookie,
 		 dcom_client_exporter_binding(s->client));
-	ping_now(s); /* the first ComplexPing puts the OID in a set (MS-DCOM 3.2.6.1) */
+	/* The first ComplexPing puts the OID in a set (MS-DCOM 3.2.6.1); an
+	 * OBJREF with SORF_NOPING asks for none. */
+	if (s->iface->pinged)
+		ping_now(s);
 	nsink_kick(s);
 }
 
@@ -432,9 +435,14 @@ static void released(struct tevent_req *subreq)
 	log_debug("status notifications: sink %llu released (0x%08x)", (unsigned long long)s->id,
 		  hresult);
 	s->released = true;
+	bool was_pinged = s->iface->pinged;
 	s->iface->pinged = false; /* out of the ping set whatever the answer */
 	if (s->ping != NULL)
 		return; /* its end sends the last ping */
+	if (!was_pinged) {
+		retire_done(s);
+		return;
+	}
 	s->final_ping = true;
 	ping_now(s);
 }

@@ -19,6 +19,7 @@ with NTLM at integrity ([notify]). Checked:
    console registers again.
 """
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -213,6 +214,9 @@ def body(env):
         run(env, console)
     finally:
         console.stop()
+    with open(os.path.join(env.dir, "console.err"), errors="replace") as f:
+        env.check(not re.search(r"ERROR: (Address|Leak)Sanitizer|runtime error:", f.read()),
+                  "no sanitizer report from the console")
 
 
 def run(env, console):
@@ -341,7 +345,7 @@ def run(env, console):
         last = console.wait_call(l1, a_id, "LunListChanged", limit=e1 - l1 + 1.0)
         env.check(last is not None, "A still hears about the end of the burst within 1 s")
         calls = [c for c in console.calls(s1) if c[1] == a_id]
-        env.check(len(calls) >= 2, "A got %d coalesced calls for 100 changes" % len(calls))
+        env.check(len(calls) >= 2, "A got %d calls for 100 changes (bursts coalesce)" % len(calls))
         # the hostile sinks are given up within [notify] timeout
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

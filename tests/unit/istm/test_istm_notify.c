@@ -21,6 +21,7 @@
 #include "istm/general_notify.h"
 #include "istm/istm.h"
 #include "istm/notify.h"
+#include "istm/notify_sink.h"
 #include "istmd/config.h"
 
 static struct istm_notify_config *load(TALLOC_CTX *mem, const char *text, int *rc, char **err)
@@ -197,6 +198,37 @@ static void test_only_caller(void **unused)
 	talloc_free(f);
 }
 
+/* The queue of one sink: LunListChanged bursts are one call, a disk's newer
+ * status replaces its queued one, and overflow becomes a LunListChanged. */
+static void test_queue_coalescing(void **unused)
+{
+	struct fx *f = fx_new(16);
+	struct istm_notifications list = { .ev = f->ctx->ev, .config = &f->config };
+	struct nsink *s = talloc_zero(f, struct nsink);
+	s->list = &list;
+	s->statuses = talloc_zero_array(s, struct LUN_STATUS, f->config.queue); /* 4 */
+	for (int i = 0; i < 10; i++)
+		nsink_queue(s, &(struct core_event){ .kind = CORE_EVENT_LUN_LIST });
+	assert_true(s->list_pending);
+	assert_int_equal(s->coalesced, 9);
+	for (uint32_t p = 10; p <= 30; p += 10)
+		nsink_queue(s, &(struct core_event){ .kind = CORE_EVENT_LUN_STATUS, .wtd = 1,
+						     .status = CORE_DEVICE_REVERTING,
+						     .progress_percent = p });
+	assert_int_equal(s->n_statuses, 1);
+	assert_int_equal(s->statuses[0].dwProgressPercent, 30);
+	assert_int_equal(s->statuses[0].eStatus, CORE_DEVICE_REVERTING);
+	s->list_pending = false;
+	for (uint32_t w = 2; w <= 5; w++)
+		nsink_queue(s, &(struct core_event){ .kind = CORE_EVENT_LUN_STATUS, .wtd = w });
+	assert_int_equal(s->n_statuses, 4);
+	assert_true(s->list_pending); /* the fifth disk did not fit */
+	assert_int_equal(s->statuses[3].dwLun, 4);
+	nsink_kick(s); /* not connected: nothing is sent, nothing changes */
+	assert_int_equal(s->n_statuses, 4);
+	talloc_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_and_unreachable),
 		cmocka_unit_test(test_limit_per_account),
 		cmocka_unit_test(test_only_caller),
+		cmocka_unit_test(test_queue_coalescing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
