@@ -359,9 +359,12 @@ static void *agent_main(void *arg)
 		pthread_mutex_lock(&a->mu);
 	}
 	pthread_mutex_unlock(&a->mu);
-	/* shutdown: deregister everywhere (istmd's targets go away with it) */
+	/* shutdown: deregister everywhere (istmd's targets go away with it),
+	 * but not from a server that did not answer last time: SIGTERM must not
+	 * wait for it (its registration expires with the period) */
 	for (size_t i = 0; i < a->n_servers; i++)
-		server_deregister(a, a->servers[i], false);
+		if (a->servers[i]->failures == 0)
+			server_deregister(a, a->servers[i], false);
 	return NULL;
 }
 
