@@ -295,6 +295,7 @@ def body(env):
               "RemoveSnsServer")
     env.check(wait_for(lambda: iqn1 not in isns.nodes(), 2), "its registrations are gone within 2 s")
     env.check(servers(env) == [], "EnumSnsServers: empty")
+    env.check(wait_for(lambda: cached(env) == {}, 2), "EnumCachedInitiators: empty without servers")
 
 
 if __name__ == "__main__":
