@@ -280,10 +280,21 @@ static void take_view(struct isns_agent *a, struct isns_view *v)
 
 static void query_initiators(struct isns_agent *a, time_t now)
 {
-	bool due = false;
-	for (size_t i = 0; i < a->n_servers; i++)
+	bool due = false, any = false;
+	for (size_t i = 0; i < a->n_servers; i++) {
+		any = any || a->servers[i]->registered;
 		if (a->servers[i]->registered && now >= a->servers[i]->next_query)
 			due = true;
+	}
+	if (!any) { /* no server (left): nothing is known */
+		pthread_mutex_lock(&a->mu);
+		struct isns_cached_initiator *old = a->cache;
+		a->cache = NULL;
+		a->n_cache = 0;
+		pthread_mutex_unlock(&a->mu);
+		talloc_free(old);
+		return;
+	}
 	if (!due)
 		return;
 	/* A fresh list from every server registered with. */
@@ -359,9 +370,12 @@ static void *agent_main(void *arg)
 		pthread_mutex_lock(&a->mu);
 	}
 	pthread_mutex_unlock(&a->mu);
-	/* shutdown: deregister everywhere (istmd's targets go away with it) */
+	/* shutdown: deregister everywhere (istmd's targets go away with it),
+	 * but not from a server that did not answer last time: SIGTERM must not
+	 * wait for it (its registration expires with the period) */
 	for (size_t i = 0; i < a->n_servers; i++)
-		server_deregister(a, a->servers[i], false);
+		if (a->servers[i]->failures == 0)
+			server_deregister(a, a->servers[i], false);
 	return NULL;
 }
 

@@ -222,11 +222,21 @@ def body(env):
     iqn2 = env.istmctl("target", "create", "isns-two", "--json", json_out=True)["iqn"]
     env.check(wait_for(lambda: iqn2 in isns.nodes(), 2), "a created target shows within 2 s (%.2f s)"
               % (time.monotonic() - t0))
-    env.istmctl("target", "disable", "isns-two")
+    env.istmctl("target", "set", "isns-two", "--name", "isns-2")
+    env.check(wait_for(lambda: isns.listed_nodes().get(iqn2, ("", ""))[1] == "isns-2", 2),
+              "a renamed target's alias follows within 2 s: %s" % (isns.listed_nodes().get(iqn2),))
+    extra = ("127.0.15.4", "3262")
+    env.istmctl("portal", "enable", "%s:%s" % extra)
+    env.check(wait_for(lambda: extra in isns.portals(), 2),
+              "a listener added with SetPortalConfig is registered within 2 s: %s" % isns.portals())
+    env.istmctl("portal", "disable", "%s:%s" % extra)
+    env.check(wait_for(lambda: extra not in isns.portals(), 2),
+              "and deregistered within 2 s when disabled: %s" % isns.portals())
+    env.istmctl("target", "disable", "isns-2")
     env.check(wait_for(lambda: iqn2 not in isns.nodes(), 2), "a disabled target goes within 2 s")
-    env.istmctl("target", "enable", "isns-two")
+    env.istmctl("target", "enable", "isns-2")
     env.check(wait_for(lambda: iqn2 in isns.nodes(), 2), "enabled again: back within 2 s")
-    env.istmctl("target", "delete", "isns-two")
+    env.istmctl("target", "delete", "isns-2")
     env.check(wait_for(lambda: iqn2 not in isns.nodes(), 2), "a deleted target goes within 2 s")
     env.check(iqn1 in isns.nodes(), "the other target stays")
 
@@ -285,6 +295,7 @@ def body(env):
               "RemoveSnsServer")
     env.check(wait_for(lambda: iqn1 not in isns.nodes(), 2), "its registrations are gone within 2 s")
     env.check(servers(env) == [], "EnumSnsServers: empty")
+    env.check(wait_for(lambda: cached(env) == {}, 2), "EnumCachedInitiators: empty without servers")
 
 
 if __name__ == "__main__":

@@ -357,6 +357,66 @@ static void test_isns_servers_persist(void **unused)
 	tc_free(t);
 }
 
+static void count_fire(void *priv)
+{
+	(*(unsigned *)priv)++;
+}
+
+/* The iSNS agent's watcher: once per loop turn after a target change or a
+ * server change, not for unrelated work. */
+static void test_isns_watch_fires(void **unused)
+{
+	struct tc *t = tc_new(true);
+	assert_int_equal(tc_open(t), 0);
+	unsigned fired = 0;
+	assert_int_equal(core_watch_targets(t->core, count_fire, &fired), 0);
+	char guid[CORE_GUID_LEN + 1];
+	assert_int_equal(tc_create_target(t, "watched", guid), 0);
+	tc_run_for(t, 20);
+	assert_true(fired >= 1);
+	unsigned before = fired;
+	struct tevent_req *req = core_target_set_enabled_send(t, t->core, "watched", false);
+	tc_wait(t, req);
+	assert_int_equal(core_target_change_recv(req, t, NULL), 0);
+	tc_run_for(t, 20);
+	assert_true(fired > before);
+	before = fired;
+	req = core_isns_server_add_send(t, t->core, "isns.example.com");
+	tc_wait(t, req);
+	assert_int_equal(core_isns_server_change_recv(req, t, NULL), 0);
+	tc_run_for(t, 20);
+	assert_int_equal(fired, before + 1);
+	before = fired;
+	req = core_target_delete_send(t, t->core, "watched");
+	tc_wait(t, req);
+	assert_int_equal(core_target_delete_recv(req, t, NULL), 0);
+	tc_run_for(t, 20);
+	assert_true(fired > before);
+	before = fired;
+	assert_int_equal(core_watch_targets(t->core, NULL, NULL), 0);
+	req = core_isns_server_remove_send(t, t->core, "isns.example.com");
+	tc_wait(t, req);
+	assert_int_equal(core_isns_server_change_recv(req, t, NULL), 0);
+	tc_run_for(t, 20);
+	assert_int_equal(fired, before); /* removed: no more calls */
+	tc_close(t);
+	tc_free(t);
+}
+
+static void test_isns_server_names(void **unused)
+{
+	const char *good[] = { "isns", "isns.example.com", "isns-1.example.com:3205",
+			       "192.0.2.1", "192.0.2.1:1", "[2001:db8::1]:3205", "2001:db8::1",
+			       "[::1]" };
+	const char *bad[] = { "", "isns example", "host:0", "host:65536", "host:", ":3205",
+			      "[::1", "[zz]:3205", "-lead", "a/b", "host:12x", NULL };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(core_isns_server_name_valid(good[i]));
+	for (size_t i = 0; bad[i] != NULL; i++)
+		assert_false(core_isns_server_name_valid(bad[i]));
+	assert_false(core_isns_server_name_valid(NULL));
+}
+
 static uint8_t *read_all(TALLOC_CTX *mem, const char *path, size_t *len)
 {
 	return tu_read_file(mem, path, len);
@@ -581,6 +641,8 @@ int main(void)
 		cmocka_unit_test(test_intents_round_trip),
 		cmocka_unit_test(test_migrations_from_every_version),
 		cmocka_unit_test(test_isns_servers_persist),
+		cmocka_unit_test(test_isns_watch_fires),
+		cmocka_unit_test(test_isns_server_names),
 		cmocka_unit_test(test_identity_learned_for_old_disks),
 		cmocka_unit_test(test_garbage_refused_untouched),
 		cmocka_unit_test(test_corrupt_page_refused),
