@@ -82,7 +82,7 @@ add_mod() {
   order+=("$n")
 }
 for m in crc32c_generic configfs target_core_mod target_core_file target_core_iblock \
-         iscsi_target_mod virtio_pci virtio_net virtio_blk 9pnet 9pnet_virtio 9p ext4; do
+         iscsi_target_mod virtio_pci virtio_net virtio_blk 9pnet 9pnet_virtio 9p ext4 loop; do
   add_mod "$m"
 done
 printf '%s\n' "${order[@]}" > "$root/modules.list"
@@ -94,8 +94,8 @@ cat > "$root/init" <<'EOF'
 # networking: 10.0.2.15), the host's root read-only on /host (9p), the
 # test's work directory read-write at the same path (9p), the scratch disk
 # (virtio-blk) on /host/scratch when there is one, then a command loop on
-# ttyS1: each line "ID COMMAND" runs COMMAND with sh in a chroot into /host,
-# its output in WORK/.guest/ID.out, and answers "DONE ID STATUS".
+# ttyS1: each line "ID" runs the script WORK/.guest/ID.sh with sh in a chroot
+# into /host, # its output in WORK/.guest/ID.out, and answers "DONE ID STATUS".
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -129,11 +129,13 @@ if [ -b /dev/vda ]; then
   mount -t tmpfs scratchdir /host/mnt && mkdir -p /host/mnt/scratch &&
     mount -t ext4 /dev/vda /host/mnt/scratch || echo "lio-guest: cannot mount the scratch disk"
 fi
-stty -F /dev/ttyS1 raw -echo
-echo "LIO-GUEST-READY $(cut -d' ' -f1 /proc/uptime)"
+# open the command port before saying ready: what arrives on a serial port
+# nobody has open is lost
 exec 3<>/dev/ttyS1
-while read -r id cmd <&3; do
-  chroot /host /bin/sh -c "$cmd" < /dev/null > "/host$work/.guest/$id.out" 2>&1
+stty raw -echo <&3
+echo "LIO-GUEST-READY $(cut -d' ' -f1 /proc/uptime)"
+while read -r id <&3; do
+  chroot /host /bin/sh "$work/.guest/$id.sh" < /dev/null > "/host$work/.guest/$id.out" 2>&1 3>&-
   echo "DONE $id $?" >&3
 done
 EOF

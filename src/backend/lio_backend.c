@@ -21,6 +21,7 @@ struct lio_backend {
 	unsigned watch_ms;
 	uint64_t generations;
 	char **reported; /* foreign WWNs already named in the log */
+	bool probing, probe_failed;
 };
 
 enum lio_op { LIO_APPLY, LIO_REMOVE, LIO_LIST, LIO_SESSIONS };
@@ -248,6 +249,46 @@ static const struct iscsi_backend_ops lio_ops = {
 	.nexus_recv = lio_sessions_recv,
 };
 
+/* configfs creates the fabric's directory on the first mkdir (loading
+ * iscsi_target_mod if it can): on the worker, as that may wait. */
+static void lio_probe_run(void *arg)
+{
+	struct lio_job *j = arg;
+	char *dir = talloc_asprintf(j, "%s/iscsi", j->ctx.root);
+	if (dir != NULL && lio_exists(j->ctx.root))
+		j->rc = lio_mkdir(dir);
+}
+
+static void lio_probe_done(struct tevent_req *subreq)
+{
+	struct lio_backend *lb = tevent_req_callback_data(subreq, struct lio_backend);
+	void *job = NULL;
+	if (workpool_run_recv(subreq, subreq, &job) == 0 && ((struct lio_job *)job)->rc != 0 &&
+	    !lb->probe_failed) {
+		lb->probe_failed = true;
+		log_warn("lio: cannot create %s/iscsi: %s", lb->ctx.root,
+			 strerror(-((struct lio_job *)job)->rc));
+	}
+	talloc_free(subreq);
+	lb->probing = false;
+}
+
+static void lio_probe(struct lio_backend *lb)
+{
+	if (lb->probing)
+		return;
+	struct lio_job *j = job_new(LIO_LIST);
+	if (j == NULL || (j->ctx.root = talloc_strdup(j, lb->ctx.root)) == NULL) {
+		talloc_free(j);
+		return;
+	}
+	struct tevent_req *subreq = workpool_run_send(lb, lb->base.ev, lb->pool, lio_probe_run, j);
+	if (subreq == NULL)
+		return;
+	lb->probing = true;
+	tevent_req_set_callback(subreq, lio_probe_done, lb);
+}
+
 /* configfs with the iSCSI fabric loaded: a stat of configfs, in memory. */
 static void lio_watch(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
 		      void *priv)
@@ -257,6 +298,8 @@ static void lio_watch(struct tevent_context *ev, struct tevent_timer *te, struct
 	snprintf(path, sizeof(path), "%s/iscsi", lb->ctx.root);
 	struct stat st;
 	bool there = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	if (!there)
+		lio_probe(lb);
 	if (there && !lb->base.up) {
 		log_notice("lio: %s is there: the backend is up", path);
 		iscsi_backend_notify(&lb->base, ISCSI_BACKEND_UP, ++lb->generations);
@@ -281,9 +324,12 @@ int lio_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 		return -ENOMEM;
 	iscsi_backend_init(&lb->base, &lio_ops, ev);
 	lb->base.caps = (struct iscsi_backend_caps){
-		.min_lun = 0,
+		/* LUN 0 could be a disk with LIO, but a console sees the same
+		 * numbers whichever backend serves it (tgt's LUN 0 is its
+		 * controller); LIO answers REPORT LUNS through its virtual LUN 0 */
+		.min_lun = 1,
 		.max_lun = LIO_MAX_LUN,
-		.max_luns_per_target = LIO_MAX_LUN + 1,
+		.max_luns_per_target = LIO_MAX_LUN,
 		.per_target_portals = true,
 		.global_chap_users = false,
 		.session_isid = true,

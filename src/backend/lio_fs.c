@@ -21,18 +21,11 @@ int lio_write(const char *dir, const char *name, const char *value)
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* configfs takes one write as the whole value; no newline: LIO keeps
+	 * it in string attributes (a CHAP user "name\n" would never match) */
 	size_t len = strlen(value);
-	char *buf = malloc(len + 2);
-	if (buf == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
-	memcpy(buf, value, len);
-	buf[len] = '\n';
-	/* configfs takes one write as the whole value */
-	ssize_t w = write(fd, buf, len + 1);
-	int rc = w == (ssize_t)(len + 1) ? 0 : (w < 0 ? -errno : -EIO);
-	free(buf);
+	ssize_t w = write(fd, value, len);
+	int rc = w == (ssize_t)len ? 0 : (w < 0 ? -errno : -EIO);
 	if (close(fd) != 0 && rc == 0)
 		rc = -errno;
 	return rc;

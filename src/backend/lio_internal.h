@@ -19,7 +19,7 @@ struct lio_ctx {
 };
 
 /* ---- lio_fs.c: small helpers; all return 0 or a negative errno ---- */
-/* Writes VALUE and a newline to the attribute DIR/NAME (one write). */
+/* Writes VALUE to the attribute DIR/NAME in one write, without a newline. */
 int lio_write(const char *dir, const char *name, const char *value);
 /* The attribute's text without its trailing newline, on MEM; NULL if it
  * cannot be read. */

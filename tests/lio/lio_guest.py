@@ -63,6 +63,7 @@ class Guest:
 
     def start(self, timeout=150):
         prepare(self.cache)
+        os.makedirs(os.path.join(self.work, ".guest"), exist_ok=True)
         for p in self.ports:
             if _port_open(self.addr, p):
                 raise GuestError("%s:%d is already in use" % (self.addr, p))
@@ -90,6 +91,9 @@ class Guest:
             subprocess.run(["mkfs.ext4", "-q", "-F", img], check=True, timeout=60,
                            capture_output=True)
             cmd += ["-drive", "file=%s,format=raw,if=virtio,cache=unsafe" % img]
+        for old in (self.console, self.sock_path):
+            if os.path.exists(old):
+                os.unlink(old)  # not to take the last boot's READY for this one's
         started = time.monotonic()
         log = open(os.path.join(self.work, "qemu.log"), "w")
         try:
@@ -131,13 +135,15 @@ class Guest:
         return "\n".join(out)
 
     def run(self, command, timeout=60):
-        """Runs COMMAND (sh, in the chroot into the host's root) in the guest:
-        (exit status, output)."""
-        if "\n" in command:
-            raise ValueError("one line only")
+        """Runs COMMAND (a shell script, in the chroot into the host's root)
+        in the guest: (exit status, output)."""
         self.next_id += 1
         ident = "c%d" % self.next_id
-        self.sock.sendall(("%s %s\n" % (ident, command)).encode())
+        # the command goes through the shared directory, only its name
+        # through the serial line
+        with open(os.path.join(self.work, ".guest", ident + ".sh"), "w") as f:
+            f.write(command + "\n")
+        self.sock.sendall(("%s\n" % ident).encode())
         want = ("DONE %s " % ident).encode()
         deadline = time.monotonic() + timeout
         while True:
@@ -149,6 +155,7 @@ class Guest:
                     with open(out_path, errors="replace") as f:
                         out = f.read()
                     os.unlink(out_path)
+                    os.unlink(os.path.join(self.work, ".guest", ident + ".sh"))
                     return int(line[len(want):]), out
                 nl = self.buf.find(b"\n")
             left = deadline - time.monotonic()
@@ -165,14 +172,7 @@ class Guest:
 
     def script(self, text, timeout=60):
         """Runs the shell script TEXT in the guest: (exit status, output)."""
-        self.next_id += 1
-        path = os.path.join(self.work, ".guest", "s%d.sh" % self.next_id)
-        with open(path, "w") as f:
-            f.write(text)
-        try:
-            return self.run("sh " + path, timeout)
-        finally:
-            os.unlink(path)
+        return self.run(text, timeout)
 
     def check(self, command, timeout=60):
         rc, out = self.run(command, timeout)
@@ -208,3 +208,53 @@ def _port_open(addr, port):
             return True
     except OSError:
         return False
+
+
+class GuestProcess:
+    """A process started in the guest, with the parts of subprocess.Popen
+    the end-to-end environment uses (poll, wait, send_signal, kill). Its PID
+    and, once it has ended, its exit status are files in the shared work
+    directory."""
+
+    def __init__(self, guest, argv, log):
+        self.guest = guest
+        guest.next_id += 1
+        base = os.path.join(guest.work, ".guest", "p%d" % guest.next_id)
+        self.pid_file = base + ".pid"
+        self.rc_file = base + ".rc"
+        self.returncode = None
+        quoted = " ".join("'%s'" % a.replace("'", "'\\''") for a in argv)
+        rc, out = guest.run("( sh -c 'echo $$ > %s; exec %s >> %s 2>&1' < /dev/null; "
+                            "echo $? > %s.tmp; mv %s.tmp %s ) > /dev/null 2>&1 &"
+                            % (self.pid_file, quoted.replace("'", "'\\''"), log,
+                               self.rc_file, self.rc_file, self.rc_file))
+        if rc != 0:
+            raise GuestError("cannot start %s in the guest: %s" % (argv[0], out))
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.pid_file) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with open(self.pid_file) as f:
+            self.pid = int(f.read().strip() or 0)
+
+    def poll(self):
+        if self.returncode is None and os.path.exists(self.rc_file):
+            with open(self.rc_file) as f:
+                rc = int(f.read().strip() or 0)
+            # sh reports death by signal N as 128 + N; Popen as -N
+            self.returncode = -(rc - 128) if rc > 128 else rc
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = time.monotonic() + (timeout if timeout is not None else 3600)
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("guest pid %d" % self.pid, timeout)
+            time.sleep(0.05)
+        return self.returncode
+
+    def send_signal(self, sig):
+        if self.poll() is None:
+            self.guest.run("kill -%d %d" % (int(sig), self.pid))
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)

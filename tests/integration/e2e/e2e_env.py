@@ -57,7 +57,14 @@ class Env:
         p.add_argument("--iscsi", required=True, help="the e2e_iscsi initiator")
         p.add_argument("--addr", required=True)
         p.add_argument("--tgt-port", type=int, required=True)
+        # LIO (issue 15): istmd and the kernel target run in a QEMU guest
+        # (tests/lio/lio_guest.py) that shares self.dir; its ports are
+        # forwarded from --addr
+        p.add_argument("--backend", choices=("tgt", "lio"), default="tgt")
+        p.add_argument("--lio-cache", help="kernel and initramfs cache (build/lio-guest)")
         self.args = p.parse_args()
+        self.lio = self.args.backend == "lio"
+        self.guest = None
         self.addr = self.args.addr
         self.portal = "%s:%d" % (self.addr, ISCSI_PORT)
         self.tgt_port = self.args.tgt_port
@@ -118,6 +125,8 @@ class Env:
             "[iscsi]", "backend = tgt", "tgt_control_port = %d" % self.tgt_port,
             "portal = " + self.portal,
         ] + self.extra_conf
+        if self.lio:
+            lines = [_lio_line(line, self.addr) for line in lines]
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
 
@@ -126,6 +135,8 @@ class Env:
                                "show"], capture_output=True, timeout=5).returncode == 0
 
     def start_tgtd(self):
+        if self.lio:
+            return self._start_guest()
         if self.tgtd_answers() and self.tgtd is None:
             raise Failure("a tgtd nobody started here answers on control port %d" % self.tgt_port)
         log = open(self.tgtd_log, "a")
@@ -144,6 +155,9 @@ class Env:
 
     def kill_tgtd(self):
         """tgtd ignores SIGTERM: SIGKILL by PID."""
+        if self.lio and self.guest is not None:
+            self.guest.stop()
+            self.guest = None
         if self.tgtd is not None:
             self.tgtd.kill()
             self.tgtd.wait(timeout=10)
@@ -155,12 +169,18 @@ class Env:
         self.write_conf()
         start = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         log = open(self.log, "a")
-        self.istmd = subprocess.Popen([self.args.istmd, "--config", self.conf, "--foreground"]
-                                      + list(extra_args),
-                                      stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                      preexec_fn=_die_with_parent)
-        log.close()
-        deadline = time.monotonic() + 30
+        if self.lio:
+            log.close()
+            self.istmd = self._lio.GuestProcess(
+                self.guest, [self.args.istmd, "--config", self.conf, "--foreground"]
+                + list(extra_args), self.log)
+        else:
+            self.istmd = subprocess.Popen([self.args.istmd, "--config", self.conf,
+                                           "--foreground"] + list(extra_args),
+                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                          preexec_fn=_die_with_parent)
+            log.close()
+        deadline = time.monotonic() + (90 if self.lio else 30)
         while time.monotonic() < deadline:
             if self.istmd.poll() is not None:
                 self.istmd = None
@@ -181,8 +201,11 @@ class Env:
         try:
             rc = p.wait(timeout=5)
         except subprocess.TimeoutExpired:
+            if self.lio:
+                print("# guest processes:\n" + self.guest.run(
+                    "ps -eo pid,stat,wchan:32,args | grep -v ' \\['")[1], flush=True)
             p.kill()
-            p.wait()
+            p.wait(timeout=10)
             raise Failure("istmd did not stop within 5 s of SIGTERM")
         if rc != 0:
             raise Failure("istmd exited with status %d" % rc)
@@ -203,12 +226,21 @@ class Env:
 
     def detach_loops(self):
         for device in self.loops():
-            subprocess.run(["losetup", "-d", device], timeout=10)
+            if self.lio:
+                self.guest.run("losetup -d " + device)
+            else:
+                subprocess.run(["losetup", "-d", device], timeout=10)
 
     def loops(self):
         """Loop devices over the test's files: {device: backing file}."""
-        out = subprocess.run(["losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"],
-                             capture_output=True, text=True, timeout=10).stdout
+        if self.lio:
+            if self.guest is None:
+                return {}
+            out = self.guest.run("losetup --list --noheadings --output NAME,BACK-FILE")[1]
+        else:
+            out = subprocess.run(["losetup", "--list", "--noheadings", "--output",
+                                  "NAME,BACK-FILE"], capture_output=True, text=True,
+                                 timeout=10).stdout
         found = {}
         for line in out.splitlines():
             parts = line.split(None, 1)
@@ -227,6 +259,9 @@ class Env:
         except Failure as e:
             print("# failure: %s" % e, flush=True)
             status = 1
+        except self._skip_types() as e:
+            print("# skip: %s" % e, flush=True)
+            status = 77
         except SystemExit as e:  # istm_client.check() exits at a failure
             status = e.code if isinstance(e.code, int) and e.code != 0 else 1
         except Exception as e:  # an unexpected error is a failure too, with its story
@@ -235,7 +270,8 @@ class Env:
             print("# error: %r" % e, flush=True)
             status = 1
         signal.alarm(0)
-        for stop in (self.kill_istmd, self.kill_tgtd, self.detach_loops):
+        for stop in ((self.kill_istmd, self.detach_loops, self.kill_tgtd) if self.lio
+                     else (self.kill_istmd, self.kill_tgtd, self.detach_loops)):
             try:
                 stop()
             except Exception as e:
@@ -286,10 +322,50 @@ class Env:
         return r.returncode, r.stdout + r.stderr
 
     def tgt_show(self):
-        """What tgtd has (tgtadm's target listing)."""
+        """What tgtd has (tgtadm's target listing); with LIO the WWNs in configfs."""
+        if self.lio:
+            return self.guest.run("ls /sys/kernel/config/target/iscsi")[1]
         return subprocess.run([TGTADM, "-C", str(self.tgt_port), "--lld", "iscsi", "--mode",
                                "target", "--op", "show"], capture_output=True, text=True,
                               timeout=10).stdout
+
+
+    # ---- LIO (issue 15) ----------------------------------------------------------------------
+
+    @property
+    def _lio(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        sys.path.insert(0, os.path.join(here, "..", "..", "lio"))
+        import lio_guest
+        return lio_guest
+
+    def _skip_types(self):
+        return (self._lio.Skip,) if self.lio else ()
+
+    def _start_guest(self):
+        """Boots the LIO guest over self.dir (EPM, object and iSCSI ports forwarded)."""
+        if self.guest is None:
+            cache = self.args.lio_cache or os.path.join(os.getcwd(), "lio-guest")
+            self.guest = self._lio.Guest(cache, self.dir, self.addr,
+                                         [EPM_PORT, OBJECT_PORT, ISCSI_PORT])
+            boot = self.guest.start()
+            print("# LIO guest ready after %.1f s" % boot, flush=True)
+        return time.monotonic()
+
+
+def _lio_line(line, addr):
+    """A configuration line for istmd in the LIO guest: it listens on the
+    guest's address (where QEMU forwards to) and on ADDR (guest loopback),
+    so that its DCOM string bindings name the address the host's clients
+    use; LIO listens on the guest's address."""
+    guest = "10.0.2.15"
+    if line.startswith("listen = "):
+        return "listen = %s, %s" % (guest, line[len("listen = "):])
+    if line == "backend = tgt":
+        return "backend = lio"
+    if line.startswith("portal = "):
+        return "portal = %s:%d" % (guest, ISCSI_PORT)
+    return line
 
 
 def port_open(addr, port):
@@ -302,6 +378,8 @@ def port_open(addr, port):
 
 def skip_unless_possible():
     """Exit 77 (ctest's skip) where the test cannot run."""
+    if "--backend=lio" in sys.argv or ("--backend" in sys.argv and "lio" in sys.argv):
+        return  # the guest runs as root; a missing QEMU or kernel skips at start
     if os.geteuid() != 0 or not os.access(TGTD, os.X_OK):
         print("# skip: needs root and tgtd")
         sys.exit(77)
