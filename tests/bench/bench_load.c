@@ -317,19 +317,22 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (o.port == 0 || o.conns == 0 ||
+	if (o.port == 0 || o.conns == 0 || o.req == 0 || o.resp == 0 ||
 	    ((strcmp(o.mode, "istm") == 0 || strcmp(o.mode, "hold-ntlm") == 0) &&
 	     (o.user == NULL || o.password == NULL)))
 		usage();
 	bench_pin(o.cpu);
 	TALLOC_CTX *mem = talloc_new(NULL);
 	struct run r = { .o = &o, .ev = tevent_context_init(mem) };
-	struct slot *slots = talloc_zero_array(mem, struct slot, o.conns);
+	/* each slot its own talloc context: connections and calls hang on it */
+	struct slot **slots = talloc_zero_array(mem, struct slot *, o.conns);
+	for (unsigned i = 0; i < o.conns; i++)
+		slots[i] = talloc_zero(slots, struct slot);
 	bool echo = strcmp(o.mode, "echo") == 0;
 	if (strncmp(o.mode, "hold-", 5) == 0)
 		return hold(&r, strcmp(o.mode, "hold-ntlm") == 0);
 	for (unsigned i = 0; !echo && i < o.conns; i++) {
-		int rc = setup_slot(&r, &slots[i]);
+		int rc = setup_slot(&r, slots[i]);
 		if (rc != 0) {
 			fprintf(stderr, "bench_load: connection %u: %s\n", i, strerror(-rc));
 			return 1;
@@ -354,7 +357,7 @@ int main(int argc, char **argv)
 		rc = echo_run(&r);
 	} else {
 		for (unsigned i = 0; i < o.conns; i++)
-			issue(&slots[i]);
+			issue(slots[i]);
 		bool sampled = false;
 		while (r.in_flight > 0) {
 			tevent_loop_once(r.ev);

@@ -82,6 +82,10 @@ calls_vs_echo() {
 		local req resp
 		req=$(tail -1 "$a" | field req_bytes | cut -d. -f1)
 		resp=$(tail -1 "$a" | field resp_bytes | cut -d. -f1)
+		if [ -z "$req" ] || [ -z "$resp" ]; then
+			echo "# $label: the istmd run failed (see $RAW)" | tee -a "$ROWS"
+			return
+		fi
 		"$BENCH_BIN/bench_echo" --listen "$BENCH_ADDR" --port "$ECHO_PORT" --req "$req" \
 			--resp "$resp" "${cpu[@]}" > "$BENCH_DIR/echo.out" &
 		local ep=$!
