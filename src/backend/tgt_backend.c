@@ -964,8 +964,6 @@ static void on_tgtd(bool up, pid_t pid, void *priv)
 	}
 	__atomic_store_n(&tb->tgtd_pid, pid, __ATOMIC_RELEASE);
 	tgt_ports_set_pid(tb->ports, pid);
-	/* A hold that an istmd killed mid-snapshot left (tgt_hold.c). */
-	kill(pid, SIGCONT);
 	/* A new tgtd knows none of our accounts. */
 	TALLOC_FREE(tb->secrets_mem);
 	memset(&tb->secrets, 0, sizeof(tb->secrets));
