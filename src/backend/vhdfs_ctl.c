@@ -71,6 +71,33 @@ bool vhdfs_pid_alive(pid_t pid)
 	return ok;
 }
 
+/* Whether PID is the istmd-vhdfs of mount point MNT (its command line has
+ * "--mount MNT"): a pid file can outlive its process, and the pid be reused
+ * by the server of another disk, which must never be touched. */
+static bool serves(pid_t pid, const char *mnt)
+{
+	if (!vhdfs_pid_alive(pid))
+		return false;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	static const size_t max = 3 * PATH_MAX;
+	char *buf = malloc(max);
+	size_t n = buf != NULL ? fread(buf, 1, max - 1, f) : 0;
+	fclose(f);
+	bool found = false, after_mount = false;
+	if (buf != NULL)
+		buf[n] = '\0';
+	for (size_t i = 0; buf != NULL && i < n && !found; i += strlen(buf + i) + 1) {
+		found = after_mount && strcmp(buf + i, mnt) == 0;
+		after_mount = strcmp(buf + i, "--mount") == 0;
+	}
+	free(buf);
+	return found;
+}
+
 static pid_t read_pid(const char *pidf)
 {
 	FILE *f = fopen(pidf, "re");
@@ -117,7 +144,7 @@ pid_t vhdfs_find(const struct vhdfs_conf *vc, dev_t dev, ino_t ino)
 	pid_t pid = read_pid(pidf);
 	if (pid < 0)
 		return pid;
-	if (!vhdfs_pid_alive(pid))
+	if (!serves(pid, mnt))
 		return -ENOENT;
 	int r = mount_state_of(pid, mnt);
 	return r == 0 ? pid : (r == -ENOENT ? -ENOENT : -ENOTCONN);
@@ -261,7 +288,7 @@ static int spawn(const struct vhdfs_conf *vc, int image_fd, const char *posix, c
 		say(reason, len, "istmd-vhdfs did not start (%s; log %s)",
 		    tail[0] ? tail : (r == 0 ? "timed out" : "exited"), logf);
 		pid_t pid = read_pid(pidf);
-		if (pid > 0 && vhdfs_pid_alive(pid))
+		if (pid > 0 && serves(pid, mnt))
 			kill(pid, SIGKILL);
 		return r == 0 ? -ETIMEDOUT : -EIO;
 	}
@@ -281,7 +308,7 @@ int vhdfs_ensure(const struct vhdfs_conf *vc, int image_fd, const char *posix,
 	pid_t live = vhdfs_find(vc, st->st_dev, st->st_ino);
 	if (live < 0) {
 		pid_t old = read_pid(pidf);
-		if (old > 0 && vhdfs_pid_alive(old)) { /* alive but its mount is gone: hung */
+		if (old > 0 && serves(old, mnt)) { /* alive but its mount is gone: hung */
 			kill(old, SIGKILL);
 			for (int i = 0; i < 100 && vhdfs_pid_alive(old); i++)
 				usleep(10000);
@@ -320,7 +347,7 @@ int vhdfs_stop(const struct vhdfs_conf *vc, dev_t dev, ino_t ino)
 	char mnt[PATH_MAX], pidf[PATH_MAX];
 	names(vc, dev, ino, mnt, pidf, NULL);
 	pid_t pid = read_pid(pidf);
-	if (pid > 0 && vhdfs_pid_alive(pid)) {
+	if (pid > 0 && serves(pid, mnt)) {
 		kill(pid, SIGTERM);
 		for (int i = 0; i < 500 && vhdfs_pid_alive(pid); i++)
 			usleep(10000);

@@ -250,6 +250,7 @@ int main(int argc, char **argv)
 	char *fargv[] = { argv[0], "-o", "fsname=istmd-vhdfs,subtype=vhd", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, fargv);
 	struct fuse *f = fuse_new(&args, &ops, sizeof(ops), NULL);
+	fuse_opt_free_args(&args); /* fuse_new copies what it keeps */
 	if (f == NULL) {
 		fprintf(stderr, "istmd-vhdfs: fuse_new failed\n");
 		return 1;

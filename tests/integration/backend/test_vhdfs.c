@@ -208,6 +208,40 @@ static void test_differencing_and_kill(void **state)
 	check_valid(f, "c.vhd");
 }
 
+/* A stale pid file naming the server of another disk (pid reuse): that
+ * server is neither taken for this disk's nor killed. */
+static void test_stale_pid_file(void **state)
+{
+	struct fixture *f = *state;
+	char reason[VHD_REASON_LEN];
+	assert_int_equal(vhd_create_dynamic(f->rootfd, "one.vhd", DISK, NULL, reason), 0);
+	assert_int_equal(vhd_create_dynamic(f->rootfd, "two.vhd", DISK, NULL, reason), 0);
+	struct stat st1, st2;
+	pid_t pid1, pid2;
+	bool started;
+	int fd1 = serve(f, "one.vhd", &st1, &pid1, &started);
+	assert_int_equal(fstatat(f->rootfd, "two.vhd", &st2, 0), 0);
+	char pidf[512];
+	snprintf(pidf, sizeof(pidf), "%s/%llx-%llx.pid", f->run, (unsigned long long)st2.st_dev,
+		 (unsigned long long)st2.st_ino);
+	FILE *pf = fopen(pidf, "w");
+	fprintf(pf, "%ld\n", (long)pid1);
+	fclose(pf);
+	assert_true(vhdfs_find(&f->vc, st2.st_dev, st2.st_ino) < 0);
+	int fd2 = serve(f, "two.vhd", &st2, &pid2, &started);
+	assert_true(started);
+	assert_int_not_equal(pid2, pid1);
+	assert_true(vhdfs_pid_alive(pid1));
+	uint8_t b[512];
+	assert_int_equal(pread(fd1, b, sizeof(b), 0), (ssize_t)sizeof(b)); /* one still served */
+	close(fd1);
+	close(fd2);
+	assert_int_equal(vhdfs_stop(&f->vc, st2.st_dev, st2.st_ino), 0);
+	assert_true(vhdfs_pid_alive(pid1));
+	assert_int_equal(vhdfs_stop(&f->vc, st1.st_dev, st1.st_ino), 0);
+	assert_false(vhdfs_pid_alive(pid1));
+}
+
 int main(void)
 {
 	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK) != 0) {
@@ -217,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dynamic_through_fuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_differencing_and_kill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_pid_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,20 @@ def vhdfs_pids(env):
     return [p for p in pids if os.path.exists("/proc/%d" % p)]
 
 
+def check_vhdfs_logs(env):
+    """No sanitizer report in any istmd-vhdfs log (ASan builds)."""
+    run = os.path.join(env.state, "vhdfs")
+    bad = []
+    if os.path.isdir(run):
+        for name in os.listdir(run):
+            if name.endswith(".log"):
+                with open(os.path.join(run, name), errors="replace") as f:
+                    text = f.read()
+                if re.search(r"ERROR: (Address|Leak)Sanitizer|runtime error:", text):
+                    bad.append(name + ":\n" + text[-3000:])
+    env.check(not bad, "no sanitizer report from istmd-vhdfs" + "".join("\n" + b for b in bad))
+
+
 def cleanup_vhdfs(env):
     for pid in vhdfs_pids(env):
         try:
@@ -275,6 +289,7 @@ def main():
         grow(env)
         differencing(env)
         chain(env)
+        check_vhdfs_logs(env)
 
     detach = env.detach_loops
     env.detach_loops = lambda: (cleanup_vhdfs(env), detach())  # before the directory goes

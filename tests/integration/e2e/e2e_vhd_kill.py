@@ -21,7 +21,8 @@ import sys
 import time
 
 from e2e_env import Env, skip_unless_possible
-from e2e_vhd import INI, MIB, Lun, cleanup_vhdfs, mk, serve, unserve, valid, vhdfs_pids
+from e2e_vhd import (INI, MIB, check_vhdfs_logs, cleanup_vhdfs, mk, serve, unserve, valid,
+                     vhdfs_pids)
 
 WRITER = os.environ.get("VHD_WRITER", "")
 BLOCKS = 128
@@ -143,6 +144,7 @@ def main():
     def body(env):
         kill_istmd(env)
         kill_vhdfs(env)
+        check_vhdfs_logs(env)
 
     detach = env.detach_loops
     env.detach_loops = lambda: (cleanup_vhdfs(env), detach())

@@ -41,10 +41,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		r = vhd_create_differencing(dirfd, name, &p, NULL, reason);
+		close(p.fd);
 	} else {
 		fprintf(stderr, "vhdmk: unknown kind %s\n", argv[1]);
 		return 2;
 	}
+	close(dirfd);
+	free(copy);
+	free(copy2);
 	if (r != 0) {
 		fprintf(stderr, "vhdmk: %s: %s\n", argv[2], reason);
 		return 1;
