@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -189,10 +190,18 @@ def body(env, ext4_root):
               "restart (SIGTERM): snapshots kept")
     env.check(env.istmctl("snapshot", "schedule", "show", "--json", json_out=True)["scheduled"],
               "restart: schedule kept")
+    # istmd killed while it held tgtd for a set: tgtd stopped, the marker
+    # beside its socket; the next istmd resumes it
     env.kill_istmd()
+    os.kill(env.tgtd.pid, signal.SIGSTOP)
+    with open("/var/run/tgtd/socket.%d.istmd-held" % env.tgt_port, "w") as f:
+        f.write("%d\n" % env.tgtd.pid)
     env.start_istmd()
     env.check(len(env.istmctl("snapshot", "list", "--json", json_out=True)) == 3,
               "restart after SIGKILL: snapshots kept")
+    with open("/proc/%d/stat" % env.tgtd.pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()[0]
+    env.check(st not in ("T", "t"), "a tgtd left held is resumed (state %s)" % st)
     env.check(read_lun(env, back, got) == {0xAA}, "after the restarts the export still reads A")
 
     env.istmctl("unmap", "back", str(ex))
