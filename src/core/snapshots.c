@@ -696,6 +696,8 @@ static void record_committed(struct op *op)
 				(ms->s->exported_wtd != CORE_NO_WTD ? CORE_SNAP_STATUS_EXPORTED : 0);
 		if (s->with_rb)
 			ms->rb = s->rb;
+		if (ms->s->exported_wtd != CORE_NO_WTD) /* its LUN becomes read-only */
+			reconciler_disk_changed(op->c, ms->s->exported_wtd);
 	}
 	op_finish(op, 0, NULL);
 }
@@ -742,6 +744,15 @@ struct tevent_req *snap_record_rb_send(TALLOC_CTX *mem, struct core *c,
 		}
 	}
 	return req;
+}
+
+bool core_snapshot_export_read_only(const struct core *c, uint32_t wtd)
+{
+	struct snap_model *sm = snap_model(c);
+	for (size_t i = 0; sm != NULL && i < sm->n; i++)
+		if (sm->snaps[i]->s->exported_wtd == wtd)
+			return true;
+	return false;
 }
 
 bool core_snapshot_disk_reverting(const struct core *c, uint32_t wtd)

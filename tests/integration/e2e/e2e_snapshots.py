@@ -154,6 +154,9 @@ def body(env, ext4_root):
     ex = out["wtd"]
     env.check(read_lun(env, back, got) == {0xAA}, "the exported snapshot reads A")
     env.check(read_lun(env, live, got) == {0xBB}, "the live LUN reads B")
+    rc, _ = env.initiator(back, INI, "write", "1", "0", fb)
+    env.check(rc == 1, "the exported snapshot is read-only (a WRITE fails)")
+    env.check(read_lun(env, back, got) == {0xAA}, "and still reads A")
     shown = env.istmctl("snapshot", "show", sid, "--json", json_out=True)
     env.check(shown["exported_wtd"] == ex and shown["status"] == "exported",
               "snapshot show: exported as disk %d" % ex)
