@@ -7,10 +7,12 @@
 #include "backend/tgt_hold.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend/tgt_conn_ports.h"
 #include "backend/tgt_cache.h"
@@ -903,11 +905,41 @@ static int tgt_nexus_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 	return 0;
 }
 
-/* Snapshot sets (tgt_hold.c); the pid is read on a worker thread. */
+/* Snapshot sets (tgt_hold.c); the pid is read on a worker thread. A marker
+ * beside tgtd's socket names a tgtd held now, so that one an istmd killed
+ * mid-hold left stopped is resumed when the backend sees it again. */
 static int tgt_hold(struct iscsi_backend *be, bool hold)
 {
 	struct tgt_backend *tb = (struct tgt_backend *)be;
-	return tgt_hold_io(__atomic_load_n(&tb->tgtd_pid, __ATOMIC_ACQUIRE), hold, 500);
+	pid_t pid = __atomic_load_n(&tb->tgtd_pid, __ATOMIC_ACQUIRE);
+	char marker[PATH_MAX];
+	snprintf(marker, sizeof(marker), "%s.istmd-held", tb->socket_path);
+	if (hold && pid > 0) {
+		FILE *f = fopen(marker, "we");
+		if (f != NULL) {
+			fprintf(f, "%d\n", (int)pid);
+			fclose(f);
+		}
+	}
+	int rc = tgt_hold_io(pid, hold, 500);
+	if (!hold || rc < 0)
+		unlink(marker);
+	return rc;
+}
+
+static void resume_if_held(struct tgt_backend *tb, pid_t pid)
+{
+	char marker[PATH_MAX];
+	snprintf(marker, sizeof(marker), "%s.istmd-held", tb->socket_path);
+	FILE *f = fopen(marker, "re");
+	if (f == NULL)
+		return;
+	int held = 0;
+	if (fscanf(f, "%d", &held) == 1 && held == (int)pid && kill(pid, SIGCONT) == 0)
+		log_warn("tgtd (pid %d) was left held by an interrupted snapshot: resumed",
+			 (int)pid);
+	fclose(f);
+	unlink(marker);
 }
 
 static const struct iscsi_backend_ops tgt_ops = {
@@ -964,6 +996,7 @@ static void on_tgtd(bool up, pid_t pid, void *priv)
 	}
 	__atomic_store_n(&tb->tgtd_pid, pid, __ATOMIC_RELEASE);
 	tgt_ports_set_pid(tb->ports, pid);
+	resume_if_held(tb, pid);
 	/* A new tgtd knows none of our accounts. */
 	TALLOC_FREE(tb->secrets_mem);
 	memset(&tb->secrets, 0, sizeof(tb->secrets));

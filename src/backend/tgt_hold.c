@@ -4,9 +4,7 @@
  * call first, so once all are stopped every write tgtd acknowledged is in
  * its backing file and no new one starts; SIGCONT resumes. Initiators see
  * a few milliseconds of latency (TCP buffers meanwhile). If istmd died in
- * between, the core's hold marker (snapshots.c, SNAP_HOLD_MARKER) makes the
- * next istmd resume tgtd at the backend's UP: only then, so that a tgtd an
- * admin stopped on purpose is left alone. */
+ * between, the next UP of the backend sends SIGCONT (tgt_backend.c). */
 #include "backend/tgt_hold.h"
 
 #include <dirent.h>

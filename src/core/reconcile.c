@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "core/reconcile_internal.h"
-#include "core/snapshots_internal.h"
 #include "istmd/log.h"
 
 /* ---- scheduling ---- */
@@ -288,7 +287,6 @@ static void on_backend(enum iscsi_backend_event event, uint64_t generation, void
 		return;
 	}
 	r->backend_up = true;
-	snap_hold_recover(r->c);
 	reapply_listeners(r);
 	if (generation == r->generation) {
 		/* the same daemon, reachable again: check everything (removals

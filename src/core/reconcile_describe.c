@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/reconcile_internal.h"
+#include "core/snapshots.h"
 #include "istmd/log.h"
 
 /* ---- describing a target for the backend ---- */
@@ -81,7 +82,7 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 		lun->vendor = CORE_LUN_VENDOR;
 		lun->product = CORE_LUN_PRODUCT;
 		lun->revision = CORE_LUN_REVISION;
-		lun->read_only = false;
+		lun->read_only = core_snapshot_export_read_only(c, md->d->wtd);
 		lun->direct_io = true;
 	}
 	for (size_t i = 0; i < t->n_ids; i++) {

@@ -213,7 +213,6 @@ struct snap_job {
 	/* A set of several disks: the backend's I/O is held around the clones
 	 * (iscsi_backend_hold_io), so that the set is one instant. */
 	struct iscsi_backend *hold_be;
-	char *hold_marker; /* STATE/SNAP_HOLD_MARKER while the I/O is held */
 	uint64_t hold_us;
 	int rc;
 	char reason[512];
@@ -312,11 +311,6 @@ static void snap_job_run(void *arg)
 	uint64_t t0 = now_us();
 	bool held = false;
 	if (j->rc == 0 && j->hold_be != NULL) {
-		/* Before the hold: an istmd killed while tgtd is stopped leaves
-		 * the marker, and the next one resumes tgtd (snap_hold_recover). */
-		int mfd = open(j->hold_marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-		if (mfd >= 0)
-			close(mfd);
 		int rc = iscsi_backend_hold_io(j->hold_be, true);
 		held = rc == 0;
 		if (rc < 0 && rc != -ENOTSUP && rc != -ENOTCONN && rc != -ESRCH) {
@@ -340,8 +334,6 @@ static void snap_job_run(void *arg)
 	}
 	if (held)
 		iscsi_backend_hold_io(j->hold_be, false);
-	if (j->hold_be != NULL)
-		unlink(j->hold_marker);
 	j->hold_us = now_us() - t0;
 	/* durable before the rows are committed, outside the hold */
 	for (size_t i = 0; j->rc == 0 && i < j->n; i++) {
@@ -464,15 +456,8 @@ static void create_start(struct op *op)
 		it->root = disk_root(c, md->d);
 		it->provider = snap_model(c)->roots[it->root].provider;
 	}
-	if (s->n > 1 && c->backend != NULL && iscsi_backend_is_up(c->backend, NULL)) {
+	if (s->n > 1 && c->backend != NULL && iscsi_backend_is_up(c->backend, NULL))
 		j->hold_be = c->backend;
-		j->hold_marker = talloc_asprintf(j, "%s/%s", c->state_dir, SNAP_HOLD_MARKER);
-		if (j->hold_marker == NULL) {
-			talloc_free(j);
-			op_finish(op, -ENOMEM, "out of memory");
-			return;
-		}
-	}
 	s->when = snap_filetime_now();
 	op_io(op, snap_job_run, j, create_cloned);
 }
@@ -711,6 +696,8 @@ static void record_committed(struct op *op)
 				(ms->s->exported_wtd != CORE_NO_WTD ? CORE_SNAP_STATUS_EXPORTED : 0);
 		if (s->with_rb)
 			ms->rb = s->rb;
+		if (ms->s->exported_wtd != CORE_NO_WTD) /* its LUN becomes read-only */
+			reconciler_disk_changed(op->c, ms->s->exported_wtd);
 	}
 	op_finish(op, 0, NULL);
 }
@@ -757,6 +744,15 @@ struct tevent_req *snap_record_rb_send(TALLOC_CTX *mem, struct core *c,
 		}
 	}
 	return req;
+}
+
+bool core_snapshot_export_read_only(const struct core *c, uint32_t wtd)
+{
+	struct snap_model *sm = snap_model(c);
+	for (size_t i = 0; sm != NULL && i < sm->n; i++)
+		if (sm->snaps[i]->s->exported_wtd == wtd)
+			return true;
+	return false;
 }
 
 bool core_snapshot_disk_reverting(const struct core *c, uint32_t wtd)
@@ -864,17 +860,4 @@ int core_snapshot_usage_recv(struct tevent_req *req, uint64_t *used)
 		return rs == TEVENT_REQ_USER_ERROR ? -(int)err : -ENOMEM;
 	*used = s->used;
 	return 0;
-}
-
-/* A hold left by an istmd killed between SIGSTOP and SIGCONT (the marker
- * exists): resume the backend's I/O once it is up. */
-void snap_hold_recover(struct core *c)
-{
-	char *path = talloc_asprintf(NULL, "%s/%s", c->state_dir, SNAP_HOLD_MARKER);
-	if (path != NULL && access(path, F_OK) == 0) {
-		log_warn("a snapshot set's I/O hold was interrupted: resuming the iSCSI backend");
-		iscsi_backend_hold_io(c->backend, false);
-		unlink(path);
-	}
-	talloc_free(path);
 }

@@ -122,6 +122,10 @@ int core_snapshot_schedule_set_recv(struct tevent_req *req, TALLOC_CTX *mem, cha
 /* Number of scheduled runs made since start-up (tests). */
 uint64_t core_snapshot_schedule_runs(const struct core *c);
 
+/* Whether disk WTD is a snapshot's export: its LUNs are read-only (a
+ * snapshot is a point in time; MS-ISTM has no way to ask for writable). */
+bool core_snapshot_export_read_only(const struct core *c, uint32_t wtd);
+
 /* Whether a rollback of disk WTD runs (IWTDisk3 GetLunStatus: Reverting). */
 bool core_snapshot_disk_reverting(const struct core *c, uint32_t wtd);
 

@@ -78,10 +78,5 @@ struct tevent_req *snap_record_rb_send(TALLOC_CTX *mem, struct core *c,
 struct tevent_req *snap_delete_only_send(TALLOC_CTX *mem, struct core *c, const char *id);
 /* FILETIME now. */
 int64_t snap_filetime_now(void);
-/* In the state directory while a snapshot set holds the backend's I/O. */
-#define SNAP_HOLD_MARKER "snapshot-io-held"
-/* Resumes a hold an earlier istmd left (the marker exists): at the
- * backend's UP (reconcile.c). */
-void snap_hold_recover(struct core *c);
 
 #endif

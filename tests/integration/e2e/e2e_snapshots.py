@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -153,6 +154,9 @@ def body(env, ext4_root):
     ex = out["wtd"]
     env.check(read_lun(env, back, got) == {0xAA}, "the exported snapshot reads A")
     env.check(read_lun(env, live, got) == {0xBB}, "the live LUN reads B")
+    rc, _ = env.initiator(back, INI, "write", "1", "0", fb)
+    env.check(rc == 1, "the exported snapshot is read-only (a WRITE fails)")
+    env.check(read_lun(env, back, got) == {0xAA}, "and still reads A")
     shown = env.istmctl("snapshot", "show", sid, "--json", json_out=True)
     env.check(shown["exported_wtd"] == ex and shown["status"] == "exported",
               "snapshot show: exported as disk %d" % ex)
@@ -189,10 +193,18 @@ def body(env, ext4_root):
               "restart (SIGTERM): snapshots kept")
     env.check(env.istmctl("snapshot", "schedule", "show", "--json", json_out=True)["scheduled"],
               "restart: schedule kept")
+    # istmd killed while it held tgtd for a set: tgtd stopped, the marker
+    # beside its socket; the next istmd resumes it
     env.kill_istmd()
+    os.kill(env.tgtd.pid, signal.SIGSTOP)
+    with open("/var/run/tgtd/socket.%d.istmd-held" % env.tgt_port, "w") as f:
+        f.write("%d\n" % env.tgtd.pid)
     env.start_istmd()
     env.check(len(env.istmctl("snapshot", "list", "--json", json_out=True)) == 3,
               "restart after SIGKILL: snapshots kept")
+    with open("/proc/%d/stat" % env.tgtd.pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()[0]
+    env.check(st not in ("T", "t"), "a tgtd left held is resumed (state %s)" % st)
     env.check(read_lun(env, back, got) == {0xAA}, "after the restarts the export still reads A")
 
     env.istmctl("unmap", "back", str(ex))
