@@ -25,8 +25,9 @@ static void pass_end(struct pass *p);
 
 static bool wants_loop(const struct core *c, const struct core_disk *d)
 {
-	return c->backend != NULL && d->enabled && d->type == CORE_WTD_FILE &&
-	       d->vhd_type == CORE_VHD_FIXED && model_disk_mapped(c->model, d->wtd);
+	return c->backend != NULL && !c->caps.file_luns && d->enabled &&
+	       d->type == CORE_WTD_FILE && d->vhd_type == CORE_VHD_FIXED &&
+	       model_disk_mapped(c->model, d->wtd);
 }
 
 static bool in_list(const uint32_t *list, size_t n, uint32_t wtd)
@@ -558,7 +559,9 @@ static void pass_end(struct pass *p)
 	for (size_t i = 0; i < c->model->n_disks; i++) {
 		struct mdisk *md = c->model->disks[i];
 		bool served = false;
-		for (size_t k = 0; md->live.attached && k < c->model->n_targets && !served; k++) {
+		bool servable = md->live.attached ||
+				(c->caps.file_luns && md->d->type == CORE_WTD_FILE);
+		for (size_t k = 0; servable && k < c->model->n_targets && !served; k++) {
 			const struct mtarget *mt = c->model->targets[k];
 			for (size_t j = 0; mt->live.applied && j < mt->t->n_luns && !served; j++)
 				served = mt->t->luns[j].wtd == md->d->wtd;
