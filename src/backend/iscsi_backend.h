@@ -164,6 +164,9 @@ struct iscsi_backend_caps {
 	bool global_chap_users;  /* true: one secret per CHAP user name across targets */
 	bool session_isid;       /* sessions() reports ISIDs */
 	bool exact_lun_size;     /* list() reports exact LUN sizes */
+	/* The backend serves a regular file itself, limited to the LUN's size
+	 * (LIO's fd_dev_size): a fixed VHD needs no loop device. */
+	bool file_luns;
 };
 
 /* The backend daemon (tgtd) went away, or is (back) up. Each UP carries a new

@@ -125,7 +125,11 @@ static void drop_backstore(struct ap *a, const char *name)
 /* "Size: N" of a fileio backstore's info. */
 static uint64_t info_size(const char *info)
 {
-	const char *s = info ? strstr(info, "Size: ") : NULL;
+	/* "... File: PATH  Size: N ..." (not the first line's SectorSize) */
+	const char *f = info ? strstr(info, " File: ") : NULL;
+	const char *s = f ? strstr(f, "  Size: ") : NULL;
+	if (s != NULL)
+		s += 2;
 	return s ? strtoull(s + 6, NULL, 10) : 0;
 }
 
@@ -371,7 +375,9 @@ static void apply_params(struct ap *a)
 	char *attrib = talloc_asprintf(a->mem, "%s/attrib", a->tpg);
 	bool chap = a->want->n_chap_in > 0;
 	set_attr(a, attrib, "authentication", chap ? "1" : "0");
-	set_attr(a, param, "AuthMethod", chap ? "CHAP" : "CHAP,None");
+	/* without CHAP only None: an initiator that offers CHAP,None then logs
+	 * in without it, as with tgt (LIO would pick CHAP and fail) */
+	set_attr(a, param, "AuthMethod", chap ? "CHAP" : "None");
 	if (p->max_recv_data_segment_length)
 		set_uint(a, param, "MaxRecvDataSegmentLength", p->max_recv_data_segment_length);
 	if (p->first_burst_length)

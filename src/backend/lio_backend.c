@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "backend/lio_internal.h"
@@ -22,7 +23,50 @@ struct lio_backend {
 	uint64_t generations;
 	char **reported; /* foreign WWNs already named in the log */
 	bool probing, probe_failed;
+	/* NOP-In settings applied per target: LIO keeps them on node ACLs,
+	 * so a target with dynamic ACLs only ("*") cannot show them */
+	struct lio_nop *nops;
+	size_t n_nops;
 };
+
+struct lio_nop {
+	char *iqn;
+	uint32_t interval, count;
+};
+
+static void remember_nop(struct lio_backend *lb, const struct iscsi_target *want)
+{
+	struct lio_nop *e = NULL;
+	for (size_t i = 0; i < lb->n_nops && e == NULL; i++)
+		if (strcasecmp(lb->nops[i].iqn, want->iqn) == 0)
+			e = &lb->nops[i];
+	if (e == NULL) {
+		struct lio_nop *more = talloc_realloc(lb, lb->nops, struct lio_nop, lb->n_nops + 1);
+		if (more == NULL)
+			return;
+		lb->nops = more;
+		e = &more[lb->n_nops];
+		e->iqn = talloc_strdup(more, want->iqn);
+		if (e->iqn == NULL)
+			return;
+		lb->n_nops++;
+	}
+	e->interval = want->params.nop_interval;
+	e->count = want->params.nop_count;
+}
+
+/* For a target without node ACLs: what istmd applied. */
+static void fill_nop(const struct lio_backend *lb, struct iscsi_target *t)
+{
+	for (size_t i = 0; i < t->n_acl; i++)
+		if (t->acl[i].kind == ISCSI_ACL_IQN)
+			return;
+	for (size_t i = 0; i < lb->n_nops; i++)
+		if (strcasecmp(lb->nops[i].iqn, t->iqn) == 0) {
+			t->params.nop_interval = lb->nops[i].interval;
+			t->params.nop_count = lb->nops[i].count;
+		}
+}
 
 enum lio_op { LIO_APPLY, LIO_REMOVE, LIO_LIST, LIO_SESSIONS };
 
@@ -127,6 +171,10 @@ static void lio_req_done(struct tevent_req *subreq)
 	}
 	state->job = job;
 	struct lio_job *j = state->job;
+	for (size_t i = 0; j->op == LIO_LIST && j->rc == 0 && i < j->n_targets; i++)
+		fill_nop(state->lb, &j->targets[i]);
+	if (j->op == LIO_APPLY && j->rc == 0)
+		remember_nop(state->lb, j->want);
 	for (size_t i = 0; j->op == LIO_LIST && j->rc == 0 && i < j->n_foreign; i++)
 		if (!reported(state->lb, j->foreign[i]))
 			log_notice("lio: target %s was not created by istmd: reported, never "
@@ -334,6 +382,7 @@ int lio_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 		.global_chap_users = false,
 		.session_isid = true,
 		.exact_lun_size = true,
+		.file_luns = true,
 	};
 	lb->ctx.root = talloc_strdup(lb, opts->configfs ? opts->configfs
 						      : "/sys/kernel/config/target");

@@ -51,8 +51,17 @@ static void read_lun(TALLOC_CTX *mem, const char *dir, uint32_t number, struct i
 		free(real);
 		l->path = value_or_null(lio_read(mem, bs, "udev_path"));
 		char *info = lio_read(mem, bs, "info");
-		const char *s = info ? strstr(info, "Size: ") : NULL;
+		/* "... File: PATH  Size: N ..." (not the first line's SectorSize) */
+		const char *f = info ? strstr(info, " File: ") : NULL;
+		const char *s = f ? strstr(f, "  Size: ") : NULL;
+		if (s != NULL)
+			s += 2;
 		l->size = s ? strtoull(s + 6, NULL, 10) : 0;
+		/* over a block device LIO counts up to its last block's start */
+		struct stat dev;
+		if (l->size != 0 && l->path != NULL && stat(l->path, &dev) == 0 &&
+		    S_ISBLK(dev.st_mode))
+			l->size += read_u32(mem, talloc_asprintf(mem, "%s/attrib", bs), "block_size");
 		l->direct_io = info != NULL && strstr(info, "O_DSYNC") != NULL;
 		char *wwn = talloc_asprintf(mem, "%s/wwn", bs);
 		char *serial = lio_read(mem, wwn, "vpd_unit_serial");

@@ -61,7 +61,10 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 			problem = "the VHD is not fixed";
 		else if (l->lun < c->caps.min_lun || l->lun > c->caps.max_lun)
 			problem = "the LUN number is outside the backend's range";
-		else if (!md->live.attached)
+		else if (c->caps.file_luns && md->d->type != CORE_WTD_FILE)
+			problem = "the backend serves files only";
+		else if (!md->live.attached &&
+			 (!c->caps.file_luns || core_disk_uses_vhdfs(c, md->d)))
 			problem = md->live.reason ? md->live.reason : "no loop device";
 		if (problem != NULL) {
 			(*n_unserved)++;
@@ -75,7 +78,12 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 		}
 		struct iscsi_lun *lun = &d->luns[d->n_luns++];
 		lun->lun = l->lun;
-		lun->path = md->live.loop.path;
+		/* the file itself where the backend limits it to the virtual size
+		 * (the footer stays outside the LUN), else its loop device (a
+		 * dynamic or differencing VHD: over istmd-vhdfs's raw file) */
+		lun->path = c->caps.file_luns && !core_disk_uses_vhdfs(c, md->d)
+				    ? md->d->path
+				    : md->live.loop.path;
 		lun->size = md->d->size;
 		lun->serial = md->d->serial;
 		lun->device_id = md->d->device_id;

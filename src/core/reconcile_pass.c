@@ -28,7 +28,8 @@ static void pass_end(struct pass *p);
 static bool wants_loop(const struct core *c, const struct core_disk *d)
 {
 	return c->backend != NULL && d->enabled && d->type == CORE_WTD_FILE &&
-	       (d->vhd_type == CORE_VHD_FIXED || core_disk_uses_vhdfs(c, d)) &&
+	       ((d->vhd_type == CORE_VHD_FIXED && !c->caps.file_luns) ||
+		core_disk_uses_vhdfs(c, d)) &&
 	       model_disk_mapped(c->model, d->wtd);
 }
 
@@ -592,9 +593,13 @@ static void pass_end(struct pass *p)
 	for (size_t i = 0; i < c->model->n_disks; i++) {
 		struct mdisk *md = c->model->disks[i];
 		bool served = false;
+		/* LIO serves a fixed VHD's file itself (caps.file_luns) */
+		bool servable = md->live.attached ||
+				(c->caps.file_luns && md->d->type == CORE_WTD_FILE &&
+				 !core_disk_uses_vhdfs(c, md->d));
 		size_t cursor = 0;
 		const struct mtarget *mt;
-		while (md->live.attached && !served &&
+		while (servable && !served &&
 		       (mt = model_next_mapping(c->model, md->d->wtd, &cursor)) != NULL)
 			served = mt->live.applied;
 		md->d->status = served ? CORE_DEVICE_IN_USE : CORE_DEVICE_IDLE;

@@ -224,9 +224,10 @@ class GuestProcess:
         self.rc_file = base + ".rc"
         self.returncode = None
         quoted = " ".join("'%s'" % a.replace("'", "'\\''") for a in argv)
-        rc, out = guest.run("( sh -c 'echo $$ > %s; exec %s >> %s 2>&1' < /dev/null; "
-                            "echo $? > %s.tmp; mv %s.tmp %s ) > /dev/null 2>&1 &"
-                            % (self.pid_file, quoted.replace("'", "'\\''"), log,
+        rc, out = guest.run("( sh -c 'echo $$ > %s.tmp; mv %s.tmp %s; exec %s >> %s 2>&1' "
+                            "< /dev/null; echo $? > %s.tmp; mv %s.tmp %s ) > /dev/null 2>&1 &"
+                            % (self.pid_file, self.pid_file, self.pid_file,
+                               quoted.replace("'", "'\\''"), log,
                                self.rc_file, self.rc_file, self.rc_file))
         if rc != 0:
             raise GuestError("cannot start %s in the guest: %s" % (argv[0], out))

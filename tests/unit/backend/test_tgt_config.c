@@ -64,11 +64,14 @@ static void test_refusals(void **unused)
 {
 	struct iscsi_backend *be = NULL;
 	char *err;
-	/* lio opens (it waits for configfs: docs/lio-backend.md) */
-	assert_int_equal(open_with("[iscsi]\nbackend = lio\nlio_configfs = /nonexistent\n", &be, &err), 0);
+	/* LIO (issue 15) opens, and waits for configfs where there is none */
+	assert_int_equal(open_with("[iscsi]\nbackend = lio\nlio_configfs = /nonexistent/target\n",
+				   &be, &err), 0);
 	assert_string_equal(iscsi_backend_name(be), "lio");
+	assert_false(iscsi_backend_is_up(be, NULL));
+	assert_true(iscsi_backend_caps(be)->per_target_portals);
+	assert_true(iscsi_backend_caps(be)->file_luns);
 	talloc_free(be);
-	be = NULL;
 	assert_int_equal(open_with("[iscsi]\nbackend = iet\n", &be, &err), -EINVAL);
 	assert_int_equal(open_with("[iscsi]\ntgt_control_port = 40000\n", &be, &err), -EINVAL);
 	assert_int_equal(open_with("[iscsi]\nportal = 127.0.0.2:99999\n", &be, &err), -EINVAL);
