@@ -100,6 +100,7 @@ struct rpc_conn {
 	struct tevent_timer *idle_timer;
 	struct tevent_timer *handshake_timer; /* until the bind (and its authentication) completed */
 	struct tevent_immediate *free_im;
+	struct tevent_immediate *read_im; /* a PDU read ahead waits in IN */
 	bool listed;  /* on server->conns */
 	bool counted; /* in server->nconns or nrefusing (until its socket closes) */
 	enum rpc_endpoint endpoint;
