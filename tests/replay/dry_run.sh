@@ -72,6 +72,24 @@ while off < len(data):
 open(sys.argv[2], "wb").write(out)
 PY
 refused "a capture that lost a packet" "$tmp/lost.pcapng" "lost packets\\|ends inside\\|does not verify"
+# a capture started after the client connected: the 20 packets after the
+# start-up probes (packets 45-64: the first connection's SYN, bind, NTLM) missing
+/usr/bin/python3 - "$cap" "$tmp/late.pcapng" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+out, off, n = bytearray(), 0, 0
+while off < len(data):
+    btype, blen = struct.unpack_from("<II", data, off)
+    block = data[off:off + blen]
+    off += blen
+    if btype == 6:
+        n += 1
+        if 45 <= n <= 64:
+            continue
+    out += block
+open(sys.argv[2], "wb").write(out)
+PY
+refused "a capture started late" "$tmp/late.pcapng" "is not in the capture: start capturing before"
 # flipped bytes inside a sealed PDU: the signature no longer verifies
 /usr/bin/python3 - "$dir/hosts_disks_privacy.pcap" "$tmp/flipped.pcapng" <<'PY'
 import sys
