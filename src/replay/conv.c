@@ -541,6 +541,8 @@ int rp_model_from_capture(TALLOC_CTX *mem_ctx, const struct capture *cap,
 		const struct cap_conn *cc = cap->conns[i];
 		struct conv *v = &convs[i];
 		v->cap = cc;
+		if (keys != NULL && keys->server != NULL && strcmp(keys->server, cc->server) != 0)
+			continue; /* another server's conversation (--server) */
 		/* frame the PDUs of both directions */
 		for (int d = 0; d < 2 && rc == 0; d++) {
 			const struct cap_dir *dir = &cc->dir[d];

@@ -30,6 +30,14 @@ if [ $? = 2 ] && grep -q "is not the one of account" <<<"$out"; then
 else
   echo "not ok - wrong password: $out"; fail=1
 fi
+# --server keeps one server's conversations
+out=$(timeout 30 "$replay" --dry-run --password Secret-alice-1 --server 127.0.18.2 "$dir/hosts_disks_integrity.pcapng" 2>&1)
+out2=$(timeout 30 "$replay" --dry-run --password Secret-alice-1 --server 127.0.18.99 "$dir/hosts_disks_integrity.pcapng" 2>&1); rc2=$?
+if grep -q "IHostMgr_NewHost" <<<"$out" && [ $rc2 = 2 ] && grep -q "no DCE/RPC call" <<<"$out2"; then
+  echo "ok - --server selects the conversations of one server"
+else
+  echo "not ok - --server: $out2"; fail=1
+fi
 # truncated or corrupt recordings are refused with a reason (exit 2), never a crash
 tmp=$(mktemp -d /tmp/replay-corrupt.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
