@@ -366,6 +366,13 @@ static int one_pdu(struct ctx *c, const struct pdu_ref *r)
 		goto out;
 	}
 	struct rp_conn *mc = &c->m->conns[v->model_conn];
+	if (!v->bound && pkt.ptype != DCERPC_PKT_BIND) {
+		rc = fail(c, "connection %u (%s:%u - %s:%u): its start (bind, authentication) is "
+			     "not in the capture: start capturing before the client connects",
+			  v->cap->index, v->cap->client, v->cap->client_port, v->cap->server,
+			  v->cap->server_port);
+		goto out;
+	}
 	switch (pkt.ptype) {
 	case DCERPC_PKT_BIND:
 	case DCERPC_PKT_ALTER: {
@@ -534,6 +541,8 @@ int rp_model_from_capture(TALLOC_CTX *mem_ctx, const struct capture *cap,
 		const struct cap_conn *cc = cap->conns[i];
 		struct conv *v = &convs[i];
 		v->cap = cc;
+		if (keys != NULL && keys->server != NULL && strcmp(keys->server, cc->server) != 0)
+			continue; /* another server's conversation (--server) */
 		/* frame the PDUs of both directions */
 		for (int d = 0; d < 2 && rc == 0; d++) {
 			const struct cap_dir *dir = &cc->dir[d];

@@ -29,6 +29,7 @@ static void usage(FILE *f)
 		"  --rules FILE          masks, accounts and passwords of this recording\n"
 		"  --password P          password of the recorded account (sealed/signed traffic)\n"
 		"  --nt-hash HEX         its NT hash instead\n"
+		"  --server ADDR         only the capture's connections to this server address\n"
 		"  --dry-run             print the decoded call list and stop\n"
 		"  --fields              with --dry-run: every decoded field too\n"
 		"  --addr A              the live istmd (default 127.0.0.1)\n"
@@ -161,6 +162,7 @@ static int run(TALLOC_CTX *mem, int argc, char **argv)
 		{ "password", required_argument, NULL, 'p' },
 		{ "nt-hash", required_argument, NULL, 'H' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "server", required_argument, NULL, 'S' },
 		{ "fields", no_argument, NULL, 'F' },
 		{ "addr", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'P' },
@@ -178,7 +180,7 @@ static int run(TALLOC_CTX *mem, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rp_options o = { .addr = "127.0.0.1", .port = 135, .level = 6, .timeout_ms = 30000 };
-	const char *rules_path = NULL, *password = NULL, *nt_hex = NULL;
+	const char *rules_path = NULL, *password = NULL, *nt_hex = NULL, *server = NULL;
 	bool dry_run = false, fields = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -187,6 +189,7 @@ static int run(TALLOC_CTX *mem, int argc, char **argv)
 		case 'p': password = optarg; break;
 		case 'H': nt_hex = optarg; break;
 		case 'n': dry_run = true; break;
+		case 'S': server = optarg; break;
 		case 'F': fields = true; break;
 		case 'a': o.addr = optarg; break;
 		case 'P': o.port = (uint16_t)atoi(optarg); break;
@@ -243,7 +246,7 @@ static int run(TALLOC_CTX *mem, int argc, char **argv)
 	if (nt_hex == NULL)
 		nt_hex = rules->nt_hash;
 	uint8_t nt_hash[16];
-	struct rp_keys keys = { .password = password };
+	struct rp_keys keys = { .password = password, .server = server };
 	if (nt_hex != NULL) {
 		if (hex16(nt_hex, nt_hash) != 0) {
 			fprintf(stderr, "istmd-replay: the NT hash is 32 hexadecimal digits\n");

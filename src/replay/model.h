@@ -50,6 +50,7 @@ struct rp_model {
 struct rp_keys {
 	const char *password;       /* or */
 	const uint8_t *nt_hash;     /* 16 bytes; NULL: none */
+	const char *server;         /* only connections to this address (NULL: all) */
 };
 
 /* The calls of CAP (capture.h) decoded: PDUs framed and reassembled per call,

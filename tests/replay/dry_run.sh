@@ -30,6 +30,14 @@ if [ $? = 2 ] && grep -q "is not the one of account" <<<"$out"; then
 else
   echo "not ok - wrong password: $out"; fail=1
 fi
+# --server keeps one server's conversations
+out=$(timeout 30 "$replay" --dry-run --password Secret-alice-1 --server 127.0.18.2 "$dir/hosts_disks_integrity.pcapng" 2>&1)
+out2=$(timeout 30 "$replay" --dry-run --password Secret-alice-1 --server 127.0.18.99 "$dir/hosts_disks_integrity.pcapng" 2>&1); rc2=$?
+if grep -q "IHostMgr_NewHost" <<<"$out" && [ $rc2 = 2 ] && grep -q "no DCE/RPC call" <<<"$out2"; then
+  echo "ok - --server selects the conversations of one server"
+else
+  echo "not ok - --server: $out2"; fail=1
+fi
 # truncated or corrupt recordings are refused with a reason (exit 2), never a crash
 tmp=$(mktemp -d /tmp/replay-corrupt.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -72,6 +80,24 @@ while off < len(data):
 open(sys.argv[2], "wb").write(out)
 PY
 refused "a capture that lost a packet" "$tmp/lost.pcapng" "lost packets\\|ends inside\\|does not verify"
+# a capture started after the client connected: the 20 packets after the
+# start-up probes (packets 45-64: the first connection's SYN, bind, NTLM) missing
+/usr/bin/python3 - "$cap" "$tmp/late.pcapng" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+out, off, n = bytearray(), 0, 0
+while off < len(data):
+    btype, blen = struct.unpack_from("<II", data, off)
+    block = data[off:off + blen]
+    off += blen
+    if btype == 6:
+        n += 1
+        if 45 <= n <= 64:
+            continue
+    out += block
+open(sys.argv[2], "wb").write(out)
+PY
+refused "a capture started late" "$tmp/late.pcapng" "is not in the capture: start capturing before"
 # flipped bytes inside a sealed PDU: the signature no longer verifies
 /usr/bin/python3 - "$dir/hosts_disks_privacy.pcap" "$tmp/flipped.pcapng" <<'PY'
 import sys
