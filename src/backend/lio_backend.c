@@ -389,8 +389,11 @@ int lio_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	lb->ctx.hba = talloc_strdup(lb, opts->hba ? opts->hba : "fileio_4242");
 	lb->ctx.owned = talloc_asprintf(lb, "%s/lio-owned", opts->state_dir ? opts->state_dir
 									      : ".");
-	lb->base.portals = talloc_memdup(lb, opts->portals,
-					 sizeof(*opts->portals) * (opts->n_portals + 1));
+	/* one zeroed entry more, as the other backends keep it */
+	lb->base.portals = talloc_zero_array(lb, struct iscsi_portal, opts->n_portals + 1);
+	if (lb->base.portals != NULL && opts->n_portals > 0)
+		memcpy((struct iscsi_portal *)lb->base.portals, opts->portals,
+		       sizeof(*opts->portals) * opts->n_portals);
 	lb->base.n_portals = opts->n_portals;
 	for (size_t i = 0; lb->base.portals != NULL && i < opts->n_portals; i++)
 		((struct iscsi_portal *)lb->base.portals)[i].address =
