@@ -289,9 +289,9 @@ def main():
     try:
         status = env.finish(lambda e: body(e, ext4_root))
     finally:
-        if status != 0 and os.environ.get("E2E_KEEP_LOG"):
-            shutil.copy(env.log, os.environ["E2E_KEEP_LOG"])
         subprocess.run(["umount", "-l", env.storage], timeout=30)
+        if status != 0 and os.environ.get("E2E_KEEP_LOG") and os.path.exists(env.log):
+            shutil.copy(env.log, os.environ["E2E_KEEP_LOG"])
         shutil.rmtree(img_dir, ignore_errors=True)
         shutil.rmtree(env.dir, ignore_errors=True)
     sys.exit(status)
