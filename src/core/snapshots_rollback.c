@@ -9,8 +9,8 @@
  *   3. the disk is disabled (its LUN leaves the target, its loop device goes);
  *   4. the copy is renamed over the disk's file: atomic, so the disk has
  *      either its old or its rolled-back content, never a mix;
- *   5. the disk's record takes the new file's identity, phase 0, one commit;
- *   6. the disk is enabled again if it was.
+ *   5. the disk's record takes the new file's identity and is enabled again
+ *      (if it was), the rollback ends: one commit, then one reconcile pass.
  * A crash between 2 and 5 is finished at the next start (snapshots_store.c):
  * the disk's file tells whether the rename happened. */
 #include <errno.h>
@@ -118,7 +118,6 @@ static void rb_disabled(struct tevent_req *subreq);
 static void rb_finish_commit(struct tevent_req *req, bool renamed);
 static void rb_renamed(struct tevent_req *subreq);
 static void rb_committed(struct tevent_req *subreq);
-static void rb_enabled(struct tevent_req *subreq);
 static void rb_end(struct tevent_req *req);
 
 static void rb_fail(struct tevent_req *req, int rc, const char *why)
@@ -338,14 +337,25 @@ struct commit_state {
 	struct core_snapshot *snap;
 };
 
+/* One commit, one reconcile: the disk's new identity and its enabling
+ * together (two changes in a row could meet a pass half way). */
 static void commit_done(struct op *op)
 {
 	struct commit_state *cs = op->state;
 	struct msnap *ms = snap_find(op->c, cs->snap->id);
+	struct mdisk *md = model_disk(op->c->model, cs->wtd);
 	if (ms != NULL)
 		ms->rb.phase = 0;
-	if (op->rc == 0 && cs->renamed)
+	if (op->rc == 0 && md != NULL && (cs->renamed || cs->enable)) {
+		if (cs->renamed) {
+			md->d->file_dev = cs->dev;
+			md->d->file_ino = cs->ino;
+		}
+		if (cs->enable)
+			md->d->enabled = true;
 		reconciler_disk_changed(op->c, cs->wtd);
+		op->wait_reconcile = true;
+	}
 	op_finish(op, op->rc, NULL);
 }
 
@@ -359,10 +369,19 @@ static void commit_start(struct op *op)
 		op_finish(op, -ENOMEM, NULL);
 		return;
 	}
-	if (md != NULL && cs->renamed) {
-		md->d->file_dev = cs->dev;
-		md->d->file_ino = cs->ino;
-		if (store_tx_put_disk(tx, md->d) < 0) {
+	if (md != NULL && (cs->renamed || cs->enable)) {
+		struct core_disk *nd = core_disk_dup(op, md->d);
+		if (nd == NULL) {
+			op_finish(op, -ENOMEM, NULL);
+			return;
+		}
+		if (cs->renamed) {
+			nd->file_dev = cs->dev;
+			nd->file_ino = cs->ino;
+		}
+		if (cs->enable)
+			nd->enabled = true;
+		if (store_tx_put_disk(tx, nd) < 0) {
 			op_finish(op, -ENOMEM, NULL);
 			return;
 		}
@@ -404,6 +423,7 @@ static void rb_finish_commit(struct tevent_req *req, bool renamed)
 		struct commit_state *cs = op->state;
 		cs->wtd = s->wtd;
 		cs->renamed = renamed;
+		cs->enable = s->was_enabled;
 		cs->dev = s->job ? s->job->new_dev : 0;
 		cs->ino = s->job ? s->job->new_ino : 0;
 		cs->snap = core_snapshot_dup(op, ms->s);
@@ -417,30 +437,6 @@ static void rb_committed(struct tevent_req *subreq)
 	struct rb_state *s = tevent_req_data(req, struct rb_state);
 	char *why = NULL;
 	int rc = op_recv(subreq, s, &why);
-	talloc_free(subreq);
-	if (rc < 0 && s->rc == 0) {
-		s->rc = rc;
-		s->why = why;
-	}
-	if (!s->was_enabled) {
-		rb_end(req);
-		return;
-	}
-	struct core_disk_update upd = { .fields = CORE_DISK_SET_ENABLED, .enabled = true };
-	subreq = core_disk_update_send(s, s->c, s->wtd, &upd);
-	if (subreq == NULL) {
-		rb_end(req);
-		return;
-	}
-	tevent_req_set_callback(subreq, rb_enabled, req);
-}
-
-static void rb_enabled(struct tevent_req *subreq)
-{
-	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
-	struct rb_state *s = tevent_req_data(req, struct rb_state);
-	char *why = NULL;
-	int rc = core_disk_update_recv(subreq, s, &why);
 	talloc_free(subreq);
 	if (rc < 0 && s->rc == 0) {
 		s->rc = rc;

@@ -37,7 +37,7 @@ def pattern(path, byte):
 
 def read_lun(env, iqn, out):
     rc, text = env.initiator(iqn, INI, "read", "1", "0", str(BLOCKS), out)
-    env.check(rc == 0, "read LUN 1 of %s" % iqn)
+    env.check(rc == 0, "read LUN 1 of %s%s" % (iqn, "" if rc == 0 else ": " + text))
     with open(out, "rb") as f:
         return set(f.read())
 
@@ -88,6 +88,15 @@ def torn_pairs(env, live, wa, wb):
     t.start()
     sets = []
     try:
+        # the writer's first value reaches disk a's file (its data starts at
+        # offset 0) before the first set
+        import time
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not failures:
+            with open(os.path.join(env.storage, "a.vhd"), "rb") as f:
+                if struct.unpack("<I", f.read(4))[0] != 0:
+                    break
+            time.sleep(0.01)
         for _ in range(SETS):
             sets.append(env.istmctl("snapshot", "create", str(wa), str(wb), "--json",
                                     json_out=True))
@@ -123,6 +132,24 @@ def torn_pairs(env, live, wa, wb):
               "I/O held at most %s us for a set of 2 (< 1 s here; goal < 50 ms: bench)"
               % (max(int(h) for h in hold) if hold else "?"))
     env.istmctl("unmap", "live", str(wb))
+
+
+def scheduled_run(env):
+    """A daily schedule from the next minute (UTC): istmd's own timer takes
+    a set within 70 s, then the schedule is cleared."""
+    import time
+    before = len(env.istmctl("snapshot", "list", "--json", json_out=True))
+    t = time.gmtime(time.time() + 60)
+    env.istmctl("snapshot", "schedule", "set", "--every-day", "--at",
+                "%02d:%02d" % (t.tm_hour, t.tm_min))
+    deadline = time.monotonic() + 70
+    now = before
+    while time.monotonic() < deadline and now == before:
+        time.sleep(1)
+        now = len(env.istmctl("snapshot", "list", "--json", json_out=True))
+    env.check(now > before, "the schedule took a set by itself within 70 s (%d -> %d)"
+              % (before, now))
+    env.istmctl("snapshot", "schedule", "clear")
 
 
 def body(env, ext4_root):
@@ -219,6 +246,8 @@ def body(env, ext4_root):
                               json_out=True)["scheduled"], "schedule cleared")
 
     torn_pairs(env, live, wa, wb)
+    if os.environ.get("E2E_SNAP_SCHEDULE") == "1":
+        scheduled_run(env)
 
     # the ext4 root: refused, and said so
     e = os.path.join(ext4_root, "e.vhd")
@@ -256,10 +285,13 @@ def main():
             f.write(text.replace("roots = " + env.storage,
                                  "roots = %s, %s" % (env.storage, ext4_root)))
     env.write_conf = write_conf
+    status = 1
     try:
         status = env.finish(lambda e: body(e, ext4_root))
     finally:
         subprocess.run(["umount", "-l", env.storage], timeout=30)
+        if status != 0 and os.environ.get("E2E_KEEP_LOG") and os.path.exists(env.log):
+            shutil.copy(env.log, os.environ["E2E_KEEP_LOG"])
         shutil.rmtree(img_dir, ignore_errors=True)
         shutil.rmtree(env.dir, ignore_errors=True)
     sys.exit(status)

@@ -24,7 +24,24 @@
 #define MiB (1024ull * 1024ull)
 
 static const char *fs_kind; /* "xfs" or "btrfs" for the group under way */
-static char last_mount[4096]; /* unmounted at exit if a failed test left it */
+/* Mount points still mounted: a failed test (cmocka jumps out of it) leaves
+ * its own; main() unmounts them all at the end. */
+#define MAX_MOUNTS 32
+static char mounts[MAX_MOUNTS][4096];
+
+static void remember_mount(const char *path, bool mounted)
+{
+	for (int i = 0; i < MAX_MOUNTS; i++) {
+		if (mounted && mounts[i][0] == '\0') {
+			snprintf(mounts[i], sizeof(mounts[i]), "%s", path);
+			return;
+		}
+		if (!mounted && strcmp(mounts[i], path) == 0) {
+			mounts[i][0] = '\0';
+			return;
+		}
+	}
+}
 
 /* Mounts a fresh image of FS_KIND over t->root and reloads the roots. */
 static bool mount_root(struct tc *t)
@@ -37,7 +54,7 @@ static bool mount_root(struct tc *t)
 	       strcmp(fs_kind, "xfs") == 0 ? "320M" : "256M", img, mkfs, img, img, t->root);
 	if (st != 0)
 		return false;
-	snprintf(last_mount, sizeof(last_mount), "%s", t->root);
+	remember_mount(t->root, true);
 	talloc_free(t->sp);
 	const char *roots[] = { t->root, NULL };
 	char *err = NULL;
@@ -54,7 +71,7 @@ static void unmount_root(struct tc *t)
 	t->sp = NULL;
 	tu_run(t, &st, "umount %s", t->root);
 	assert_int_equal(st, 0);
-	last_mount[0] = '\0';
+	remember_mount(t->root, false);
 }
 
 static struct tc *fs_tc(void)
@@ -566,11 +583,13 @@ int main(void)
 	};
 	int rc = cmocka_run_group_tests_name("xfs", xfs, setup_xfs, NULL);
 	rc |= cmocka_run_group_tests_name("btrfs", btrfs, setup_btrfs, NULL);
-	if (last_mount[0] != '\0') {
+	for (int i = 0; i < MAX_MOUNTS; i++) {
+		if (mounts[i][0] == '\0')
+			continue;
 		char cmd[4200];
-		snprintf(cmd, sizeof(cmd), "umount -l '%s'", last_mount);
+		snprintf(cmd, sizeof(cmd), "umount -l '%.4000s'", mounts[i]);
 		if (system(cmd) != 0)
-			fprintf(stderr, "cannot unmount %s\n", last_mount);
+			fprintf(stderr, "cannot unmount %s\n", mounts[i]);
 	}
 	return rc;
 }

@@ -26,6 +26,13 @@ static char mounted[4096];
 /* An ISTM fixture whose storage root is a fresh XFS image. */
 static struct ix *xfs_ix(void)
 {
+	if (mounted[0] != '\0') { /* a failed test before left its image */
+		char cmd[4200];
+		snprintf(cmd, sizeof(cmd), "umount -l '%s'", mounted);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot unmount %s\n", mounted);
+		mounted[0] = '\0';
+	}
 	struct ix *x = ix_new(true);
 	struct tc *t = x->tc;
 	int st = 0;
