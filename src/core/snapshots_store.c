@@ -1,4 +1,4 @@
-/* Snapshots in the store: rows of the snapshots table (schema 8), loaded at
+/* Snapshots in the store: rows of the snapshots table (schema 6), loaded at
  * open together with the per-root provider probe and the crash recovery
  * (orphan files, half rollbacks). Runs on the store thread. */
 #include <dirent.h>

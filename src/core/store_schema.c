@@ -99,7 +99,7 @@ static const struct store_migration migrations[] = {
 	  "  listen INTEGER NOT NULL,"
 	  "  PRIMARY KEY (address, port));" },
 
-	{ 8, "snapshots of virtual disks (with a rollback's progress) and their schedules",
+	{ 6, "snapshots of virtual disks (with a rollback's progress) and their schedules",
 	  /* No foreign key to disks: a snapshot outlives its disk (it can still
 	   * be exported). ROOT is the storage root holding the file (the disk's):
 	   * ROOT/.istmd-snapshots/DISK_GUID/ID.vhd. */
@@ -124,7 +124,7 @@ static const struct store_migration migrations[] = {
 	  "  interval_s INTEGER NOT NULL,"
 	  "  keep INTEGER NOT NULL,"
 	  "  last_run INTEGER NOT NULL DEFAULT 0);" },
-	{ 10, "iSNS servers (ISnsMgr AddSnsServer, MS-ISTM 3.40)",
+	{ 7, "iSNS servers (ISnsMgr AddSnsServer, MS-ISTM 3.40)",
 	  /* NAME as the client gave it ("host" or "host:port"); SEQ keeps the
 	   * order they were added in. */
 	  "CREATE TABLE isns_servers ("
