@@ -14,6 +14,9 @@ for cap in "$dir"/*.pcapng "$dir"/*.pcap; do
     wants="ISessionManager2_EnumSessions2 IEnumSession2_Next ISessionManager2_GetSession
            ISessionManager2_EnumConnections ISessionManager2_GetConnection IHost2_EnumSessions" ;;
   esac
+  case $(basename "$cap") in notify_*)
+    wants="IWTGeneral_RegisterNotification IWTGeneral_UnregisterNotification IWTDiskMgr_CreateWTDisk" ;;
+  esac
   for want in IRemoteSCMActivator_RemoteCreateInstance $wants; do
     if [ $rc != 0 ] || ! grep -q "$want" <<<"$out"; then
       echo "not ok - $(basename "$cap"): $want missing (exit $rc)"; echo "$out" | tail -5; fail=1

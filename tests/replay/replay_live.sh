@@ -15,6 +15,9 @@
 # MODE sessions: as pass, once sessions_state.sh has made the state the
 #   capture was recorded from (ISCSI_HOLD, REPLAY_TGT_CONTROL_PORT in the
 #   environment).
+# MODE notify: as pass, with istmd's backend up (sessions_state.sh
+#   SESSIONS_STATE_TGT_ONLY=1, REPLAY_TGT_CONTROL_PORT) and [notify]
+#   only_caller_address = no.
 # MODE nosessions: the sessions capture without that state: exit 1 at
 #   call 4 IEnumSession2_Next out.result (S_FALSE where S_OK was recorded).
 # MODE masked: named "changed" too, with a rules file masking the name and
@@ -43,6 +46,19 @@ sessions)
     "$addr" --conf-line "[general]" --conf-line "name = $name" --conf-line "[iscsi]" \
     --conf-line "portal = $addr:3260" -- "$here/sessions_state.sh" "$istmctl" "$ISCSI_HOLD" -- \
     bash -c "$run && echo 'ok - $(basename "$cap") replays the same sessions with no difference'"
+  ;;
+notify)
+  # The notification capture: istmd's backend up (a private tgtd on
+  # REPLAY_TGT_CONTROL_PORT: RegisterNotification answers ERROR_NOT_READY
+  # without it) and [notify] only_caller_address = no, as recorded. The
+  # registered OBJREF names the recording's console, which is not there:
+  # istmd's calls back fail in the background and are not compared.
+  [ -n "${REPLAY_TGT_CONTROL_PORT:-}" ] || { echo "skipped: REPLAY_TGT_CONTROL_PORT not set"; exit 77; }
+  ISTMD_TGT_CONTROL_PORT=$REPLAY_TGT_CONTROL_PORT SESSIONS_STATE_TGT_ONLY=1 exec timeout 170 \
+    "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" --conf-line "name = $name" \
+    --conf-line "[iscsi]" --conf-line "portal = $addr:3260" --conf-line "[notify]" \
+    --conf-line "only_caller_address = no" -- "$here/sessions_state.sh" "$istmctl" /bin/true -- \
+    bash -c "$run && echo 'ok - $(basename "$cap") replays with no difference'"
   ;;
 nosessions)
   # The same capture against an istmd without that state: the sessions the
