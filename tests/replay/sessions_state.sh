@@ -40,8 +40,10 @@ fail() { echo "sessions_state: $*" >&2; exit 1; }
 
 /usr/sbin/tgtd -f -C "$port" --iscsi "portal=$ISTMD_ADDR:3260" </dev/null >"$d/tgtd.log" 2>&1 &
 tpid=$!
-for _ in $(seq 100); do [ -S "/var/run/tgtd/socket.$port" ] && break; sleep 0.05; done
-[ -S "/var/run/tgtd/socket.$port" ] || fail "tgtd did not start on control port $port"
+# tgtadm answering, not the socket file (one a killed tgtd left looks the same)
+up() { kill -0 "$tpid" 2>/dev/null && /usr/sbin/tgtadm -C "$port" --mode system --op show >/dev/null 2>&1; }
+for _ in $(seq 100); do up && break; sleep 0.05; done
+up || fail "tgtd did not start on control port $port"
 for _ in $(seq 100); do grep -q "iSCSI backend tgt generation" "$ISTMD_LOG" && break; sleep 0.1; done
 grep -q "iSCSI backend tgt generation" "$ISTMD_LOG" || fail "istmd does not see tgtd"
 
