@@ -8,8 +8,16 @@ for cap in "$dir"/*.pcapng "$dir"/*.pcap; do
   rules=${cap%.*}.rules
   out=$(timeout 30 "$replay" --dry-run --rules "$rules" "$cap" 2>&1)
   rc=$?
-  for want in IRemoteSCMActivator_RemoteCreateInstance IHostMgr_NewHost IHost_AddID \
-              IWTDiskMgr_CreateWTDisk IEnumHost_Next; do
+  wants="IHostMgr_NewHost IHost_AddID IWTDiskMgr_CreateWTDisk IEnumHost_Next"
+  # the sessions flow (recorded from a state with two initiators logged in)
+  case $(basename "$cap") in sessions_*)
+    wants="ISessionManager2_EnumSessions2 IEnumSession2_Next ISessionManager2_GetSession
+           ISessionManager2_EnumConnections ISessionManager2_GetConnection IHost2_EnumSessions" ;;
+  esac
+  case $(basename "$cap") in notify_*)
+    wants="IWTGeneral_RegisterNotification IWTGeneral_UnregisterNotification IWTDiskMgr_CreateWTDisk" ;;
+  esac
+  for want in IRemoteSCMActivator_RemoteCreateInstance $wants; do
     if [ $rc != 0 ] || ! grep -q "$want" <<<"$out"; then
       echo "not ok - $(basename "$cap"): $want missing (exit $rc)"; echo "$out" | tail -5; fail=1
       continue 2

@@ -12,6 +12,14 @@
 #   so the disk the session creates gets WTD index 2 where the recording
 #   had 1: the index is mapped and substituted in GetWTDisk and AddWTDisk;
 #   exit 0.
+# MODE sessions: as pass, once sessions_state.sh has made the state the
+#   capture was recorded from (ISCSI_HOLD, REPLAY_TGT_CONTROL_PORT in the
+#   environment).
+# MODE notify: as pass, with istmd's backend up (sessions_state.sh
+#   SESSIONS_STATE_TGT_ONLY=1, REPLAY_TGT_CONTROL_PORT) and [notify]
+#   only_caller_address = no.
+# MODE nosessions: the sessions capture without that state: exit 1 at
+#   call 4 IEnumSession2_Next out.result (S_FALSE where S_OK was recorded).
 # MODE masked: named "changed" too, with a rules file masking the name and
 #   the IQN made from it: exit 0.
 set -uo pipefail
@@ -27,6 +35,39 @@ case $mode in
 pass)
   exec timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
     --conf-line "name = $name" -- bash -c "$run && echo 'ok - $(basename "$cap") replays with no difference'"
+  ;;
+sessions)
+  # The capture was recorded from sessions_state.sh's state (a private tgtd
+  # on control port REPLAY_TGT_CONTROL_PORT, target "sesst", two initiators
+  # logged in with ISCSI_HOLD): made again on the fresh istmd first.
+  [ -n "${ISCSI_HOLD:-}" ] && [ -n "${REPLAY_TGT_CONTROL_PORT:-}" ] ||
+    { echo "skipped: ISCSI_HOLD and REPLAY_TGT_CONTROL_PORT not set"; exit 77; }
+  ISTMD_TGT_CONTROL_PORT=$REPLAY_TGT_CONTROL_PORT exec timeout 170 "$with" "$istmd" "$istmctl" \
+    "$addr" --conf-line "[general]" --conf-line "name = $name" --conf-line "[iscsi]" \
+    --conf-line "portal = $addr:3260" -- "$here/sessions_state.sh" "$istmctl" "$ISCSI_HOLD" -- \
+    bash -c "$run && echo 'ok - $(basename "$cap") replays the same sessions with no difference'"
+  ;;
+notify)
+  # The notification capture: istmd's backend up (a private tgtd on
+  # REPLAY_TGT_CONTROL_PORT: RegisterNotification answers ERROR_NOT_READY
+  # without it) and [notify] only_caller_address = no, as recorded. The
+  # registered OBJREF names the recording's console, which is not there:
+  # istmd's calls back fail in the background and are not compared.
+  [ -n "${REPLAY_TGT_CONTROL_PORT:-}" ] || { echo "skipped: REPLAY_TGT_CONTROL_PORT not set"; exit 77; }
+  ISTMD_TGT_CONTROL_PORT=$REPLAY_TGT_CONTROL_PORT SESSIONS_STATE_TGT_ONLY=1 exec timeout 170 \
+    "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" --conf-line "name = $name" \
+    --conf-line "[iscsi]" --conf-line "portal = $addr:3260" --conf-line "[notify]" \
+    --conf-line "only_caller_address = no" -- "$here/sessions_state.sh" "$istmctl" /bin/true -- \
+    bash -c "$run && echo 'ok - $(basename "$cap") replays with no difference'"
+  ;;
+nosessions)
+  # The same capture against an istmd without that state: the sessions the
+  # recording saw are missing, and the replay says so at the first Next.
+  exec timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
+    --conf-line "name = $name" -- bash -c "out=\$($run --stop-at-first); rc=\$?; echo \"\$out\"
+      [ \$rc = 1 ] && grep -q '^call 4 IEnumSession2_Next:' <<<\"\$out\" &&
+      grep -q '^  out.result\$' <<<\"\$out\" &&
+      echo 'ok - without the held logins the replay fails at call 4 IEnumSession2_Next out.result'"
   ;;
 wtd)
   exec timeout 170 "$with" "$istmd" "$istmctl" "$addr" --conf-line "[general]" \
