@@ -286,6 +286,12 @@ static void test_callback(void **state)
 	assert_true(dirfd >= 0);
 	char reason[VHD_REASON_LEN];
 	assert_int_equal(vhd_create_dynamic(dirfd, "dyn.vhd", 64 * MIB, NULL, reason), 0);
+	assert_int_equal(vhd_create_fixed(dirfd, "fixed.vhd", 8 * MIB, NULL, reason), 0);
+	int pfd = openat(dirfd, "dyn.vhd", O_RDONLY);
+	assert_true(pfd >= 0);
+	struct vhd_parent ref = { pfd, "D:\\dyn.vhd", ".\\dyn.vhd" };
+	assert_int_equal(vhd_create_differencing(dirfd, "diff.vhd", &ref, NULL, reason), 0);
+	close(pfd);
 	close(dirfd);
 	FILE *junk = fopen(ix_path(f, "junk.vhd"), "w");
 	assert_non_null(junk);
@@ -315,6 +321,18 @@ static void test_callback(void **state)
 	assert_int_equal(disks[0]->size, 64 * MIB);
 	/* the same file again */
 	assert_int_equal(import(f, console_object(f, c)), HR_WIN32(ERROR_ALREADY_EXISTS));
+	/* any type: fixed, and differencing (its parent recorded) */
+	c->path = "D:\\fixed.vhd";
+	assert_int_equal(import(f, console_object(f, c)), S_OK);
+	c->path = "D:\\diff.vhd";
+	assert_int_equal(import(f, console_object(f, c)), S_OK);
+	assert_int_equal(core_disk_list(f->mem, f->tc->core, &disks, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(disks[1]->vhd_type, CORE_VHD_FIXED);
+	assert_int_equal(disks[2]->vhd_type, CORE_VHD_DIFFERENCING);
+	assert_int_equal(disks[2]->size, 64 * MIB);
+	assert_non_null(strstr(disks[2]->parent_path, "dyn.vhd"));
+	c->path = "D:\\dyn.vhd";
 
 	/* the paths CreateWTDisk refuses, refused with its HRESULTs */
 	const char *bad[] = { "D:\\missing.vhd", "D:\\junk.vhd", "C:\\Windows\\x.vhd", "/etc/passwd",
@@ -331,7 +349,7 @@ static void test_callback(void **state)
 	c->path = "D:\\dyn.vhd";
 	c->hr = E_ACCESSDENIED;
 	assert_int_equal(import(f, console_object(f, c)), E_ACCESSDENIED);
-	assert_int_equal(num_disks(f), 1);
+	assert_int_equal(num_disks(f), 3);
 
 	/* only_caller_address: an in-process caller has no address, so the
 	 * binding stays usable; the rule itself is notify_sink's (test_istm_notify) */
