@@ -8,8 +8,9 @@ code). istmd calls it back as account "istmdcb" (NTLM at integrity,
 [notify]) for its DevicePath, a dynamic VHD made by qemu-img in the storage
 root, and registers it: `istmctl disk list` shows it with its virtual size.
 A second import of the same file is ERROR_ALREADY_EXISTS; a path outside
-the roots E_ACCESSDENIED; a console that is not there
-RPC_S_SERVER_UNAVAILABLE.
+the roots E_ACCESSDENIED; with only_caller_address = yes the console (not
+the caller's address) is refused without being called; a console that is
+not there RPC_S_SERVER_UNAVAILABLE.
 """
 import os
 import subprocess
@@ -37,6 +38,7 @@ CONSOLE_EPM, CONSOLE_OBJ = 2235, 2236
 CB_USER, CB_PASSWORD = "istmdcb", "Secret-callback-1"
 MIB = 1024 * 1024
 E_ACCESSDENIED = 0x80070005
+E_INVALIDARG = 0x80070057
 ERROR_ALREADY_EXISTS = 0x800700B7
 RPC_S_SERVER_UNAVAILABLE = 0x800706BA
 
@@ -86,6 +88,19 @@ def import_disk(mgr, data):
     return call(mgr, req)["ErrorCode"] & 0xFFFFFFFF
 
 
+def manager(env):
+    return Client(env.addr, EPM_PORT, ADMIN, ADMIN_PASSWORD).activate(n.CLSID_WTDISKMGR,
+                                                                      n.IWTDISKMGR)
+
+
+def restart(env, only_caller):
+    env.stop_istmd()
+    env.extra_conf = [x for x in env.extra_conf if not x.startswith("only_caller_address")]
+    env.extra_conf.append("only_caller_address = " + only_caller)
+    env.start_istmd()
+    return manager(env)
+
+
 def body(env):
     vhd = os.path.join(env.storage, "dyn.vhd")
     r = subprocess.run(["qemu-img", "create", "-q", "-f", "vpc", "-o", "subformat=dynamic",
@@ -97,8 +112,7 @@ def body(env):
                .split('"virtual-size":')[1].split(",")[0])
     console = Console(env)
     try:
-        mgr = Client(env.addr, EPM_PORT, ADMIN, ADMIN_PASSWORD).activate(n.CLSID_WTDISKMGR,
-                                                                         n.IWTDISKMGR)
+        mgr = manager(env)
         obj = console.new("D:\\dyn.vhd")
         hr = import_disk(mgr, obj)
         env.check(hr == 0, "ImportWTDisk of the console's object: 0x%08x" % hr)
@@ -111,6 +125,14 @@ def body(env):
         env.check(hr == ERROR_ALREADY_EXISTS, "the same file again: 0x%08x" % hr)
         hr = import_disk(mgr, console.new("/etc/passwd"))
         env.check(hr == E_ACCESSDENIED, "a path outside the roots: 0x%08x" % hr)
+        # only_caller_address: the console is not where the caller is
+        mgr = restart(env, "yes")
+        hr = import_disk(mgr, console.new("D:\\dyn.vhd"))
+        calls = console.cmd("calls")
+        env.check(hr == E_INVALIDARG and calls == "calls 3",
+                  "only_caller_address = yes: refused (0x%08x), the console not called (%s)"
+                  % (hr, calls))
+        mgr = restart(env, "no")
         dead = console.new("D:\\dyn.vhd")
     finally:
         console.stop()
