@@ -13,6 +13,7 @@ the caller's address) is refused without being called; a console that is
 not there RPC_S_SERVER_UNAVAILABLE.
 """
 import os
+import re
 import subprocess
 import sys
 
@@ -136,6 +137,9 @@ def body(env):
         dead = console.new("D:\\dyn.vhd")
     finally:
         console.stop()
+    with open(os.path.join(env.dir, "console.err"), errors="replace") as f:
+        env.check(not re.search(r"ERROR: (Address|Leak)Sanitizer|runtime error:", f.read()),
+                  "no sanitizer report from the console")
     hr = import_disk(mgr, dead)
     env.check(hr == RPC_S_SERVER_UNAVAILABLE, "the console gone: 0x%08x" % hr)
     env.check(len(env.istmctl("disk", "list", "--json", json_out=True)["disks"]) == 1,
