@@ -268,6 +268,12 @@ struct dcom_ipid *dcom_ipid_find(struct dcom_exporter *ex, const struct GUID *ip
 	return idmap_get(ex->ipids, &k);
 }
 
+struct dcom_object *dcom_exporter_find_ipid(struct dcom_exporter *ex, const struct GUID *ipid)
+{
+	struct dcom_ipid *i = dcom_ipid_find(ex, ipid);
+	return i != NULL ? i->obj : NULL;
+}
+
 static uint32_t add_sat(uint32_t a, uint32_t b)
 {
 	return a > UINT32_MAX - b ? UINT32_MAX : a + b;

@@ -51,6 +51,9 @@ int dcom_exporter_register_clsid(struct dcom_exporter *ex, const struct GUID *cl
 struct dcom_object *dcom_exporter_find_clsid(struct dcom_exporter *ex, const struct GUID *clsid);
 
 uint64_t dcom_exporter_oxid(const struct dcom_exporter *ex);
+/* The object exporting IPID here, or NULL (an OBJREF naming our own OXID:
+ * MS-ISTM ImportWTDisk given one of istmd's IWTDisk pointers). */
+struct dcom_object *dcom_exporter_find_ipid(struct dcom_exporter *ex, const struct GUID *ipid);
 const struct GUID *dcom_exporter_remunknown_ipid(const struct dcom_exporter *ex);
 /* The authentication hint of activation and OXID resolution replies. */
 uint32_t dcom_exporter_authn_hint(const struct dcom_exporter *ex);

@@ -29,4 +29,7 @@ uint32_t istm_disk_enum_return(struct dcom_call *call, struct istm_context *ctx,
  * accepts back; the POSIX path when the name cannot be written in Windows. */
 const char *istm_disk_device_path(const struct core_disk *d);
 
+/* IWTDiskMgr ImportWTDisk (3.46.4.9), disk_import.c; OBJECT is the manager. */
+void istm_import_wt_disk(struct dcom_call *call, void *object, void *rv);
+
 #endif

@@ -330,8 +330,8 @@ static void dv_mount_selected_snapshot_now(struct dcom_call *call, void *object,
 	dcom_call_done(call, S_OK);
 }
 
-/* Missing entries answer E_NOTIMPL (docs/compat.md): ImportWTDisk (<113>),
- * ClusterNotifyWTDiskDeletion (<123>). */
+/* Missing entries answer E_NOTIMPL (docs/compat.md):
+ * ClusterNotifyWTDiskDeletion (<123>). ImportWTDisk: disk_import.c. */
 static const dcom_method_fn disk_mgr_methods[] = {
 	[NDR_IWTDISKMGR_ENUMWTDISKS] = enum_wt_disks,
 	[NDR_IWTDISKMGR_CREATEWTDISK] = create_wt_disk,
@@ -341,6 +341,7 @@ static const dcom_method_fn disk_mgr_methods[] = {
 	[NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUMEBYPATH] = enum_on_same_volume_by_path,
 	[NDR_IWTDISKMGR_ENUMWTDISKSONSAMEVOLUME] = enum_on_same_volume,
 	[NDR_IWTDISKMGR_DVMOUNTSELECTEDWTDISKSSNAPSHOTNOW] = dv_mount_selected_snapshot_now,
+	[NDR_IWTDISKMGR_IMPORTWTDISK] = istm_import_wt_disk,
 	[NDR_IWTDISKMGR2_CREATEWTDISKNONPERSISTENT] = create_wt_disk_non_persistent,
 	[NDR_IWTDISKMGR2_CREATESHADOWWTDISKNONPERSISTENT] = create_shadow_wt_disk_non_persistent,
 	[NDR_IWTDISKMGR2_OPENWTDISK] = open_wt_disk,
