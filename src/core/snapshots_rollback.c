@@ -12,7 +12,12 @@
  *   5. the disk's record takes the new file's identity and is enabled again
  *      (if it was), the rollback ends: one commit, then one reconcile pass.
  * A crash between 2 and 5 is finished at the next start (snapshots_store.c):
- * the disk's file tells whether the rename happened. */
+ * the disk's file tells whether the rename happened.
+ *
+ * Status notifications (MS-ISTM 3.42.4.2, LUN_STATUS 2.2.4.11): Reverting
+ * 0 % at the start, 50 % after the copy, 90 % after the rename, then the
+ * disk's own status at 100 % with the completion code (S_OK or the
+ * failure's HRESULT). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -21,8 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/core_events.h"
 #include "core/snapshots_internal.h"
 #include "core/store.h"
+#include "istmd/hresult.h"
 #include "istmd/log.h"
 
 struct rb_job {
@@ -172,6 +179,7 @@ struct tevent_req *core_snapshot_rollback_send(TALLOC_CTX *mem, struct core *c, 
 	s->was_enabled = md->d->enabled;
 	ms->busy = true;
 	ms->s->status |= CORE_SNAP_STATUS_ROLLBACK;
+	core_events_lun_status(c, s->wtd, CORE_DEVICE_REVERTING, 0, 0);
 	struct tevent_req *subreq = core_sessions_send(s, c, NULL);
 	if (subreq == NULL) {
 		rb_fail(req, -ENOMEM, NULL);
@@ -260,6 +268,7 @@ static void rb_copied(struct tevent_req *subreq)
 		return;
 	}
 	core_crash_point(s->c, "rollback-copied");
+	core_events_lun_status(s->c, s->wtd, CORE_DEVICE_REVERTING, 50, 0);
 	struct msnap *ms = snap_find(s->c, s->id);
 	if (ms == NULL) {
 		rb_fail(req, -ENOENT, "the snapshot went meanwhile");
@@ -401,6 +410,8 @@ static void rb_renamed(struct tevent_req *subreq)
 			s->why = talloc_strdup(s, j->reason);
 	}
 	core_crash_point(s->c, "rollback-renamed");
+	if (rc == 0)
+		core_events_lun_status(s->c, s->wtd, CORE_DEVICE_REVERTING, 90, 0);
 	rb_finish_commit(req, rc == 0);
 }
 
@@ -453,6 +464,10 @@ static void rb_end(struct tevent_req *req)
 		ms->busy = false;
 		ms->s->status &= ~CORE_SNAP_STATUS_ROLLBACK;
 	}
+	/* completion: the disk's own status again (3.42.4.2) */
+	struct mdisk *md = model_disk(s->c->model, s->wtd);
+	core_events_lun_status(s->c, s->wtd, md != NULL ? md->d->status : CORE_DEVICE_IDLE, 100,
+			       s->rc < 0 ? hresult_from_errno(s->rc) : 0);
 	if (s->rc < 0) {
 		log_warn("rollback of disk %" PRIu32 " from %s: %s", s->wtd, s->id,
 			 s->why ? s->why : strerror(-s->rc));
