@@ -16,7 +16,7 @@ log=$tmp/session.log
 REPLAY_CHAP=1 timeout 150 "$with" "$istmd" "$istmctl" "$addr_a" \
   --conf-line "session_log = $log" --conf-line "[general]" --conf-line "name = replay" \
   -- bash -c "grep -q 'session_log is on' \"\$ISTMD_LOG\" && echo 'ok - istmd warns that the session log is on' || { echo 'not ok - no warning'; exit 1; }
-              timeout 120 /usr/bin/python3 $here/scenario.py 6 slog >/dev/null" || {
+              timeout 120 /usr/bin/python3 $here/scenario.py 6 slog 2>&1 | sed 's/^/# scenario: /'; exit \${PIPESTATUS[0]}" || {
   echo "not ok - recording the session"; exit 1; }
 echo "ok - session recorded ($(grep -c '^req ' "$log") requests)"
 head -1 "$log" | grep -q '^# istmd session log 1$' || { echo "not ok - no header"; exit 1; }
