@@ -31,6 +31,7 @@ install(PROGRAMS conf/istmd-tgtd-stop DESTINATION /usr/libexec/istmd)
 
 install(FILES man/istmd.8 man/istmctl.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES man/istmd.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES man/istmd-replay.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
 file(GLOB _docs ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES README.md LICENSE ${_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR})

@@ -45,8 +45,6 @@ RUN_PKGS=(
   util-linux
   sqlite3
 )
-# open-isns-server (isnsd) comes with the iSNS work: no test uses it yet, and its
-# postinst runs `isnsd --init`, which fails where the host name does not resolve.
 TEST_PKGS=(
   libcmocka-dev
   python3-impacket
@@ -59,6 +57,9 @@ TEST_PKGS=(
   procps
   iproute2
   strace
+  # snapshots (issue 13): XFS/btrfs images above; filefrag (FIEMAP) and mount
+  e2fsprogs
+  util-linux
   # tests/package: the Debian package build, man pages, unit checks
   debhelper
   groff-base
@@ -75,15 +76,53 @@ FUZZ_PKGS=(
   libfuzzer-14-dev
 )
 
+# issue 12 (vhd): istmd-vhdfs serves dynamic and differencing VHDs through FUSE.
+BUILD_PKGS+=(libfuse3-dev)
+RUN_PKGS+=(fuse3)
+
 if [ $runtime_only = 1 ]; then
   TEST_PKGS=()
 fi
+
+# ---- iSNS (docs/isns.md): isnsd and isnsadm for tests/integration/e2e/e2e_isns.py.
+# open-isns-server's postinst runs `isnsd --init`, which fails where the host
+# name does not resolve, and starts a system isnsd on port 3205 (the tests
+# start their own): make the name resolve (127.0.1.1, Debian's convention)
+# and keep invoke-rc.d from starting it during the installation.
+if [ $runtime_only = 0 ]; then
+  TEST_PKGS+=(open-isns-server open-isns-utils)
+fi
+isns_hostname_resolves() {
+  local h
+  h=$(hostname 2>/dev/null || true)
+  if [ -n "$h" ] && ! getent hosts "$h" >/dev/null 2>&1; then
+    if printf '127.0.1.1\t%s\n' "$h" >>/etc/hosts 2>/dev/null; then
+      echo "install-deps: added '$h' to /etc/hosts (isnsd --init resolves it)" >&2
+    else
+      echo "install-deps: '$h' does not resolve and /etc/hosts is read-only" >&2
+    fi
+  fi
+}
+isns_policy_rc_d=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\n# install-deps.sh: the system isnsd does not start\n[ "$1" = isnsd ] && exit 101\nexit 0\n' \
+    >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && isns_policy_rc_d=1
+fi
+trap 'if [ $isns_policy_rc_d = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi' EXIT
+isns_hostname_resolves
+# ---- end iSNS
 
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer once, non-interactively.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update
-apt-get install -y --no-install-recommends "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" ${TEST_PKGS[@]+"${TEST_PKGS[@]}"}
+if ! apt-get install -y --no-install-recommends "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" ${TEST_PKGS[@]+"${TEST_PKGS[@]}"}; then
+  # iSNS: a postinst that failed (isnsd --init) gets a second chance once the
+  # host name resolves; anything else fails here again.
+  isns_hostname_resolves
+  dpkg --configure -a
+  apt-get install -y --no-install-recommends "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" ${TEST_PKGS[@]+"${TEST_PKGS[@]}"}
+fi
 if [ $runtime_only = 0 ] && ! apt-get install -y --no-install-recommends "${FUZZ_PKGS[@]}"; then
   echo "install-deps: ${FUZZ_PKGS[*]} did not install: the fuzz targets will be skipped" >&2
 fi

@@ -3,14 +3,23 @@
 #include <errno.h>
 #include <string.h>
 
+#include <nettle/arcfour.h>
+#include <nettle/hmac.h>
+
 #include "auth/ntlm_crypto.h"
 #include "auth/ntlm_msg.h"
 
+/* Per direction, the keyed states are made once per session, not once per
+ * PDU: HMAC-MD5 keyed with the signing key (its inner and outer pads
+ * hashed) and the RC4 stream. Nettle's primitives (GnuTLS's own backend),
+ * called directly: a sealed call was spending more in GnuTLS's per-call
+ * handle set-up (an allocation and a key schedule per HMAC) than in MD5.
+ * The algorithms and keys are MS-NLMP's, unchanged. */
 struct ntlm_direction {
 	uint8_t sign_key[16];
 	uint8_t seal_key[16];
-	gnutls_cipher_hd_t rc4;
-	bool rc4_ready;
+	struct hmac_md5_ctx hmac; /* keyed with sign_key; reset by each digest */
+	struct arcfour_ctx rc4;
 	uint32_t seq;
 };
 
@@ -22,9 +31,7 @@ struct ntlm_session {
 
 static void direction_wipe(struct ntlm_direction *d)
 {
-	if (d->rc4_ready)
-		gnutls_cipher_deinit(d->rc4); /* GnuTLS zeroes the cipher state */
-	explicit_bzero(d, sizeof(*d));
+	explicit_bzero(d, sizeof(*d)); /* keys, HMAC pads and RC4 state */
 }
 
 static int session_destructor(struct ntlm_session *s)
@@ -36,14 +43,8 @@ static int session_destructor(struct ntlm_session *s)
 
 static int direction_rc4_init(struct ntlm_direction *d)
 {
-	if (d->rc4_ready) {
-		gnutls_cipher_deinit(d->rc4);
-		d->rc4_ready = false;
-	}
-	int ret = ntlm_rc4_init(&d->rc4, d->seal_key);
-	if (ret == 0)
-		d->rc4_ready = true;
-	return ret;
+	arcfour_set_key(&d->rc4, 16, d->seal_key);
+	return 0;
 }
 
 static unsigned key_bits(uint32_t flags)
@@ -71,6 +72,8 @@ struct ntlm_session *ntlm_session_new(TALLOC_CTX *mem_ctx, uint32_t flags,
 		talloc_free(s);
 		return NULL;
 	}
+	hmac_md5_set_key(&s->send.hmac, 16, s->send.sign_key);
+	hmac_md5_set_key(&s->recv.hmac, 16, s->recv.sign_key);
 	return s;
 }
 
@@ -106,18 +109,17 @@ static int make_mac(struct ntlm_session *s, struct ntlm_direction *d, const uint
 {
 	uint8_t seq[4], digest[16];
 	ntlm_set_u32(seq, d->seq);
-	const struct ntlm_part parts[] = { { seq, 4 }, { pdu, pdu_len } };
-	int ret = ntlm_hmac_md5(d->sign_key, 16, parts, 2, digest);
-	if (ret < 0)
-		return ret;
+	hmac_md5_update(&d->hmac, 4, seq);
+	hmac_md5_update(&d->hmac, pdu_len, pdu);
+	hmac_md5_digest(&d->hmac, 16, digest); /* and back to the keyed state */
 	ntlm_set_u32(sig, 1);
 	memcpy(sig + 4, digest, 8);
 	memcpy(sig + 12, seq, 4);
 	explicit_bzero(digest, sizeof(digest));
-	if (seal_data != NULL && (ret = ntlm_rc4(d->rc4, seal_data, seal_len)) < 0)
-		return ret;
-	if ((s->flags & NTLMSSP_NEGOTIATE_KEY_EXCH) && (ret = ntlm_rc4(d->rc4, sig + 4, 8)) < 0)
-		return ret;
+	if (seal_data != NULL && seal_len > 0)
+		arcfour_crypt(&d->rc4, seal_len, seal_data, seal_data);
+	if (s->flags & NTLMSSP_NEGOTIATE_KEY_EXCH)
+		arcfour_crypt(&d->rc4, 8, sig + 4, sig + 4);
 	if (d->seq == UINT32_MAX)
 		return -EOVERFLOW; /* never reuse a sequence number */
 	d->seq++;
@@ -189,8 +191,7 @@ int ntlm_session_unseal(struct ntlm_session *s, uint8_t *data, size_t data_len,
 		return ret;
 	if (sig == NULL || sig_len != NTLM_SIG_SIZE)
 		return fail(s, -EBADMSG);
-	ret = ntlm_rc4(s->recv.rc4, data, data_len);
-	if (ret < 0)
-		return fail(s, ret);
+	if (data_len > 0)
+		arcfour_crypt(&s->recv.rc4, data_len, data, data);
 	return verify(s, pdu, pdu_len, sig, sig_len);
 }

@@ -71,6 +71,11 @@ const char *iscsi_backend_name(const struct iscsi_backend *be)
 	return be->ops->name;
 }
 
+int iscsi_backend_hold_io(struct iscsi_backend *be, bool hold)
+{
+	return be->ops->hold_io != NULL ? be->ops->hold_io(be, hold) : -ENOTSUP;
+}
+
 const struct iscsi_portal *iscsi_backend_portals(const struct iscsi_backend *be, size_t *n)
 {
 	*n = be->n_portals;

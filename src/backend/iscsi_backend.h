@@ -214,6 +214,11 @@ struct iscsi_backend_ops {
 					 struct iscsi_backend *be);
 	int (*nexus_recv)(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			  struct iscsi_session_info **sessions, size_t *n_sessions);
+	/* Optional (NULL: -ENOTSUP): hold (or resume) the daemon's I/O to its
+	 * backing stores: when it returns 0 with HOLD, every write acknowledged
+	 * to an initiator is in its file and no new one starts until resumed.
+	 * Blocking, bounded, callable from a worker thread (snapshot sets). */
+	int (*hold_io)(struct iscsi_backend *be, bool hold);
 };
 
 /* An administrator's listener setting (MS-ISTM 3.30.4.16 SetPortalConfig):
@@ -260,6 +265,8 @@ void iscsi_backend_set_event_fn(struct iscsi_backend *be, iscsi_backend_event_fn
 bool iscsi_backend_is_up(const struct iscsi_backend *be, uint64_t *generation);
 const struct iscsi_backend_caps *iscsi_backend_caps(const struct iscsi_backend *be);
 const char *iscsi_backend_name(const struct iscsi_backend *be);
+/* ops->hold_io, or -ENOTSUP. */
+int iscsi_backend_hold_io(struct iscsi_backend *be, bool hold);
 /* The portals every target listens on unless it names its own ([iscsi]
  * portal). The array lives as long as the backend. */
 const struct iscsi_portal *iscsi_backend_portals(const struct iscsi_backend *be, size_t *n);

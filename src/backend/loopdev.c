@@ -243,6 +243,47 @@ int loopdev_find(dev_t dev, ino_t ino, uint64_t sizelimit, struct loopdev *out)
 	return rc;
 }
 
+int loopdev_list(struct loopdev **out, size_t *n)
+{
+	DIR *dir = opendir("/sys/block");
+	if (dir == NULL)
+		return -errno;
+	struct loopdev *v = NULL;
+	size_t count = 0, cap = 0;
+	struct dirent *de;
+	int rc = 0;
+	while ((de = readdir(dir)) != NULL) {
+		char devpath[300], sys[300];
+		if (strncmp(de->d_name, "loop", 4) != 0)
+			continue;
+		snprintf(sys, sizeof(sys), "/sys/block/%s/loop", de->d_name);
+		if (access(sys, F_OK) != 0)
+			continue; /* not attached */
+		snprintf(devpath, sizeof(devpath), "/dev/%s", de->d_name);
+		struct loopdev info;
+		if (loopdev_info(devpath, &info) != 0)
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct loopdev *g = realloc(v, cap * sizeof(*v));
+			if (g == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			v = g;
+		}
+		v[count++] = info;
+	}
+	closedir(dir);
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
 int loopdev_ensure(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
 		   struct loopdev *out)
 {

@@ -53,6 +53,11 @@ int loopdev_attach(int file_fd, const char *name, uint64_t sizelimit, unsigned f
  * 0 or -ENOENT. */
 int loopdev_find(dev_t dev, ino_t ino, uint64_t sizelimit, struct loopdev *out);
 
+/* Every attached loop device (one scan of /sys/block), malloc'd in *OUT
+ * (free() it). 0 or a negative errno. For callers with many files to look
+ * up: one scan instead of one per file. */
+int loopdev_list(struct loopdev **out, size_t *n);
+
 /* loopdev_find() for FILE_FD's file, else loopdev_attach(): idempotent, for
  * the reconciler. A device found with other read-only flags does not count. */
 int loopdev_ensure(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,

@@ -4,16 +4,21 @@
  * serialised globally, which is stricter than per target), reads the live
  * state, plans (tgt_plan.c) and runs the plan one request at a time. */
 #include "backend/tgt_backend.h"
+#include "backend/tgt_hold.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "backend/tgt_conn_ports.h"
+#include "backend/tgt_cache.h"
 #include "backend/tgt_ipc.h"
 #include "backend/tgt_monitor.h"
 #include "backend/tgt_parse.h"
-#include "backend/tgt_sockets.h"
 #include "backend/tgt_plan.h"
 #include "istmd/log.h"
 #include "istmd/treq.h"
@@ -33,7 +38,9 @@ struct tgt_backend {
 	TALLOC_CTX *secrets_mem;
 	struct tgt_secrets secrets; /* the CHAP secrets set in this tgtd instance */
 	uint64_t generation;
+	struct tgt_cache *cache; /* tgtd's state between operations (tgt_cache.h) */
 	pid_t tgtd_pid; /* 0: unknown (its connections' ports are then unknown) */
+	struct tgt_ports *ports; /* connections' ports (tgt_conn_ports.h) */
 };
 
 static struct tgt_backend *tgt_of(struct iscsi_backend *be)
@@ -61,6 +68,9 @@ struct op_state {
 	char *iqn;                 /* remove, sessions (NULL: all) */
 
 	struct tgt_live live;
+	bool from_cache; /* LIVE is a view of the cache, not a fresh read */
+	bool finished_ok; /* apply/remove: the plan ran to its end */
+	bool reread;      /* planned again from a fresh read after a failure */
 	const struct tgt_live_target *target; /* the one WANT or IQN names */
 	size_t cursor;                        /* list/sessions: the target under way */
 
@@ -82,6 +92,12 @@ struct op_state {
 static void op_cleanup(struct tevent_req *req, enum tevent_req_state req_state)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
+	/* A plan that stopped half way (error, timeout, caller gone) left
+	 * tgtd in a state the cache does not know; SetPortalConfig changes
+	 * the portals behind its back. Read tgtd again next time. */
+	if (((state->kind == OP_APPLY || state->kind == OP_REMOVE) && !state->finished_ok) ||
+	    state->kind == OP_PORTALS)
+		tgt_cache_invalidate(state->tb->cache);
 	TALLOC_FREE(state->subreq);
 	TALLOC_FREE(state->retry_timer);
 	TALLOC_FREE(state->queue_entry); /* lets the next operation run */
@@ -150,6 +166,7 @@ static struct tgt_request show_req(enum tgt_mode mode, int32_t tid)
 static void plan_step(struct tevent_req *req);
 
 static void plan_step_done(struct tevent_req *subreq);
+static bool replan_fresh(struct tevent_req *req);
 
 static void plan_retry(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
 		       void *priv)
@@ -211,6 +228,8 @@ static void plan_step_done(struct tevent_req *subreq)
 	if ((rc == -ENOENT && (s->flags & TGT_STEP_OK_ENOENT)) ||
 	    (rc == -EEXIST && (s->flags & TGT_STEP_OK_EEXIST)))
 		rc = 0;
+	if (rc < 0 && replan_fresh(req))
+		return;
 	if (rc < 0) {
 		log_failure(state, &s->req, rc);
 		tevent_req_error(req, -rc);
@@ -236,6 +255,10 @@ static void got_portals(struct tevent_req *req, char *text)
 		tevent_req_error(req, -rc);
 		return;
 	}
+	/* every full read refreshes the cache (the reconciler's full passes
+	 * list the live state: drift made behind our back is seen there) */
+	if (tgt_cache_fill(state->tb->cache, &state->live) < 0)
+		log_warn("tgt: out of memory caching tgtd's state; reading it for each operation");
 	state->after_read(req);
 }
 
@@ -279,6 +302,15 @@ static void apply_evict_done(struct tevent_req *req)
 	tevent_req_done(req);
 }
 
+/* The plan ran: the cache follows it, and the operation counts as done for
+ * the cache even if closing connections fails afterwards. */
+static void apply_cache(struct op_state *state)
+{
+	state->finished_ok = true;
+	if (tgt_cache_applied(state->tb->cache, state->want, &state->plan) < 0)
+		log_warn("tgt: out of memory caching tgtd's state");
+}
+
 static void apply_got_conns(struct tevent_req *req, char *text)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
@@ -299,6 +331,7 @@ static void apply_got_conns(struct tevent_req *req, char *text)
 static void apply_plan_done(struct tevent_req *req)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
+	apply_cache(state);
 	if (!state->plan.check_sessions) {
 		tevent_req_done(req);
 		return;
@@ -324,6 +357,10 @@ static void apply_plan(struct tevent_req *req)
 		tevent_req_error(req, -rc);
 		return;
 	}
+	/* The cache does not follow sessions (they come and go without us):
+	 * whenever something changes, look at the target's connections. */
+	if (state->from_cache && state->target != NULL && state->plan.n_steps > 0)
+		state->plan.check_sessions = true;
 	log_debug("tgt: %zu request(s) to apply %s", state->plan.n_steps, state->want->iqn);
 	plan_run(req, apply_plan_done);
 }
@@ -356,6 +393,10 @@ static void apply_read(struct tevent_req *req)
 
 static void remove_done(struct tevent_req *req)
 {
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	state->finished_ok = true;
+	if (tgt_cache_removed(state->tb->cache, state->iqn, &state->plan) < 0)
+		log_warn("tgt: out of memory caching tgtd's state");
 	tevent_req_done(req);
 }
 
@@ -368,6 +409,24 @@ static void remove_read(struct tevent_req *req)
 		return;
 	}
 	plan_run(req, remove_done);
+}
+
+/* A plan made from the cache failed: someone else changed tgtd (another
+ * tgtadm, another backend on the same tgtd). Read tgtd and plan again, once;
+ * the plans are made from whatever is live, so a half-run plan is fine. */
+static bool replan_fresh(struct tevent_req *req)
+{
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	if (!state->from_cache || state->reread)
+		return false;
+	log_info("tgt: tgtd is not what istmd last saw; reading its state again");
+	tgt_cache_invalidate(state->tb->cache);
+	state->from_cache = false;
+	state->reread = true;
+	memset(&state->live, 0, sizeof(state->live));
+	state->target = NULL;
+	read_live(req, state->kind == OP_APPLY ? apply_read : remove_read);
+	return true;
 }
 
 /* list */
@@ -632,6 +691,7 @@ static void nexus_got_targets(struct tevent_req *req, char *text)
 			s->initiator_iqn = t->nexus[j].initiator;
 			s->initiator_alias = t->nexus[j].alias;
 			s->tsih = (uint16_t)t->nexus[j].id;
+			s->auth = t->n_in_users > 0 ? ISCSI_AUTH_CHAP : ISCSI_AUTH_NONE;
 		}
 	}
 	tevent_req_done(req);
@@ -645,12 +705,29 @@ static void op_turn(struct tevent_req *subreq)
 	struct op_state *state = tevent_req_data(req, struct op_state);
 	/* Not freed here: freeing it would let the next operation in. */
 	tevent_queue_wait_recv(subreq);
+	/* Applying or removing one target must not cost time in the number
+	 * of targets: plan from the cache when it is good. */
+	if ((state->kind == OP_APPLY || state->kind == OP_REMOVE) &&
+	    tgt_cache_valid(state->tb->cache)) {
+		tgt_cache_view(state->tb->cache, &state->live);
+		/* removing what the cache does not know: tgtd may still have it */
+		state->from_cache = state->kind == OP_APPLY ||
+				    tgt_live_find(&state->live, state->iqn) != NULL;
+		if (!state->from_cache)
+			memset(&state->live, 0, sizeof(state->live));
+	}
 	switch (state->kind) {
 	case OP_APPLY:
-		read_live(req, apply_read);
+		if (state->from_cache)
+			apply_read(req);
+		else
+			read_live(req, apply_read);
 		break;
 	case OP_REMOVE:
-		read_live(req, remove_read);
+		if (state->from_cache)
+			remove_read(req);
+		else
+			read_live(req, remove_read);
 		break;
 	case OP_LIST:
 		read_live(req, list_read);
@@ -799,12 +876,6 @@ static int tgt_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 	int rc = op_recv(req);
 	if (rc < 0)
 		return rc;
-	struct tgt_socket *sockets = NULL;
-	size_t n_sockets = 0;
-	if (state->tb->tgtd_pid > 0 && state->n_sessions > 0 &&
-	    tgt_sockets_read(state, "/proc", state->tb->tgtd_pid, &sockets, &n_sockets) == 0)
-		tgt_sockets_match(state->hold, sockets, n_sockets, state->sessions,
-				  state->n_sessions);
 	/* Strings point into the live state: take it along. */
 	struct iscsi_session_info *out = talloc_steal(mem_ctx, state->sessions);
 	if (out == NULL)
@@ -834,6 +905,43 @@ static int tgt_nexus_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 	return 0;
 }
 
+/* Snapshot sets (tgt_hold.c); the pid is read on a worker thread. A marker
+ * beside tgtd's socket names a tgtd held now, so that one an istmd killed
+ * mid-hold left stopped is resumed when the backend sees it again. */
+static int tgt_hold(struct iscsi_backend *be, bool hold)
+{
+	struct tgt_backend *tb = (struct tgt_backend *)be;
+	pid_t pid = __atomic_load_n(&tb->tgtd_pid, __ATOMIC_ACQUIRE);
+	char marker[PATH_MAX];
+	snprintf(marker, sizeof(marker), "%s.istmd-held", tb->socket_path);
+	if (hold && pid > 0) {
+		FILE *f = fopen(marker, "we");
+		if (f != NULL) {
+			fprintf(f, "%d\n", (int)pid);
+			fclose(f);
+		}
+	}
+	int rc = tgt_hold_io(pid, hold, 500);
+	if (!hold || rc < 0)
+		unlink(marker);
+	return rc;
+}
+
+static void resume_if_held(struct tgt_backend *tb, pid_t pid)
+{
+	char marker[PATH_MAX];
+	snprintf(marker, sizeof(marker), "%s.istmd-held", tb->socket_path);
+	FILE *f = fopen(marker, "re");
+	if (f == NULL)
+		return;
+	int held = 0;
+	if (fscanf(f, "%d", &held) == 1 && held == (int)pid && kill(pid, SIGCONT) == 0)
+		log_warn("tgtd (pid %d) was left held by an interrupted snapshot: resumed",
+			 (int)pid);
+	fclose(f);
+	unlink(marker);
+}
+
 static const struct iscsi_backend_ops tgt_ops = {
 	.name = "tgt",
 	.apply_send = tgt_apply_send,
@@ -842,13 +950,27 @@ static const struct iscsi_backend_ops tgt_ops = {
 	.remove_recv = op_recv,
 	.list_send = tgt_list_send,
 	.list_recv = tgt_list_recv,
-	.sessions_send = tgt_sessions_send,
-	.sessions_recv = tgt_sessions_recv,
+	/* with the connections' ports, read off the event loop */
+	.sessions_send = tgt_ports_sessions_send,
+	.sessions_recv = tgt_ports_sessions_recv,
 	.portals_send = tgt_portals_send,
 	.portals_recv = tgt_portals_recv,
+	.nexus_send = tgt_ports_nexus_send,
+	.nexus_recv = tgt_ports_nexus_recv,
+	.hold_io = tgt_hold,
+};
+
+static const struct tgt_ports_raw tgt_raw = {
+	.sessions_send = tgt_sessions_send,
+	.sessions_recv = tgt_sessions_recv,
 	.nexus_send = tgt_nexus_send,
 	.nexus_recv = tgt_nexus_recv,
 };
+
+struct tgt_ports *tgt_backend_ports(struct iscsi_backend *be)
+{
+	return tgt_of(be)->ports;
+}
 
 /* Watching tgtd. */
 
@@ -863,14 +985,18 @@ static void isns_off_done(struct tevent_req *subreq)
 static void on_tgtd(bool up, pid_t pid, void *priv)
 {
 	struct tgt_backend *tb = priv;
+	tgt_cache_invalidate(tb->cache);
 	if (!up) {
 		log_event(LOG_LVL_WARNING, LOG_ID_BACKEND_DOWN, "tgtd (socket %s) is down",
 			  tb->socket_path);
-		tb->tgtd_pid = 0;
+		__atomic_store_n(&tb->tgtd_pid, 0, __ATOMIC_RELEASE);
+		tgt_ports_set_pid(tb->ports, 0);
 		iscsi_backend_notify(&tb->base, ISCSI_BACKEND_DOWN, tb->generation);
 		return;
 	}
-	tb->tgtd_pid = pid;
+	__atomic_store_n(&tb->tgtd_pid, pid, __ATOMIC_RELEASE);
+	tgt_ports_set_pid(tb->ports, pid);
+	resume_if_held(tb, pid);
 	/* A new tgtd knows none of our accounts. */
 	TALLOC_FREE(tb->secrets_mem);
 	memset(&tb->secrets, 0, sizeof(tb->secrets));
@@ -915,8 +1041,10 @@ int tgt_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	tb->portals = talloc_zero_array(tb, struct iscsi_portal, opts->n_portals);
 	tb->queue = tevent_queue_create(tb, "tgt");
 	tb->secrets_mem = talloc_new(tb);
-	if (tb->socket_path == NULL || tb->portals == NULL || tb->queue == NULL ||
-	    tb->secrets_mem == NULL)
+	tb->ports = tgt_ports_new(tb, ev, &tgt_raw, "/proc");
+	tb->cache = tgt_cache_new(tb);
+	if (tb->cache == NULL || tb->socket_path == NULL || tb->portals == NULL ||
+	    tb->queue == NULL || tb->secrets_mem == NULL || tb->ports == NULL)
 		goto nomem;
 	for (size_t i = 0; i < opts->n_portals; i++) {
 		tb->portals[i].address = talloc_strdup(tb->portals, opts->portals[i].address);

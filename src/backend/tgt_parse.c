@@ -7,10 +7,16 @@
 #include <string.h>
 
 /* Walks TEXT line by line: *indent is the number of leading blanks, the line
- * is returned trimmed (a talloc'd copy on TMP), NULL at the end. */
+ * is returned trimmed (a talloc'd copy on TMP), NULL at the end. With REUSE
+ * the copy is one buffer, valid until the next line: for parsers that copy
+ * what they keep (tgtd's target list has ~30 lines per target, polled every
+ * second: one allocation per line was most of the poll's cost). */
 struct line_iter {
 	const char *p;
 	TALLOC_CTX *tmp;
+	bool reuse;
+	char *buf;
+	size_t cap;
 };
 
 static char *next_line(struct line_iter *it, unsigned *indent)
@@ -31,7 +37,20 @@ static char *next_line(struct line_iter *it, unsigned *indent)
 		if (end == start)
 			continue;
 		*indent = n;
-		return talloc_strndup(it->tmp, start, (size_t)(end - start));
+		size_t len = (size_t)(end - start);
+		if (!it->reuse)
+			return talloc_strndup(it->tmp, start, len);
+		if (it->cap < len + 1) {
+			size_t cap = len + 1 < 256 ? 256 : (len + 1) * 2;
+			char *b = talloc_realloc(it->tmp, it->buf, char, cap);
+			if (b == NULL)
+				return NULL;
+			it->buf = b;
+			it->cap = cap;
+		}
+		memcpy(it->buf, start, len);
+		it->buf[len] = '\0';
+		return it->buf;
 	}
 	return NULL;
 }
@@ -61,9 +80,14 @@ static bool parse_u64(const char *s, uint64_t *out)
 	return *end == '\0' || *end == ' ' || *end == ',';
 }
 
+/* Appends a zeroed element; the array grows geometrically (a tgtd with
+ * 10,000 targets must not cost 10,000 reallocations and O(n^2) copies). */
 #define GROW(mem, arr, n)                                                                  \
-	((arr) = talloc_realloc((mem), (arr), __typeof__(*(arr)), (n) + 1),                \
-	 (arr) == NULL ? NULL : (memset(&(arr)[(n)], 0, sizeof(*(arr))), &(arr)[(n)++]))
+	((talloc_array_length(arr) > (n) ||                                                \
+	  ((arr) = talloc_realloc((mem), (arr), __typeof__(*(arr)), (n) < 4 ? 4 : (n) * 2)) != \
+		  NULL)                                                                    \
+		 ? (memset(&(arr)[(n)], 0, sizeof(*(arr))), &(arr)[(n)++])                 \
+		 : NULL)
 
 bool tgt_acl_is_address(const char *acl)
 {
@@ -219,7 +243,7 @@ int tgt_parse_targets(TALLOC_CTX *mem_ctx, const char *text, struct tgt_live_tar
 		      size_t *n_targets)
 {
 	struct targets_parse ps = { .mem = NULL };
-	struct line_iter it = { .p = text ? text : "", .tmp = talloc_new(NULL) };
+	struct line_iter it = { .p = text ? text : "", .tmp = talloc_new(NULL), .reuse = true };
 	static const struct {
 		const char *header;
 		enum section sec;

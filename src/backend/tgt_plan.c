@@ -1,4 +1,6 @@
 #include "backend/tgt_plan.h"
+
+#include "istmd/hindex.h"
 #include "istmd/why.h"
 
 #include <arpa/inet.h>
@@ -26,6 +28,10 @@ const struct iscsi_negotiation tgt_default_params = {
 
 const struct tgt_live_target *tgt_live_find(const struct tgt_live *live, const char *iqn)
 {
+	if (live->by_iqn != NULL) {
+		void *v = hindex_get(live->by_iqn, iqn);
+		return v != NULL ? &live->targets[(uintptr_t)v - 1] : NULL;
+	}
 	for (size_t i = 0; i < live->n_targets; i++) {
 		const struct tgt_live_target *t = &live->targets[i];
 		if (strcmp(t->iqn, iqn) == 0 && (t->driver == NULL || strcmp(t->driver, "iscsi") == 0))
@@ -500,6 +506,12 @@ int tgt_plan_portals(TALLOC_CTX *mem_ctx, const struct tgt_live *live,
 
 static int32_t free_tid(const struct tgt_live *live)
 {
+	if (live->by_tid != NULL) {
+		int32_t tid = live->free_tid_hint > 0 ? live->free_tid_hint : 1;
+		while (hindex_get_u64(live->by_tid, (uint64_t)(uint32_t)tid) != NULL)
+			tid++;
+		return tid;
+	}
 	for (int32_t tid = 1;; tid++) {
 		bool used = false;
 		for (size_t i = 0; i < live->n_targets && !used; i++)

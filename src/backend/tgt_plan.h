@@ -22,6 +22,8 @@
 #include "backend/tgt_parse.h"
 #include "backend/tgt_proto.h"
 
+struct hindex;
+
 enum tgt_step_flags {
 	TGT_STEP_RETRY_BUSY = 1, /* tgtd says busy (commands in flight): retry a while */
 	TGT_STEP_OK_ENOENT = 2,  /* already gone is fine */
@@ -64,6 +66,11 @@ struct tgt_live {
 	size_t n_portals;
 	/* the wanted target's negotiation parameters, when it exists */
 	struct iscsi_negotiation params;
+	/* Optional (tgt_cache.c): iSCSI targets by IQN and all targets by tid,
+	 * each -> position + 1 in TARGETS; no tid below FREE_TID_HINT is free.
+	 * NULL: the plans scan TARGETS. */
+	struct hindex *by_iqn, *by_tid;
+	int32_t free_tid_hint;
 };
 
 /* tgt's per-target defaults (usr/iscsi/target.c iscsi_target_create). */

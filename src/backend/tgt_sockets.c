@@ -1,5 +1,5 @@
-/* tgtd's TCP connections from procfs (tgt_sockets.h). procfs reads do not
- * block on I/O; the tables are read once per sessions() call. */
+/* tgtd's TCP connections from procfs, and which is which connection
+ * (tgt_sockets.h). The tables are read on a workpool (tgt_conn_ports.c). */
 #include "backend/tgt_sockets.h"
 
 #include <arpa/inet.h>
@@ -111,7 +111,7 @@ static int read_table(TALLOC_CTX *mem, const char *path, bool v6, const uint64_t
 			continue;
 		if (state != TCP_ESTABLISHED_STATE || !has_inode(inodes, n_inodes, ino))
 			continue;
-		struct tgt_socket s;
+		struct tgt_socket s = { .inode = ino };
 		if (!parse_endpoint(local, v6, s.local, sizeof(s.local), &s.local_port) ||
 		    !parse_endpoint(remote, v6, s.remote, sizeof(s.remote), &s.remote_port))
 			continue;
@@ -170,27 +170,171 @@ static bool same_address(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-void tgt_sockets_match(TALLOC_CTX *mem, const struct tgt_socket *sockets, size_t n,
-		       struct iscsi_session_info *sessions, size_t n_sessions)
+struct binding {
+	uint64_t inode;
+	uint16_t tsih;
+	uint32_t cid;
+};
+
+struct tgt_port_map {
+	struct binding *v;
+	size_t n;
+	uint64_t *unbound; /* the unbound sockets the last look could not bind */
+	size_t n_unbound;
+};
+
+struct tgt_port_map *tgt_port_map_new(TALLOC_CTX *mem_ctx)
 {
+	return talloc_zero(mem_ctx, struct tgt_port_map);
+}
+
+void tgt_port_map_reset(struct tgt_port_map *m)
+{
+	TALLOC_FREE(m->v);
+	TALLOC_FREE(m->unbound);
+	m->n = m->n_unbound = 0;
+}
+
+static const struct binding *bound_socket(const struct tgt_port_map *m, uint64_t inode)
+{
+	for (size_t i = 0; m != NULL && i < m->n; i++)
+		if (m->v[i].inode == inode)
+			return &m->v[i];
+	return NULL;
+}
+
+bool tgt_port_map_wants_look(const struct tgt_port_map *m, const struct tgt_socket *sockets,
+			     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (bound_socket(m, sockets[i].inode) != NULL)
+			continue;
+		if (!has_inode(m->unbound, m->n_unbound, sockets[i].inode))
+			return true;
+	}
+	return false;
+}
+
+static const struct tgt_socket *socket_of(const struct tgt_socket *sockets, size_t n,
+					  uint64_t inode)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sockets[i].inode == inode)
+			return &sockets[i];
+	return NULL;
+}
+
+static const struct binding *bound_conn(const struct tgt_port_map *m, uint16_t tsih, uint32_t cid)
+{
+	for (size_t i = 0; m != NULL && i < m->n; i++)
+		if (m->v[i].tsih == tsih && m->v[i].cid == cid)
+			return &m->v[i];
+	return NULL;
+}
+
+/* Keeps the bindings whose socket still lives (a connection ends with its
+ * socket; a reinstated connection comes with a new socket). */
+static void prune(struct tgt_port_map *m, const struct tgt_socket *sockets, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (socket_of(sockets, n, m->v[i].inode) != NULL)
+			m->v[k++] = m->v[i];
+	m->n = k;
+}
+
+static void bind_conn(struct tgt_port_map *m, uint64_t inode, uint16_t tsih, uint32_t cid)
+{
+	struct binding *v = talloc_realloc(m, m->v, struct binding, m->n + 1);
+	if (v == NULL)
+		return; /* only knowledge lost */
+	m->v = v;
+	v[m->n++] = (struct binding){ inode, tsih, cid };
+}
+
+/* Whether the connection has a live binding to a socket from its address. */
+static const struct tgt_socket *known_socket(const struct tgt_port_map *m,
+					     const struct tgt_socket *sockets, size_t n,
+					     uint16_t tsih, const struct iscsi_connection_info *ci)
+{
+	const struct binding *b = bound_conn(m, tsih, ci->cid);
+	const struct tgt_socket *s = b ? socket_of(sockets, n, b->inode) : NULL;
+	if (s == NULL || ci->initiator_address == NULL ||
+	    !same_address(s->remote, ci->initiator_address))
+		return NULL;
+	return s;
+}
+
+/* The one socket from ADDRESS that no connection is bound to, if exactly
+ * one; *COUNT says how many there are. */
+static const struct tgt_socket *lone_unbound(const struct tgt_port_map *m,
+					     const struct tgt_socket *sockets, size_t n,
+					     const char *address, size_t *count)
+{
+	const struct tgt_socket *only = NULL;
+	*count = 0;
+	for (size_t k = 0; k < n; k++)
+		if (bound_socket(m, sockets[k].inode) == NULL &&
+		    same_address(sockets[k].remote, address)) {
+			only = &sockets[k];
+			(*count)++;
+		}
+	return *count == 1 ? only : NULL;
+}
+
+void tgt_sockets_match(struct tgt_port_map *m, TALLOC_CTX *mem, const struct tgt_socket *sockets,
+		       size_t n, struct iscsi_session_info *sessions, size_t n_sessions)
+{
+	struct tgt_port_map *scratch = NULL;
+	if (m == NULL)
+		m = scratch = tgt_port_map_new(NULL);
+	if (m == NULL)
+		return;
+	prune(m, sockets, n);
+	/* Learn: an unbound connection that is the only one from its address,
+	 * facing the only unbound socket from that address. */
+	for (size_t i = 0; i < n_sessions; i++) {
+		for (size_t j = 0; j < sessions[i].n_conns; j++) {
+			const struct iscsi_connection_info *ci = &sessions[i].conns[j];
+			if (ci->initiator_address == NULL ||
+			    known_socket(m, sockets, n, sessions[i].tsih, ci) != NULL)
+				continue;
+			size_t unbound_conns = 0, count;
+			for (size_t a = 0; a < n_sessions; a++)
+				for (size_t b = 0; b < sessions[a].n_conns; b++) {
+					const struct iscsi_connection_info *o = &sessions[a].conns[b];
+					if (o->initiator_address != NULL &&
+					    same_address(o->initiator_address, ci->initiator_address) &&
+					    known_socket(m, sockets, n, sessions[a].tsih, o) == NULL)
+						unbound_conns++;
+				}
+			const struct tgt_socket *s =
+				lone_unbound(m, sockets, n, ci->initiator_address, &count);
+			if (unbound_conns == 1 && s != NULL)
+				bind_conn(m, s->inode, sessions[i].tsih, ci->cid);
+		}
+	}
+	/* Tell. */
 	for (size_t i = 0; i < n_sessions; i++) {
 		for (size_t j = 0; j < sessions[i].n_conns; j++) {
 			struct iscsi_connection_info *ci = &sessions[i].conns[j];
-			const struct tgt_socket *only = NULL;
-			size_t found = 0;
-			for (size_t k = 0; ci->initiator_address != NULL && k < n; k++)
-				if (same_address(sockets[k].remote, ci->initiator_address)) {
-					only = &sockets[k];
-					found++;
-				}
-			if (found != 1)
-				continue;
-			const char *local = talloc_strdup(mem, only->local);
+			const struct tgt_socket *s = known_socket(m, sockets, n, sessions[i].tsih, ci);
+			const char *local = s ? talloc_strdup(mem, s->local) : NULL;
 			if (local == NULL)
 				continue;
-			ci->initiator_port = only->remote_port;
+			ci->initiator_port = s->remote_port;
 			ci->target_address = local;
-			ci->target_port = only->local_port;
+			ci->target_port = s->local_port;
 		}
 	}
+	/* Remember what this look could not bind, not to look again for it. */
+	uint64_t *unbound = talloc_array(m, uint64_t, n + 1);
+	size_t n_unbound = 0;
+	for (size_t k = 0; unbound != NULL && k < n; k++)
+		if (bound_socket(m, sockets[k].inode) == NULL)
+			unbound[n_unbound++] = sockets[k].inode;
+	talloc_free(m->unbound);
+	m->unbound = unbound;
+	m->n_unbound = unbound ? n_unbound : 0;
+	talloc_free(scratch);
 }

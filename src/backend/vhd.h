@@ -112,6 +112,19 @@ int vhd_grow_fixed(int fd, uint64_t new_size, bool sparse, char *reason);
  * footer was cleared), or a negative errno when neither footer is valid. */
 int64_t vhd_recover_fixed_grow(int fd, uint64_t old_size, char *reason);
 
+/* Grows the dynamic image FD to NEW_SIZE bytes (a multiple of 512, larger
+ * than the current size, at most VHD_MAX_VIRTUAL_SIZE): the BAT is widened
+ * (in place, or rewritten after the last block) and the footer and its copy
+ * get the new size, in an order that leaves a valid image at every step
+ * (src/backend/vhd_grow.c). Nothing may serve the image meanwhile.
+ * -EOPNOTSUPP for other types. */
+int vhd_grow_dynamic(int fd, uint64_t new_size, char *reason);
+
+/* After a crash during vhd_grow_fixed() (from OLD_SIZE) or
+ * vhd_grow_dynamic(): finishes or undoes it and returns the virtual size the
+ * file now has, or a negative errno. */
+int64_t vhd_recover_grow(int fd, uint64_t old_size, char *reason);
+
 struct vhd_info {
 	enum vhd_type type;
 	uint64_t virtual_size;     /* footer's current size: what an initiator sees */

@@ -7,6 +7,7 @@
 
 #include "core/core_internal.h"
 #include "core/recover.h"
+#include "core/snapshots_internal.h"
 #include "core/rules.h"
 #include "core/store.h"
 #include "istmd/config.h"
@@ -18,6 +19,7 @@
 static const struct core_loop_ops default_loop_ops = {
 	.ensure = loopdev_ensure,
 	.find = loopdev_find,
+	.list = loopdev_list,
 	.info = loopdev_info,
 	.detach = loopdev_detach,
 };
@@ -38,6 +40,11 @@ int core_options_from_config(TALLOC_CTX *mem, struct cfg *cfg, struct core_optio
 			 60000, &interval, err) != 0)
 		return -EINVAL;
 	opts->login_poll_interval_ms = (unsigned)interval;
+	/* RFC 3720 12.2: 1 to 65535. */
+	if (cfg_get_uint(cfg, "iscsi", "max_connections", CORE_DEFAULT_MAX_CONNECTIONS, 1, 65535,
+			 &interval, err) != 0)
+		return -EINVAL;
+	opts->max_connections = (unsigned)interval;
 	if (opts->state_dir[0] != '/') {
 		*err = talloc_asprintf(mem, "%s: [state] dir must be an absolute path",
 				       cfg_path(cfg));
@@ -171,6 +178,8 @@ static void open_job_run(void *p)
 		j->rc = store_load(j->store, j, &j->model, &j->why);
 	if (j->rc == 0)
 		recover_intents(j->store, j->sp, j->model);
+	if (j->rc == 0)
+		j->rc = snapshots_open(j->store, j->sp, j->model, &j->why);
 }
 
 struct open_state {
@@ -201,6 +210,7 @@ struct tevent_req *core_open_send(TALLOC_CTX *mem, struct tevent_context *ev,
 	c->sp = opts->storage;
 	c->backend = opts->backend;
 	c->loop = opts->loop_ops ? opts->loop_ops : &default_loop_ops;
+	c->vhdfs = opts->vhdfs;
 	c->state_dir = talloc_strdup(c, opts->state_dir);
 	c->iqn_prefix = talloc_strdup(c, opts->target_iqn_prefix ? opts->target_iqn_prefix
 								 : CORE_DEFAULT_IQN_PREFIX);
@@ -211,6 +221,7 @@ struct tevent_req *core_open_send(TALLOC_CTX *mem, struct tevent_context *ev,
 	c->reconcile_interval_s = opts->reconcile_interval_s ? opts->reconcile_interval_s
 							     : CORE_DEFAULT_RECONCILE_INTERVAL;
 	c->login_poll_interval_ms = opts->login_poll_interval_ms;
+	c->max_connections = opts->max_connections;
 	c->crash_point = opts->crash_point;
 	c->crash_priv = opts->crash_priv;
 	c->defer_reconcile = opts->defer_reconcile;
@@ -275,6 +286,8 @@ static void open_done(struct tevent_req *subreq)
 		rc = core_portal_settings_push(c);
 	if (rc == 0)
 		rc = c->defer_reconcile ? 0 : reconciler_start(c);
+	if (rc == 0)
+		snapshots_start(c);
 	if (rc < 0) {
 		tevent_req_error(req, -rc);
 		return;

@@ -37,17 +37,23 @@ struct core;
  * Called on worker threads: implementations must be thread-safe. Files are
  * given as a descriptor the core opened beneath the storage root (NAME is a
  * label) or as their identity, never as a path to follow. */
+struct vhdfs_conf; /* backend/vhdfs_ctl.h */
+
 struct core_loop_ops {
 	int (*ensure)(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
 		      struct loopdev *out);
 	int (*find)(dev_t dev, ino_t ino, uint64_t sizelimit, struct loopdev *out);
 	int (*info)(const char *dev, struct loopdev *out);
 	int (*detach)(const char *dev);
+	/* Optional: every attached device at once (free() *OUT), so that a
+	 * pass over many disks scans the devices once, not once per disk. */
+	int (*list)(struct loopdev **out, size_t *n);
 };
 
 #define CORE_DEFAULT_IQN_PREFIX "iqn.2025-01.org.istmd"
 #define CORE_DEFAULT_RECONCILE_INTERVAL 30 /* seconds between drift checks */
 #define CORE_DEFAULT_LOGIN_POLL_MS 1000 /* ms between session polls (LastLogIn) */
+#define CORE_DEFAULT_MAX_CONNECTIONS 8 /* connections per session (MC/S) */
 
 struct core_options {
 	const char *state_dir;                /* required */
@@ -60,8 +66,14 @@ struct core_options {
 	unsigned reconcile_interval_s;        /* 0: default */
 	/* Sessions polled (TSIHs only) to date short logins; 0: no poll. */
 	unsigned login_poll_interval_ms;
+	/* MaxConnections offered by every target (MC/S, RFC 3720 12.2); 0:
+	 * the backend's default. [iscsi] max_connections, default 8. */
+	unsigned max_connections;
 	struct workpool *io_pool;             /* blocking file/loop work; NULL: own */
 	const struct core_loop_ops *loop_ops; /* NULL: real loop devices */
+	/* How dynamic and differencing VHDs are served (istmd-vhdfs, [vhd];
+	 * docs/vhd-serving.md); NULL: they are not (AddWTDisk refuses them). */
+	const struct vhdfs_conf *vhdfs;
 	/* Tests only: called at each named crash point (docs/core.md, "Crash
 	 * points"), possibly on a worker thread; may kill the process. */
 	void (*crash_point)(const char *point, void *priv);
@@ -73,10 +85,16 @@ struct core_options {
 };
 
 /* Reads [state] (dir, target_iqn_prefix, reconcile_interval,
- * login_poll_interval_ms) into OPTS; the
+ * login_poll_interval_ms) and [iscsi] max_connections into OPTS; the
  * caller fills in storage, backend and the rest. 0 or -EINVAL with *err. */
 int core_options_from_config(TALLOC_CTX *mem, struct cfg *cfg, struct core_options *opts,
 			     char **err);
+
+/* Reads [vhd] (conf/istmd.conf): *OUT is NULL when dynamic and differencing
+ * VHDs are not to be served (serve = no, istmd-vhdfs or /dev/fuse missing:
+ * logged). 0 or -EINVAL with *ERR. */
+int core_vhdfs_from_config(TALLOC_CTX *mem, struct cfg *cfg, const char *state_dir,
+			   const struct storage_paths *sp, struct vhdfs_conf **out, char **err);
 
 /* Opens the state directory (created 0700 if absent; one istmd per directory),
  * checks the database, migrates it, rolls pending intents forward or back,
@@ -225,7 +243,9 @@ void core_draft_remove_all_disks(struct core_target_draft *d);
 int core_draft_set_lun(struct core_target_draft *d, uint32_t wtd, uint32_t lun);
 
 /* AddPortal/RemovePortal: "ADDRESS", "ADDRESS:PORT" or "[V6]:PORT" (port
- * 3260 by default). -EINVAL malformed. Remove: -ENOENT when absent. */
+ * 3260 by default). -EINVAL malformed. Remove: -ENOENT when absent. Add:
+ * -ENOTSUP when the backend has no per-target portals and does not listen
+ * there for every target already (no listener is ever opened for one). */
 int core_draft_add_portal(struct core_target_draft *d, const char *text);
 int core_draft_remove_portal(struct core_target_draft *d, const char *text);
 void core_draft_remove_all_portals(struct core_target_draft *d);
@@ -389,5 +409,32 @@ struct tevent_req *core_reconcile_check_send(TALLOC_CTX *mem, struct core *c);
 /* Number of reconcile passes finished, and of drifts found (live state that
  * did not match: a target changed or missing, an extra target removed). */
 void core_reconcile_stats(const struct core *c, uint64_t *passes, uint64_t *drifts);
+
+/* ---- iSNS servers (ISnsMgr, MS-ISTM 3.40) ---- */
+
+/* The servers istmd registers with, in the order added ("HOST" or
+ * "HOST:PORT", as given); *names is a talloc array on MEM. */
+int core_isns_servers(TALLOC_CTX *mem, const struct core *c, char ***names, size_t *n);
+/* AddSnsServer: 0 also when present (names compare case-insensitively);
+ * -EINVAL (*why: not a host name or address with an optional port). */
+struct tevent_req *core_isns_server_add_send(TALLOC_CTX *mem, struct core *c, const char *name);
+/* RemoveSnsServer: -ENOENT when absent. */
+struct tevent_req *core_isns_server_remove_send(TALLOC_CTX *mem, struct core *c,
+						const char *name);
+int core_isns_server_change_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
+/* Whether NAME is a valid iSNS server name: a DNS name, IPv4 literal or
+ * [IPv6] literal (a bare IPv6 literal too), optionally ":PORT". */
+bool core_isns_server_name_valid(const char *name);
+
+/* One watcher of what the iSNS agent registers: FN(PRIV) runs on the loop
+ * (coalesced, from an immediate event) after targets are created, saved or
+ * deleted, listener settings change or the iSNS servers change. FN NULL
+ * removes it. 0 or -ENOMEM. */
+int core_watch_targets(struct core *c, void (*fn)(void *priv), void *priv);
+/* Makes AGENT register what the model holds now and after every change
+ * (the watcher above; isns_feed.c). Stop with core_watch_targets(c, NULL,
+ * NULL). 0 or -ENOMEM. */
+struct isns_agent;
+int core_isns_feed(struct core *c, struct isns_agent *agent);
 
 #endif

@@ -72,6 +72,7 @@ struct disk_live {
 	struct loopdev loop;
 	int error;
 	char *reason;
+	pid_t vhdfs_pid;     /* the istmd-vhdfs serving a dynamic/differencing disk, or 0 */
 };
 
 struct mdisk {
@@ -94,6 +95,16 @@ struct model {
 	/* SetPortalConfig's listener settings (MS-ISTM 3.30.4.16) */
 	struct iscsi_portal_setting *portal_settings;
 	size_t n_portal_settings;
+	struct snap_model *snap; /* snapshots (snapshots_internal.h) */
+	/* ISnsMgr's iSNS servers (MS-ISTM 3.40), in the order added */
+	char **isns_servers;
+	size_t n_isns_servers;
+	int64_t next_isns_seq;
+	/* Indexes of the targets (model.c), so that no lookup of one target
+	 * costs time in the number of targets: by GUID, by name and IQN
+	 * (case-insensitive), and WTD -> each target mapping it. NULL until
+	 * the first target is added (lookups then scan). */
+	struct hindex *by_guid, *by_name, *by_iqn, *by_wtd;
 };
 
 /* Hands the stored listener settings to the backend (at open). */
@@ -105,11 +116,14 @@ struct core {
 	struct iscsi_backend *backend;
 	struct iscsi_backend_caps caps;
 	const struct core_loop_ops *loop;
+	const struct vhdfs_conf *vhdfs; /* NULL: dynamic/differencing disks are not served */
+	struct tevent_timer *vhdfs_watch;
 	char *state_dir;
 	char *iqn_prefix;
 	char *hostname;
 	unsigned reconcile_interval_s;
 	unsigned login_poll_interval_ms;
+	unsigned max_connections; /* offered by every target; 0: backend default */
 	void (*crash_point)(const char *point, void *priv);
 	void *crash_priv;
 
@@ -124,6 +138,7 @@ struct core {
 	struct tevent_immediate *turn_im;
 
 	struct reconciler *rec;
+	struct core_events *events; /* observers of changes (events.c), made on first use */
 	bool defer_reconcile; /* core_reconcile_start() starts it */
 	bool keep_foreign;    /* core_keep_foreign_targets() */
 	bool closing;     /* being freed: operations must not touch the queues */
@@ -132,6 +147,8 @@ struct core {
 	unsigned n_background; /* store jobs outside operations */
 	struct tevent_req **closers;
 	size_t n_closers;
+	/* core_watch_targets() (isns_servers.c) */
+	struct core_watch *watch;
 };
 
 /* ---- model.c ---- */
@@ -142,8 +159,16 @@ struct mdisk *model_disk(const struct model *m, uint32_t wtd);
 struct mdisk *model_disk_by_path(const struct model *m, const char *posix_path);
 struct intent *model_intent_for_path(const struct model *m, const char *posix_path);
 struct intent *model_intent_for_disk(const struct model *m, uint32_t wtd);
+/* Adding, replacing and removing targets keeps the indexes in step: the
+ * only ways to change a model target's name, IQN or LUNs. */
 int model_add_target(struct model *m, struct mtarget *mt);
 void model_remove_target(struct model *m, struct mtarget *mt);
+/* MT's target becomes T (stolen; the old one is freed). */
+int model_target_set(struct model *m, struct mtarget *mt, struct core_target *t);
+/* Rebuilds every index (after the store filled targets in place). */
+int model_reindex(struct model *m);
+/* The targets mapping WTD: start with *CURSOR = 0, until NULL. */
+struct mtarget *model_next_mapping(const struct model *m, uint32_t wtd, size_t *cursor);
 int model_add_disk(struct model *m, struct mdisk *md);
 void model_remove_disk(struct model *m, struct mdisk *md);
 int model_add_intent(struct model *m, struct intent *i);
@@ -237,10 +262,19 @@ int reconciler_start(struct core *c);
 /* Marks the target (or disk) as changed; the next pass applies it. */
 void reconciler_target_changed(struct core *c, const char *guid);
 void reconciler_disk_changed(struct core *c, uint32_t wtd);
+/* vhdfs_watch.c: notices a dead istmd-vhdfs and has its disk served again. */
+void vhdfs_watch_start(struct core *c);
+/* Whether disk D needs istmd-vhdfs (a dynamic or differencing VHD served). */
+bool core_disk_uses_vhdfs(const struct core *c, const struct core_disk *d);
 /* Requests a pass and calls DONE(op) once a pass that starts after now ends. */
 void reconciler_wait_op(struct core *c, struct op *op, op_step_fn done);
 /* A target is gone from the model: drop the live target at the next pass. */
 void reconciler_target_removed(struct core *c, const char *iqn);
+
+/* ---- isns_servers.c ---- */
+/* Tells the watcher (core_watch_targets) that targets, portals or the iSNS
+ * servers changed. */
+void core_watch_fire(struct core *c);
 
 /* ---- sessions.c ---- */
 /* Records sessions seen for MT: a TSIH not seen before is a login. */

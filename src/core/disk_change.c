@@ -148,9 +148,10 @@ void disk_grow_begin(struct op *op, uint32_t wtd, uint64_t new_size)
 		return;
 	}
 	const struct core_disk *d = md->d;
-	if (d->vhd_type != CORE_VHD_FIXED) {
-		op_finish(op, -EMEDIUMTYPE, "disk %" PRIu32 " is a %s VHD; only fixed ones grow", wtd,
-			  core_vhd_type_name(d->vhd_type));
+	if (d->vhd_type != CORE_VHD_FIXED && d->vhd_type != CORE_VHD_DYNAMIC) {
+		/* 3.30.4.7: a differencing disk has its parent's size */
+		op_finish(op, -EMEDIUMTYPE, "disk %" PRIu32 " is a %s VHD; only fixed and dynamic "
+			  "ones grow", wtd, core_vhd_type_name(d->vhd_type));
 		return;
 	}
 	if (new_size > VHD_MAX_VIRTUAL_SIZE) {
@@ -207,6 +208,7 @@ static void grow_intent_committed(struct op *op)
 	}
 	j->old_size = s->intent->old_size;
 	j->new_size = s->new_size;
+	j->vc = c->vhdfs;
 	j->file_dev = s->intent->file_dev;
 	j->file_ino = s->intent->file_ino;
 	op_io(op, file_job_run, j, grow_file_done);
@@ -452,8 +454,8 @@ static void delete_committed(struct op *op)
 		struct mtarget *mt = model_target_by_guid(m, s->changed[k]->guid);
 		if (mt == NULL)
 			continue;
-		talloc_free(mt->t);
-		mt->t = talloc_steal(mt, s->changed[k]);
+		if (model_target_set(m, mt, s->changed[k]) < 0)
+			log_err("target '%s': out of memory indexing it", mt->t->name);
 		reconciler_target_changed(c, mt->t->guid);
 	}
 	struct mdisk *md = model_disk(m, s->wtd);

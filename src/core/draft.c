@@ -436,6 +436,24 @@ static ssize_t find_portal(const struct core_target *t, const struct core_portal
 	return -1;
 }
 
+/* Whether the backend listens on P for every target already (its configured
+ * portals and SetPortalConfig's, a wildcard address included). */
+static bool listens_globally(const struct core *c, const struct core_portal *p)
+{
+	struct iscsi_portal *l = NULL;
+	size_t n = 0;
+	bool found = false;
+	if (iscsi_backend_listeners(c->backend, NULL, &l, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n && !found; i++)
+		found = l[i].port == p->port &&
+			(iscsi_same_address(l[i].address, p->address) ||
+			 iscsi_same_address(l[i].address, "0.0.0.0") ||
+			 iscsi_same_address(l[i].address, "::"));
+	talloc_free(l);
+	return found;
+}
+
 int core_draft_add_portal(struct core_target_draft *d, const char *text)
 {
 	struct core_target *t = d->edit;
@@ -443,6 +461,14 @@ int core_draft_add_portal(struct core_target_draft *d, const char *text)
 	int rc = rules_portal(text, t, &p);
 	if (rc < 0)
 		return rc;
+	/* A backend without per-target portals (tgt) would have to open a
+	 * listener for every target behind the admin's back: only a portal
+	 * that serves every target already is accepted (docs/compat.md). */
+	if (d->c->backend != NULL && !d->c->caps.per_target_portals &&
+	    !listens_globally(d->c, &p)) {
+		CORE_FREE_CONST(p.address);
+		return -ENOTSUP;
+	}
 	if (find_portal(t, &p) >= 0) {
 		CORE_FREE_CONST(p.address);
 		return 0;

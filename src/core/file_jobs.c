@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "backend/storage_paths.h"
+#include "backend/vhdfs_ctl.h"
 
 struct file_job *file_job_new(TALLOC_CTX *mem, enum file_job_kind kind,
 			      const struct storage_paths *sp, const char *path)
@@ -206,9 +207,9 @@ static int do_grow(struct file_job *j)
 	rc = vhd_inspect(j, fd, &info, j->reason);
 	if (rc < 0)
 		goto out;
-	if (info->type != VHD_TYPE_FIXED) {
-		rc = say(j, -EMEDIUMTYPE, "%s is a %s VHD; only fixed ones grow", j->path,
-			 vhd_type_name(info->type));
+	if (info->type == VHD_TYPE_DIFFERENCING) { /* 3.30.4.7 */
+		rc = say(j, -EMEDIUMTYPE, "%s is a differencing VHD; it has its parent's size",
+			 j->path);
 		goto out;
 	}
 	uint64_t cur = info->virtual_size;
@@ -227,11 +228,19 @@ static int do_grow(struct file_job *j)
 		rc = say(j, -EINVAL, "the new size must be a multiple of 512 above %" PRIu64, cur);
 		goto out;
 	}
-	rc = vhd_grow_fixed(fd, want, j->sparse, j->reason);
+	if (info->type == VHD_TYPE_DYNAMIC) {
+		/* its server keeps the old size and BAT in memory: stop it (it
+		 * flushes); the reconciler serves the grown image after phase 2 */
+		if (j->vc != NULL && fstat(fd, &st) == 0)
+			vhdfs_stop(j->vc, st.st_dev, st.st_ino);
+		rc = vhd_grow_dynamic(fd, want, j->reason);
+	} else {
+		rc = vhd_grow_fixed(fd, want, j->sparse, j->reason);
+	}
 	if (rc < 0) {
 		/* Whatever happened, the file is one image or the other: which? */
 		char again[VHD_REASON_LEN];
-		int64_t now = vhd_recover_fixed_grow(fd, cur, again);
+		int64_t now = vhd_recover_grow(fd, cur, again);
 		if (now == (int64_t)want)
 			rc = 0;
 		j->virtual_size = now > 0 ? (uint64_t)now : cur;

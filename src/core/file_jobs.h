@@ -32,6 +32,9 @@ struct file_job {
 	uint64_t old_size;     /* GROW: expected current size; 0: read it */
 	uint64_t new_size;     /* GROW: target, or 0 with ADDITIONAL */
 	uint64_t additional;
+	/* GROW of a served dynamic disk: its istmd-vhdfs is stopped first
+	 * (NULL: none can run). */
+	const struct vhdfs_conf *vc;
 	/* INSPECT with EXACT: opened without symlinks (storage_path_open_exact),
 	 * as a disk's file must be. GROW: the identity on record (0/0: none). */
 	bool exact;

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "core/core_internal.h"
+#include "istmd/hindex.h"
 #include "istmd/log.h"
 
 bool core_str_ieq(const char *a, const char *b)
@@ -159,7 +160,11 @@ struct intent *intent_dup(TALLOC_CTX *mem, const struct intent *i)
 
 struct mtarget *model_target_by_guid(const struct model *m, const char *guid)
 {
-	for (size_t i = 0; guid != NULL && i < m->n_targets; i++)
+	if (guid == NULL)
+		return NULL;
+	if (m->by_guid != NULL)
+		return hindex_get(m->by_guid, guid);
+	for (size_t i = 0; i < m->n_targets; i++)
 		if (strcmp(m->targets[i]->t->guid, guid) == 0)
 			return m->targets[i];
 	return NULL;
@@ -167,6 +172,10 @@ struct mtarget *model_target_by_guid(const struct model *m, const char *guid)
 
 struct mtarget *model_target_by_name(const struct model *m, const char *name)
 {
+	if (name == NULL)
+		return NULL;
+	if (m->by_name != NULL)
+		return hindex_get(m->by_name, name);
 	for (size_t i = 0; i < m->n_targets; i++)
 		if (core_str_ieq(m->targets[i]->t->name, name))
 			return m->targets[i];
@@ -175,10 +184,96 @@ struct mtarget *model_target_by_name(const struct model *m, const char *name)
 
 struct mtarget *model_target_by_iqn(const struct model *m, const char *iqn)
 {
+	if (iqn == NULL)
+		return NULL;
+	if (m->by_iqn != NULL)
+		return hindex_get(m->by_iqn, iqn);
 	for (size_t i = 0; i < m->n_targets; i++)
 		if (core_str_ieq(m->targets[i]->t->iqn, iqn))
 			return m->targets[i];
 	return NULL;
+}
+
+struct mtarget *model_next_mapping(const struct model *m, uint32_t wtd, size_t *cursor)
+{
+	return m->by_wtd != NULL ? hindex_next_u64(m->by_wtd, wtd, cursor) : NULL;
+}
+
+/* ---- the indexes ---- */
+
+static int index_new(struct model *m)
+{
+	if (m->by_guid != NULL)
+		return 0;
+	m->by_guid = hindex_new(m, HINDEX_STR);
+	m->by_name = hindex_new(m, HINDEX_STR_CI);
+	m->by_iqn = hindex_new(m, HINDEX_STR_CI);
+	m->by_wtd = hindex_new(m, HINDEX_U64);
+	if (m->by_guid && m->by_name && m->by_iqn && m->by_wtd)
+		return 0;
+	TALLOC_FREE(m->by_guid);
+	TALLOC_FREE(m->by_name);
+	TALLOC_FREE(m->by_iqn);
+	TALLOC_FREE(m->by_wtd);
+	return -ENOMEM;
+}
+
+static void unindex(struct model *m, struct mtarget *mt)
+{
+	const struct core_target *t = mt->t;
+	if (t == NULL || m->by_guid == NULL)
+		return;
+	hindex_del(m->by_guid, t->guid, mt);
+	hindex_del(m->by_name, t->name, mt);
+	hindex_del(m->by_iqn, t->iqn, mt);
+	for (size_t j = 0; j < t->n_luns; j++)
+		hindex_del_u64(m->by_wtd, t->luns[j].wtd, mt);
+}
+
+/* Names and IQNs may be NULL (a draft's IQN): not indexed then. */
+static int index_target(struct model *m, struct mtarget *mt)
+{
+	const struct core_target *t = mt->t;
+	int rc = index_new(m);
+	if (rc == 0)
+		rc = hindex_put(m->by_guid, t->guid, mt);
+	if (rc == 0 && t->name != NULL)
+		rc = hindex_put(m->by_name, t->name, mt);
+	if (rc == 0 && t->iqn != NULL)
+		rc = hindex_put(m->by_iqn, t->iqn, mt);
+	for (size_t j = 0; rc == 0 && j < t->n_luns; j++)
+		rc = hindex_put_u64(m->by_wtd, t->luns[j].wtd, mt);
+	if (rc < 0)
+		unindex(m, mt);
+	return rc;
+}
+
+int model_reindex(struct model *m)
+{
+	int rc = index_new(m);
+	if (rc < 0)
+		return rc;
+	hindex_clear(m->by_guid);
+	hindex_clear(m->by_name);
+	hindex_clear(m->by_iqn);
+	hindex_clear(m->by_wtd);
+	for (size_t i = 0; rc == 0 && i < m->n_targets; i++)
+		rc = index_target(m, m->targets[i]);
+	return rc;
+}
+
+int model_target_set(struct model *m, struct mtarget *mt, struct core_target *t)
+{
+	unindex(m, mt);
+	talloc_free(mt->t);
+	mt->t = talloc_steal(mt, t);
+	return index_target(m, mt);
+}
+
+bool model_disk_mapped(const struct model *m, uint32_t wtd)
+{
+	size_t cursor = 0;
+	return model_next_mapping(m, wtd, &cursor) != NULL;
 }
 
 struct mdisk *model_disk(const struct model *m, uint32_t wtd)
@@ -221,23 +316,17 @@ struct intent *model_intent_for_disk(const struct model *m, uint32_t wtd)
 	return NULL;
 }
 
-bool model_disk_mapped(const struct model *m, uint32_t wtd)
-{
-	for (size_t i = 0; i < m->n_targets; i++) {
-		const struct core_target *t = m->targets[i]->t;
-		for (size_t j = 0; j < t->n_luns; j++)
-			if (t->luns[j].wtd == wtd)
-				return true;
-	}
-	return false;
-}
-
 /* Pointer arrays: append, insert in order, remove. */
 static int ptr_insert(TALLOC_CTX *parent, void ***array, size_t *n, size_t at, void *item)
 {
-	void **a = talloc_realloc(parent, *array, void *, *n + 1);
-	if (a == NULL)
-		return -ENOMEM;
+	void **a = *array;
+	/* grows geometrically: adding 10,000 targets copies O(n), not O(n^2) */
+	if (a == NULL || talloc_array_length(a) < *n + 1) {
+		size_t want = *n < 8 ? 16 : *n * 2;
+		a = talloc_realloc(parent, *array, void *, want);
+		if (a == NULL)
+			return -ENOMEM;
+	}
 	memmove(&a[at + 1], &a[at], (*n - at) * sizeof(*a));
 	a[at] = item;
 	*array = a;
@@ -259,11 +348,20 @@ static void ptr_remove(void **array, size_t *n, void *item)
 int model_add_target(struct model *m, struct mtarget *mt)
 {
 	talloc_steal(m, mt);
-	return ptr_insert(m, (void ***)&m->targets, &m->n_targets, m->n_targets, mt);
+	int rc = index_target(m, mt);
+	if (rc < 0)
+		return rc;
+	rc = ptr_insert(m, (void ***)&m->targets, &m->n_targets, m->n_targets, mt);
+	if (rc < 0)
+		unindex(m, mt);
+	return rc;
 }
 
+/* MT->t may belong to someone else by now (the caller keeps it), but must
+ * still be the target that was indexed. */
 void model_remove_target(struct model *m, struct mtarget *mt)
 {
+	unindex(m, mt);
 	ptr_remove((void **)m->targets, &m->n_targets, mt);
 	talloc_free(mt);
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "core/core_events.h"
 #include "core/core_internal.h"
 #include "core/file_jobs.h"
 #include "core/store.h"
@@ -166,6 +167,8 @@ void op_finish(struct op *op, int rc, const char *why_fmt, ...)
 		log_info("%s: %s", op->what, op->why);
 	}
 	op_release_turn(op);
+	/* Committed changes tell observers, also when the backend refused. */
+	core_events_check(op->c);
 	if (rc >= 0 && op->wait_reconcile && op->c->rec != NULL)
 		reconciler_wait_op(op->c, op, op_complete);
 	else

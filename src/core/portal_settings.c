@@ -33,6 +33,7 @@ static void portal_set_committed(struct op *op)
 		talloc_free(m->portal_settings);
 		m->portal_settings = talloc_steal(m, s->next);
 		m->n_portal_settings = s->n_next;
+		core_watch_fire(op->c);
 	} else if (op->c->backend != NULL) {
 		/* back to what the store says */
 		iscsi_backend_set_portal_settings(op->c->backend, m->portal_settings,

@@ -87,6 +87,7 @@ struct timeval reconcile_backoff(unsigned failures)
 
 void reconciler_target_changed(struct core *c, const char *guid)
 {
+	core_watch_fire(c); /* the iSNS agent re-registers */
 	struct mtarget *mt = model_target_by_guid(c->model, guid);
 	if (mt == NULL || c->rec == NULL)
 		return;
@@ -101,15 +102,11 @@ void reconciler_disk_changed(struct core *c, uint32_t wtd)
 	struct mdisk *md = model_disk(m, wtd);
 	if (md != NULL)
 		md->live.dirty = true;
-	for (size_t i = 0; i < m->n_targets; i++) {
-		struct mtarget *mt = m->targets[i];
-		for (size_t j = 0; j < mt->t->n_luns; j++) {
-			if (mt->t->luns[j].wtd == wtd) {
-				mt->live.dirty = true;
-				mt->live.next_try = (struct timeval){ 0, 0 };
-				break;
-			}
-		}
+	size_t cursor = 0;
+	struct mtarget *mt;
+	while ((mt = model_next_mapping(m, wtd, &cursor)) != NULL) {
+		mt->live.dirty = true;
+		mt->live.next_try = (struct timeval){ 0, 0 };
 	}
 	if (c->rec != NULL)
 		kick(c->rec);
@@ -117,6 +114,7 @@ void reconciler_disk_changed(struct core *c, uint32_t wtd)
 
 void reconciler_target_removed(struct core *c, const char *iqn)
 {
+	core_watch_fire(c);
 	struct reconciler *r = c->rec;
 	if (r == NULL)
 		return;
@@ -330,6 +328,7 @@ int reconciler_start(struct core *c)
 	talloc_set_destructor(r, reconciler_destructor);
 	if (login_poll_start(c, c->login_poll_interval_ms) != 0)
 		return -ENOMEM;
+	vhdfs_watch_start(c);
 	for (size_t i = 0; i < c->model->n_targets; i++)
 		c->model->targets[i]->live.dirty = true;
 	for (size_t i = 0; i < c->model->n_disks; i++)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/reconcile_internal.h"
+#include "core/snapshots.h"
 #include "istmd/log.h"
 
 /* ---- describing a target for the backend ---- */
@@ -56,13 +57,14 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 			problem = "the disk does not exist";
 		else if (!md->d->enabled)
 			continue; /* disabled: hidden on purpose */
-		else if (md->d->vhd_type != CORE_VHD_FIXED)
+		else if (md->d->vhd_type != CORE_VHD_FIXED && !core_disk_uses_vhdfs(c, md->d))
 			problem = "the VHD is not fixed";
 		else if (l->lun < c->caps.min_lun || l->lun > c->caps.max_lun)
 			problem = "the LUN number is outside the backend's range";
 		else if (c->caps.file_luns && md->d->type != CORE_WTD_FILE)
 			problem = "the backend serves files only";
-		else if (!md->live.attached && !c->caps.file_luns)
+		else if (!md->live.attached &&
+			 (!c->caps.file_luns || core_disk_uses_vhdfs(c, md->d)))
 			problem = md->live.reason ? md->live.reason : "no loop device";
 		if (problem != NULL) {
 			(*n_unserved)++;
@@ -77,15 +79,18 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 		struct iscsi_lun *lun = &d->luns[d->n_luns++];
 		lun->lun = l->lun;
 		/* the file itself where the backend limits it to the virtual size
-		 * (the footer stays outside the LUN), else its loop device */
-		lun->path = c->caps.file_luns ? md->d->path : md->live.loop.path;
+		 * (the footer stays outside the LUN), else its loop device (a
+		 * dynamic or differencing VHD: over istmd-vhdfs's raw file) */
+		lun->path = c->caps.file_luns && !core_disk_uses_vhdfs(c, md->d)
+				    ? md->d->path
+				    : md->live.loop.path;
 		lun->size = md->d->size;
 		lun->serial = md->d->serial;
 		lun->device_id = md->d->device_id;
 		lun->vendor = CORE_LUN_VENDOR;
 		lun->product = CORE_LUN_PRODUCT;
 		lun->revision = CORE_LUN_REVISION;
-		lun->read_only = false;
+		lun->read_only = core_snapshot_export_read_only(c, md->d->wtd);
 		lun->direct_io = true;
 	}
 	for (size_t i = 0; i < t->n_ids; i++) {
@@ -125,9 +130,12 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 	d->params.max_recv_data_segment_length = t->max_recv_data_segment_length;
 	d->params.first_burst_length = t->first_burst_length;
 	d->params.max_burst_length = t->max_burst_length;
+	d->params.max_connections = c->max_connections;
 	d->params.nop_interval = t->enforce_idle_timeout ? CORE_IDLE_NOP_INTERVAL : 0;
 	d->params.nop_count = t->enforce_idle_timeout ? CORE_IDLE_NOP_COUNT : 0;
-	for (size_t i = 0; i < t->n_portals; i++)
+	/* Without per-target portals a target's portal would become a listener
+	 * for every target: the backend's own listeners serve it instead. */
+	for (size_t i = 0; c->caps.per_target_portals && i < t->n_portals; i++)
 		d->portals[d->n_portals++] =
 			(struct iscsi_portal){ t->portals[i].address, t->portals[i].port };
 	return d;
@@ -177,8 +185,10 @@ void reconcile_disk_outcome(struct mdisk *md, const struct loop_item *it)
 		if (it->attach) {
 			l->attached = true;
 			l->loop = it->dev;
+			l->vhdfs_pid = it->vhdfs_pid;
 		} else {
 			l->attached = false;
+			l->vhdfs_pid = 0;
 		}
 		return;
 	}

@@ -46,6 +46,8 @@ struct pass {
 	size_t n_removed;
 	struct iscsi_target *live; /* full pass: the backend's state */
 	size_t n_live;
+	struct hindex *live_by_iqn; /* LIVE by IQN (case-insensitive) */
+	struct hindex *disk_set;    /* DISKS, as a set */
 	struct dns_job *dns;
 	int64_t *intents;        /* ids of the intents to finish */
 	size_t n_intents;

@@ -4,9 +4,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -137,6 +139,34 @@ static int detach_file(const struct core_loop_ops *ops, const struct storage_pat
 	return detach_id(ops, path, dev, ino, sizelimit, loop, reason, size);
 }
 
+/* Starts (or finds) the istmd-vhdfs of the image FD; *RAW its raw file. */
+static int serve_vhdfs(const struct loop_job *j, struct loop_item *it, int fd,
+		       const struct stat *st, int *raw, bool *started)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct storage_path *p = NULL;
+	int rc = tmp != NULL ? storage_path_parse(tmp, j->sp, it->path, &p) : -ENOMEM;
+	if (rc == 0)
+		rc = vhdfs_ensure(j->vc, fd, p->posix, st, raw, &it->vhdfs_pid, started, it->reason,
+				  sizeof(it->reason));
+	else
+		note(it->reason, sizeof(it->reason), "cannot parse", it->path, rc);
+	talloc_free(tmp);
+	return rc;
+}
+
+/* Stops the istmd-vhdfs of the disk file, if one runs (found by the file's
+ * identity: on record, else what the path leads to). */
+static void stop_vhdfs(const struct vhdfs_conf *vc, const struct storage_paths *sp,
+		       const char *path, uint64_t rec_dev, uint64_t rec_ino)
+{
+	dev_t dev;
+	ino_t ino;
+	if (vc == NULL || file_identity(sp, path, rec_dev, rec_ino, NULL, &dev, &ino) < 0)
+		return;
+	vhdfs_stop(vc, dev, ino);
+}
+
 static int attach(const struct loop_job *j, struct loop_item *it)
 {
 	struct stat st;
@@ -149,6 +179,20 @@ static int attach(const struct loop_job *j, struct loop_item *it)
 		it->file_ino = (uint64_t)st.st_ino;
 		it->learned = true;
 	}
+	if (it->vhdfs) {
+		/* Dynamic and differencing: the loop device goes over istmd-vhdfs's
+		 * raw file, which serves the image (docs/vhd-serving.md). */
+		int raw = -1;
+		bool started = false;
+		int rc = j->vc != NULL ? serve_vhdfs(j, it, fd, &st, &raw, &started) : -EMEDIUMTYPE;
+		close(fd);
+		if (rc < 0)
+			return rc;
+		if (started)
+			log_notice("disk %" PRIu32 ": istmd-vhdfs %ld serves %s", it->wtd,
+				   (long)it->vhdfs_pid, it->path);
+		fd = raw;
+	}
 	int rc = j->ops->ensure(fd, it->path, it->size, 0, &it->dev);
 	close(fd); /* the loop device holds the file now */
 	if (rc == 0 && it->dev.size != it->size)
@@ -158,19 +202,49 @@ static int attach(const struct loop_job *j, struct loop_item *it)
 	return rc;
 }
 
+/* Whether any device of LIST is over DEV/INO (of SIZELIMIT, 0: any). */
+static bool listed(const struct loopdev *list, size_t n, dev_t dev, ino_t ino, uint64_t sizelimit)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i].backing_dev == dev && list[i].backing_ino == ino && list[i].offset == 0 &&
+		    (sizelimit == 0 || list[i].sizelimit == sizelimit))
+			return true;
+	return false;
+}
+
 void loop_job_run(void *arg)
 {
 	struct loop_job *j = arg;
+	/* A full pass asks to detach every unmapped disk: with thousands of
+	 * disks, looking for each one's devices by scanning every loop device
+	 * is O(disks x devices). One scan, then only files that have a device
+	 * go the per-file way. */
+	struct loopdev *all = NULL;
+	size_t n_all = 0;
+	size_t n_detach = 0;
+	for (size_t i = 0; i < j->n; i++)
+		n_detach += !j->items[i].attach && !j->items[i].have_dev;
+	bool have_list = n_detach > 1 && j->ops->list != NULL && j->ops->list(&all, &n_all) == 0;
 	for (size_t i = 0; i < j->n; i++) {
 		struct loop_item *it = &j->items[i];
 		it->reason[0] = '\0';
+		dev_t dev;
+		ino_t ino;
 		if (it->attach)
 			it->rc = attach(j, it);
+		else if (have_list && !it->have_dev &&
+			 (file_identity(j->sp, it->path, it->file_dev, it->file_ino, NULL, &dev,
+					&ino) < 0 ||
+			  !listed(all, n_all, dev, ino, it->size)))
+			it->rc = 0; /* no device over it: nothing to detach */
 		else
 			it->rc = detach_file(j->ops, j->sp, it->path, it->file_dev, it->file_ino,
 					     it->size, it->have_dev ? &it->dev : NULL, it->reason,
 					     sizeof(it->reason));
+		if (!it->attach && it->rc == 0 && it->vhdfs)
+			stop_vhdfs(j->vc, j->sp, it->path, it->file_dev, it->file_ino);
 	}
+	free(all);
 }
 
 void intent_job_run(void *arg)
@@ -180,6 +254,8 @@ void intent_job_run(void *arg)
 	uint64_t sizelimit = j->kind == INTENT_GROW ? j->old_size : 0;
 	j->rc = detach_file(j->ops, j->sp, j->path, j->file_dev, j->file_ino, sizelimit,
 			    j->have_loop ? &j->loop : NULL, j->reason, sizeof(j->reason));
+	if (j->rc == 0) /* a dynamic disk's server lets go of the file too */
+		stop_vhdfs(j->vc, j->sp, j->path, j->file_dev, j->file_ino);
 	if (j->rc < 0 || j->kind != INTENT_DELETE_DISK || !j->delete_file)
 		return;
 	/* Only the disk's own file is deleted: whatever else is found at its

@@ -4,6 +4,7 @@
 #define ISTMD_CORE_RECONCILE_JOBS_H
 
 #include "core/core_internal.h"
+#include "backend/vhdfs_ctl.h"
 
 struct loop_item {
 	uint32_t wtd;
@@ -16,12 +17,15 @@ struct loop_item {
 	 * (0/0): out, what was found beneath the root, for the record. */
 	uint64_t file_dev, file_ino;
 	bool learned;
+	bool vhdfs;      /* served through istmd-vhdfs (dynamic, differencing) */
+	pid_t vhdfs_pid; /* attach: out */
 	int rc;          /* -ESTALE: the path leads elsewhere now (docs/paths.md) */
 	char reason[512];
 };
 
 struct loop_job {
 	const struct core_loop_ops *ops;
+	const struct vhdfs_conf *vc;
 	const struct storage_paths *sp;
 	struct loop_item *items;
 	size_t n;
@@ -31,6 +35,7 @@ void loop_job_run(void *job);
 /* The loop and file side of a DELETE_DISK or (phase 2) GROW intent. */
 struct intent_job {
 	const struct core_loop_ops *ops;
+	const struct vhdfs_conf *vc; /* stop the file's istmd-vhdfs too */
 	const struct storage_paths *sp;
 	enum intent_kind kind;
 	char *path;

@@ -8,8 +8,10 @@
 #include <netdb.h>
 #include <string.h>
 
+#include "core/core_events.h"
 #include "core/reconcile_internal.h"
 #include "core/store.h"
+#include "istmd/hindex.h"
 #include "istmd/log.h"
 #include "istmd/workpool.h"
 
@@ -25,17 +27,27 @@ static void pass_end(struct pass *p);
 
 static bool wants_loop(const struct core *c, const struct core_disk *d)
 {
-	return c->backend != NULL && !c->caps.file_luns && d->enabled &&
-	       d->type == CORE_WTD_FILE && d->vhd_type == CORE_VHD_FIXED &&
+	return c->backend != NULL && d->enabled && d->type == CORE_WTD_FILE &&
+	       ((d->vhd_type == CORE_VHD_FIXED && !c->caps.file_luns) ||
+		core_disk_uses_vhdfs(c, d)) &&
 	       model_disk_mapped(c->model, d->wtd);
 }
 
-static bool in_list(const uint32_t *list, size_t n, uint32_t wtd)
+bool core_disk_uses_vhdfs(const struct core *c, const struct core_disk *d)
 {
-	for (size_t i = 0; i < n; i++)
-		if (list[i] == wtd)
-			return true;
-	return false;
+	return c->vhdfs != NULL && d->type == CORE_WTD_FILE &&
+	       (d->vhd_type == CORE_VHD_DYNAMIC || d->vhd_type == CORE_VHD_DIFFERENCING);
+}
+
+/* Adds WTD to the pass's disks unless it is there already (O(1): a full
+ * pass over 10,000 disks must not compare every pair). */
+static void add_disk(struct pass *p, uint32_t wtd)
+{
+	if (hindex_get_u64(p->disk_set, wtd) != NULL)
+		return;
+	if (hindex_put_u64(p->disk_set, wtd, p) < 0)
+		return; /* out of memory: the disk waits for the next pass */
+	p->disks[p->n_disks++] = wtd;
 }
 
 void pass_start(struct reconciler *r)
@@ -59,7 +71,8 @@ void pass_start(struct reconciler *r)
 	p->targets = talloc_zero_array(p, char *, m->n_targets + 1);
 	p->disks = talloc_zero_array(p, uint32_t, m->n_disks + 1);
 	p->intents = talloc_zero_array(p, int64_t, m->n_intents + 1);
-	if (!p->targets || !p->disks || !p->intents) {
+	p->disk_set = hindex_new(p, HINDEX_U64);
+	if (!p->targets || !p->disks || !p->intents || !p->disk_set) {
 		pass_end(p);
 		return;
 	}
@@ -71,14 +84,13 @@ void pass_start(struct reconciler *r)
 		p->targets[p->n_targets++] = talloc_strdup(p->targets, mt->t->guid);
 		/* its disks: a target cannot be applied without their devices */
 		for (size_t j = 0; j < mt->t->n_luns; j++)
-			if (!in_list(p->disks, p->n_disks, mt->t->luns[j].wtd) &&
-			    model_disk(m, mt->t->luns[j].wtd) != NULL)
-				p->disks[p->n_disks++] = mt->t->luns[j].wtd;
+			if (model_disk(m, mt->t->luns[j].wtd) != NULL)
+				add_disk(p, mt->t->luns[j].wtd);
 	}
 	for (size_t i = 0; i < m->n_disks; i++) {
 		struct mdisk *md = m->disks[i];
-		if ((p->full || md->live.dirty) && !in_list(p->disks, p->n_disks, md->d->wtd))
-			p->disks[p->n_disks++] = md->d->wtd;
+		if (p->full || md->live.dirty)
+			add_disk(p, md->d->wtd);
 	}
 	for (size_t i = 0; i < m->n_intents; i++) {
 		const struct intent *it = m->intents[i];
@@ -113,6 +125,11 @@ static void pass_listed(struct tevent_req *subreq)
 		p->n_live = 0;
 		p->backend_up = rc != -ENOTCONN && p->backend_up;
 	}
+	p->live_by_iqn = p->live != NULL ? hindex_new(p, HINDEX_STR_CI) : NULL;
+	for (size_t i = 0; p->live_by_iqn != NULL && i < p->n_live; i++)
+		if (p->live[i].iqn != NULL && hindex_get(p->live_by_iqn, p->live[i].iqn) == NULL &&
+		    hindex_put(p->live_by_iqn, p->live[i].iqn, &p->live[i]) < 0)
+			TALLOC_FREE(p->live_by_iqn); /* then live_target() scans */
 	/* LastLogIn needs the sessions themselves. */
 	struct tevent_req *s = p->backend_up ? iscsi_backend_sessions_send(p, p->r->c->ev,
 									   p->r->c->backend, NULL)
@@ -204,6 +221,8 @@ static bool loop_wanted_now(const struct pass *p, const struct mdisk *md, bool a
 	const struct core *c = p->r->c;
 	if (c->backend == NULL)
 		return false;
+	if (attach && core_disk_uses_vhdfs(c, md->d) && model_intent_for_disk(c->model, md->d->wtd))
+		return false; /* its file is being changed (a growth): served after */
 	if (attach)
 		return wants_loop(c, md->d) &&
 		       (p->full || !md->live.attached || md->live.loop.sizelimit != md->d->size ||
@@ -235,6 +254,7 @@ static void pass_loops(struct pass *p, bool attach)
 	struct loop_job *j = talloc_zero(NULL, struct loop_job);
 	if (j != NULL) {
 		j->ops = c->loop;
+		j->vc = c->vhdfs;
 		j->sp = c->sp;
 		j->items = talloc_zero_array(j, struct loop_item, p->n_disks + 1);
 	}
@@ -251,6 +271,7 @@ static void pass_loops(struct pass *p, bool attach)
 		it->dev = md->live.loop;
 		it->file_dev = md->d->file_dev;
 		it->file_ino = md->d->file_ino;
+		it->vhdfs = core_disk_uses_vhdfs(c, md->d);
 	}
 	struct tevent_req *subreq = j != NULL && j->items != NULL && j->n > 0
 					    ? core_io_send(p, c, loop_job_run, j)
@@ -289,6 +310,8 @@ static void pass_loops_done(struct tevent_req *subreq)
 
 static const struct iscsi_target *live_target(const struct pass *p, const char *iqn)
 {
+	if (p->live_by_iqn != NULL)
+		return hindex_get(p->live_by_iqn, iqn);
 	for (size_t i = 0; i < p->n_live; i++)
 		if (core_str_ieq(p->live[i].iqn, iqn))
 			return &p->live[i];
@@ -464,6 +487,7 @@ static void pass_intent_next(struct pass *p)
 			continue;
 		}
 		j->ops = c->loop;
+		j->vc = c->vhdfs;
 		j->sp = c->sp;
 		j->kind = it->kind;
 		j->old_size = it->old_size;
@@ -543,8 +567,18 @@ static void pass_intent_committed(struct tevent_req *subreq)
 	talloc_free(subreq);
 	if (rc == 0)
 		rc = j->rc;
+	uint32_t grown = 0;
+	bool was_grow = false;
+	for (size_t i = 0; rc == 0 && i < p->r->c->model->n_intents; i++)
+		if (p->r->c->model->intents[i]->id == x->id &&
+		    p->r->c->model->intents[i]->kind == INTENT_GROW) {
+			grown = p->r->c->model->intents[i]->wtd;
+			was_grow = true;
+		}
 	if (rc == 0)
 		model_remove_intent(p->r->c->model, x->id);
+	if (was_grow && model_disk(p->r->c->model, grown) != NULL)
+		reconciler_disk_changed(p->r->c, grown); /* a dynamic disk waits for this to be served */
 	else
 		log_warn("cannot remove a finished intent: %s", j && j->why ? j->why : strerror(-rc));
 	talloc_free(x);
@@ -559,16 +593,19 @@ static void pass_end(struct pass *p)
 	for (size_t i = 0; i < c->model->n_disks; i++) {
 		struct mdisk *md = c->model->disks[i];
 		bool served = false;
+		/* LIO serves a fixed VHD's file itself (caps.file_luns) */
 		bool servable = md->live.attached ||
-				(c->caps.file_luns && md->d->type == CORE_WTD_FILE);
-		for (size_t k = 0; servable && k < c->model->n_targets && !served; k++) {
-			const struct mtarget *mt = c->model->targets[k];
-			for (size_t j = 0; mt->live.applied && j < mt->t->n_luns && !served; j++)
-				served = mt->t->luns[j].wtd == md->d->wtd;
-		}
+				(c->caps.file_luns && md->d->type == CORE_WTD_FILE &&
+				 !core_disk_uses_vhdfs(c, md->d));
+		size_t cursor = 0;
+		const struct mtarget *mt;
+		while (servable && !served &&
+		       (mt = model_next_mapping(c->model, md->d->wtd, &cursor)) != NULL)
+			served = mt->live.applied;
 		md->d->status = served ? CORE_DEVICE_IN_USE : CORE_DEVICE_IDLE;
 	}
 	r->pass = NULL;
 	talloc_free(p);
+	core_events_check(c); /* targets applied or dropped, device status */
 	reconciler_pass_ended(r);
 }

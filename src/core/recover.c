@@ -121,7 +121,7 @@ static void recover_grow(struct store *s, const struct storage_paths *sp, struct
 		return;
 	}
 	char reason[VHD_REASON_LEN] = "";
-	int64_t size = vhd_recover_fixed_grow(fd, i->old_size, reason);
+	int64_t size = vhd_recover_grow(fd, i->old_size, reason);
 	close(fd);
 	if (size < 0) {
 		log_err("recovery: %s is neither its old nor its new image: %s", i->path, reason);

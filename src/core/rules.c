@@ -237,12 +237,42 @@ char *rules_default_iqn(TALLOC_CTX *mem, const struct core *c, const char *name)
 int rules_disk_servable(const struct core *c, const struct core_disk *d, TALLOC_CTX *mem,
 			char **why)
 {
-	if (d->type != CORE_WTD_FILE || d->vhd_type != CORE_VHD_FIXED)
+	if (d->type != CORE_WTD_FILE ||
+	    (d->vhd_type != CORE_VHD_FIXED && !core_disk_uses_vhdfs(c, d)))
 		return why_set(mem, why, -EMEDIUMTYPE,
-			    "disk %" PRIu32 " is a %s VHD: only fixed VHDs can be served (this "
-			    "server has no VHD-aware block layer for dynamic or differencing "
-			    "images)",
+			    "disk %" PRIu32 " is a %s VHD: this server serves only fixed VHDs "
+			    "([vhd] serve = no, or istmd-vhdfs unavailable)",
 			    d->wtd, core_vhd_type_name(d->vhd_type));
+	/* A differencing disk and its parent are never LUNs at once: the child
+	 * reads the parent, which initiators of the parent's LUN would change
+	 * behind its back (Windows: a sharing violation when the second opens
+	 * the file; docs/vhd-serving.md). Direct parents only. */
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	int rc = 0;
+	for (size_t i = 0; tmp != NULL && rc == 0 && i < c->model->n_disks; i++) {
+		const struct core_disk *x = c->model->disks[i]->d;
+		const struct core_disk *child = NULL, *parent = NULL;
+		if (x->vhd_type == CORE_VHD_DIFFERENCING && x != d)
+			child = x, parent = d;       /* is D the parent of X? */
+		else if (x == d || d->vhd_type != CORE_VHD_DIFFERENCING)
+			continue;
+		else
+			child = d, parent = x;       /* is X the parent of D? */
+		struct storage_path *pp = NULL;
+		if (child->parent_path == NULL || child->parent_path[0] == '\0' ||
+		    storage_path_parse(tmp, c->sp, child->parent_path, &pp) != 0 ||
+		    strcmp(pp->posix, parent->path) != 0)
+			continue;
+		if (model_disk_mapped(c->model, x->wtd))
+			rc = why_set(mem, why, -EBUSY,
+				     "disk %" PRIu32 " is the parent of differencing disk %" PRIu32
+				     ", and disk %" PRIu32 " is a LUN already: a differencing disk and "
+				     "its parent cannot both be LUNs",
+				     parent->wtd, child->wtd, x->wtd);
+	}
+	talloc_free(tmp);
+	if (rc < 0)
+		return rc;
 	return 0;
 }
 
@@ -280,7 +310,7 @@ static int rules_chap(const struct core *c, const struct core_target *t, TALLOC_
 			    "(RFC 3720 8.2.1)");
 	if (on[0] && on[1] && strcmp(users[0], users[1]) == 0)
 		return why_set(mem, why, -ENOTUNIQ, "the CHAP and mutual CHAP user names must differ");
-	if (!c->caps.global_chap_users)
+	if (!c->caps.global_chap_users || (!on[0] && !on[1]))
 		return 0;
 	/* One secret per user name across every target. */
 	for (size_t i = 0; i < c->model->n_targets; i++) {

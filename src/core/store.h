@@ -59,8 +59,14 @@ int store_tx_set_meta(struct store_tx *tx, const char *key, const char *value);
  * same address and port. */
 int store_tx_put_portal_setting(struct store_tx *tx, const char *address, uint16_t port,
 				bool listen);
+/* Adds (PRESENT) or removes an iSNS server (MS-ISTM 3.40); SEQ orders them. */
+int store_tx_put_isns_server(struct store_tx *tx, const char *name, int64_t seq, bool present);
 int store_tx_last_login(struct store_tx *tx, const char *guid, int64_t filetime);
 size_t store_tx_count(const struct store_tx *tx);
+/* Runs FN(store, ARG) inside the transaction on the store thread, for
+ * tables other files own (snapshots_store.c). ARG is talloc-stolen. */
+typedef int (*store_tx_fn)(struct store *s, void *arg, TALLOC_CTX *mem, char **why);
+int store_tx_call(struct store_tx *tx, store_tx_fn fn, void *arg);
 
 int store_tx_run(struct store *s, struct store_tx *tx, char **why);
 

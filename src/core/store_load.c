@@ -299,6 +299,37 @@ static int load_portal_settings(struct store *s, struct model *m, char **why)
 	return rc;
 }
 
+static int load_isns_servers(struct store *s, struct model *m, char **why)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, "SELECT name, seq FROM isns_servers ORDER BY seq", &st, m, why);
+	if (rc < 0)
+		return rc;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		int64_t seq = sqlite3_column_int64(st, 1);
+		if (name == NULL)
+			continue;
+		char **a = talloc_realloc(m, m->isns_servers, char *, m->n_isns_servers + 1);
+		if (a == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		m->isns_servers = a;
+		if ((a[m->n_isns_servers++] = talloc_strdup(a, name)) == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (seq >= m->next_isns_seq)
+			m->next_isns_seq = seq + 1;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = store_fail(s, step, m, why, "reading iSNS servers");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int store_load(struct store *s, TALLOC_CTX *mem, struct model **out, char **why)
 {
 	struct model *m = talloc_zero(mem, struct model);
@@ -306,6 +337,7 @@ int store_load(struct store *s, TALLOC_CTX *mem, struct model **out, char **why)
 		return -ENOMEM;
 	m->next_seq = 1;
 	m->next_intent = 1;
+	m->next_isns_seq = 1;
 	m->next_wtd = 1; /* 0 stays free: clients may read it as "no disk" */
 	m->targets = talloc_zero_array(m, struct mtarget *, 0);
 	m->disks = talloc_zero_array(m, struct mdisk *, 0);
@@ -322,7 +354,9 @@ int store_load(struct store *s, TALLOC_CTX *mem, struct model **out, char **why)
 	    (rc = load_children(s, m, CHILD_PORTALS, why)) < 0 ||
 	    (rc = load_children(s, m, CHILD_LUNS, why)) < 0 || (rc = load_disks(s, m, why)) < 0 ||
 	    (rc = load_intents(s, m, why)) < 0 || (rc = load_meta(s, m, why)) < 0 ||
-	    (rc = load_portal_settings(s, m, why)) < 0) {
+	    (rc = load_portal_settings(s, m, why)) < 0 || (rc = load_isns_servers(s, m, why)) < 0 ||
+	    /* the children were filled in after the targets were indexed */
+	    (rc = model_reindex(m)) < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
 	}

@@ -98,6 +98,38 @@ static const struct store_migration migrations[] = {
 	  "  port INTEGER NOT NULL,"
 	  "  listen INTEGER NOT NULL,"
 	  "  PRIMARY KEY (address, port));" },
+
+	{ 8, "snapshots of virtual disks (with a rollback's progress) and their schedules",
+	  /* No foreign key to disks: a snapshot outlives its disk (it can still
+	   * be exported). ROOT is the storage root holding the file (the disk's):
+	   * ROOT/.istmd-snapshots/DISK_GUID/ID.vhd. */
+	  "CREATE TABLE snapshots ("
+	  "  id TEXT PRIMARY KEY,"
+	  "  set_id TEXT NOT NULL,"
+	  "  orig_wtd INTEGER NOT NULL,"
+	  "  disk_guid TEXT NOT NULL,"
+	  "  root TEXT NOT NULL,"
+	  "  timestamp INTEGER NOT NULL,"
+	  "  size INTEGER NOT NULL,"
+	  "  exported_wtd INTEGER NOT NULL DEFAULT -1,"
+	  "  description TEXT NOT NULL DEFAULT '',"
+	  "  rollback_phase INTEGER NOT NULL DEFAULT 0,"
+	  "  rollback_ino INTEGER NOT NULL DEFAULT 0,"
+	  "  rollback_enable INTEGER NOT NULL DEFAULT 0);"
+	  "CREATE INDEX snapshots_wtd ON snapshots(orig_wtd);"
+	  "CREATE TABLE snapshot_schedules ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  wtds TEXT NOT NULL,"
+	  "  start INTEGER NOT NULL,"
+	  "  interval_s INTEGER NOT NULL,"
+	  "  keep INTEGER NOT NULL,"
+	  "  last_run INTEGER NOT NULL DEFAULT 0);" },
+	{ 10, "iSNS servers (ISnsMgr AddSnsServer, MS-ISTM 3.40)",
+	  /* NAME as the client gave it ("host" or "host:port"); SEQ keeps the
+	   * order they were added in. */
+	  "CREATE TABLE isns_servers ("
+	  "  name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
+	  "  seq INTEGER NOT NULL);" },
 };
 
 const struct store_migration *store_migrations(size_t *n)

@@ -18,6 +18,8 @@ enum tx_kind {
 	TX_META,
 	TX_LAST_LOGIN,
 	TX_PORTAL_SETTING,
+	TX_CALL,
+	TX_ISNS_SERVER,
 };
 
 struct tx_op {
@@ -28,6 +30,8 @@ struct tx_op {
 	char *key;   /* guid, meta key */
 	char *value; /* meta value */
 	int64_t num; /* seq, wtd, intent id, last login */
+	store_tx_fn fn; /* TX_CALL */
+	void *arg;
 };
 
 struct store_tx {
@@ -136,6 +140,16 @@ int store_tx_put_portal_setting(struct store_tx *tx, const char *address, uint16
 		return -ENOMEM;
 	op->num = port;
 	op->value = listen ? talloc_strdup(tx, "1") : NULL;
+	return 0;
+}
+
+int store_tx_put_isns_server(struct store_tx *tx, const char *name, int64_t seq, bool present)
+{
+	struct tx_op *op = add(tx, TX_ISNS_SERVER);
+	if (op == NULL || (op->key = talloc_strdup(tx, name)) == NULL)
+		return -ENOMEM;
+	op->num = seq;
+	op->value = present ? talloc_strdup(tx, "1") : NULL;
 	return 0;
 }
 
@@ -261,6 +275,16 @@ static int put_intent(struct store *s, const struct intent *i, TALLOC_CTX *mem, 
 		   (int64_t)i->file_ino);
 }
 
+int store_tx_call(struct store_tx *tx, store_tx_fn fn, void *arg)
+{
+	struct tx_op *op = add(tx, TX_CALL);
+	if (op == NULL)
+		return -ENOMEM;
+	op->fn = fn;
+	op->arg = talloc_steal(tx, arg);
+	return 0;
+}
+
 static int run_op(struct store *s, const struct tx_op *op, TALLOC_CTX *mem, char **why)
 {
 	switch (op->kind) {
@@ -286,11 +310,21 @@ static int run_op(struct store *s, const struct tx_op *op, TALLOC_CTX *mem, char
 	case TX_LAST_LOGIN:
 		return run(s, mem, why, "UPDATE targets SET last_login = ? WHERE guid = ?", "is",
 			   op->num, op->key);
+	case TX_CALL:
+		return op->fn(s, op->arg, mem, why);
 	case TX_PORTAL_SETTING:
 		return run(s, mem, why,
 			   "INSERT INTO portal_settings (address, port, listen) VALUES (?, ?, ?)"
 			   " ON CONFLICT (address, port) DO UPDATE SET listen = excluded.listen",
 			   "sib", op->key, op->num, op->value != NULL);
+	case TX_ISNS_SERVER:
+		if (op->value == NULL)
+			return run(s, mem, why, "DELETE FROM isns_servers WHERE name = ?", "s",
+				   op->key);
+		return run(s, mem, why,
+			   "INSERT INTO isns_servers (name, seq) VALUES (?, ?)"
+			   " ON CONFLICT (name) DO NOTHING",
+			   "si", op->key, op->num);
 	}
 	return -EINVAL;
 }

@@ -90,8 +90,8 @@ static void save_committed(struct op *op)
 	struct mtarget *mt = model_target_by_guid(m, s->merged->guid);
 	if (mt != NULL) {
 		disks_changed(c, mt->t, s->merged);
-		talloc_free(mt->t);
-		mt->t = talloc_steal(mt, s->merged);
+		if (model_target_set(m, mt, s->merged) < 0)
+			log_err("target '%s': out of memory indexing it", mt->t->name);
 		if (s->old_iqn != NULL && !core_str_ieq(s->old_iqn, mt->t->iqn))
 			reconciler_target_removed(c, s->old_iqn);
 	} else {
@@ -305,8 +305,8 @@ static void delete_committed(struct op *op)
 		log_event(LOG_LVL_INFO, LOG_ID_OBJECT_DELETED, "target '%s' (%s) deleted",
 			  mt->t->name, mt->t->iqn);
 		reconciler_target_removed(c, mt->t->iqn);
+		/* OLD outlives MT (stolen), and is what the indexes hold */
 		struct core_target *old = talloc_steal(op, mt->t);
-		mt->t = NULL;
 		model_remove_target(c->model, mt);
 		disks_changed(c, old, NULL);
 	}

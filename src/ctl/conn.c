@@ -28,6 +28,9 @@ static const struct {
 	[CTL_HOST_MGR] = { "e14efe0b-fd3b-41ea-8e3b-88930445b944", &idl_iface_IHostMgr },
 	[CTL_DISK_MGR] = { "0144084b-e09e-4f45-a56b-dcdc9f379f5e", &idl_iface_IWTDiskMgr },
 	[CTL_LOCAL_DEVICE] = { "f1d3a46c-2e1b-4d84-97da-b3742ad67871", &idl_iface_ILocalDeviceMgr },
+	[CTL_SESSION_MGR] = { "ad069971-edc5-4357-a132-430dad479d2b", &idl_iface_ISessionManager2 },
+	[CTL_SNAPSHOT_MGR] = { "4e7645fa-1a95-416c-b38f-ad574a3c3e57", &idl_iface_ISnapshotMgr },
+	[CTL_SNS_MGR] = { "24f9c1a9-b22e-4e24-bec9-4af0a4d96736", &idl_iface_ISnsMgr },
 };
 
 /* A failure below the MS-ISTM layer: no connection, refused credentials, a

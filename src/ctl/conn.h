@@ -26,6 +26,9 @@ enum ctl_manager {
 	CTL_HOST_MGR,        /* IHostMgr */
 	CTL_DISK_MGR,        /* IWTDiskMgr */
 	CTL_LOCAL_DEVICE,    /* ILocalDeviceMgr */
+	CTL_SESSION_MGR,     /* ISessionManager2 */
+	CTL_SNAPSHOT_MGR,    /* ISnapshotMgr */
+	CTL_SNS_MGR,         /* ISnsMgr */
 	CTL_NUM_MANAGERS,
 };
 

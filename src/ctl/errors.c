@@ -22,6 +22,7 @@ static const struct {
 } meanings[] = {
 	/* targets (MS-ISTM 3.21, 3.25) */
 	{ "GetHost", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such target" },
+	{ "GetSession", HR_WIN32(ERROR_FILE_NOT_FOUND), "no session has this TSIH" },
 	{ "GetHostByTargetIQN", HR_WIN32(ERROR_FILE_NOT_FOUND), "no target has this IQN" },
 	{ "DeleteHost", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such target" },
 	{ "NewHost", HR_WIN32(ERROR_FILE_EXISTS), "a target with this name already exists" },
@@ -62,8 +63,9 @@ static const struct {
 	{ "Save", E_INVALIDARG,
 	  "the target's settings do not fit together (CHAP without a user name or secret, "
 	  "mutual CHAP without one-way CHAP, FirstBurstLength above MaxBurstLength)" },
-	{ "Save", HR_WIN32(ERROR_DELETE_PENDING),
-	  "a mapped disk cannot be served as a LUN (only fixed VHDs can)" },
+	{ "Save", HR_WIN32(ERROR_NOT_SUPPORTED),
+	  "a mapped disk cannot be served as a LUN (dynamic and differencing VHDs need "
+	  "istmd-vhdfs: see [vhd] in istmd.conf)" },
 	/* virtual disks (MS-ISTM 3.43, 3.46) and files (3.30) */
 	{ "GetWTDisk", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such virtual disk" },
 	{ "IsPathValid", E_FAIL, "the path is malformed, a directory, or not on a usable volume" },
@@ -91,6 +93,24 @@ static const struct {
 	{ "ValidateReverseChapSecret", E_ACCESSDENIED, SECRET_DENIED },
 	{ "CHAPSecret", E_ACCESSDENIED, SECRET_DENIED },
 	{ "ReverseCHAPSecret", E_ACCESSDENIED, SECRET_DENIED },
+	/* snapshots (cmd_snapshot.c) */
+	{ "PrepareCreateSnapshot", HR_WIN32(ERROR_FILE_NOT_FOUND),
+	  "no such virtual disk, or it is disabled" },
+	{ "PrepareCreateSnapshot", HR_WIN32(ERROR_INVALID_FUNCTION),
+	  "this disk cannot have snapshots (not a fixed VHD, or its file system cannot reflink)" },
+	{ "DoEndSnapshot", HR_WIN32(ERROR_INVALID_FUNCTION),
+	  "this disk cannot have snapshots (not a fixed VHD, or its file system cannot reflink)" },
+	{ "GetSnapshot", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such snapshot" },
+	{ "Rollback", HR_WIN32(ERROR_SHARING_VIOLATION),
+	  "initiators are logged in to a target that maps the disk: log them out first" },
+	{ "Rollback", HR_WIN32(ERROR_INVALID_HANDLE), "the disk is disabled" },
+	{ "Rollback", HR_WIN32(ERROR_FILE_NOT_FOUND), "the snapshot's disk is gone" },
+	{ "Rollback", HR(0x800703e5), "a rollback of this disk is under way" },
+	{ "ExportAsWTDisk", E_ABORT, "the snapshot is exported already" },
+	{ "DeleteSnapshot", HR_WIN32(ERROR_SHARING_VIOLATION),
+	  "the snapshot is being exported or rolled back, or its exported disk is in use" },
+	{ "DVSetSnapshotSchedule", HR_WIN32(ERROR_NOT_SUPPORTED),
+	  "no storage root of this server can make snapshots" },
 	/* any method */
 	{ NULL, E_ACCESSDENIED,
 	  "access denied (the account must be an istmd admin; paths must be under a storage root)" },
@@ -118,8 +138,9 @@ static const struct {
 	{ NULL, HR_WIN32(ERROR_HANDLE_EOF),
 	  "a limit of the target is reached (LUNs, initiators or portals)" },
 	{ NULL, HR_WIN32(ERROR_DUP_NAME), "the CHAP secret or user name is not unique" },
-	{ NULL, HR_WIN32(ERROR_DELETE_PENDING),
-	  "the disk cannot be served as a LUN (only fixed VHDs can)" },
+	{ "AddWTDisk", HR_WIN32(ERROR_NOT_SUPPORTED),
+	  "the disk cannot be served as a LUN (dynamic and differencing VHDs need "
+	  "istmd-vhdfs: see [vhd] in istmd.conf)" },
 	{ NULL, HR_WIN32(ERROR_UNSUPPORTED_TYPE), "this kind of VHD is not supported" },
 	{ NULL, HR_WIN32(ERROR_INVALID_DRIVE), "this volume cannot hold virtual disks" },
 	{ NULL, HR_WIN32(ERROR_INVALID_NAME), "the name or path is not valid (too long?)" },

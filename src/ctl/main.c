@@ -15,8 +15,11 @@
 #include "ctl/cmd_disk.h"
 #include "ctl/cmd_import.h"
 #include "ctl/cmd_portal.h"
+#include "ctl/cmd_session.h"
+#include "ctl/cmd_isns.h"
 #include "ctl/cmd_info.h"
 #include "ctl/cmd_lun.h"
+#include "ctl/cmd_snapshot.h"
 #include "ctl/cmd_target.h"
 #include "ctl/cmd_user.h"
 #include "ctl/conf_file.h"
@@ -61,6 +64,11 @@ static const struct ctl_command commands[] = {
 	{ "import", "carry targets over from tgt (targets.conf, tgtd) or LIO (saveconfig)", cmd_import },
 	{ "config", "export istmd's whole configuration as JSON, or import it", cmd_config },
 	{ "portal", "list the portals, or make the iSCSI target listen or not on one", cmd_portal },
+	{ "session", "list the iSCSI sessions logged in now, or show one with its connections",
+	  cmd_session },
+	{ "snapshot", "create, list, show, delete, roll back, export or schedule snapshots",
+	  cmd_snapshot },
+	{ "isns", "list, add or remove iSNS servers; the initiators they report", cmd_isns },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -20,10 +20,12 @@
 #include "istmd/workpool.h"
 #include "auth/auth.h"
 #include "backend/iscsi_backend.h"
+#include "backend/isns_agent.h"
 #include "backend/storage_paths.h"
 #include "core/core.h"
 #include "daemon/adopt.h"
 #include "dcom/exporter.h"
+#include "istm/notify.h"
 #include "istm/istm.h"
 #include "rpc/epm.h"
 #include "rpc/server.h"
@@ -118,6 +120,24 @@ static int open_state(struct daemon_ctx *d)
 	return 0;
 }
 
+/* [isns]: the iSNS agent (docs/isns.md) registers what the core holds with
+ * ISnsMgr's servers, on a thread of its own. */
+static int start_isns(struct daemon_ctx *d)
+{
+	struct isns_agent_options o;
+	char *err = NULL;
+	if (isns_agent_options_from_config(d, d->cfg, &o, &err) != 0) {
+		log_err("%s", err != NULL ? err : "[isns]: out of memory");
+		return -1;
+	}
+	d->deps.isns = isns_agent_start(d, &o);
+	if (d->deps.isns == NULL || core_isns_feed(d->deps.core, d->deps.isns) < 0) {
+		log_err("cannot start the iSNS agent: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* [storage], [iscsi] and [state]: the path mapping, the iSCSI backend (which
  * starts watching tgtd; a tgtd that is down is not an error, the core applies
  * the desired state when it comes up) and the core, whose start-up recovery
@@ -153,6 +173,12 @@ static int start_core(struct daemon_ctx *d)
 	opts.backend = d->deps.backend;
 	opts.io_pool = d->deps.pool;
 	opts.hostname = cfg_get(d->cfg, "general", "name", NULL);
+	struct vhdfs_conf *vhdfs = NULL;
+	if (core_vhdfs_from_config(d, d->cfg, opts.state_dir, storage, &vhdfs, &err) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	opts.vhdfs = vhdfs;
 	/* Foreign targets are looked at before the first reconcile pass, which
 	 * would remove them. */
 	opts.defer_reconcile = true;
@@ -175,13 +201,25 @@ static int start_core(struct daemon_ctx *d)
 		log_err("cannot start the reconciler");
 		return -1;
 	}
-	return 0;
+	return start_isns(d);
+}
+
+/* The iSNS agent's thread stops first: it deregisters from every server. */
+static void stop_isns(struct daemon_ctx *d)
+{
+	if (d->deps.isns == NULL)
+		return;
+	if (d->deps.core != NULL)
+		core_watch_targets(d->deps.core, NULL, NULL);
+	isns_agent_stop(d->deps.isns);
+	TALLOC_FREE(d->deps.isns);
 }
 
 /* Lets the core finish what it started (mutations, the reconcile pass, worker
  * jobs) so nothing is left half-done; it is crash-safe anyway. */
 static void stop_core(struct daemon_ctx *d)
 {
+	stop_isns(d);
 	if (d->deps.core == NULL)
 		return;
 	struct tevent_req *req = core_close_send(d, d->deps.core);
@@ -216,6 +254,13 @@ static int start_dcom(struct daemon_ctx *d)
 	if (d->deps.allow_unsealed_secrets)
 		log_warn("[istm] allow_unsealed_secrets: CHAP secrets may cross the network "
 			 "signed but unencrypted");
+	/* [notify]: how consoles' IStatusNotify objects are called back. */
+	struct istm_notify_config *notify = NULL;
+	if (istm_notify_config_load(d->cfg, d, &notify, &err) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	d->deps.notify = notify;
 	d->istm = istm_start(d, d->dcom, &d->deps, &err);
 	if (d->istm == NULL) {
 		log_err("%s", err);

@@ -9,6 +9,7 @@
 
 #include "backend/iscsi_backend.h"
 #include "backend/storage_paths.h"
+#include "core/snapshots.h"
 #include "idl/ndr_ms_istm.h"
 #include "istm/path_probe.h"
 #include "istmd/hresult.h"
@@ -47,16 +48,18 @@ void istm_disk_get_vds_lun_info(struct dcom_call *call, void *object, void *rv)
 {
 	struct IWTDisk_GetVdsLunInfo *r = rv;
 	struct core_disk *d = istm_disk_view(call, r, object);
-	if (d == NULL)
-		return;
-	struct VDS_LUN_INFORMATION *info = r->out.pVdsLunInfo;
+	if (d != NULL)
+		dcom_call_done(call, istm_disk_vds_lun_info(r, d, r->out.pVdsLunInfo));
+}
+
+uint32_t istm_disk_vds_lun_info(TALLOC_CTX *r, const struct core_disk *d,
+				struct VDS_LUN_INFORMATION *info)
+{
 	struct VDS_STORAGE_IDENTIFIER *ids = talloc_zero_array(r, struct VDS_STORAGE_IDENTIFIER, 2);
 	uint8_t *naa = talloc_zero_array(r, uint8_t, 16);
 	uint8_t *wt = wintarget_identifier(r, d->wtd);
-	if (ids == NULL || naa == NULL || wt == NULL) {
-		dcom_call_done(call, E_OUTOFMEMORY);
-		return;
-	}
+	if (ids == NULL || naa == NULL || wt == NULL)
+		return E_OUTOFMEMORY;
 	iscsi_lun_naa_designator(d->device_id, naa);
 	ids[0] = (struct VDS_STORAGE_IDENTIFIER){
 		.m_CodeSet = VDSStorageIdCodeSetBinary,
@@ -86,7 +89,7 @@ void istm_disk_get_vds_lun_info(struct dcom_call *call, void *object, void *rv)
 		.m_rgInterconnects = NULL,
 	};
 	bool ok = info->m_szVendorId && info->m_szProductId && info->m_szProductRevision;
-	dcom_call_done(call, ok ? S_OK : E_OUTOFMEMORY);
+	return ok ? S_OK : E_OUTOFMEMORY;
 }
 
 /* 3.43.4.39: the volume GUID of the storage root holding the VHD. */
@@ -114,7 +117,13 @@ void istm_disk_get_device_volume_guid(struct dcom_call *call, void *object, void
 	dcom_call_done(call, S_OK);
 }
 
-/* 3.45.4.8: no rollback ever runs, so no progress to report. */
+static struct core *o_core(void *object)
+{
+	return ((struct istm_disk *)object)->ctx->core;
+}
+
+/* 3.45.4.8: Reverting while a snapshot rollback runs (it is one rename:
+ * no progress to report in between). */
 void istm_disk_get_lun_status(struct dcom_call *call, void *object, void *rv)
 {
 	struct IWTDisk3_GetLunStatus *r = rv;
@@ -127,7 +136,9 @@ void istm_disk_get_lun_status(struct dcom_call *call, void *object, void *rv)
 	}
 	*r->out.Status = (struct LUN_STATUS){
 		.dwLun = d->wtd,
-		.eStatus = (enum DeviceStatus)d->status,
+		.eStatus = core_snapshot_disk_reverting(o_core(object), d->wtd)
+				   ? (enum DeviceStatus)CORE_DEVICE_REVERTING
+				   : (enum DeviceStatus)d->status,
 		.dwProgressPercent = 0,
 		.dwCompletionError = 0,
 	};

@@ -39,6 +39,10 @@ void istm_disk_put_cache_parent(struct dcom_call *call, void *object, void *r);
 
 /* Handlers in disk_info.c (what needs the file, the volume or the LUN). */
 void istm_disk_get_vds_lun_info(struct dcom_call *call, void *object, void *r);
+/* D's LUN information into INFO (allocations on MEM): S_OK or E_OUTOFMEMORY. */
+struct VDS_LUN_INFORMATION;
+uint32_t istm_disk_vds_lun_info(TALLOC_CTX *mem, const struct core_disk *d,
+				struct VDS_LUN_INFORMATION *info);
 void istm_disk_get_device_volume_guid(struct dcom_call *call, void *object, void *r);
 void istm_disk_is_alive(struct dcom_call *call, void *object, void *r);
 void istm_disk_get_allocated_size(struct dcom_call *call, void *object, void *r);

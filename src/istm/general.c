@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend/iscsi_backend.h"
 #include "core/core.h"
+#include "core/snapshots.h"
 #include "idl/ndr_ms_istm.h"
 #include "istm/errmap.h"
 #include "istm/general_notify.h"
@@ -81,13 +83,19 @@ static void put_name(struct dcom_call *call, void *object, void *rv)
 	tevent_req_set_callback(req, name_set, s);
 }
 
-/* 3.52.4.5: the program that schedules snapshot backups; there is none yet
- * (snapshots come later): the empty string. */
+/* 3.52.4.5: the program that takes scheduled snapshots: istmd itself
+ * (its own timer, docs/snapshots.md), or "" when no storage root can make
+ * snapshots. */
 static void get_wt_cli_path(struct dcom_call *call, void *object, void *rv)
 {
 	struct IWTGeneral_get_WtCliPath *r = rv;
-	*r->out.pWtCliPath = "";
-	dcom_call_done(call, S_OK);
+	char self[4096];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len < 0 || !core_snapshots_any_supported(ctx_of(object)->core))
+		len = 0;
+	self[len] = '\0';
+	*r->out.pWtCliPath = talloc_strdup(r, self);
+	dcom_call_done(call, *r->out.pWtCliPath != NULL ? S_OK : E_OUTOFMEMORY);
 }
 
 /* 3.52.4.6, 3.1.4.2.1: the runtime let only an authenticated admin reach
@@ -105,13 +113,15 @@ static void check_access(struct dcom_call *call, void *object, void *rv)
 	dcom_call_done(call, preconditions(ctx_of(object)));
 }
 
-/* 3.52.4.8: snapshots come later. */
+/* 3.52.4.8: S_OK when a storage root's file system can make snapshots
+ * (reflink, probed at start-up); per disk, IWTDisk's SnapshotStoragePath
+ * says which. */
 static void is_snapshots_supported(struct dcom_call *call, void *object, void *rv)
 {
-	dcom_call_done(call, S_FALSE);
+	dcom_call_done(call, core_snapshots_any_supported(ctx_of(object)->core) ? S_OK : S_FALSE);
 }
 
-/* 3.52.4.9: kept; notifications are not sent yet (docs/compat.md). */
+/* 3.52.4.9: the sink is called back on every change (docs/notifications.md). */
 static void register_notification(struct dcom_call *call, void *object, void *rv)
 {
 	struct IWTGeneral_RegisterNotification *r = rv;
@@ -125,11 +135,16 @@ static void register_notification(struct dcom_call *call, void *object, void *rv
 		dcom_call_done(call, E_POINTER);
 		return;
 	}
+	const char *from = dcom_call_remote_address(call);
 	int rc = istm_notify_register(ctx, r->in.pStatusNotify, r->in.lCookie,
-				      dcom_call_user(call));
+				      dcom_call_user(call), strcmp(from, "local") ? from : NULL);
 	if (rc == 0)
 		log_info("status notifications registered by %s (cookie %u)", dcom_call_user(call),
 			 r->in.lCookie);
+	else if (rc == -EINVAL)
+		log_notice("status notifications of %s refused: not an IStatusNotify OBJREF, or no "
+			   "resolver address in it istmd may call ([notify] only_caller_address: "
+			   "%s's)", dcom_call_user(call), from);
 	dcom_call_done(call, rc == 0 ? S_OK : rc == -EINVAL ? E_INVALIDARG : E_OUTOFMEMORY);
 }
 
@@ -149,14 +164,79 @@ static void unregister_notification(struct dcom_call *call, void *object, void *
 	dcom_call_done(call, rc == 0 ? S_OK : E_INVALIDARG);
 }
 
-/* 3.52.4.12: the schedule is checked, then refused: there is no snapshot to
- * schedule yet (docs/compat.md). */
+#define FT_PER_S 10000000LL
+#define FT_DAY (86400 * FT_PER_S)
+/* FILETIME day 0 (1601-01-01) was a Monday. */
+static int filetime_weekday(int64_t ft)
+{
+	return (int)((ft / FT_DAY + 1) % 7); /* 0 Sunday, as DayOfWeek */
+}
+
+/* 3.52.4.12: one schedule, of every disk that can have snapshots (unless
+ * istmctl named disks), from hyStartTime (a FILETIME) every day or, without
+ * bEveryday, every week on eDay at that time of day; hyStartTime 0 clears
+ * it. Refused (ERROR_NOT_SUPPORTED) when no storage root can make
+ * snapshots. */
+static void schedule_set_done(struct tevent_req *subreq)
+{
+	struct dcom_call *call = tevent_req_callback_data(subreq, struct dcom_call);
+	char *why = NULL;
+	int rc = core_snapshot_schedule_set_recv(subreq, subreq, &why);
+	if (rc < 0)
+		log_info("DVSetSnapshotSchedule: %s", why ? why : strerror(-rc));
+	talloc_free(subreq);
+	dcom_call_done(call, istm_hr(rc, NULL));
+}
+
 static void dv_set_snapshot_schedule(struct dcom_call *call, void *object, void *rv)
 {
 	struct IWTGeneral_DVSetSnapshotSchedule *r = rv;
-	const struct SNAPSHOT_SCHEDULE_SETTINGS *s = &r->in.Schedule;
-	bool valid = (unsigned)s->eDay <= Saturday && s->hyStartTime >= 0;
-	dcom_call_done(call, valid ? E_NOTIMPL : E_INVALIDARG);
+	struct istm_context *ctx = ctx_of(object);
+	const struct SNAPSHOT_SCHEDULE_SETTINGS *in = &r->in.Schedule;
+	if ((unsigned)in->eDay > Saturday || in->hyStartTime < 0) {
+		dcom_call_done(call, E_INVALIDARG);
+		return;
+	}
+	if (in->hyStartTime != 0 && !core_snapshots_any_supported(ctx->core)) {
+		dcom_call_done(call, HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED));
+		return;
+	}
+	struct core_snapshot_schedule *s = core_snapshot_schedule_get(r, ctx->core);
+	if (s == NULL) {
+		dcom_call_done(call, E_OUTOFMEMORY);
+		return;
+	}
+	if (s->keep == 0)
+		s->keep = CORE_SCHEDULE_KEEP_DEFAULT;
+	s->start = in->hyStartTime;
+	s->interval_s = in->bEveryday ? 86400 : 7 * 86400;
+	if (!in->bEveryday && s->start != 0)
+		s->start += (int64_t)(((int)in->eDay - filetime_weekday(s->start) + 7) % 7) * FT_DAY;
+	struct tevent_req *subreq = core_snapshot_schedule_set_send(r, ctx->core, s);
+	if (subreq == NULL) {
+		dcom_call_done(call, E_OUTOFMEMORY);
+		return;
+	}
+	tevent_req_set_callback(subreq, schedule_set_done, call);
+}
+
+/* 3.52.4.11: the schedule as DVSetSnapshotSchedule takes it (all zero when
+ * there is none). Windows answers E_NOTIMPL (<128>). */
+static void dv_get_snapshot_schedule(struct dcom_call *call, void *object, void *rv)
+{
+	struct IWTGeneral_DVGetSnapshotSchedule *r = rv;
+	struct core_snapshot_schedule *s = core_snapshot_schedule_get(r, ctx_of(object)->core);
+	if (s == NULL) {
+		dcom_call_done(call, E_OUTOFMEMORY);
+		return;
+	}
+	*r->out.pSchedule = (struct SNAPSHOT_SCHEDULE_SETTINGS){ 0 };
+	if (s->start != 0) {
+		r->out.pSchedule->bEveryday = s->interval_s == 86400;
+		r->out.pSchedule->eDay = (enum DayOfWeek)filetime_weekday(s->start);
+		r->out.pSchedule->hyStartTime = s->start;
+	}
+	dcom_call_done(call, S_OK);
 }
 
 /* 3.54.4.1 */
@@ -166,7 +246,7 @@ static void is_clustered(struct dcom_call *call, void *object, void *rv)
 }
 
 /* Missing entries answer E_NOTIMPL as in Windows (docs/compat.md): License
- * (<125>), AddLicense (<127>), DVGetSnapshotSchedule (<128>). */
+ * (<125>), AddLicense (<127>). */
 static const dcom_method_fn general_methods[] = {
 	[NDR_IWTGENERAL_GET_GUID] = get_guid,
 	[NDR_IWTGENERAL_GET_NAME] = get_name,
@@ -176,6 +256,7 @@ static const dcom_method_fn general_methods[] = {
 	[NDR_IWTGENERAL_ISSNAPSHOTSSUPPORTED] = is_snapshots_supported,
 	[NDR_IWTGENERAL_REGISTERNOTIFICATION] = register_notification,
 	[NDR_IWTGENERAL_UNREGISTERNOTIFICATION] = unregister_notification,
+	[NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE] = dv_get_snapshot_schedule,
 	[NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE] = dv_set_snapshot_schedule,
 	[NDR_IWTGENERAL2_ISCLUSTERED] = is_clustered,
 };

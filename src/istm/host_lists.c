@@ -145,8 +145,12 @@ void host_enum_luns(struct dcom_call *call, void *object, void *rv)
 
 static const struct istm_errmap add_disk_errors[] = {
 	{ -ENOENT, HR_WIN32(ERROR_FILE_NOT_FOUND) },
-	/* "a state that is incompatible with the operation": not a fixed VHD */
-	{ -EMEDIUMTYPE, HR_WIN32(ERROR_DELETE_PENDING) },
+	/* a dynamic or differencing VHD where this server does not serve them
+	 * ([vhd] serve = no, or no istmd-vhdfs): not ERROR_DELETE_PENDING, which
+	 * says something else entirely (issue 12) */
+	{ -EMEDIUMTYPE, HR_WIN32(ERROR_NOT_SUPPORTED) },
+	/* the parent of a registered differencing disk (rules_disk_servable) */
+	{ -EBUSY, HR_WIN32(ERROR_SHARING_VIOLATION) },
 	{ -ERANGE, HR_LIMIT },
 	{ 0, 0 },
 };
@@ -334,8 +338,12 @@ void host_enum_portals(struct dcom_call *call, void *object, void *rv)
 				   : E_OUTOFMEMORY);
 }
 
+/* -ENOTSUP: tgt cannot bind a portal to one target (docs/compat.md). The
+ * spec lists only E_NOTIMPL (Windows, note <38>); the method is implemented
+ * here, only this request cannot be honoured: ERROR_NOT_SUPPORTED. */
 static const struct istm_errmap portal_errors[] = {
 	{ -ERANGE, HR_LIMIT },
+	{ -ENOTSUP, HR_WIN32(ERROR_NOT_SUPPORTED) },
 	{ 0, 0 },
 };
 

@@ -23,7 +23,7 @@ static const struct istm_errmap save_errors[] = {
 	{ -ENOENT, HR_WIN32(ERROR_FILE_NOT_FOUND) }, /* target or a mapped disk gone */
 	{ -EINVAL, E_INVALIDARG },                            /* CHAP incomplete, bursts */
 	{ -EMSGSIZE, HR_WIN32(ERROR_BAD_LENGTH) },
-	{ -EMEDIUMTYPE, HR_WIN32(ERROR_DELETE_PENDING) },
+	{ -EMEDIUMTYPE, HR_WIN32(ERROR_NOT_SUPPORTED) }, /* a VHD this server cannot serve */
 	{ -ERANGE, E_INVALIDARG },
 	{ -ESHUTDOWN, HR_WIN32(ERROR_NOT_READY) },
 	{ 0, 0 },

@@ -14,6 +14,8 @@
 struct core;
 struct dcom_exporter;
 struct iscsi_backend;
+struct istm_notify_config;
+struct isns_agent;
 struct storage_paths;
 struct workpool;
 
@@ -24,9 +26,13 @@ struct istm_deps {
 	const struct storage_paths *storage; /* path mapping and confinement */
 	struct workpool *pool;               /* blocking file work (VHD, statvfs) */
 	struct iscsi_backend *backend;       /* may be NULL (nothing served) */
+	struct isns_agent *isns;             /* may be NULL (no iSNS registration) */
 	/* [istm] allow_unsealed_secrets: CHAP secrets may travel signed only
 	 * (below PKT_PRIVACY). Default false. */
 	bool allow_unsealed_secrets;
+	/* [notify] (istm/notify.h): how to call consoles back. NULL:
+	 * registrations are kept but nothing is sent (unit tests). */
+	const struct istm_notify_config *notify;
 };
 
 /* What every ISTM object can reach. The service's identity (MS-ISTM 3.1.1.1
@@ -38,10 +44,14 @@ struct istm_context {
 	const struct storage_paths *storage;
 	struct workpool *pool;
 	struct iscsi_backend *backend;
+	struct isns_agent *isns; /* ISnsMgr EnumCachedInitiators; may be NULL */
 	/* IWTGeneral RegisterNotification's list (general_notify.c), made on
 	 * first use. */
 	struct istm_notifications *notifications;
+	const struct istm_notify_config *notify_config; /* from istm_deps */
 	bool allow_unsealed_secrets; /* from istm_deps */
+	/* ISnapshotMgr's prepared snapshots (snapshot_mgr.c), made on first use. */
+	struct istm_snap_pending *snap_pending;
 };
 
 /* The state of each management singleton. */

@@ -36,7 +36,7 @@ static const struct istm_errmap file_errors[] = {
 	{ 0, 0 },
 };
 
-/* 3.30.4.7: what is not a fixed VHD cannot grow: E_INVALIDARG. */
+/* 3.30.4.7: a differencing VHD (or not a VHD) cannot grow: E_INVALIDARG. */
 static const struct istm_errmap grow_errors[] = {
 	{ -EMEDIUMTYPE, E_INVALIDARG },
 	{ -EBADMSG, E_INVALIDARG },

@@ -25,9 +25,7 @@
 	}
 
 /* The other managers live in a file of their own (general.c, sessions.c,
- * host_mgr.c, disk_mgr.c, local_device.c). */
-MANAGER_CLASS(istm_snapshot_manager_class, "SnapshotMgr", ISnapshotMgr);
-MANAGER_CLASS(istm_sns_manager_class, "SnsMgr", ISnsMgr);
+ * host_mgr.c, disk_mgr.c, local_device.c, snapshot_mgr.c, sns_mgr.c). */
 
 /* MS-ISTM 1.9 */
 static const struct {
@@ -56,7 +54,9 @@ struct istm_context *istm_start(TALLOC_CTX *mem_ctx, struct dcom_exporter *ex,
 		.storage = deps->storage,
 		.pool = deps->pool,
 		.backend = deps->backend,
+		.isns = deps->isns,
 		.allow_unsealed_secrets = deps->allow_unsealed_secrets,
+		.notify_config = deps->notify,
 	};
 
 	for (size_t i = 0; i < sizeof(managers) / sizeof(managers[0]); i++) {

@@ -10,6 +10,7 @@
 
 #include "istmd/log.h"
 #include "rpc/internal.h"
+#include "rpc/session_log.h"
 
 /* The security context a request fragment names: the one of its sec_trailer,
  * or, without a trailer, the connection's only context when that one is at
@@ -33,6 +34,8 @@ static struct rpc_call *find_pending(struct rpc_conn *conn, uint32_t call_id)
 
 static void fault_call(struct rpc_call *call, uint8_t flags, uint32_t status)
 {
+	if (call->conn->server->session_log != NULL)
+		rpc_session_log_fault(call->conn->server->session_log, call, status);
 	rpc_conn_send_fault(call->conn, call->call_id, call->context_id, flags, status);
 }
 
@@ -343,6 +346,8 @@ static void call_dispatch(struct rpc_call *call)
 		log_debug("%s.%s: %u bytes after the stub ignored", table->name, ic->name,
 			  pull->data_size - pull->offset);
 	talloc_free(pull);
+	if (conn->server->session_log != NULL)
+		rpc_session_log_request(conn->server->session_log, call);
 	data_blob_free(&call->stub);
 
 	idl_init_out_fn init_out = iface->idl->init_out ? iface->idl->init_out[opnum] : NULL;
@@ -385,6 +390,8 @@ static uint32_t send_response(struct rpc_call *call)
 		goto out;
 	}
 	DATA_BLOB stub = ndr_push_blob(push);
+	if (conn->server->session_log != NULL)
+		rpc_session_log_response(conn->server->session_log, call, stub.data, stub.length);
 
 	struct rpc_sec *sec = call->sec;
 	bool with_auth = rpc_sec_protects(sec);

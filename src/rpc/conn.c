@@ -87,7 +87,9 @@ struct rpc_conn *rpc_conn_new(struct rpc_server *server, int fd, enum rpc_endpoi
 	conn->in = talloc_size(conn, RPC_IN_BUF);
 	conn->free_im = tevent_create_immediate(conn);
 	conn->abandon_im = tevent_create_immediate(conn);
-	if (conn->in == NULL || conn->free_im == NULL || conn->abandon_im == NULL)
+	conn->read_im = tevent_create_immediate(conn);
+	if (conn->in == NULL || conn->free_im == NULL || conn->abandon_im == NULL ||
+	    conn->read_im == NULL)
 		goto fail;
 
 	conn->fde = tevent_add_fd(server->ev, conn, fd, TEVENT_FD_READ, conn_io, conn);
@@ -289,6 +291,8 @@ static bool conn_may_read(const struct rpc_conn *conn)
 	return conn->npending < l->max_pending && conn->out_bytes < l->max_output;
 }
 
+static void conn_read_more(struct tevent_context *ev, struct tevent_immediate *im, void *priv);
+
 static void conn_update_flags(struct rpc_conn *conn)
 {
 	if (conn->fde == NULL)
@@ -296,6 +300,11 @@ static void conn_update_flags(struct rpc_conn *conn)
 	uint16_t flags = 0;
 	if (conn_may_read(conn))
 		flags |= TEVENT_FD_READ;
+	/* Read ahead left a PDU (or a header to check) in the buffer: the
+	 * socket may have nothing more to wake us up with. */
+	if (conn_may_read(conn) && !conn->lingering && !conn->close_pending && !conn->dead &&
+	    conn->in_len >= conn->in_want)
+		tevent_schedule_immediate(conn->read_im, conn->server->ev, conn_read_more, conn);
 	if (conn->out_head != NULL)
 		flags |= TEVENT_FD_WRITE;
 	tevent_fd_set_flags(conn->fde, flags);
@@ -540,7 +549,13 @@ static void conn_read(struct rpc_conn *conn)
 		 * never processed. */
 		if (conn->dead || conn->close_pending || conn->lingering || !conn_may_read(conn))
 			return;
-		ssize_t n = recv(conn->fd, conn->in + conn->in_len, conn->in_want - conn->in_len, 0);
+		if (conn->in_len >= conn->in_want)
+			goto have;
+		/* Read ahead whatever the socket has, up to the buffer: one
+		 * recv per PDU instead of two (header, then body). Bytes of
+		 * the next PDU stay buffered for the next turn of this loop
+		 * (or conn_update_flags() schedules one). */
+		ssize_t n = recv(conn->fd, conn->in + conn->in_len, RPC_IN_BUF - conn->in_len, 0);
 		if (n == 0) {
 			rpc_conn_terminate(conn, conn->in_len ? "closed in the middle of a PDU" :
 								"closed by the client");
@@ -555,6 +570,7 @@ static void conn_read(struct rpc_conn *conn)
 		conn->in_len += (size_t)n;
 		if (conn->in_len < conn->in_want)
 			continue;
+	have:
 		rpc_pdu_peek(conn->in, &hdr);
 		if (conn->in_want == RPC_HDR_LEN) {
 			if (!frame_ok(conn, &hdr))
@@ -563,11 +579,22 @@ static void conn_read(struct rpc_conn *conn)
 			if (conn->in_len < conn->in_want)
 				continue;
 		}
-		conn->in_len = 0;
+		size_t used = conn->in_want;
 		conn->in_want = RPC_HDR_LEN;
-		process_pdu(conn, &hdr);
+		process_pdu(conn, &hdr); /* keeps nothing that points into conn->in */
 		pdus++;
+		conn->in_len -= used;
+		if (conn->in_len > 0)
+			memmove(conn->in, conn->in + used, conn->in_len);
 	}
+}
+
+static void conn_read_more(struct tevent_context *ev, struct tevent_immediate *im, void *priv)
+{
+	struct rpc_conn *conn = priv;
+	conn_read(conn);
+	if (!conn->dead)
+		conn_update_flags(conn);
 }
 
 static void conn_io(struct tevent_context *ev, struct tevent_fd *fde, uint16_t flags, void *priv)

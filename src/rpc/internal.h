@@ -63,6 +63,7 @@ struct rpc_server {
 	uint64_t conn_serial; /* orders connections by age (eviction: oldest first) */
 	struct rpc_assoc *assocs;
 	bool shutting_down;
+	struct rpc_session_log *session_log; /* [rpc] session_log, NULL: off */
 };
 
 /* A security context of a connection, keyed by auth_context_id
@@ -99,6 +100,7 @@ struct rpc_conn {
 	struct tevent_timer *idle_timer;
 	struct tevent_timer *handshake_timer; /* until the bind (and its authentication) completed */
 	struct tevent_immediate *free_im;
+	struct tevent_immediate *read_im; /* a PDU read ahead waits in IN */
 	bool listed;  /* on server->conns */
 	bool counted; /* in server->nconns or nrefusing (until its socket closes) */
 	enum rpc_endpoint endpoint;
@@ -108,6 +110,7 @@ struct rpc_conn {
 	bool refusing; /* over max_connections: answer the bind with bind_nak */
 	bool established; /* bound, and authenticated if the bind started it */
 	uint64_t serial;  /* server->conn_serial when accepted */
+	bool session_logged; /* its "conn" line is in the session log */
 
 	/* input: one PDU at a time */
 	uint8_t *in;
@@ -161,6 +164,7 @@ struct rpc_call {
 	uint8_t cancel_count;
 	void (*abandon_fn)(struct rpc_call *call, void *priv); /* rpc_call_on_abandon() */
 	void *abandon_priv;
+	bool session_logged; /* its request is in the session log, the answer not yet */
 };
 
 /* conn.c */

@@ -7,6 +7,7 @@
 #include "istmd/config.h"
 #include "istmd/log.h"
 #include "rpc/internal.h"
+#include "rpc/session_log.h"
 
 #define RPC_MAX_CONTEXTS 256
 #define RPC_MAX_SEC_CONTEXTS 64
@@ -67,6 +68,10 @@ static int read_config(struct rpc_server *s, struct cfg *cfg, TALLOC_CTX *mem_ct
 	GET_UINT("idle_timeout", 900, 0, 86400 * 7, l->idle_timeout);
 	GET_UINT("max_pdu_size", 5840, RPC_MIN_FRAG, 65535, l->max_pdu_size);
 	GET_UINT("max_request_size", 4u << 20, 4096, 256u << 20, l->max_request_size);
+	const char *slog = cfg_get(cfg, "rpc", "session_log", NULL);
+	if (slog != NULL && slog[0] != 0 &&
+	    rpc_session_log_open(s, slog, &s->session_log, &e) != 0)
+		goto fail;
 	l->max_contexts = RPC_MAX_CONTEXTS;
 	l->max_sec_contexts = RPC_MAX_SEC_CONTEXTS;
 	l->max_pending = RPC_MAX_PENDING;

@@ -47,7 +47,8 @@ for f in /usr/sbin/istmd /usr/bin/istmctl \
 	/usr/share/doc/istmd/README.Debian /usr/share/doc/istmd/copyright \
 	/usr/share/doc/istmd/install.md /usr/share/doc/istmd/logging.md \
 	/usr/share/man/man8/istmd.8.gz /usr/share/man/man8/istmctl.8.gz \
-	/usr/share/man/man5/istmd.conf.5.gz; do
+	/usr/share/man/man5/istmd.conf.5.gz \
+	/usr/bin/istmd-replay /usr/share/man/man1/istmd-replay.1.gz; do
 	# dh_compress gzips docs over 4 kB
 	check "package lacks $f" grep -qx "$f\(\.gz\)\?" "$tmp/contents"
 done

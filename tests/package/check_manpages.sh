@@ -5,7 +5,7 @@ set -euo pipefail
 dir=$1
 command -v groff >/dev/null || { echo "SKIP: groff is not installed"; exit 77; }
 fail=0
-for page in istmd.8 istmctl.8 istmd.conf.5; do
+for page in istmd.8 istmctl.8 istmd.conf.5 istmd-replay.1; do
 	f=$dir/$page
 	[ -f "$f" ] || { echo "FAIL: $page missing"; fail=1; continue; }
 	warnings=$(groff -man -Tutf8 -ww -z "$f" 2>&1)
@@ -19,5 +19,5 @@ for page in istmd.8 istmctl.8 istmd.conf.5; do
 		MANWIDTH=80 man -l "$f" 2>/dev/null | grep -q "^NAME" || { echo "FAIL: $page has no NAME"; fail=1; }
 	fi
 done
-[ $fail = 0 ] && echo "ok: istmd(8), istmctl(8), istmd.conf(5) render cleanly"
+[ $fail = 0 ] && echo "ok: istmd(8), istmctl(8), istmd.conf(5), istmd-replay(1) render cleanly"
 exit $fail

@@ -19,6 +19,7 @@ from e2e_env import ADMIN, ADMIN_PASSWORD, EPM_PORT, TGTADM, Env, skip_unless_po
 INI = "iqn.2024-05.org.example:portals"
 EXTRA = ("127.0.10.2", 3262)   # the listener SetPortalConfig adds
 CTL = ("127.0.10.3", 3263)     # the one istmctl adds
+OWN = ("127.0.10.4", 3264)     # a target's own portal (AddPortal), refused
 
 
 def mgr(env):
@@ -37,6 +38,19 @@ def portals(env, local=False):
     e = interface(m, resp["ppEnumPortal"])
     return {(n.wchars(p["szIpAddress"]), p["dwPort"]): bool(p["bListen"])
             for p in enum_all(e, "IEnumPortal", n.PORTAL)}
+
+
+def host(env):
+    c = Client(env.addr, EPM_PORT, ADMIN, ADMIN_PASSWORD)
+    hosts = c.activate(n.CLSID_HOSTMGR, n.IHOSTMGR)
+    return interface(hosts, call(hosts, n.IHostMgr_GetHost(HostName=n.bstr("portals")))["ppHost"])
+
+
+def add_portal(env, text):
+    """IHost AddPortal then Save on target "portals": the first failure's HRESULT."""
+    h = host(env)
+    code = call(h, n.IHost_AddPortal(IpAddress=n.bstr(text)))["ErrorCode"]
+    return code if code != n.S_OK else call(h, n.IHost_Save())["ErrorCode"]
 
 
 def set_portal(env, addr, port, use):
@@ -108,6 +122,18 @@ def body(env):
     time.sleep(0.3)
     env.start_tgtd()
     env.check(wait_listening(env, EXTRA, True), "after tgtd's restart the portal is back")
+
+    # A target's own portal (IHost AddPortal): tgt has none per target, so only a
+    # portal that serves every target already is taken; no listener is made for it.
+    env.check(add_portal(env, "%s:%d" % EXTRA) == n.S_OK,
+              "AddPortal of a portal tgtd listens on for every target: S_OK")
+    env.check(add_portal(env, "%s:%d" % configured) == n.S_OK and
+              add_portal(env, configured[0]) == n.S_OK, "AddPortal of the configured portal")
+    env.check(add_portal(env, "%s:%d" % OWN) == n.ERROR_NOT_SUPPORTED,
+              "AddPortal of a portal nobody listens on: ERROR_NOT_SUPPORTED")
+    env.check(OWN not in tgt_portals(env), "and tgtd does not listen on %s:%d" % OWN)
+    env.check(call(host(env), n.IHost_RemovePortal(IpAddress=n.bstr("%s:%d" % EXTRA)))
+              ["ErrorCode"] == n.S_OK, "RemovePortal: S_OK")
 
     # Disabling it.
     env.check(set_portal(env, EXTRA[0], EXTRA[1], False) == n.S_OK, "SetPortalConfig(bUse false)")

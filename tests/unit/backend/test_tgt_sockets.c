@@ -1,7 +1,7 @@
 /* tgt_sockets: tgtd's TCP connections read from a fake /proc tree (fd
  * symlinks, net/tcp and net/tcp6 as the kernel prints them), and how they
- * are matched to tgtadm's connections: by initiator address, only when one
- * socket alone comes from it. */
+ * are matched to tgtadm's connections: by initiator address, only when the
+ * choice is certain, learnt over successive looks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,7 +127,7 @@ static void test_match(void **state)
 		{ .tsih = 3, .conns = &c[3], .n_conns = 1 },
 	};
 	TALLOC_CTX *mem = talloc_new(NULL);
-	tgt_sockets_match(mem, s, n, sessions, 3);
+	tgt_sockets_match(NULL, mem, s, n, sessions, 3);
 	assert_int_equal(c[0].initiator_port, 44512);
 	assert_string_equal(c[0].target_address, "127.0.9.1");
 	assert_int_equal(c[0].target_port, 3260);
@@ -142,11 +142,72 @@ static void test_match(void **state)
 	talloc_free(s);
 }
 
+static struct tgt_socket sock(uint16_t remote_port, uint64_t inode)
+{
+	struct tgt_socket s = { .local = "127.0.9.1", .local_port = 3260, .remote = "10.0.0.5",
+				.remote_port = remote_port, .inode = inode };
+	return s;
+}
+
+/* A multi-connection session from one address: each connection is learnt
+ * when it is the only new one, kept while its socket lives; two new at once
+ * stay unknown. */
+static void test_learn(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct tgt_port_map *m = tgt_port_map_new(mem);
+	struct tgt_socket s1[] = { sock(50000, 102) };
+	struct iscsi_connection_info c[2] = { { .cid = 0, .initiator_address = "10.0.0.5" } };
+	struct iscsi_session_info session = { .tsih = 2, .conns = c, .n_conns = 1 };
+	assert_true(tgt_port_map_wants_look(m, s1, 1));
+	tgt_sockets_match(m, mem, s1, 1, &session, 1);
+	assert_int_equal(c[0].initiator_port, 50000);
+	assert_false(tgt_port_map_wants_look(m, s1, 1));
+
+	/* the second connection (CID 1, listed first as tgt does) */
+	struct tgt_socket s2[] = { sock(50000, 102), sock(50001, 103) };
+	assert_true(tgt_port_map_wants_look(m, s2, 2));
+	c[0] = (struct iscsi_connection_info){ .cid = 1, .initiator_address = "10.0.0.5" };
+	c[1] = (struct iscsi_connection_info){ .cid = 0, .initiator_address = "10.0.0.5" };
+	session.n_conns = 2;
+	tgt_sockets_match(m, mem, s2, 2, &session, 1);
+	assert_int_equal(c[0].initiator_port, 50001);
+	assert_int_equal(c[1].initiator_port, 50000);
+	assert_string_equal(c[0].target_address, "127.0.9.1");
+
+	/* CID 0 logs out: CID 1 keeps its port */
+	struct tgt_socket s3[] = { sock(50001, 103) };
+	c[0] = (struct iscsi_connection_info){ .cid = 1, .initiator_address = "10.0.0.5" };
+	session.n_conns = 1;
+	tgt_sockets_match(m, mem, s3, 1, &session, 1);
+	assert_int_equal(c[0].initiator_port, 50001);
+
+	/* a new tgtd: two connections seen at once are not told apart */
+	tgt_port_map_reset(m);
+	c[0] = (struct iscsi_connection_info){ .cid = 1, .initiator_address = "10.0.0.5" };
+	c[1] = (struct iscsi_connection_info){ .cid = 0, .initiator_address = "10.0.0.5" };
+	session.n_conns = 2;
+	tgt_sockets_match(m, mem, s2, 2, &session, 1);
+	assert_int_equal(c[0].initiator_port, 0);
+	assert_int_equal(c[1].initiator_port, 0);
+	/* nothing new to learn from the same sockets; a new one is worth a look */
+	assert_false(tgt_port_map_wants_look(m, s2, 2));
+	struct tgt_socket s4[] = { sock(50000, 102), sock(50001, 103), sock(50002, 104) };
+	assert_true(tgt_port_map_wants_look(m, s4, 3));
+	/* one of the two ends: the other is certain now */
+	c[0] = (struct iscsi_connection_info){ .cid = 1, .initiator_address = "10.0.0.5" };
+	session.n_conns = 1;
+	tgt_sockets_match(m, mem, s3, 1, &session, 1);
+	assert_int_equal(c[0].initiator_port, 50001);
+	talloc_free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_learn),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

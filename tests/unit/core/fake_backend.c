@@ -193,10 +193,12 @@ struct fake_backend *fake_backend_new(TALLOC_CTX *mem, struct tevent_context *ev
 {
 	struct fake_backend *fb = talloc_zero(mem, struct fake_backend);
 	iscsi_backend_init(&fb->base, &fake_ops, ev);
-	/* like tgt: LUN 0 is the controller, one CHAP secret per user name */
+	/* like tgt: LUN 0 is the controller, one CHAP secret per user name;
+	 * unlike tgt, portals per target (tgt's refusal: e2e/istm tests) */
 	fb->base.caps = (struct iscsi_backend_caps){ .min_lun = 1, .max_lun = 16383,
 						     .max_luns_per_target = 16383,
-						     .global_chap_users = true };
+						     .global_chap_users = true,
+						     .per_target_portals = true };
 	fb->live = talloc_zero_array(fb, struct iscsi_target *, 0);
 	fb->sessions = talloc_zero_array(fb, struct iscsi_session_info, 0);
 	if (up)

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/vhd.h"
+#include "backend/vhdfs_ctl.h"
 #include "core_testutil.h"
 
 #define MiB (1024 * 1024ull)
@@ -315,12 +317,51 @@ static void test_dynamic_vhd_cannot_be_a_lun(void **state)
 	char *why = NULL;
 	assert_int_equal(core_draft_add_disk(d, wtd, NULL, &why), -EMEDIUMTYPE);
 	assert_non_null(strstr(why, "only fixed"));
-	/* growing is for fixed VHDs only */
-	assert_int_equal(tc_grow(t, wtd, 16 * MiB), -EMEDIUMTYPE);
+	/* dynamic VHDs grow (issue 12), the file with them */
+	assert_int_equal(tc_grow(t, wtd, 16 * MiB), 0);
+	dk = core_disk_by_wtd(t, t->core, wtd);
+	assert_int_equal(dk->size, 16 * MiB);
 	struct core_disk_update u = { .fields = CORE_DISK_SET_CACHE_PARENT, .cache_parent = true };
 	req = core_disk_update_send(t, t->core, wtd, &u);
 	tc_wait(t, req);
 	assert_int_equal(core_disk_update_recv(req, t, NULL), -EMEDIUMTYPE);
+}
+
+/* A differencing disk and its parent are never LUNs at once (issue 12):
+ * writes through the parent would change the child's data. */
+static void test_parent_and_child_not_both_luns(void **state)
+{
+	struct tc *t = *state;
+	/* a core that serves differencing disks (the server program is never
+	 * started here: the fake backend has no LUN to serve) */
+	tc_close(t);
+	struct vhdfs_conf vc = { .binary = "/nonexistent/istmd-vhdfs", .run_dir = t->root };
+	t->opts.vhdfs = &vc;
+	assert_int_equal(tc_open(t), 0);
+	uint32_t parent, child;
+	assert_int_equal(tc_create_disk(t, "base.vhd", 8 * MiB, &parent), 0);
+	int dirfd = open(t->root, O_RDONLY | O_DIRECTORY);
+	int pfd = openat(dirfd, "base.vhd", O_RDONLY);
+	char reason[VHD_REASON_LEN];
+	struct vhd_parent ref = { pfd, "D:\\base.vhd", ".\\base.vhd" };
+	assert_int_equal(vhd_create_differencing(dirfd, "child.vhd", &ref, NULL, reason), 0);
+	close(pfd);
+	close(dirfd);
+	assert_int_equal(tc_register_disk(t, "child.vhd", &child), 0);
+	char *why = NULL;
+	/* either may be a LUN */
+	struct core_target_draft *d = new_draft(t, "p");
+	assert_int_equal(core_draft_add_disk(d, parent, NULL, &why), 0);
+	d = new_draft(t, "c");
+	assert_int_equal(core_draft_add_disk(d, child, NULL, &why), 0);
+	assert_int_equal(tc_save(t, d), 0);
+	/* not both */
+	d = new_draft(t, "q");
+	assert_int_equal(core_draft_add_disk(d, parent, NULL, &why), -EBUSY);
+	assert_non_null(strstr(why, "cannot both be LUNs"));
+	tc_close(t);
+	t->opts.vhdfs = NULL;
+	assert_int_equal(tc_open(t), 0);
 }
 
 static void test_disk_create_and_register(void **state)
@@ -604,6 +645,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lun_numbering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_luns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dynamic_vhd_cannot_be_a_lun, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parent_and_child_not_both_luns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_create_and_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),

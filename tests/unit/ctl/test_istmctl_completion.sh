@@ -43,3 +43,6 @@ expect "add" user a
 expect "--admin" user add --ad
 expect "disk" help dis
 expect "--config" --conf
+expect "session" ses
+expect "list" session li
+expect "--json" session show 3 --j

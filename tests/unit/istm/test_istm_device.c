@@ -274,12 +274,19 @@ static void test_grow_wt_file(void **state)
 	assert_int_equal(grow_file(f, "D:\\g.vhd", 7 * MIB), S_OK);
 	assert_int_equal(core_disk_by_wtd(f, f->tc->core, wtd)->size, 16 * MIB);
 	assert_int_equal(stat_of(f, "g.vhd").st_size, 16 * MIB + 512);
-	/* what cannot grow: a dynamic VHD, not a VHD, nothing */
+	/* a dynamic VHD grows too (issue 12); what cannot: a differencing VHD
+	 * (3.30.4.7), not a VHD, nothing */
 	int dirfd = open(f->tc->root, O_RDONLY | O_DIRECTORY);
 	char reason[VHD_REASON_LEN];
 	assert_int_equal(vhd_create_dynamic(dirfd, "dyn.vhd", 8 * MIB, NULL, reason), 0);
+	assert_int_equal(grow_file(f, "D:\\dyn.vhd", MIB), S_OK);
+	assert_int_equal(path_call(f, NDR_ILOCALDEVICEMGR_ISVALIDWTDEVICE, "D:\\dyn.vhd"), S_OK);
+	int pfd = openat(dirfd, "g.vhd", O_RDONLY);
+	struct vhd_parent ref = { pfd, "D:\\g.vhd", NULL };
+	assert_int_equal(vhd_create_differencing(dirfd, "diff.vhd", &ref, NULL, reason), 0);
+	close(pfd);
 	close(dirfd);
-	assert_int_equal(grow_file(f, "D:\\dyn.vhd", MIB), E_INVALIDARG);
+	assert_int_equal(grow_file(f, "D:\\diff.vhd", MIB), E_INVALIDARG);
 	tu_write_file(ix_path(f, "junk.vhd"), "junk", 4);
 	assert_int_equal(grow_file(f, "D:\\junk.vhd", MIB), E_INVALIDARG);
 	assert_int_equal(grow_file(f, "D:\\none.vhd", MIB), HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));

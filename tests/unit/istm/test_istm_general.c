@@ -77,16 +77,22 @@ static void test_features(void **state)
 	/* as Windows: <125>, <127>, <128> */
 	assert_int_equal(simple(f, NDR_IWTGENERAL_GET_LICENSE), E_NOTIMPL);
 	assert_int_equal(simple(f, NDR_IWTGENERAL_ADDLICENSE), E_NOTIMPL);
-	assert_int_equal(simple(f, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE), E_NOTIMPL);
+	/* no schedule: all zero */
+	struct IWTGeneral_DVGetSnapshotSchedule *gs =
+		ix_r(f, G2, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE);
+	gs->in.pSchedule = talloc_zero(gs, struct SNAPSHOT_SCHEDULE_SETTINGS);
+	assert_int_equal(ix_call(f, f->general, G2, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE, gs), S_OK);
+	assert_int_equal(gs->out.pSchedule->hyStartTime, 0);
+	/* the scratch root is ext4: no snapshots, no snapshot program */
 	struct IWTGeneral_get_WtCliPath *w = ix_r(f, G2, NDR_IWTGENERAL_GET_WTCLIPATH);
 	assert_int_equal(ix_call(f, f->general, G2, NDR_IWTGENERAL_GET_WTCLIPATH, w), S_OK);
 	assert_string_equal(*w->out.pWtCliPath, "");
-	/* a schedule is checked, then refused: no snapshots yet */
+	/* a schedule is checked, then refused: no root can make snapshots */
 	struct IWTGeneral_DVSetSnapshotSchedule *s = ix_r(f, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE);
 	s->in.Schedule = (struct SNAPSHOT_SCHEDULE_SETTINGS){ .bEveryday = 1, .eDay = Friday,
 							      .hyStartTime = 1000 };
 	assert_int_equal(ix_call(f, f->general, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, s),
-			 E_NOTIMPL);
+			 HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED));
 	s->in.Schedule.eDay = (enum DayOfWeek)7;
 	assert_int_equal(ix_call(f, f->general, G2, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, s),
 			 E_INVALIDARG);

@@ -1,0 +1,355 @@
+/* Snapshots in the store: rows of the snapshots table (schema 8), loaded at
+ * open together with the per-root provider probe and the crash recovery
+ * (orphan files, half rollbacks). Runs on the store thread. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/snapshots_internal.h"
+#include "core/store_internal.h"
+#include "istmd/log.h"
+
+struct snap_row {
+	struct core_snapshot *s;
+	struct snap_rollback rb;
+	bool del;
+};
+
+static int bind_run(struct store *s, TALLOC_CTX *mem, char **why, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, mem, why, "database");
+}
+
+static int put_row(struct store *s, void *arg, TALLOC_CTX *mem, char **why)
+{
+	struct snap_row *r = arg;
+	sqlite3_stmt *st;
+	if (r->del) {
+		int rc = store_prepare(s, "DELETE FROM snapshots WHERE id = ?", &st, mem, why);
+		if (rc < 0)
+			return rc;
+		sqlite3_bind_text(st, 1, r->s->id, -1, SQLITE_STATIC);
+		return bind_run(s, mem, why, st);
+	}
+	int rc = store_prepare(s,
+			       "INSERT OR REPLACE INTO snapshots (id, set_id, orig_wtd, disk_guid,"
+			       " root, timestamp, size, exported_wtd, description, rollback_phase,"
+			       " rollback_ino, rollback_enable) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+			       &st, mem, why);
+	if (rc < 0)
+		return rc;
+	const struct core_snapshot *x = r->s;
+	sqlite3_bind_text(st, 1, x->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, x->set_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, x->orig_wtd);
+	sqlite3_bind_text(st, 4, x->disk_guid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, x->root, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, x->timestamp);
+	sqlite3_bind_int64(st, 7, (int64_t)x->size);
+	sqlite3_bind_int64(st, 8, x->exported_wtd == CORE_NO_WTD ? -1 : (int64_t)x->exported_wtd);
+	sqlite3_bind_text(st, 9, x->description ? x->description : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, r->rb.phase);
+	sqlite3_bind_int64(st, 11, (int64_t)r->rb.new_ino);
+	sqlite3_bind_int(st, 12, r->rb.enable);
+	return bind_run(s, mem, why, st);
+}
+
+int snap_tx_put(struct store_tx *tx, const struct core_snapshot *s, const struct snap_rollback *rb)
+{
+	struct snap_row *r = talloc_zero(NULL, struct snap_row);
+	if (r == NULL || (r->s = core_snapshot_dup(r, s)) == NULL) {
+		talloc_free(r);
+		return -ENOMEM;
+	}
+	if (rb != NULL)
+		r->rb = *rb;
+	return store_tx_call(tx, put_row, r);
+}
+
+int snap_tx_delete(struct store_tx *tx, const char *id)
+{
+	struct snap_row *r = talloc_zero(NULL, struct snap_row);
+	if (r == NULL || (r->s = talloc_zero(r, struct core_snapshot)) == NULL) {
+		talloc_free(r);
+		return -ENOMEM;
+	}
+	snprintf(r->s->id, sizeof(r->s->id), "%s", id);
+	r->del = true;
+	return store_tx_call(tx, put_row, r);
+}
+
+static char *snap_file_path(TALLOC_CTX *mem, const struct core_snapshot *s)
+{
+	return talloc_asprintf(mem, "%s/%s/%s/%s%s", s->root, SNAP_DIR_NAME, s->disk_guid, s->id,
+			       SNAP_FILE_SUFFIX);
+}
+
+static int load_rows(struct store *s, struct snap_model *sm, char **why)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare(s,
+			       "SELECT id, set_id, orig_wtd, disk_guid, root, timestamp, size,"
+			       " exported_wtd, description, rollback_phase, rollback_ino,"
+			       " rollback_enable FROM snapshots ORDER BY timestamp, rowid",
+			       &st, sm, why);
+	if (rc < 0)
+		return rc;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct msnap **a = talloc_realloc(sm, sm->snaps, struct msnap *, sm->n + 1);
+		struct msnap *ms = a ? talloc_zero(sm, struct msnap) : NULL;
+		struct core_snapshot *x = ms ? talloc_zero(ms, struct core_snapshot) : NULL;
+		if (x == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		sm->snaps = a;
+		ms->s = x;
+		snprintf(x->id, sizeof(x->id), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(x->set_id, sizeof(x->set_id), "%s", (const char *)sqlite3_column_text(st, 1));
+		x->orig_wtd = (uint32_t)sqlite3_column_int64(st, 2);
+		snprintf(x->disk_guid, sizeof(x->disk_guid), "%s",
+			 (const char *)sqlite3_column_text(st, 3));
+		x->root = store_col_text(x, st, 4);
+		x->timestamp = sqlite3_column_int64(st, 5);
+		x->size = (uint64_t)sqlite3_column_int64(st, 6);
+		int64_t ex = sqlite3_column_int64(st, 7);
+		x->exported_wtd = ex < 0 ? CORE_NO_WTD : (uint32_t)ex;
+		x->description = store_col_text(x, st, 8);
+		ms->rb.phase = sqlite3_column_int(st, 9);
+		ms->rb.new_ino = (uint64_t)sqlite3_column_int64(st, 10);
+		ms->rb.enable = sqlite3_column_int(st, 11) != 0;
+		x->persistent = true;
+		x->status = x->exported_wtd != CORE_NO_WTD ? CORE_SNAP_STATUS_EXPORTED : 0;
+		x->file = snap_file_path(x, x);
+		sm->snaps[sm->n++] = ms;
+	}
+	sqlite3_finalize(st);
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = store_fail(s, step, sm, why, "reading snapshots");
+	return rc;
+}
+
+static bool referenced(const struct snap_model *sm, const char *root, const char *disk,
+		       const char *name)
+{
+	for (size_t i = 0; i < sm->n; i++) {
+		const struct core_snapshot *x = sm->snaps[i]->s;
+		size_t l = strlen(x->id);
+		if (strcmp(x->root, root) == 0 && strcmp(x->disk_guid, disk) == 0 &&
+		    strncmp(name, x->id, l) == 0 && strcmp(name + l, SNAP_FILE_SUFFIX) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Files below ROOT/.istmd-snapshots that no row names are what a crash
+ * between the clone and its commit (or a delete's commit and its unlink)
+ * left: remove them. */
+static void remove_orphans(const struct storage_root *root, const struct snap_model *sm)
+{
+	int top = snap_dir_open(root->dirfd, NULL, false);
+	if (top < 0)
+		return;
+	DIR *d = fdopendir(top);
+	if (d == NULL) {
+		close(top);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		int sub = snap_dir_open(root->dirfd, e->d_name, false);
+		if (sub < 0)
+			continue;
+		DIR *sd = fdopendir(sub);
+		if (sd == NULL) {
+			close(sub);
+			continue;
+		}
+		struct dirent *f;
+		bool removed = false;
+		while ((f = readdir(sd)) != NULL) {
+			if (f->d_name[0] == '.' && (f->d_name[1] == '\0' || strcmp(f->d_name, "..") == 0))
+				continue;
+			if (referenced(sm, root->path, e->d_name, f->d_name))
+				continue;
+			if (unlinkat(dirfd(sd), f->d_name, 0) == 0) {
+				removed = true;
+				log_notice("snapshots: removed %s/%s/%s/%s, left by an interrupted "
+					   "operation", root->path, SNAP_DIR_NAME, e->d_name, f->d_name);
+			}
+		}
+		if (removed)
+			fsync(dirfd(sd));
+		closedir(sd);
+	}
+	closedir(d);
+}
+
+/* A rollback interrupted by a crash: if the copy was renamed over the disk's
+ * file (its inode is there now), the disk's record follows; otherwise the
+ * copy is removed and the disk keeps its old content. Either way the disk is
+ * enabled again if it was. */
+static void finish_rollback(struct store *s, const struct storage_paths *sp, struct model *m,
+			    struct msnap *ms)
+{
+	struct mdisk *md = model_disk(m, ms->s->orig_wtd);
+	char *why = NULL;
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	if (md != NULL) {
+		struct storage_path *p = NULL;
+		const char *name = NULL;
+		int dfd = storage_path_parse(tmp, sp, md->d->path, &p) == 0
+				  ? storage_path_open_parent(p, &name)
+				  : -ENOENT;
+		struct stat st;
+		bool renamed = dfd >= 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			       (uint64_t)st.st_ino == ms->rb.new_ino;
+		if (dfd >= 0)
+			close(dfd); /* the copy, if not renamed, is an orphan: removed below */
+		if (renamed) {
+			md->d->file_dev = (uint64_t)st.st_dev;
+			md->d->file_ino = (uint64_t)st.st_ino;
+		}
+		if (ms->rb.enable)
+			md->d->enabled = true;
+		char *sql = talloc_asprintf(tmp,
+					    "UPDATE disks SET file_dev = %" PRIu64 ", file_ino = %" PRIu64
+					    ", enabled = %d WHERE wtd = %" PRIu32,
+					    md->d->file_dev, md->d->file_ino, md->d->enabled ? 1 : 0,
+					    md->d->wtd);
+		if (sql == NULL || store_run_sql(s, sql, tmp, &why) < 0)
+			log_err("snapshots: cannot finish the rollback of disk %" PRIu32 ": %s",
+				md->d->wtd, why ? why : "out of memory");
+		log_notice("snapshots: the rollback of disk %" PRIu32 " from %s was interrupted: "
+			   "the disk has its %s content", md->d->wtd, ms->s->id,
+			   renamed ? "rolled back" : "previous");
+	}
+	char *sql = talloc_asprintf(tmp, "UPDATE snapshots SET rollback_phase = 0 WHERE id = '%s'",
+				    ms->s->id);
+	if (sql != NULL)
+		store_run_sql(s, sql, tmp, &why);
+	ms->rb.phase = 0;
+	talloc_free(tmp);
+}
+
+static int put_schedule(struct store *s, void *arg, TALLOC_CTX *mem, char **why)
+{
+	const struct core_snapshot_schedule *x = arg;
+	sqlite3_stmt *st;
+	int rc;
+	if (x->start == 0) {
+		rc = store_prepare(s, "DELETE FROM snapshot_schedules WHERE id = 1", &st, mem, why);
+		return rc < 0 ? rc : bind_run(s, mem, why, st);
+	}
+	char *wtds = talloc_strdup(mem, "");
+	for (size_t i = 0; wtds != NULL && i < x->n_wtds; i++)
+		wtds = talloc_asprintf_append(wtds, "%s%" PRIu32, i ? "," : "", x->wtds[i]);
+	if (wtds == NULL)
+		return -ENOMEM;
+	rc = store_prepare(s,
+			   "INSERT OR REPLACE INTO snapshot_schedules (id, wtds, start, interval_s,"
+			   " keep, last_run) VALUES (1, ?, ?, ?, ?, ?)",
+			   &st, mem, why);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, wtds, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, x->start);
+	sqlite3_bind_int64(st, 3, x->interval_s);
+	sqlite3_bind_int64(st, 4, x->keep);
+	sqlite3_bind_int64(st, 5, x->last_run);
+	return bind_run(s, mem, why, st);
+}
+
+int snap_tx_schedule(struct store_tx *tx, const struct core_snapshot_schedule *x)
+{
+	struct core_snapshot_schedule *copy = talloc_memdup(NULL, x, sizeof(*x));
+	if (copy == NULL)
+		return -ENOMEM;
+	copy->wtds = talloc_zero_array(copy, uint32_t, x->n_wtds + 1);
+	if (copy->wtds == NULL) {
+		talloc_free(copy);
+		return -ENOMEM;
+	}
+	if (x->n_wtds > 0)
+		memcpy(copy->wtds, x->wtds, x->n_wtds * sizeof(*x->wtds));
+	return store_tx_call(tx, put_schedule, copy);
+}
+
+static int load_schedule(struct store *s, struct snap_model *sm, char **why)
+{
+	sm->schedule = talloc_zero(sm, struct core_snapshot_schedule);
+	if (sm->schedule == NULL)
+		return -ENOMEM;
+	sm->schedule->wtds = talloc_zero_array(sm->schedule, uint32_t, 1);
+	sqlite3_stmt *st;
+	int rc = store_prepare(s,
+			       "SELECT wtds, start, interval_s, keep, last_run FROM"
+			       " snapshot_schedules WHERE id = 1",
+			       &st, sm, why);
+	if (rc < 0)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		struct core_snapshot_schedule *x = sm->schedule;
+		const char *w = (const char *)sqlite3_column_text(st, 0);
+		size_t n = 0;
+		for (const char *q = w; q != NULL && *q; q++)
+			n += *q == ',';
+		x->wtds = talloc_zero_array(x, uint32_t, n + 2);
+		for (const char *q = w; x->wtds != NULL && q != NULL && *q;) {
+			char *end = NULL;
+			unsigned long v = strtoul(q, &end, 10);
+			if (end == q)
+				break;
+			x->wtds[x->n_wtds++] = (uint32_t)v;
+			q = *end == ',' ? end + 1 : end;
+		}
+		x->start = sqlite3_column_int64(st, 1);
+		x->interval_s = (uint32_t)sqlite3_column_int64(st, 2);
+		x->keep = (uint32_t)sqlite3_column_int64(st, 3);
+		x->last_run = sqlite3_column_int64(st, 4);
+		if (x->interval_s == 0)
+			x->start = 0;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int snapshots_open(struct store *s, const struct storage_paths *sp, struct model *m, char **why)
+{
+	struct snap_model *sm = talloc_zero(m, struct snap_model);
+	if (sm == NULL)
+		return -ENOMEM;
+	sm->snaps = talloc_zero_array(sm, struct msnap *, 0);
+	sm->roots = talloc_zero_array(sm, struct snap_root, sp->count + 1);
+	if (sm->snaps == NULL || sm->roots == NULL)
+		return -ENOMEM;
+	sm->n_roots = sp->count;
+	int rc = load_rows(s, sm, why);
+	if (rc == 0)
+		rc = load_schedule(s, sm, why);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < sm->n; i++)
+		if (sm->snaps[i]->rb.phase != 0)
+			finish_rollback(s, sp, m, sm->snaps[i]);
+	for (size_t i = 0; i < sp->count; i++) {
+		struct snap_root *r = &sm->roots[i];
+		r->provider = snap_provider_for(sp->roots[i].dirfd, &r->rc);
+		log_info("snapshots on %s (%s): %s", sp->roots[i].path, sp->roots[i].fs_type,
+			 r->provider ? r->provider->name : strerror(-r->rc));
+		remove_orphans(&sp->roots[i], sm);
+	}
+	m->snap = sm;
+	return 0;
+}

@@ -1,0 +1,324 @@
+/* ISnapshotMgr, ISnapshot, IEnumSnapshot and the snapshot answers of
+ * IWTGeneral and IWTDisk, through in-process DCOM calls, with the storage
+ * root on a loop-mounted XFS (reflink=1) image. Root only (77 otherwise). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "backend_testutil.h"
+#include "core/snapshots.h"
+#include "istm/istm.h"
+#include "istm_fixture.h"
+#include "istmd/hresult.h"
+
+#define MIB (1024ull * 1024ull)
+
+static char mounted[4096];
+
+/* An ISTM fixture whose storage root is a fresh XFS image. */
+static struct ix *xfs_ix(void)
+{
+	struct ix *x = ix_new(true);
+	struct tc *t = x->tc;
+	int st = 0;
+	tu_run(t, &st,
+	       "truncate -s 320M %s/x.img && mkfs.xfs -q -f -m reflink=1 %s/x.img >/dev/null 2>&1"
+	       " && mount -o loop %s/x.img %s",
+	       t->dir, t->dir, t->dir, t->root);
+	if (st != 0) {
+		ix_free(x);
+		return NULL;
+	}
+	snprintf(mounted, sizeof(mounted), "%s", t->root);
+	const char *roots[] = { t->root, NULL };
+	char *err = NULL;
+	struct storage_paths *sp = NULL;
+	assert_int_equal(storage_paths_new(t, roots, NULL, &sp, &err), 0);
+	t->sp = sp; /* the old one stays (the closing core used it) */
+	t->opts.storage = sp;
+	ix_restart(x);
+	return x;
+}
+
+static void xfs_free(struct ix *x)
+{
+	ix_free(x);
+	char cmd[4200];
+	snprintf(cmd, sizeof(cmd), "umount -l '%s'", mounted);
+	assert_int_equal(system(cmd), 0);
+	mounted[0] = '\0';
+}
+
+static struct dcom_object *snap_mgr(struct ix *x)
+{
+	struct GUID g;
+	assert_true(NT_STATUS_IS_OK(GUID_from_string("4e7645fa-1a95-416c-b38f-ad574a3c3e57", &g)));
+	struct dcom_object *o = dcom_exporter_find_clsid(x->ex, &g);
+	assert_non_null(o);
+	return o;
+}
+
+#define MGR (&idl_iface_ISnapshotMgr)
+#define SNAP (&idl_iface_ISnapshot)
+
+/* ID in: zero for "make one", else the id to use; out: the id. */
+static uint32_t prepare_id(struct ix *x, uint32_t wtd, struct GUID *id)
+{
+	struct ISnapshotMgr_PrepareCreateSnapshot *r =
+		ix_r(x, MGR, NDR_ISNAPSHOTMGR_PREPARECREATESNAPSHOT);
+	r->in.nWTD = wtd;
+	r->in.pSnapshotId = talloc_memdup(r, id, sizeof(*id));
+	uint32_t hr = ix_call(x, snap_mgr(x), MGR, NDR_ISNAPSHOTMGR_PREPARECREATESNAPSHOT, r);
+	if (hr == S_OK)
+		*id = *r->out.pSnapshotId;
+	return hr;
+}
+
+static uint32_t prepare(struct ix *x, uint32_t wtd, struct GUID *id)
+{
+	memset(id, 0, sizeof(*id));
+	return prepare_id(x, wtd, id);
+}
+
+static uint32_t by_id(struct ix *x, uint32_t opnum, const struct GUID *id)
+{
+	struct ISnapshotMgr_DoCreateSnapshot *r = ix_r(x, MGR, opnum); /* same shape */
+	r->in.SnapshotId = *id;
+	return ix_call(x, snap_mgr(x), MGR, opnum, r);
+}
+
+static uint32_t get_snapshot(struct ix *x, const struct GUID *id, struct dcom_object **obj)
+{
+	struct ISnapshotMgr_GetSnapshot *r = ix_r(x, MGR, NDR_ISNAPSHOTMGR_GETSNAPSHOT);
+	r->in.SnapshotId = *id;
+	uint32_t hr = ix_call(x, snap_mgr(x), MGR, NDR_ISNAPSHOTMGR_GETSNAPSHOT, r);
+	if (hr == S_OK)
+		*obj = ix_object(x, *r->out.ppSnapshot, SNAP, NULL);
+	return hr;
+}
+
+static uint32_t u32_prop(struct ix *x, struct dcom_object *s, uint32_t opnum)
+{
+	struct ISnapshot_get_OrigWTD *r = ix_r(x, SNAP, opnum);
+	assert_int_equal(ix_call(x, s, SNAP, opnum, r), S_OK);
+	return *r->out.pWTD;
+}
+
+static void fill(const char *path, char c, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	char *b = malloc(len);
+	memset(b, c, len);
+	assert_int_equal(pwrite(fd, b, len, 0), (ssize_t)len);
+	free(b);
+	fsync(fd);
+	close(fd);
+}
+
+static char first_byte(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	char c = 0;
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &c, 1, 0), 1);
+	close(fd);
+	return c;
+}
+
+static void test_three_phase_export_rollback(void **unused)
+{
+	struct ix *x = xfs_ix();
+	if (x == NULL) {
+		skip();
+		return;
+	}
+	struct dcom_object *g = x->general;
+	void *r0 = ix_r(x, &idl_iface_IWTGeneral, NDR_IWTGENERAL_ISSNAPSHOTSSUPPORTED);
+	assert_int_equal(ix_call(x, g, &idl_iface_IWTGeneral, NDR_IWTGENERAL_ISSNAPSHOTSSUPPORTED,
+				 r0),
+			 S_OK);
+	uint32_t wtd = ix_disk(x, "s.vhd", 8 * MIB);
+	char *path = ix_path(x, "s.vhd");
+	fill(path, 'A', 8 * MIB);
+
+	struct GUID id, none = { 0 };
+	assert_int_equal(prepare(x, 4242, &id), HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
+	assert_int_equal(prepare(x, wtd, &id), S_OK);
+	assert_false(GUID_all_zero(&id));
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &none),
+			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &id), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOENDSNAPSHOT, &id), S_OK);
+	fill(path, 'B', 1 * MIB);
+
+	struct dcom_object *s = NULL;
+	assert_int_equal(get_snapshot(x, &id, &s), S_OK);
+	assert_int_equal(u32_prop(x, s, NDR_ISNAPSHOT_GET_ORIGWTD), wtd);
+	assert_int_equal(u32_prop(x, s, NDR_ISNAPSHOT_GET_EXPORTEDWTD), CORE_NO_WTD);
+	assert_int_equal(u32_prop(x, s, NDR_ISNAPSHOT_GET_STATUS), 0);
+	struct ISnapshot_get_Persistent *pp = ix_r(x, SNAP, NDR_ISNAPSHOT_GET_PERSISTENT);
+	assert_int_equal(ix_call(x, s, SNAP, NDR_ISNAPSHOT_GET_PERSISTENT, pp), S_OK);
+	assert_true(*pp->out.pPersistent);
+	struct ISnapshot_get_TimeStamp *ts = ix_r(x, SNAP, NDR_ISNAPSHOT_GET_TIMESTAMP);
+	assert_int_equal(ix_call(x, s, SNAP, NDR_ISNAPSHOT_GET_TIMESTAMP, ts), S_OK);
+	assert_true(*ts->out.pTimeStamp > 130000000000000000LL);
+	struct ISnapshot_GetVdsLunInfo *li = ix_r(x, SNAP, NDR_ISNAPSHOT_GETVDSLUNINFO);
+	li->in.pVdsLunInfo = talloc_zero(li, struct VDS_LUN_INFORMATION);
+	assert_int_equal(ix_call(x, s, SNAP, NDR_ISNAPSHOT_GETVDSLUNINFO, li), E_FAIL);
+	void *m = ix_r(x, SNAP, NDR_ISNAPSHOT_DVMOUNT);
+	assert_int_equal(ix_call(x, s, SNAP, NDR_ISNAPSHOT_DVMOUNT, m),
+			 HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED));
+	void *pid = ix_r(x, SNAP, NDR_ISNAPSHOT_PUT_ID);
+	assert_int_equal(ix_call(x, s, SNAP, NDR_ISNAPSHOT_PUT_ID, pid), E_NOTIMPL);
+
+	/* export: a new disk reading A, the LUN information names the snapshot */
+	struct ISnapshot_ExportAsWTDisk *ex = ix_r(x, SNAP, NDR_ISNAPSHOT_EXPORTASWTDISK);
+	ex->in.pVdsLunInfo = talloc_zero(ex, struct VDS_LUN_INFORMATION);
+	assert_int_equal(ix_call(x, s, SNAP, NDR_ISNAPSHOT_EXPORTASWTDISK, ex), S_OK);
+	uint32_t exported = *ex->out.pWTD;
+	assert_int_not_equal(exported, wtd);
+	struct core_disk *ed = core_disk_by_wtd(x->mem, x->tc->core, exported);
+	assert_non_null(ed);
+	assert_int_equal(first_byte(ed->path), 'A');
+	assert_int_equal(ex->out.pVdsLunInfo->m_deviceIdDescriptor.m_cIdentifiers, 2);
+	const struct VDS_STORAGE_IDENTIFIER *vs =
+		&ex->out.pVdsLunInfo->m_deviceIdDescriptor.m_rgIdentifiers[1];
+	uint8_t want[16];
+	memcpy(want, vs->m_rgbIdentifier + vs->m_cbIdentifier - 16, 16);
+	assert_int_equal(want[0], (uint8_t)id.time_low);
+	assert_int_equal(u32_prop(x, s, NDR_ISNAPSHOT_GET_EXPORTEDWTD), exported);
+	assert_int_equal(u32_prop(x, s, NDR_ISNAPSHOT_GET_STATUS), CORE_SNAP_STATUS_EXPORTED);
+	ex = ix_r(x, SNAP, NDR_ISNAPSHOT_EXPORTASWTDISK);
+	ex->in.pVdsLunInfo = talloc_zero(ex, struct VDS_LUN_INFORMATION);
+	assert_int_equal(ix_call(x, s, SNAP, NDR_ISNAPSHOT_EXPORTASWTDISK, ex), E_ABORT);
+	li = ix_r(x, SNAP, NDR_ISNAPSHOT_GETVDSLUNINFO);
+	li->in.pVdsLunInfo = talloc_zero(li, struct VDS_LUN_INFORMATION);
+	assert_int_equal(ix_call(x, s, SNAP, NDR_ISNAPSHOT_GETVDSLUNINFO, li), S_OK);
+
+	/* rollback: the disk reads A again */
+	assert_int_equal(first_byte(path), 'B');
+	void *rb = ix_r(x, SNAP, NDR_ISNAPSHOT_ROLLBACK);
+	assert_int_equal(ix_call(x, s, SNAP, NDR_ISNAPSHOT_ROLLBACK, rb), S_OK);
+	assert_int_equal(first_byte(path), 'A');
+	void *ab = ix_r(x, SNAP, NDR_ISNAPSHOT_ABORTROLLBACK);
+	assert_int_equal(ix_call(x, s, SNAP, NDR_ISNAPSHOT_ABORTROLLBACK, ab), S_OK);
+
+	/* enumeration */
+	struct dcom_object *e = ix_enum(x, snap_mgr(x), MGR, NDR_ISNAPSHOTMGR_ENUMSNAPSHOTS,
+					&idl_iface_IEnumSnapshot);
+	assert_int_equal(ix_left(x, e, &idl_iface_IEnumSnapshot), 1);
+
+	/* delete: the snapshot and its exported disk go; unknown ids are S_OK */
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DELETESNAPSHOT, &id), S_OK);
+	assert_null(core_disk_by_wtd(x->mem, x->tc->core, exported));
+	assert_int_equal(get_snapshot(x, &id, &s), HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DELETESNAPSHOT, &id), S_OK);
+	struct ISnapshotMgr_ImportSnapshot *im = ix_r(x, MGR, NDR_ISNAPSHOTMGR_IMPORTSNAPSHOT);
+	assert_int_equal(ix_call(x, snap_mgr(x), MGR, NDR_ISNAPSHOTMGR_IMPORTSNAPSHOT, im),
+			 E_POINTER);
+	xfs_free(x);
+}
+
+/* Two disks prepared together are taken as one set by one DoCreate; the
+ * disks' snapshot storage is their own volume. */
+static void test_set_and_storage(void **unused)
+{
+	struct ix *x = xfs_ix();
+	if (x == NULL) {
+		skip();
+		return;
+	}
+	uint32_t a = ix_disk(x, "a.vhd", 4 * MIB), b = ix_disk(x, "b.vhd", 4 * MIB);
+	struct GUID ia, ib;
+	assert_int_equal(prepare(x, a, &ia), S_OK);
+	assert_int_equal(prepare(x, b, &ib), S_OK);
+	struct GUID again = ib;
+	assert_int_equal(prepare_id(x, b, &again), E_INVALIDARG); /* the same id again */
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &ib), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &ia), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOENDSNAPSHOT, &ia), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOENDSNAPSHOT, &ib), S_OK);
+	struct GUID_txt_buf ba, bb;
+	struct core_snapshot *sa = core_snapshot_get(x->mem, x->tc->core, GUID_buf_string(&ia, &ba));
+	struct core_snapshot *sb = core_snapshot_get(x->mem, x->tc->core, GUID_buf_string(&ib, &bb));
+	assert_non_null(sa);
+	assert_non_null(sb);
+	assert_string_equal(sa->set_id, sb->set_id);
+
+	struct dcom_object *d = NULL;
+	struct IWTDiskMgr_GetWTDisk *gd = ix_r(x, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK);
+	gd->in.nWTD = a;
+	assert_int_equal(ix_call(x, x->disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK, gd),
+			 S_OK);
+	d = ix_object(x, *gd->out.ppWTDisk, &idl_iface_IWTDisk, NULL);
+	struct IWTDisk_get_SnapshotStoragePath *sp =
+		ix_r(x, &idl_iface_IWTDisk, NDR_IWTDISK_GET_SNAPSHOTSTORAGEPATH);
+	assert_int_equal(ix_call(x, d, &idl_iface_IWTDisk, NDR_IWTDISK_GET_SNAPSHOTSTORAGEPATH, sp),
+			 S_OK);
+	assert_string_equal(*sp->out.pSnapshotStoragePath, "D:\\");
+	struct IWTDisk_get_SnapshotStorageSize *ss =
+		ix_r(x, &idl_iface_IWTDisk, NDR_IWTDISK_GET_SNAPSHOTSTORAGESIZE);
+	assert_int_equal(ix_call(x, d, &idl_iface_IWTDisk, NDR_IWTDISK_GET_SNAPSHOTSTORAGESIZE, ss),
+			 S_OK);
+	assert_int_equal(*ss->out.pSize, -1);
+	struct IWTDisk_get_SnapshotStorageUsedSize *us =
+		ix_r(x, &idl_iface_IWTDisk, NDR_IWTDISK_GET_SNAPSHOTSTORAGEUSEDSIZE);
+	assert_int_equal(ix_call(x, d, &idl_iface_IWTDisk, NDR_IWTDISK_GET_SNAPSHOTSTORAGEUSEDSIZE,
+				 us),
+			 S_OK);
+	assert_true(*us->out.pSize >= 0);
+
+	/* a weekly schedule on Friday: read back as set; WtCliPath is istmd's */
+	const struct idl_interface *G = &idl_iface_IWTGeneral;
+	struct IWTGeneral_DVSetSnapshotSchedule *ds = ix_r(x, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE);
+	/* 2030-01-01 00:00 UTC, a Tuesday */
+	ds->in.Schedule = (struct SNAPSHOT_SCHEDULE_SETTINGS){ .bEveryday = 0, .eDay = Friday,
+							       .hyStartTime = 135379296000000000LL };
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, ds), S_OK);
+	struct IWTGeneral_DVGetSnapshotSchedule *gs = ix_r(x, G, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE);
+	gs->in.pSchedule = talloc_zero(gs, struct SNAPSHOT_SCHEDULE_SETTINGS);
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE, gs), S_OK);
+	assert_false(gs->out.pSchedule->bEveryday);
+	assert_int_equal(gs->out.pSchedule->eDay, Friday);
+	assert_int_equal(gs->out.pSchedule->hyStartTime, 135379296000000000LL + 3 * 864000000000LL);
+	ix_restart(x);
+	gs = ix_r(x, G, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE);
+	gs->in.pSchedule = talloc_zero(gs, struct SNAPSHOT_SCHEDULE_SETTINGS);
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE, gs), S_OK);
+	assert_int_equal(gs->out.pSchedule->eDay, Friday);
+	struct IWTGeneral_get_WtCliPath *w = ix_r(x, G, NDR_IWTGENERAL_GET_WTCLIPATH);
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_GET_WTCLIPATH, w), S_OK);
+	assert_true(strlen(*w->out.pWtCliPath) > 0);
+	ds = ix_r(x, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE);
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, ds), S_OK);
+	xfs_free(x);
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("skipped: mounting a file system image needs root\n");
+		return 77;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_three_phase_export_rollback),
+		cmocka_unit_test(test_set_and_storage),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	if (mounted[0] != '\0') {
+		char cmd[4200];
+		snprintf(cmd, sizeof(cmd), "umount -l '%s'", mounted);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot unmount %s\n", mounted);
+	}
+	return rc;
+}
