@@ -67,6 +67,7 @@ TEST_PKGS=(
   # tests/lio (issue 15): the LIO guest (TCG); its kernel and busybox-static are
   # fetched with apt-get download into the build tree, not installed
   qemu-system-x86
+  python3-rtslib-fb
 )
 # The libFuzzer targets of tests/fuzz (scripts/test.sh runs them when these
 # install; without them the fuzz step says "skipped").

@@ -93,7 +93,7 @@ cat > "$root/init" <<'EOF'
 # The LIO test guest's init: modules, configfs, network (QEMU user
 # networking: 10.0.2.15), the host's root read-only on /host (9p), the
 # test's work directory read-write at the same path (9p), the scratch disk
-# (virtio-blk) on /host/scratch when there is one, then a command loop on
+# (virtio-blk, ext4) on /mnt/scratch when there is one, then a command loop on
 # ttyS1: each line "ID" runs the script WORK/.guest/ID.sh with sh in a chroot
 # into /host, # its output in WORK/.guest/ID.out, and answers "DONE ID STATUS".
 /bin/busybox --install -s /bin

@@ -389,15 +389,16 @@ int lio_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	lb->ctx.hba = talloc_strdup(lb, opts->hba ? opts->hba : "fileio_4242");
 	lb->ctx.owned = talloc_asprintf(lb, "%s/lio-owned", opts->state_dir ? opts->state_dir
 									      : ".");
-	/* one zeroed entry more, as the other backends keep it */
-	lb->base.portals = talloc_zero_array(lb, struct iscsi_portal, opts->n_portals + 1);
-	if (lb->base.portals != NULL && opts->n_portals > 0)
-		memcpy((struct iscsi_portal *)lb->base.portals, opts->portals,
-		       sizeof(*opts->portals) * opts->n_portals);
+	struct iscsi_portal *portals = talloc_zero_array(lb, struct iscsi_portal,
+							 opts->n_portals + 1);
+	for (size_t i = 0; portals != NULL && i < opts->n_portals; i++) {
+		portals[i].port = opts->portals[i].port;
+		portals[i].address = talloc_strdup(portals, opts->portals[i].address);
+		if (portals[i].address == NULL)
+			TALLOC_FREE(portals);
+	}
+	lb->base.portals = portals;
 	lb->base.n_portals = opts->n_portals;
-	for (size_t i = 0; lb->base.portals != NULL && i < opts->n_portals; i++)
-		((struct iscsi_portal *)lb->base.portals)[i].address =
-			talloc_strdup(lb, opts->portals[i].address);
 	lb->pool = workpool_create(lb, ev, 1);
 	lb->watch_ms = opts->watch_interval_ms ? opts->watch_interval_ms : 2000;
 	if (lb->ctx.root == NULL || lb->ctx.hba == NULL || lb->ctx.owned == NULL ||

@@ -74,6 +74,26 @@ static void read_lun(TALLOC_CTX *mem, const char *dir, uint32_t number, struct i
 	}
 }
 
+/* Whether ACL maps exactly T's LUNs (same numbers). */
+static bool acl_whole(TALLOC_CTX *mem, const char *acl, const struct iscsi_target *t)
+{
+	size_t n, mapped = 0;
+	char **names = lio_list_dir(mem, acl, &n);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t number;
+		if (sscanf(names[i], "lun_%" SCNu32, &number) != 1)
+			continue;
+		bool known = false;
+		for (size_t k = 0; k < t->n_luns && !known; k++)
+			known = t->luns[k].lun == number;
+		char *link = talloc_asprintf(mem, "%s/%s/mapped", acl, names[i]);
+		if (!known || link == NULL || !lio_exists(link))
+			return false;
+		mapped++;
+	}
+	return mapped == t->n_luns;
+}
+
 static void read_auth(TALLOC_CTX *mem, const char *auth, struct iscsi_target *t)
 {
 	const char *user = value_or_null(lio_read(mem, auth, "userid"));
@@ -113,8 +133,20 @@ static void read_target(TALLOC_CTX *mem, const struct lio_ctx *ctx, const char *
 	char *acls = talloc_asprintf(mem, "%s/acls", tpg);
 	names = lio_list_dir(mem, acls, &n);
 	t->acl = talloc_zero_array(mem, struct iscsi_acl_entry, n + 2);
-	for (size_t i = 0; t->acl != NULL && i < n; i++)
-		t->acl[t->n_acl++] = (struct iscsi_acl_entry){ ISCSI_ACL_IQN, names[i] };
+	/* an ACL counts only when it is whole: every LUN of the TPG mapped
+	 * (and nothing else) and the same CHAP users as the first ACL; else
+	 * it shows as missing, and drift repair rewrites it */
+	char *users0 = NULL;
+	for (size_t i = 0; t->acl != NULL && i < n; i++) {
+		char *acl = talloc_asprintf(mem, "%s/%s", acls, names[i]);
+		char *auth = talloc_asprintf(mem, "%s/auth", acl);
+		char *users = talloc_asprintf(mem, "%s/%s", lio_read(mem, auth, "userid"),
+					      lio_read(mem, auth, "userid_mutual"));
+		if (users0 == NULL)
+			users0 = users;
+		if (acl_whole(mem, acl, t) && users != NULL && strcmp(users, users0) == 0)
+			t->acl[t->n_acl++] = (struct iscsi_acl_entry){ ISCSI_ACL_IQN, names[i] };
+	}
 	bool demo = read_u32(mem, attrib, "generate_node_acls") == 1;
 	if (demo && t->acl != NULL)
 		t->acl[t->n_acl++] = (struct iscsi_acl_entry){ ISCSI_ACL_ANY, NULL };

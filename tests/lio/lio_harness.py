@@ -63,7 +63,7 @@ def main():
     p.add_argument("--iscsi", required=True, help="the e2e_iscsi initiator")
     args = p.parse_args()
     work = tempfile.mkdtemp(prefix="istmd-lio-")
-    guest = Guest(args.cache, work, args.addr, [3260])
+    guest = Guest(args.cache, work, args.addr, [3260], scratch_mb=64)
     status = 0
     t0 = time.monotonic()
 
@@ -127,6 +127,10 @@ def main():
         check(at == pattern, "the data is in the file at byte 2048 * 512")
         check(end == last, "the last block is the file's block before fd_dev_size")
         check(tail == TAIL, "the bytes past fd_dev_size are untouched")
+        rc, out = guest.run("grep ' /mnt/scratch ext4 ' /proc/mounts && "
+                            "echo written > /mnt/scratch/probe && cat /mnt/scratch/probe")
+        check(rc == 0 and out.endswith("written\n"),
+              "the scratch disk (virtio-blk, ext4) is mounted read-write in the guest", out)
         rc, out = guest.script(TEARDOWN.format(iqn=IQN, allowed=ALLOWED))
         check(rc == 0, "teardown by hand", out)
         rc, _ = guest.run("test -e /sys/kernel/config/target/iscsi/" + IQN)

@@ -170,6 +170,22 @@ def body(env):
     rc, _ = env.initiator(t1, INI, "login", chap=(CHAP[0], "wrong-secret-000"))
     env.check(rc == 3, "a wrong CHAP secret is refused")
 
+    # the negotiation parameters IHost exposes reach the TPG's param files
+    c = Client(env.addr, EPM_PORT, ADMIN, ADMIN_PASSWORD)
+    hosts = c.activate(n.CLSID_HOSTMGR, n.IHOSTMGR)
+    host = interface(hosts, call(hosts, n.IHostMgr_GetHost(HostName=n.bstr("one")))["ppHost"])
+    for req in (n.IHost_put_TargetMaxRecvDataSegmentLength(nLength=131072),
+                n.IHost_put_TargetFirstBurstLength(nLength=32768),
+                n.IHost_put_TargetMaxBurstLength(nLength=524288),
+                n.IHost_Save()):
+        env.check(call(host, req)["ErrorCode"] == n.S_OK, "impacket: %s" % type(req).__name__)
+    params = env.guest.run("cd %s/iscsi/%s/tpgt_1/param && cat MaxRecvDataSegmentLength "
+                           "FirstBurstLength MaxBurstLength" % (CFS, t1))[1].split()
+    env.check(params == ["131072", "32768", "524288"],
+              "LIO's TPG has MaxRecvDataSegmentLength, FirstBurstLength, MaxBurstLength: %s"
+              % params)
+    env.check(login_ok(env, t1, 16 * MIB), "the initiator logs in with them")
+
     live = snapshot(env)
     t2 = [t["iqn"] for t in state(env)[0] if t["name"] == "two"][0]
     env.check(("%s/tpgt_1/lun/lun_1" % t1) in live and ("%s/tpgt_1/lun/lun_7" % t1) in live
@@ -182,8 +198,18 @@ def body(env):
     # drift: an ACL removed and the TPG disabled by hand
     env.guest.run("G=%s/iscsi/%s/tpgt_1; echo 0 > $G/enable; for m in $G/acls/%s/lun_*; do "
                   "rm $m/mapped; rmdir $m; done; rmdir $G/acls/%s" % (CFS, t1, INI, INI))
+    ok = wait_until(lambda: snapshot(env) == live, 20)
+    if not ok:
+        now = snapshot(env)
+        print("# expected:\n# " + live.replace("\n", "\n# ") + "\n# now:\n# "
+              + now.replace("\n", "\n# "))
+    env.check(ok, "drift (an ACL removed, the TPG disabled by hand) repaired within 20 s")
+
+    # drift inside an ACL: one mapped LUN removed, the CHAP user changed
+    env.guest.run("A=%s/iscsi/%s/tpgt_1/acls/%s; rm $A/lun_7/mapped; rmdir $A/lun_7; "
+                  "printf someone-else > $A/auth/userid" % (CFS, t1, INI))
     env.check(wait_until(lambda: snapshot(env) == live, 20),
-              "drift (an ACL removed, the TPG disabled by hand) repaired within 20 s")
+              "drift inside the ACL (a LUN unmapped, the CHAP user changed) repaired")
 
     before = state(env)
     for how in ("SIGTERM", "SIGKILL"):
