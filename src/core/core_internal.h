@@ -105,6 +105,7 @@ struct model {
 	 * (case-insensitive), and WTD -> each target mapping it. NULL until
 	 * the first target is added (lookups then scan). */
 	struct hindex *by_guid, *by_name, *by_iqn, *by_wtd;
+	struct hindex *disk_by_path; /* disks by canonical POSIX path */
 };
 
 /* Hands the stored listener settings to the backend (at open). */
@@ -170,6 +171,8 @@ int model_reindex(struct model *m);
 /* The targets mapping WTD: start with *CURSOR = 0, until NULL. */
 struct mtarget *model_next_mapping(const struct model *m, uint32_t wtd, size_t *cursor);
 int model_add_disk(struct model *m, struct mdisk *md);
+/* MD's disk becomes D (stolen; the old one is freed): keeps the path index. */
+int model_disk_set(struct model *m, struct mdisk *md, struct core_disk *d);
 void model_remove_disk(struct model *m, struct mdisk *md);
 int model_add_intent(struct model *m, struct intent *i);
 /* Adds a copy of I (just committed) to the model. 0 or -ENOMEM. */

@@ -29,8 +29,8 @@ static void update_committed(struct op *op)
 		return;
 	}
 	s->disk->status = md->d->status;
-	talloc_free(md->d);
-	md->d = talloc_steal(md, s->disk);
+	if (model_disk_set(op->c->model, md, s->disk) < 0)
+		log_err("disk %u: out of memory indexing it", (unsigned)s->wtd);
 	if (s->serving_changed) {
 		reconciler_disk_changed(op->c, s->wtd);
 		op->wait_reconcile = true;

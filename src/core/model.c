@@ -294,6 +294,8 @@ struct mdisk *model_disk(const struct model *m, uint32_t wtd)
 
 struct mdisk *model_disk_by_path(const struct model *m, const char *posix_path)
 {
+	if (m->disk_by_path != NULL)
+		return hindex_get(m->disk_by_path, posix_path);
 	for (size_t i = 0; i < m->n_disks; i++)
 		if (strcmp(m->disks[i]->d->path, posix_path) == 0)
 			return m->disks[i];
@@ -366,17 +368,47 @@ void model_remove_target(struct model *m, struct mtarget *mt)
 	talloc_free(mt);
 }
 
+/* Disks by path: registering a disk checks its file is not one already
+ * (10,000 disks made that scan most of CreateWTDisk's cost). */
+static int index_disk(struct model *m, struct mdisk *md)
+{
+	if (m->disk_by_path == NULL && (m->disk_by_path = hindex_new(m, HINDEX_STR)) == NULL)
+		return -ENOMEM;
+	return md->d->path != NULL ? hindex_put(m->disk_by_path, md->d->path, md) : 0;
+}
+
+static void unindex_disk(struct model *m, struct mdisk *md)
+{
+	if (m->disk_by_path != NULL && md->d != NULL && md->d->path != NULL)
+		hindex_del(m->disk_by_path, md->d->path, md);
+}
+
 int model_add_disk(struct model *m, struct mdisk *md)
 {
 	size_t at = m->n_disks;
 	while (at > 0 && m->disks[at - 1]->d->wtd > md->d->wtd)
 		at--;
 	talloc_steal(m, md);
-	return ptr_insert(m, (void ***)&m->disks, &m->n_disks, at, md);
+	int rc = index_disk(m, md);
+	if (rc < 0)
+		return rc;
+	rc = ptr_insert(m, (void ***)&m->disks, &m->n_disks, at, md);
+	if (rc < 0)
+		unindex_disk(m, md);
+	return rc;
+}
+
+int model_disk_set(struct model *m, struct mdisk *md, struct core_disk *d)
+{
+	unindex_disk(m, md);
+	talloc_free(md->d);
+	md->d = talloc_steal(md, d);
+	return index_disk(m, md);
 }
 
 void model_remove_disk(struct model *m, struct mdisk *md)
 {
+	unindex_disk(m, md);
 	ptr_remove((void **)m->disks, &m->n_disks, md);
 	talloc_free(md);
 }

@@ -328,6 +328,16 @@ static void conn_idle(struct tevent_context *ev, struct tevent_timer *te, struct
 		rpc_conn_terminate(conn, "no bind from a client over the connection limit");
 		return;
 	}
+	/* A PDU came since the timer was set: wait until idle_timeout after it. */
+	unsigned idle = conn->server->limits.idle_timeout;
+	struct timeval deadline = tevent_timeval_add(&conn->last_active, idle, 0);
+	if (idle != 0 && conn->last_active.tv_sec != 0 &&
+	    tevent_timeval_compare(&deadline, &now) > 0) {
+		conn->idle_timer = tevent_add_timer(ev, conn, deadline, conn_idle, conn);
+		if (conn->idle_timer == NULL)
+			rpc_conn_terminate(conn, "out of memory");
+		return;
+	}
 	/* A client waiting for a slow call is not idle (one that stopped in the
 	 * middle of a fragmented request is). */
 	if (conn->npending > 0) {
@@ -404,8 +414,14 @@ static void process_pdu(struct rpc_conn *conn, const struct rpc_pdu_hdr *hdr)
 		process_refusing(conn, hdr);
 		return;
 	}
-	if (conn->server->limits.idle_timeout != 0)
-		conn_arm_timer(conn, conn->server->limits.idle_timeout);
+	/* Activity moves the idle deadline; the timer itself is re-armed only
+	 * when it fires early (conn_idle): re-creating a timer per PDU cost an
+	 * allocation and a sorted insertion among every connection's timers. */
+	if (conn->server->limits.idle_timeout != 0) {
+		conn->last_active = tevent_timeval_current();
+		if (conn->idle_timer == NULL)
+			conn_arm_timer(conn, conn->server->limits.idle_timeout);
+	}
 
 	TALLOC_CTX *tmp = talloc_new(conn);
 	struct ncacn_packet *pkt = talloc_zero(tmp, struct ncacn_packet);

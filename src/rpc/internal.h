@@ -98,6 +98,7 @@ struct rpc_conn {
 	int fd;
 	struct tevent_fd *fde;
 	struct tevent_timer *idle_timer;
+	struct timeval last_active; /* the last PDU processed: idle is measured from it */
 	struct tevent_timer *handshake_timer; /* until the bind (and its authentication) completed */
 	struct tevent_immediate *free_im;
 	struct tevent_immediate *read_im; /* a PDU read ahead waits in IN */

@@ -121,11 +121,43 @@ static void test_mappings_follow_changes(void **unused)
 	tc_free(t);
 }
 
+/* Disks by path: found after creation, after an update (which replaces the
+ * model's copy of the disk), and not after deletion. */
+static void test_disks_by_path(void **unused)
+{
+	struct tc *t = tc_new(true);
+	assert_int_equal(tc_open(t), 0);
+	uint32_t wtd[30];
+	char name[32];
+	for (int i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "p%d.vhd", i);
+		assert_int_equal(tc_create_disk(t, name, 8 * MiB, &wtd[i]), 0);
+	}
+	struct core_disk_update u = { .fields = CORE_DISK_SET_DESCRIPTION, .description = "x" };
+	struct tevent_req *req = core_disk_update_send(t, t->core, wtd[4], &u);
+	tc_wait(t, req);
+	assert_int_equal(core_disk_update_recv(req, t, NULL), 0);
+	assert_int_equal(tc_delete_disk(t, wtd[9], true), 0);
+	for (int i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "p%d.vhd", i);
+		struct core_disk *d = core_disk_by_path(t, t->core, tc_path(t, name), 0);
+		if (i == 9) {
+			assert_null(d);
+			continue;
+		}
+		assert_non_null(d);
+		assert_int_equal(d->wtd, wtd[i]);
+	}
+	assert_string_equal(core_disk_by_path(t, t->core, tc_path(t, "p4.vhd"), 0)->description, "x");
+	tc_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookups_follow_changes),
 		cmocka_unit_test(test_mappings_follow_changes),
+		cmocka_unit_test(test_disks_by_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
