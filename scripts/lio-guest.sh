@@ -125,6 +125,15 @@ if [ -n "$work" ]; then
     echo "lio-guest: cannot mount the work directory"
   mkdir -p "/host$work/.guest"
 fi
+# source or build trees under /tmp or /run (hidden by the tmpfs above)
+trees=$(sed -n 's/.*istmd\.trees=\([^ ]*\).*/\1/p' /proc/cmdline)
+i=0
+for t in $(echo "$trees" | tr ':' ' '); do
+  mkdir -p "/host$t"
+  mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose "tree$i" "/host$t" ||
+    echo "lio-guest: cannot mount $t"
+  i=$((i + 1))
+done
 if [ -b /dev/vda ]; then
   mount -t tmpfs scratchdir /host/mnt && mkdir -p /host/mnt/scratch &&
     mount -t ext4 /dev/vda /host/mnt/scratch || echo "lio-guest: cannot mount the scratch disk"

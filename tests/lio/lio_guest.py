@@ -21,6 +21,9 @@ import socket
 import subprocess
 import time
 
+# the project's top directory (tests/lio/ is two levels down)
+SOURCE_TREE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "..", "..", "scripts", "lio-guest.sh")
 GUEST_ADDR = "10.0.2.15"
@@ -84,6 +87,20 @@ class Guest:
                "-fsdev", "local,id=work,path=%s,security_model=passthrough,multidevs=remap"
                % self.work,
                "-device", "virtio-9p-pci,fsdev=work,mount_tag=work"]
+        # The guest mounts tmpfs on /tmp and /run: a source or build tree
+        # there (a CI clone in /tmp) is shared on its own, read-only.
+        trees = []
+        for t in (SOURCE_TREE, os.path.dirname(self.cache)):
+            t = os.path.realpath(t)
+            if (t.startswith(("/tmp/", "/run/")) and
+                    not any(t == u or t.startswith(u + "/") for u in trees)):
+                trees.append(t)
+        for i, t in enumerate(trees):
+            cmd += ["-fsdev", "local,id=tree%d,path=%s,security_model=none,readonly=on,"
+                    "multidevs=remap" % (i, t),
+                    "-device", "virtio-9p-pci,fsdev=tree%d,mount_tag=tree%d" % (i, i)]
+        if trees:
+            cmd[cmd.index("-append") + 1] += " istmd.trees=" + ":".join(trees)
         if self.scratch_mb:
             img = os.path.join(self.work, "scratch.img")
             with open(img, "wb") as f:
