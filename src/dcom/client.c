@@ -41,7 +41,7 @@ static int iface_destructor(struct dcom_iface *iface)
 {
 	struct dcom_client *client = iface->client;
 	if (client != NULL)
-		DCOM_LIST_REMOVE(client->ifaces, iface);
+		DLIST_UNLINK(client->ifaces, iface);
 	return 0;
 }
 
@@ -58,7 +58,7 @@ static struct dcom_iface *new_iface(TALLOC_CTX *mem, struct dcom_client *client,
 	iface->oid = std->oid;
 	iface->public_refs = std->cPublicRefs;
 	iface->pinged = !(std->flags & SORF_NOPING);
-	DCOM_LIST_ADD(client->ifaces, iface);
+	DLIST_PUSH(client->ifaces, iface);
 	talloc_set_destructor(iface, iface_destructor);
 	return iface;
 }

@@ -105,7 +105,7 @@ static void ipid_unlink(struct dcom_ipid *ipid)
 	struct idmap_key k = idmap_key_guid(&ipid->ipid);
 	dcom_peer_refs_ipid_gone(ipid);
 	idmap_remove(obj->ex->ipids, &k);
-	DCOM_LIST_REMOVE(obj->ipids, ipid);
+	DLIST_UNLINK(obj->ipids, ipid);
 	talloc_free(ipid);
 }
 
@@ -126,11 +126,11 @@ static int object_destructor(struct dcom_object *obj)
 	/* Holds others keep on this object: detached, their tokens stay valid. */
 	while (obj->holds != NULL) {
 		struct dcom_hold *h = obj->holds;
-		DCOM_LIST_REMOVE(obj->holds, h);
+		DLIST_UNLINK(obj->holds, h);
 		h->obj = NULL;
 	}
 	unexport(obj);
-	DCOM_LIST_REMOVE(ex->objects, obj);
+	DLIST_UNLINK(ex->objects, obj);
 	ex->num_objects--;
 	if (!obj->released) {
 		obj->released = true;
@@ -156,7 +156,7 @@ static int hold_destructor(struct dcom_hold *h)
 	struct dcom_object *obj = h->obj;
 	if (obj == NULL)
 		return 0;
-	DCOM_LIST_REMOVE(obj->holds, h);
+	DLIST_UNLINK(obj->holds, h);
 	h->obj = NULL;
 	object_maybe_free(obj);
 	return 0;
@@ -168,7 +168,7 @@ struct dcom_hold *dcom_object_hold(TALLOC_CTX *holder, struct dcom_object *obj)
 	if (h == NULL)
 		return NULL;
 	h->obj = obj;
-	DCOM_LIST_ADD(obj->holds, h);
+	DLIST_PUSH(obj->holds, h);
 	talloc_set_destructor(h, hold_destructor);
 	return h;
 }
@@ -201,7 +201,7 @@ struct dcom_object *dcom_object_new(TALLOC_CTX *holder, struct dcom_exporter *ex
 	obj->cls = cls;
 	obj->impl = impl != NULL ? talloc_steal(obj, impl) : NULL;
 	obj->last_activity_ms = dcom_now_ms(ex);
-	DCOM_LIST_ADD(ex->objects, obj);
+	DLIST_PUSH(ex->objects, obj);
 	ex->num_objects++;
 	talloc_set_destructor(obj, object_destructor);
 	if (!cls->singleton && (holder == NULL || dcom_object_hold(holder, obj) == NULL)) {
@@ -321,7 +321,7 @@ struct dcom_ipid *dcom_export(struct dcom_object *obj, const struct idl_interfac
 			talloc_free(ipid);
 			goto fail;
 		}
-		DCOM_LIST_ADD(obj->ipids, ipid);
+		DLIST_PUSH(obj->ipids, ipid);
 	}
 	if (dcom_peer_credit(client, ipid, refs) != 0) {
 		if (ipid->public_refs == 0 && ipid->private_refs == NULL)

@@ -8,6 +8,7 @@
 #ifndef ISTMD_DCOM_INTERNAL_H
 #define ISTMD_DCOM_INTERNAL_H
 
+#include "istmd/dlist.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,25 +29,6 @@ struct rpc_assoc;
 /* Public references an OBJREF carries (MS-DCOM 3.1.1.5.1: "SHOULD be 5"). */
 #define DCOM_MARSHAL_REFS 5
 
-/* Doubly-linked lists through prev/next fields; LIST is the head pointer. */
-#define DCOM_LIST_ADD(list, p)                \
-	do {                                  \
-		(p)->prev = NULL;             \
-		(p)->next = (list);           \
-		if ((list) != NULL)           \
-			(list)->prev = (p);   \
-		(list) = (p);                 \
-	} while (0)
-#define DCOM_LIST_REMOVE(list, p)                       \
-	do {                                            \
-		if ((p)->prev != NULL)                  \
-			(p)->prev->next = (p)->next;    \
-		else                                    \
-			(list) = (p)->next;             \
-		if ((p)->next != NULL)                  \
-			(p)->next->prev = (p)->prev;    \
-		(p)->prev = (p)->next = NULL;           \
-	} while (0)
 
 /* Private references of one client identity (MS-DCOM 1.3.6, 3.1.1.5.6.1.2). */
 struct dcom_private_ref {

@@ -169,7 +169,7 @@ static int client_destructor(struct dcom_peer *c)
 	/* Its references stay on their IPIDs, owned by nobody. */
 	while (c->refs != NULL)
 		ref_drop(c->refs);
-	DCOM_LIST_REMOVE(c->ex->peers, c);
+	DLIST_UNLINK(c->ex->peers, c);
 	if (c->anchor != NULL) {
 		c->anchor->client = NULL;
 		talloc_free(c->anchor);
@@ -202,7 +202,7 @@ struct dcom_peer *dcom_peer_get(struct dcom_exporter *ex, struct rpc_assoc *asso
 		c->anchor->client = c;
 		talloc_set_destructor(c->anchor, anchor_destructor);
 	}
-	DCOM_LIST_ADD(ex->peers, c);
+	DLIST_PUSH(ex->peers, c);
 	talloc_set_destructor(c, client_destructor);
 	return c;
 }

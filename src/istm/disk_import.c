@@ -57,22 +57,6 @@ struct import {
 	uint32_t *out_wtd;
 };
 
-static const struct istm_errmap import_errors[] = {
-	{ -EINVAL, E_FAIL },
-	{ -ENAMETOOLONG, E_FAIL },
-	{ -EISDIR, E_FAIL },
-	{ -EACCES, E_ACCESSDENIED },
-	{ -EEXIST, HR_WIN32(ERROR_ALREADY_EXISTS) },
-	{ -EBUSY, HR_WIN32(ERROR_DEVICE_IN_USE) },
-	{ -ENOENT, HR_WIN32(ERROR_FILE_NOT_FOUND) },
-	{ -ENOTDIR, HR_WIN32(ERROR_PATH_NOT_FOUND) },
-	{ -EBADMSG, HR_WIN32(ERROR_INVALID_DATA) },
-	{ -EOPNOTSUPP, HR_WIN32(ERROR_UNSUPPORTED_TYPE) },
-	{ -ERANGE, HR_WIN32(ERROR_BAD_LENGTH) },
-	{ -ESHUTDOWN, HR_WIN32(ERROR_NOT_READY) },
-	{ 0, 0 },
-};
-
 /* A failed callback step: a timeout is ERROR_TIMEOUT, anything else the
  * object's server being unreachable. */
 static uint32_t client_hr(int rc)
@@ -109,7 +93,7 @@ static void created(struct tevent_req *req)
 		dcom_call_done(im->call, S_OK);
 		return;
 	}
-	finish(im, istm_hr(rc, import_errors),
+	finish(im, istm_hr(rc, istm_disk_create_errors),
 	       talloc_asprintf(im, "%s: %s", im->path, why ? why : strerror(-rc)));
 }
 

@@ -65,4 +65,7 @@ void istm_disk_dv_dismount(struct dcom_call *call, void *object, void *r);
 void istm_disk_enum_lm_mount_points(struct dcom_call *call, void *object, void *r);
 void istm_disk_save_to_stream(struct dcom_call *call, void *object, void *r);
 
+/* CreateWTDisk's errno -> HRESULT table (3.46.4.2), shared with ImportWTDisk. */
+extern const struct istm_errmap *const istm_disk_create_errors;
+
 #endif

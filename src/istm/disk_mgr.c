@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "idl/ndr_ms_istm.h"
 #include "istm/disk.h"
+#include "istm/disk_internal.h"
 #include "istm/errmap.h"
 #include "istmd/hresult.h"
 #include "istmd/log.h"
@@ -104,6 +105,7 @@ static void enum_on_same_volume_by_path(struct dcom_call *call, void *object, vo
 
 /* ---- creating ------------------------------------------------------------------------ */
 
+/* also ImportWTDisk's (disk_import.c): it registers the path the same way */
 static const struct istm_errmap create_errors[] = {
 	{ -EINVAL, E_FAIL }, /* 3.46.4.2: malformed or invalid path */
 	{ -ENAMETOOLONG, E_FAIL },
@@ -119,6 +121,7 @@ static const struct istm_errmap create_errors[] = {
 	{ -ESHUTDOWN, HR_WIN32(ERROR_NOT_READY) },
 	{ 0, 0 },
 };
+const struct istm_errmap *const istm_disk_create_errors = create_errors;
 
 /* 2.2.3.10 and 3.1.4.2.4: VolumeBased is reserved (E_INVALIDARG); RAM disks
  * are Windows' (<108>), not ours. */

@@ -79,7 +79,7 @@ static struct istm_notifications *list_of(struct istm_context *ctx)
 static void unlink_sink(struct nsink *s)
 {
 	struct istm_notifications *list = s->list;
-	NSINK_LIST_REMOVE(list->sinks, s);
+	DLIST_UNLINK(list->sinks, s);
 	list->n--;
 }
 
@@ -88,7 +88,7 @@ static void drop(struct nsink *s)
 {
 	struct istm_notifications *list = s->list;
 	unlink_sink(s);
-	NSINK_LIST_ADD(list->retiring, s);
+	DLIST_PUSH(list->retiring, s);
 	nsink_retire(s);
 }
 
@@ -175,7 +175,7 @@ int istm_notify_register(struct istm_context *ctx, const struct MInterfacePointe
 		if (s->statuses == NULL)
 			goto nomem;
 	}
-	NSINK_LIST_ADD(list->sinks, s);
+	DLIST_PUSH(list->sinks, s);
 	list->n++;
 	talloc_free(tmp);
 	/* -EINVAL before anything started; other failures drop S themselves. */

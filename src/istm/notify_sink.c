@@ -391,7 +391,7 @@ static void released(struct tevent_req *subreq);
 
 static void retire_done(struct nsink *s)
 {
-	NSINK_LIST_REMOVE(s->list->retiring, s);
+	DLIST_UNLINK(s->list->retiring, s);
 	talloc_free(s);
 }
 

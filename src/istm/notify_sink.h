@@ -5,6 +5,7 @@
 #ifndef ISTMD_ISTM_NOTIFY_SINK_H
 #define ISTMD_ISTM_NOTIFY_SINK_H
 
+#include "istmd/dlist.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,25 +18,6 @@
 
 struct istm_notify_config;
 
-/* Doubly-linked lists through prev/next; LIST is the head. */
-#define NSINK_LIST_ADD(list, p)             \
-	do {                                \
-		(p)->prev = NULL;           \
-		(p)->next = (list);         \
-		if ((list) != NULL)         \
-			(list)->prev = (p); \
-		(list) = (p);               \
-	} while (0)
-#define NSINK_LIST_REMOVE(list, p)                    \
-	do {                                          \
-		if ((p)->prev != NULL)                \
-			(p)->prev->next = (p)->next;  \
-		else                                  \
-			(list) = (p)->next;           \
-		if ((p)->next != NULL)                \
-			(p)->next->prev = (p)->prev;  \
-		(p)->prev = (p)->next = NULL;         \
-	} while (0)
 struct istm_notifications;
 
 enum nsink_state {
