@@ -4,15 +4,12 @@
  * serialised globally, which is stricter than per target), reads the live
  * state, plans (tgt_plan.c) and runs the plan one request at a time. */
 #include "backend/tgt_backend.h"
-#include "backend/tgt_hold.h"
+#include "backend/tgt_backend_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "backend/tgt_conn_ports.h"
 #include "backend/tgt_cache.h"
@@ -25,28 +22,6 @@
 
 #define BUSY_RETRIES 50
 #define BUSY_RETRY_MS 100
-
-struct tgt_backend {
-	struct iscsi_backend base; /* first: the interface casts */
-	struct tevent_context *ev;
-	char *socket_path;
-	struct iscsi_portal *portals;
-	size_t n_portals;
-	unsigned request_ms, operation_ms;
-	struct tevent_queue *queue;
-	struct tgt_monitor *monitor;
-	TALLOC_CTX *secrets_mem;
-	struct tgt_secrets secrets; /* the CHAP secrets set in this tgtd instance */
-	uint64_t generation;
-	struct tgt_cache *cache; /* tgtd's state between operations (tgt_cache.h) */
-	pid_t tgtd_pid; /* 0: unknown (its connections' ports are then unknown) */
-	struct tgt_ports *ports; /* connections' ports (tgt_conn_ports.h) */
-};
-
-static struct tgt_backend *tgt_of(struct iscsi_backend *be)
-{
-	return (struct tgt_backend *)be;
-}
 
 enum op_kind { OP_APPLY, OP_REMOVE, OP_LIST, OP_SESSIONS, OP_PORTALS, OP_NEXUS };
 
@@ -905,44 +880,7 @@ static int tgt_nexus_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 	return 0;
 }
 
-/* Snapshot sets (tgt_hold.c); the pid is read on a worker thread. A marker
- * beside tgtd's socket names a tgtd held now, so that one an istmd killed
- * mid-hold left stopped is resumed when the backend sees it again. */
-static int tgt_hold(struct iscsi_backend *be, bool hold)
-{
-	struct tgt_backend *tb = (struct tgt_backend *)be;
-	pid_t pid = __atomic_load_n(&tb->tgtd_pid, __ATOMIC_ACQUIRE);
-	char marker[PATH_MAX];
-	snprintf(marker, sizeof(marker), "%s.istmd-held", tb->socket_path);
-	if (hold && pid > 0) {
-		FILE *f = fopen(marker, "we");
-		if (f != NULL) {
-			fprintf(f, "%d\n", (int)pid);
-			fclose(f);
-		}
-	}
-	int rc = tgt_hold_io(pid, hold, 500);
-	if (!hold || rc < 0)
-		unlink(marker);
-	return rc;
-}
-
-static void resume_if_held(struct tgt_backend *tb, pid_t pid)
-{
-	char marker[PATH_MAX];
-	snprintf(marker, sizeof(marker), "%s.istmd-held", tb->socket_path);
-	FILE *f = fopen(marker, "re");
-	if (f == NULL)
-		return;
-	int held = 0;
-	if (fscanf(f, "%d", &held) == 1 && held == (int)pid && kill(pid, SIGCONT) == 0)
-		log_warn("tgtd (pid %d) was left held by an interrupted snapshot: resumed",
-			 (int)pid);
-	fclose(f);
-	unlink(marker);
-}
-
-static const struct iscsi_backend_ops tgt_ops = {
+const struct iscsi_backend_ops tgt_ops = {
 	.name = "tgt",
 	.apply_send = tgt_apply_send,
 	.apply_recv = op_recv,
@@ -957,111 +895,12 @@ static const struct iscsi_backend_ops tgt_ops = {
 	.portals_recv = tgt_portals_recv,
 	.nexus_send = tgt_ports_nexus_send,
 	.nexus_recv = tgt_ports_nexus_recv,
-	.hold_io = tgt_hold,
+	.hold_io = tgt_backend_hold,
 };
 
-static const struct tgt_ports_raw tgt_raw = {
+const struct tgt_ports_raw tgt_raw = {
 	.sessions_send = tgt_sessions_send,
 	.sessions_recv = tgt_sessions_recv,
 	.nexus_send = tgt_nexus_send,
 	.nexus_recv = tgt_nexus_recv,
 };
-
-struct tgt_ports *tgt_backend_ports(struct iscsi_backend *be)
-{
-	return tgt_of(be)->ports;
-}
-
-/* Watching tgtd. */
-
-static void isns_off_done(struct tevent_req *subreq)
-{
-	int rc = tgt_ipc_recv(subreq, NULL, NULL, NULL);
-	if (rc < 0)
-		log_warn("tgtd: cannot make sure its iSNS client is off: %s", strerror(-rc));
-	talloc_free(subreq);
-}
-
-static void on_tgtd(bool up, pid_t pid, void *priv)
-{
-	struct tgt_backend *tb = priv;
-	tgt_cache_invalidate(tb->cache);
-	if (!up) {
-		log_event(LOG_LVL_WARNING, LOG_ID_BACKEND_DOWN, "tgtd (socket %s) is down",
-			  tb->socket_path);
-		__atomic_store_n(&tb->tgtd_pid, 0, __ATOMIC_RELEASE);
-		tgt_ports_set_pid(tb->ports, 0);
-		iscsi_backend_notify(&tb->base, ISCSI_BACKEND_DOWN, tb->generation);
-		return;
-	}
-	__atomic_store_n(&tb->tgtd_pid, pid, __ATOMIC_RELEASE);
-	tgt_ports_set_pid(tb->ports, pid);
-	resume_if_held(tb, pid);
-	/* A new tgtd knows none of our accounts. */
-	TALLOC_FREE(tb->secrets_mem);
-	memset(&tb->secrets, 0, sizeof(tb->secrets));
-	tb->secrets_mem = talloc_new(tb);
-	tb->generation++;
-	log_event(LOG_LVL_NOTICE, LOG_ID_BACKEND_UP,
-		  "tgtd (socket %s, pid %d) is up, generation %" PRIu64, tb->socket_path, (int)pid,
-		  tb->generation);
-	/* tgtd's own iSNS client busy-loops once it has targets; it must stay
-	 * off (istmd registers with iSNS itself). Off is its default: this only
-	 * undoes someone else's "tgtadm --name iSNS --value On". */
-	struct tgt_request r = tgt_request_init(TGT_MODE_SYSTEM, TGT_OP_UPDATE);
-	r.body = "iSNS=Off";
-	struct tevent_req *subreq = tgt_ipc_send(tb, tb->ev, tb->socket_path, &r, tb->request_ms);
-	if (subreq != NULL)
-		tevent_req_set_callback(subreq, isns_off_done, NULL);
-	iscsi_backend_notify(&tb->base, ISCSI_BACKEND_UP, tb->generation);
-}
-
-int tgt_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
-		    const struct tgt_backend_options *opts, struct iscsi_backend **out)
-{
-	struct tgt_backend *tb = talloc_zero(mem_ctx, struct tgt_backend);
-	if (tb == NULL)
-		return -ENOMEM;
-	iscsi_backend_init(&tb->base, &tgt_ops, ev);
-	tb->base.caps = (struct iscsi_backend_caps){
-		.min_lun = TGT_MIN_LUN,
-		.max_lun = TGT_MAX_LUN,
-		.max_luns_per_target = TGT_MAX_LUN,
-		.per_target_portals = false,
-		.global_chap_users = true,
-		.session_isid = false,
-		.exact_lun_size = false,
-	};
-	tb->ev = ev;
-	tb->socket_path = talloc_asprintf(tb, "%s/socket.%u",
-					  opts->socket_dir ? opts->socket_dir : "/var/run/tgtd",
-					  opts->control_port);
-	tb->request_ms = opts->request_timeout_ms ? opts->request_timeout_ms : 5000;
-	tb->operation_ms = opts->operation_timeout_ms ? opts->operation_timeout_ms : 60000;
-	tb->portals = talloc_zero_array(tb, struct iscsi_portal, opts->n_portals);
-	tb->queue = tevent_queue_create(tb, "tgt");
-	tb->secrets_mem = talloc_new(tb);
-	tb->ports = tgt_ports_new(tb, ev, &tgt_raw, "/proc");
-	tb->cache = tgt_cache_new(tb);
-	if (tb->cache == NULL || tb->socket_path == NULL || tb->portals == NULL ||
-	    tb->queue == NULL || tb->secrets_mem == NULL || tb->ports == NULL)
-		goto nomem;
-	for (size_t i = 0; i < opts->n_portals; i++) {
-		tb->portals[i].address = talloc_strdup(tb->portals, opts->portals[i].address);
-		tb->portals[i].port = opts->portals[i].port;
-		if (tb->portals[i].address == NULL)
-			goto nomem;
-	}
-	tb->n_portals = opts->n_portals;
-	tb->base.portals = tb->portals;
-	tb->base.n_portals = tb->n_portals;
-	tb->monitor = tgt_monitor_start(tb, ev, tb->socket_path, opts->watch_interval_ms,
-					on_tgtd, tb);
-	if (tb->monitor == NULL)
-		goto nomem;
-	*out = &tb->base;
-	return 0;
-nomem:
-	talloc_free(tb);
-	return -ENOMEM;
-}
