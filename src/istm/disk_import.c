@@ -25,6 +25,7 @@
 #include "idl/ndr_ms_istm.h"
 #include "istm/disk_internal.h"
 #include "istm/errmap.h"
+#include "istm/resolver_binding.h"
 #include "istm/notify.h"
 #include "istmd/hresult.h"
 #include "istmd/log.h"
@@ -114,52 +115,20 @@ static void create(struct import *im)
 
 /* ---- calling a client's object back --------------------------------------------------- */
 
-static bool same_ip(const char *a, const char *b)
-{
-	unsigned char x[16], y[16], v4[4];
-	const char *s[2] = { a, b };
-	unsigned char *o[2] = { x, y };
-	for (int i = 0; i < 2; i++) {
-		if (inet_pton(AF_INET, s[i], v4) == 1) {
-			memset(o[i], 0, 10);
-			o[i][10] = o[i][11] = 0xff;
-			memcpy(o[i] + 12, v4, 4);
-		} else if (inet_pton(AF_INET6, s[i], o[i]) != 1) {
-			return false;
-		}
-	}
-	return memcmp(x, y, 16) == 0;
-}
-
 /* Numeric "ADDRESS" or "ADDRESS[PORT]" bindings only (no blocking name
  * lookup), and with only_caller_address only the caller's. */
 static int add_resolver(uint16_t tower, const char *address, void *priv)
 {
 	struct import *im = priv;
-	char host[INET6_ADDRSTRLEN + 1];
-	unsigned char buf[16];
-	unsigned long port = 135;
-	if (tower != TOWER_NCACN_IP_TCP || im->n_resolvers >= MAX_RESOLVERS)
-		return 0;
-	const char *bracket = strchr(address, '[');
-	size_t len = bracket ? (size_t)(bracket - address) : strlen(address);
-	if (len == 0 || len >= sizeof(host))
-		return 0;
-	memcpy(host, address, len);
-	host[len] = '\0';
-	if (bracket != NULL) {
-		char *end;
-		port = strtoul(bracket + 1, &end, 10);
-		if (end[0] != ']' || end[1] != '\0' || port == 0 || port > 65535)
-			return 0;
-	}
-	if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
-		return 0;
-	if (im->config->only_caller_address && im->caller != NULL && !same_ip(host, im->caller))
+	char host[ISTM_RESOLVER_HOST_LEN];
+	uint16_t port;
+	if (tower != TOWER_NCACN_IP_TCP || im->n_resolvers >= MAX_RESOLVERS ||
+	    !istm_resolver_binding(address, im->caller, im->config->only_caller_address, host,
+				   &port))
 		return 0;
 	if ((im->resolvers[im->n_resolvers] = talloc_strdup(im, host)) == NULL)
 		return -ENOMEM;
-	im->ports[im->n_resolvers++] = (uint16_t)port;
+	im->ports[im->n_resolvers++] = port;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * Every step is asynchronous and bounded by [notify] timeout; any error
  * stops the sink (3.42.4.x). docs/notifications.md. */
 #include "istm/notify_sink.h"
+#include "istm/resolver_binding.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,50 +51,16 @@ static int sink_destructor(struct nsink *s)
 
 /* ---- the resolver addresses of the OBJREF ------------------------------------ */
 
-/* An address as 16 bytes (IPv4 as IPv4-mapped IPv6). */
-static bool ip_bytes(const char *text, unsigned char out[16])
-{
-	unsigned char v4[4];
-	if (inet_pton(AF_INET, text, v4) == 1) {
-		memset(out, 0, 10);
-		out[10] = out[11] = 0xff;
-		memcpy(out + 12, v4, 4);
-		return true;
-	}
-	return inet_pton(AF_INET6, text, out) == 1;
-}
-
-static bool same_ip(const char *a, const char *b)
-{
-	unsigned char x[16], y[16];
-	return ip_bytes(a, x) && ip_bytes(b, y) && memcmp(x, y, 16) == 0;
-}
-
-/* "ADDRESS" or "ADDRESS[PORT]" (MS-DCOM 2.2.19.3); only numeric addresses:
- * a name would need a blocking lookup, and Windows lists its addresses too. */
+/* Each usable binding (resolver_binding.h), at most 16. */
 static int add_resolver(uint16_t tower, const char *address, void *priv)
 {
 	struct nsink *s = priv;
 	if (tower != TOWER_NCACN_IP_TCP)
 		return 0;
-	char host[INET6_ADDRSTRLEN + 1];
-	unsigned long port = 135;
-	const char *bracket = strchr(address, '[');
-	size_t len = bracket ? (size_t)(bracket - address) : strlen(address);
-	if (len == 0 || len >= sizeof(host))
-		return 0;
-	memcpy(host, address, len);
-	host[len] = '\0';
-	if (bracket != NULL) {
-		char *end;
-		port = strtoul(bracket + 1, &end, 10);
-		if (end[0] != ']' || end[1] != '\0' || port == 0 || port > 65535)
-			return 0;
-	}
-	unsigned char buf[16];
-	if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
-		return 0;
-	if (config_of(s)->only_caller_address && s->caller != NULL && !same_ip(host, s->caller))
+	char host[ISTM_RESOLVER_HOST_LEN];
+	uint16_t port;
+	if (!istm_resolver_binding(address, s->caller, config_of(s)->only_caller_address, host,
+				   &port))
 		return 0;
 	if (s->n_resolvers >= 16)
 		return 0;
@@ -105,7 +72,7 @@ static int add_resolver(uint16_t tower, const char *address, void *priv)
 		s->ports = p;
 	if (r == NULL || p == NULL || (r[s->n_resolvers] = talloc_strdup(s, host)) == NULL)
 		return -ENOMEM;
-	p[s->n_resolvers++] = (uint16_t)port;
+	p[s->n_resolvers++] = port;
 	return 0;
 }
 
