@@ -202,7 +202,8 @@ struct snap_item {
 	char id[CORE_GUID_LEN + 1];
 	int root;
 	const struct snap_provider *provider;
-	bool made;
+	bool made;    /* its file exists (as <id>.vhd.part until renamed) */
+	bool renamed; /* ... and has its final name <id>.vhd */
 };
 
 struct snap_job {
@@ -210,6 +211,11 @@ struct snap_job {
 	struct snap_item *items;
 	size_t n;
 	bool remove; /* unlink the items' files instead */
+	/* With REMOVE or RENAME_TO: the items' files are named <id>SUFFIX
+	 * (SNAP_FILE_SUFFIX when NULL). RENAME_TO: rename them to <id>RENAME_TO
+	 * instead of cloning (create's last step, delete's first). */
+	const char *suffix;
+	const char *rename_to;
 	/* A set of several disks: the backend's I/O is held around the clones
 	 * (iscsi_backend_hold_io), so that the set is one instant. */
 	struct iscsi_backend *hold_be;
@@ -258,8 +264,10 @@ static void remove_items(struct snap_job *j)
 		int dfd = snap_dir_open(j->sp->roots[it->root].dirfd, it->disk_guid, false);
 		if (dfd < 0)
 			continue;
-		char name[CORE_GUID_LEN + 8];
-		snprintf(name, sizeof(name), "%s%s", it->id, SNAP_FILE_SUFFIX);
+		char name[SNAP_NAME_MAX];
+		const char *suffix = j->remove ? (j->suffix ? j->suffix : SNAP_FILE_SUFFIX)
+				     : it->renamed ? SNAP_FILE_SUFFIX : SNAP_PART_SUFFIX;
+		snprintf(name, sizeof(name), "%s%s", it->id, suffix);
 		if (unlinkat(dfd, name, 0) == 0)
 			fsync(dfd);
 		/* the disk's directory goes with its last snapshot */
@@ -274,11 +282,38 @@ static void remove_items(struct snap_job *j)
 	}
 }
 
+/* Renames the items' files from <id>SUFFIX to <id>RENAME_TO, durably. */
+static void rename_items(struct snap_job *j)
+{
+	for (size_t i = 0; j->rc == 0 && i < j->n; i++) {
+		struct snap_item *it = &j->items[i];
+		int dfd = snap_dir_open(j->sp->roots[it->root].dirfd, it->disk_guid, false);
+		char from[SNAP_NAME_MAX], to[SNAP_NAME_MAX];
+		snprintf(from, sizeof(from), "%s%s", it->id, j->suffix ? j->suffix : SNAP_FILE_SUFFIX);
+		snprintf(to, sizeof(to), "%s%s", it->id, j->rename_to);
+		int rc = dfd < 0 ? dfd : renameat(dfd, from, dfd, to) != 0 ? -errno : 0;
+		if (rc == 0 && fsync(dfd) != 0)
+			rc = -errno;
+		if (rc < 0) {
+			j->rc = rc;
+			snprintf(j->reason, sizeof(j->reason), "cannot rename %s/%s/%s/%s: %s",
+				 j->sp->roots[it->root].path, SNAP_DIR_NAME, it->disk_guid, from,
+				 strerror(-rc));
+		}
+		if (dfd >= 0)
+			close(dfd);
+	}
+}
+
 static void snap_job_run(void *arg)
 {
 	struct snap_job *j = arg;
 	if (j->remove) {
 		remove_items(j);
+		return;
+	}
+	if (j->rename_to != NULL) {
+		rename_items(j);
 		return;
 	}
 	int *src = talloc_array(j, int, j->n);
@@ -304,6 +339,19 @@ static void snap_job_run(void *arg)
 			close(src[opened]);
 			break;
 		}
+		/* An unregistered snapshot file (ImportSnapshot's) may have the id. */
+		char final[SNAP_NAME_MAX];
+		snprintf(final, sizeof(final), "%s%s", it->id, SNAP_FILE_SUFFIX);
+		struct stat fst;
+		if (fstatat(dir[opened], final, &fst, AT_SYMLINK_NOFOLLOW) == 0) {
+			j->rc = -EEXIST;
+			snprintf(j->reason, sizeof(j->reason), "an unregistered snapshot file "
+				 "%s/%s/%s/%s has that id: import it or choose another id",
+				 j->sp->roots[it->root].path, SNAP_DIR_NAME, it->disk_guid, final);
+			close(src[opened]);
+			close(dir[opened]);
+			break;
+		}
 		/* Written data reaches the file before the hold: the clone
 		 * then only has the last moment's writes to flush. */
 		fdatasync(src[opened]);
@@ -321,8 +369,8 @@ static void snap_job_run(void *arg)
 	}
 	for (size_t i = 0; j->rc == 0 && i < j->n; i++) {
 		struct snap_item *it = &j->items[i];
-		char name[CORE_GUID_LEN + 8];
-		snprintf(name, sizeof(name), "%s%s", it->id, SNAP_FILE_SUFFIX);
+		char name[SNAP_NAME_MAX];
+		snprintf(name, sizeof(name), "%s%s", it->id, SNAP_PART_SUFFIX);
 		int rc = snap_clone_to(it->provider, src[i], dir[i], name, false);
 		if (rc < 0) {
 			j->rc = rc;
@@ -337,8 +385,8 @@ static void snap_job_run(void *arg)
 	j->hold_us = now_us() - t0;
 	/* durable before the rows are committed, outside the hold */
 	for (size_t i = 0; j->rc == 0 && i < j->n; i++) {
-		char name[CORE_GUID_LEN + 8];
-		snprintf(name, sizeof(name), "%s%s", j->items[i].id, SNAP_FILE_SUFFIX);
+		char name[SNAP_NAME_MAX];
+		snprintf(name, sizeof(name), "%s%s", j->items[i].id, SNAP_PART_SUFFIX);
 		int rc = snap_sync(dir[i], name);
 		if (rc < 0) {
 			j->rc = rc;
@@ -390,6 +438,7 @@ static bool guid_text(const char *s)
 
 static void create_cloned(struct op *op);
 static void create_committed(struct op *op);
+static void create_renamed(struct op *op);
 static void create_undone(struct op *op);
 
 static void create_start(struct op *op)
@@ -512,14 +561,43 @@ static void create_committed(struct op *op)
 {
 	struct create_state *s = op->state;
 	if (op->rc < 0) {
-		/* nothing committed: the files go (a crash now leaves orphans
-		 * that the next start removes) */
+		/* nothing committed: the files go (a crash now leaves <id>.vhd.part
+		 * files, which the next start removes) */
 		s->job->remove = true;
+		s->job->suffix = SNAP_PART_SUFFIX;
 		s->fail_rc = op->rc;
 		s->fail_why = talloc_asprintf(s, "%s", op->why ? op->why : strerror(-op->rc));
 		op_io(op, snap_job_run, talloc_steal(NULL, s->job), create_undone);
 		return;
 	}
+	/* Committed: the files take their final names (a crash before that:
+	 * the next start renames the .part of a committed row). */
+	core_crash_point(op->c, "snapshot-committed");
+	struct snap_job *j = talloc_zero(NULL, struct snap_job);
+	if (j == NULL || (j->items = talloc_memdup(j, s->job->items,
+						   s->n * sizeof(*s->job->items))) == NULL) {
+		talloc_free(j);
+		op->io_arg = NULL;
+		op->rc = -ENOMEM;
+		create_renamed(op);
+		return;
+	}
+	j->sp = s->job->sp;
+	j->n = s->n;
+	j->suffix = SNAP_PART_SUFFIX;
+	j->rename_to = SNAP_FILE_SUFFIX;
+	op_io(op, snap_job_run, j, create_renamed);
+}
+
+static void create_renamed(struct op *op)
+{
+	struct create_state *s = op->state;
+	struct snap_job *j = op_io_arg(op);
+	if (op->rc < 0 || (j != NULL && j->rc < 0))
+		log_err("snapshots: %s (the next start finishes it)",
+			j && j->reason[0] ? j->reason : "cannot rename the new snapshot files");
+	talloc_free(j);
+	op->rc = 0;
 	for (size_t i = 0; i < s->n; i++)
 		if (snap_add(op->c, s->snaps[i]) < 0)
 			log_err("snapshots: out of memory keeping %s", s->ids[i]);
@@ -604,8 +682,29 @@ struct delete_state {
 	int root;
 };
 
+static void delete_renamed(struct op *op);
 static void delete_committed(struct op *op);
 static void delete_removed(struct op *op);
+
+/* A job on the snapshot's file <id>SUFFIX. */
+static struct snap_job *delete_job(struct op *op, const struct delete_state *s,
+				   const char *suffix)
+{
+	struct snap_job *j = talloc_zero(NULL, struct snap_job);
+	if (j != NULL)
+		j->items = talloc_zero_array(j, struct snap_item, 1);
+	if (j == NULL || j->items == NULL) {
+		talloc_free(j);
+		return NULL;
+	}
+	j->sp = op->c->sp;
+	j->n = 1;
+	j->suffix = suffix;
+	j->items[0].root = s->root;
+	snprintf(j->items[0].disk_guid, sizeof(j->items[0].disk_guid), "%s", s->snap->disk_guid);
+	snprintf(j->items[0].id, sizeof(j->items[0].id), "%s", s->snap->id);
+	return j;
+}
 
 static void delete_start(struct op *op)
 {
@@ -621,8 +720,42 @@ static void delete_start(struct op *op)
 	}
 	s->snap = core_snapshot_dup(s, ms->s);
 	s->root = snap_root_index(op->c->sp, ms->s->root);
+	if (s->snap == NULL) {
+		op_finish(op, -ENOMEM, NULL);
+		return;
+	}
+	if (s->root < 0) {
+		op->io_arg = NULL;
+		op->rc = 0;
+		delete_renamed(op);
+		return;
+	}
+	/* The file is renamed <id>.vhd.deleting before the row goes: a crash
+	 * between the two gives the file its name back at the next start, one
+	 * after removes it. A file without a row is never a deleted snapshot. */
+	struct snap_job *j = delete_job(op, s, SNAP_FILE_SUFFIX);
+	if (j == NULL) {
+		op_finish(op, -ENOMEM, NULL);
+		return;
+	}
+	j->rename_to = SNAP_DELETING_SUFFIX;
+	op_io(op, snap_job_run, j, delete_renamed);
+}
+
+static void delete_renamed(struct op *op)
+{
+	struct delete_state *s = op->state;
+	struct snap_job *j = op_io_arg(op);
+	int rc = op->rc < 0 ? op->rc : j != NULL ? j->rc : 0;
+	if (rc < 0 && rc != -ENOENT) { /* a file already gone: the row goes */
+		op_finish(op, rc, "%s", j && j->reason[0] ? j->reason : strerror(-rc));
+		talloc_free(j);
+		return;
+	}
+	talloc_free(j);
+	core_crash_point(op->c, "snapshot-delete-renamed");
 	struct store_tx *tx = store_tx_new(op);
-	if (s->snap == NULL || tx == NULL || snap_tx_delete(tx, s->id) < 0) {
+	if (tx == NULL || snap_tx_delete(tx, s->id) < 0) {
 		op_finish(op, -ENOMEM, NULL);
 		return;
 	}
@@ -640,20 +773,12 @@ static void delete_committed(struct op *op)
 		op_finish(op, 0, NULL);
 		return;
 	}
-	struct snap_job *j = talloc_zero(NULL, struct snap_job);
-	if (j != NULL)
-		j->items = talloc_zero_array(j, struct snap_item, 1);
-	if (j == NULL || j->items == NULL) {
-		talloc_free(j);
-		op_finish(op, 0, NULL); /* the next start removes the orphan */
+	struct snap_job *j = delete_job(op, s, SNAP_DELETING_SUFFIX);
+	if (j == NULL) {
+		op_finish(op, 0, NULL); /* the next start removes the .deleting file */
 		return;
 	}
-	j->sp = op->c->sp;
-	j->n = 1;
 	j->remove = true;
-	j->items[0].root = s->root;
-	snprintf(j->items[0].disk_guid, sizeof(j->items[0].disk_guid), "%s", s->snap->disk_guid);
-	snprintf(j->items[0].id, sizeof(j->items[0].id), "%s", s->snap->id);
 	op_io(op, snap_job_run, j, delete_removed);
 }
 

@@ -5,9 +5,11 @@
  * disk's storage root, kept in ROOT/.istmd-snapshots/<disk-guid>/<id>.vhd.
  * A set is taken over several disks at one go (the same set_id). Lookups
  * are synchronous deep copies; changes are tevent_req operations serialised
- * with every other core mutation. Crash safety: the file is made durable
- * before its row is committed and the row is removed before the file, so a
- * crash leaves at most an orphan file, which the next start removes. */
+ * with every other core mutation. Crash safety: a new snapshot's file is
+ * made durable as <id>.vhd.part before its row is committed, then renamed;
+ * a deleted one's is renamed <id>.vhd.deleting before its row goes, then
+ * removed; the next start finishes or undoes either. A <id>.vhd without a
+ * row is never removed: it is an unregistered snapshot (ImportSnapshot). */
 #ifndef ISTMD_CORE_SNAPSHOTS_H
 #define ISTMD_CORE_SNAPSHOTS_H
 
@@ -80,6 +82,25 @@ int core_snapshot_create_recv(struct tevent_req *req, TALLOC_CTX *mem, char ***i
  * is deleted with its file (-EBUSY while initiators use that). */
 struct tevent_req *core_snapshot_delete_send(TALLOC_CTX *mem, struct core *c, const char *id);
 int core_snapshot_delete_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
+
+/* ImportSnapshot (MS-ISTM 3.38.4.7): registers the unregistered snapshot
+ * file ROOT/.istmd-snapshots/<disk-guid>/<ID>.vhd as snapshot ID of the disk
+ * with that GUID. HINT (may be NULL): what the client's ISnapshot says.
+ * Errors: -EINVAL (ID is not a GUID), -EEXIST (registered already),
+ * -ENOENT (no such file below any root), -ENODEV (no disk has its GUID),
+ * -EXDEV (the file is another disk's than HINT's orig_wtd, or on another
+ * volume than its disk), -EMEDIUMTYPE (the disk is not a fixed VHD, or the
+ * file is not a fixed VHD of the disk's size), -EOPNOTSUPP (the volume
+ * cannot make snapshots), -EMLINK (CORE_SNAPSHOTS_PER_DISK_MAX). */
+struct core_snapshot_import {
+	uint32_t orig_wtd;             /* CORE_NO_WTD: whichever disk it is of */
+	char set_id[CORE_GUID_LEN + 1]; /* "": a new set */
+	int64_t timestamp;             /* FILETIME; 0: the file's mtime */
+	const char *description;       /* NULL: "imported" */
+};
+struct tevent_req *core_snapshot_import_send(TALLOC_CTX *mem, struct core *c, const char *id,
+					     const struct core_snapshot_import *hint);
+int core_snapshot_import_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
 
 /* ExportAsWTDisk: a space-sharing copy of the snapshot becomes a new
  * virtual disk beside the original's file (the snapshot stays as it is).

@@ -50,6 +50,14 @@ struct tevent_req *snap_create_send(TALLOC_CTX *mem, struct core *c, const uint3
 
 /* The snapshot file's name in its directory: "<id>.vhd". */
 #define SNAP_FILE_SUFFIX ".vhd"
+/* A new snapshot's file until its row is committed ("<id>.vhd.part"), and a
+ * deleted one's until its row is gone ("<id>.vhd.deleting"): the start-up
+ * sweep removes or renames these, and only these (plus a rollback's copy);
+ * a "<id>.vhd" without a row is an unregistered snapshot, kept for
+ * ImportSnapshot (snapshots_import.c). */
+#define SNAP_PART_SUFFIX ".vhd.part"
+#define SNAP_DELETING_SUFFIX ".vhd.deleting"
+#define SNAP_NAME_MAX 64
 
 /* snapshots_store.c, on the store thread at open: loads the snapshots,
  * probes each root, removes orphan files and half rollbacks. */

@@ -1,6 +1,7 @@
 /* Snapshots in the store: rows of the snapshots table (schema 6), loaded at
  * open together with the per-root provider probe and the crash recovery
- * (orphan files, half rollbacks). Runs on the store thread. */
+ * (files of interrupted operations, half rollbacks). Runs on the store
+ * thread. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -138,23 +139,92 @@ static int load_rows(struct store *s, struct snap_model *sm, char **why)
 	return rc;
 }
 
-static bool referenced(const struct snap_model *sm, const char *root, const char *disk,
-		       const char *name)
+/* The row of snapshot ID (the part of NAME before SUFFIX) in ROOT/DISK. */
+static bool has_row(const struct snap_model *sm, const char *root, const char *disk,
+		    const char *name, const char *suffix)
 {
+	size_t nl = strlen(name), sl = strlen(suffix);
+	if (nl <= sl || strcmp(name + nl - sl, suffix) != 0)
+		return false;
 	for (size_t i = 0; i < sm->n; i++) {
 		const struct core_snapshot *x = sm->snaps[i]->s;
-		size_t l = strlen(x->id);
 		if (strcmp(x->root, root) == 0 && strcmp(x->disk_guid, disk) == 0 &&
-		    strncmp(name, x->id, l) == 0 && strcmp(name + l, SNAP_FILE_SUFFIX) == 0)
+		    strlen(x->id) == nl - sl && strncmp(name, x->id, nl - sl) == 0)
 			return true;
 	}
 	return false;
 }
 
-/* Files below ROOT/.istmd-snapshots that no row names are what a crash
- * between the clone and its commit (or a delete's commit and its unlink)
- * left: remove them. */
-static void remove_orphans(const struct storage_root *root, const struct snap_model *sm)
+static bool is_guid_vhd(const char *name)
+{
+	size_t l = strlen(name);
+	if (l != 36 + strlen(SNAP_FILE_SUFFIX) || strcmp(name + 36, SNAP_FILE_SUFFIX) != 0)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		char c = name[i];
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+/* Finishes what an interrupted operation left in one disk's directory
+ * (DIRFD): a new snapshot's <id>.vhd.part takes its final name if its row
+ * was committed, else goes; a deleted one's <id>.vhd.deleting gets its name
+ * back if its row is still there, else goes; a rollback's copy goes (the
+ * rollback was finished above). Any other file is left alone: a <id>.vhd
+ * without a row is an unregistered snapshot (a restored database, a volume
+ * from another host) that ImportSnapshot can register. */
+static void sweep_disk_dir(const struct storage_root *root, const struct snap_model *sm,
+			   const char *disk, int dirfd, DIR *sd)
+{
+	struct dirent *f;
+	bool changed = false;
+	while ((f = readdir(sd)) != NULL) {
+		const char *n = f->d_name;
+		char final[SNAP_NAME_MAX];
+		size_t l = strlen(n);
+		if (n[0] == '.')
+			continue;
+		const char *act = NULL;
+		if (has_row(sm, root->path, disk, n, SNAP_FILE_SUFFIX))
+			continue;
+		if (l > strlen(SNAP_PART_SUFFIX) &&
+		    strcmp(n + l - strlen(SNAP_PART_SUFFIX), SNAP_PART_SUFFIX) == 0) {
+			snprintf(final, sizeof(final), "%.*s%s", (int)(l - strlen(SNAP_PART_SUFFIX)),
+				 n, SNAP_FILE_SUFFIX);
+			if (has_row(sm, root->path, disk, n, SNAP_PART_SUFFIX))
+				act = renameat(dirfd, n, dirfd, final) == 0 ? "committed: renamed" : NULL;
+			else
+				act = unlinkat(dirfd, n, 0) == 0 ? "not committed: removed" : NULL;
+		} else if (l > strlen(SNAP_DELETING_SUFFIX) &&
+			   strcmp(n + l - strlen(SNAP_DELETING_SUFFIX), SNAP_DELETING_SUFFIX) == 0) {
+			snprintf(final, sizeof(final), "%.*s%s",
+				 (int)(l - strlen(SNAP_DELETING_SUFFIX)), n, SNAP_FILE_SUFFIX);
+			if (has_row(sm, root->path, disk, n, SNAP_DELETING_SUFFIX))
+				act = renameat(dirfd, n, dirfd, final) == 0 ? "delete not committed: kept"
+									   : NULL;
+			else
+				act = unlinkat(dirfd, n, 0) == 0 ? "deleted: removed" : NULL;
+		} else if (strncmp(n, "rollback-", 9) == 0 && l > 4 &&
+			   strcmp(n + l - 4, ".tmp") == 0) {
+			act = unlinkat(dirfd, n, 0) == 0 ? "a rollback's copy: removed" : NULL;
+		} else if (is_guid_vhd(n)) {
+			log_notice("snapshots: %s/%s/%s/%s has no record: an unregistered snapshot "
+				   "(ImportSnapshot registers it)", root->path, SNAP_DIR_NAME, disk, n);
+		}
+		if (act != NULL) {
+			changed = true;
+			log_notice("snapshots: %s/%s/%s/%s, left by an interrupted operation: %s",
+				   root->path, SNAP_DIR_NAME, disk, n, act);
+		}
+	}
+	if (changed)
+		fsync(dirfd);
+}
+
+static void sweep(const struct storage_root *root, const struct snap_model *sm)
 {
 	int top = snap_dir_open(root->dirfd, NULL, false);
 	if (top < 0)
@@ -176,21 +246,7 @@ static void remove_orphans(const struct storage_root *root, const struct snap_mo
 			close(sub);
 			continue;
 		}
-		struct dirent *f;
-		bool removed = false;
-		while ((f = readdir(sd)) != NULL) {
-			if (f->d_name[0] == '.' && (f->d_name[1] == '\0' || strcmp(f->d_name, "..") == 0))
-				continue;
-			if (referenced(sm, root->path, e->d_name, f->d_name))
-				continue;
-			if (unlinkat(dirfd(sd), f->d_name, 0) == 0) {
-				removed = true;
-				log_notice("snapshots: removed %s/%s/%s/%s, left by an interrupted "
-					   "operation", root->path, SNAP_DIR_NAME, e->d_name, f->d_name);
-			}
-		}
-		if (removed)
-			fsync(dirfd(sd));
+		sweep_disk_dir(root, sm, e->d_name, dirfd(sd), sd);
 		closedir(sd);
 	}
 	closedir(d);
@@ -348,7 +404,7 @@ int snapshots_open(struct store *s, const struct storage_paths *sp, struct model
 		r->provider = snap_provider_for(sp->roots[i].dirfd, &r->rc);
 		log_info("snapshots on %s (%s): %s", sp->roots[i].path, sp->roots[i].fs_type,
 			 r->provider ? r->provider->name : strerror(-r->rc));
-		remove_orphans(&sp->roots[i], sm);
+		sweep(&sp->roots[i], sm);
 	}
 	m->snap = sm;
 	return 0;

@@ -397,13 +397,24 @@ static void test_sets_many_orphans(void **unused)
 	assert_int_equal(core_snapshot_list(t, t->core, w[0], &list, &n), 0);
 	assert_int_equal(n, 101);
 
-	/* an orphan file, as a crash after the clone leaves */
-	char *orphan = talloc_asprintf(t, "%s/%s/%s/%s.vhd", t->root, SNAP_DIR_NAME, a->disk_guid,
-				       "00000000-0000-4000-8000-000000000000");
+	/* what interrupted operations leave: a clone never committed
+	 * (.part), a delete committed (.deleting); both go at the next start.
+	 * A <id>.vhd without a row is an unregistered snapshot: kept. */
+	char *orphan = talloc_asprintf(t, "%s/%s/%s/%s.vhd.part", t->root, SNAP_DIR_NAME,
+				       a->disk_guid, "00000000-0000-4000-8000-000000000000");
+	char *deleted = talloc_asprintf(t, "%s/%s/%s/%s.vhd.deleting", t->root, SNAP_DIR_NAME,
+					a->disk_guid, "00000000-0000-4000-8000-000000000002");
+	char *unregistered = talloc_asprintf(t, "%s/%s/%s/%s.vhd", t->root, SNAP_DIR_NAME,
+					     a->disk_guid, "00000000-0000-4000-8000-000000000001");
 	tu_write_file(orphan, "x", 1);
+	tu_write_file(deleted, "x", 1);
+	tu_write_file(unregistered, "x", 1);
 	tc_close(t);
 	assert_int_equal(tc_open(t), 0);
 	assert_int_not_equal(access(orphan, F_OK), 0);
+	assert_int_not_equal(access(deleted, F_OK), 0);
+	assert_int_equal(access(unregistered, F_OK), 0);
+	assert_int_equal(unlink(unregistered), 0);
 	assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &list, &n), 0);
 	assert_int_equal(n, 102);
 	for (size_t i = 0; i < n; i++)
@@ -449,6 +460,164 @@ static void test_delete_crash(void **unused)
 	char *left = tu_run(t, &st, "find %s/%s -type f | wc -l", t->root, SNAP_DIR_NAME);
 	assert_int_equal(atoi(left), 1);
 	assert_int_equal(access(list[0]->file, R_OK), 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
+/* A crash after a create's commit, before its file takes its final name:
+ * the next start renames it; the snapshot is whole. */
+static void test_create_crash_committed(void **unused)
+{
+	struct tc *t = tc_new(false);
+	if (!mount_root(t)) {
+		tc_free(t);
+		skip();
+		return;
+	}
+	char *disk = tc_path(t, "k.vhd");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		t->opts.crash_point = crash_hook;
+		crash_at = "snapshot-committed";
+		uint32_t wtd;
+		if (tc_open(t) != 0 || tc_create_disk(t, "k.vhd", 4 * MiB, &wtd) != 0)
+			_exit(1);
+		write_pattern(disk, 'A', 0, 4 * MiB);
+		snap_create(t, &wtd, 1, NULL);
+		_exit(4);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 42);
+	write_pattern(disk, 'B', 0, 4 * MiB);
+	assert_int_equal(tc_open(t), 0);
+	struct core_snapshot **list = NULL;
+	size_t n = 0;
+	assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(read_byte(list[0]->file, 0), 'A');
+	assert_int_equal(read_byte(list[0]->file, 4 * MiB - 1), 'A');
+	int st = 0;
+	char *left = tu_run(t, &st, "find %s/%s -type f | wc -l", t->root, SNAP_DIR_NAME);
+	assert_int_equal(atoi(left), 1);
+	unmount_root(t);
+	tc_free(t);
+}
+
+/* A crash after a delete renamed the file, before the row went: the
+ * snapshot is still there, with its file, after the restart. */
+static void test_delete_crash_renamed(void **unused)
+{
+	struct tc *t = tc_new(false);
+	if (!mount_root(t)) {
+		tc_free(t);
+		skip();
+		return;
+	}
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		t->opts.crash_point = crash_hook;
+		crash_at = "snapshot-delete-renamed";
+		uint32_t w;
+		char **ids = NULL;
+		if (tc_open(t) != 0 || tc_create_disk(t, "d.vhd", 4 * MiB, &w) != 0 ||
+		    snap_create(t, &w, 1, &ids) != 0)
+			_exit(1);
+		snap_delete(t, ids[0]);
+		_exit(4);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 42);
+	assert_int_equal(tc_open(t), 0);
+	struct core_snapshot **list = NULL;
+	size_t n = 0;
+	assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(access(list[0]->file, R_OK), 0);
+	assert_int_equal(snap_delete(t, list[0]->id), 0);
+	int st = 0;
+	char *left = tu_run(t, &st, "find %s/%s -type f | wc -l", t->root, SNAP_DIR_NAME);
+	assert_int_equal(atoi(left), 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
+static int snap_import(struct tc *t, const char *id, const struct core_snapshot_import *hint)
+{
+	struct tevent_req *req = core_snapshot_import_send(t, t->core, id, hint);
+	tc_wait(t, req);
+	TALLOC_FREE(t->why);
+	int rc = core_snapshot_import_recv(req, t, &t->why);
+	talloc_free(req);
+	return rc;
+}
+
+/* ImportSnapshot's core: a snapshot file without a row (its row lost, as
+ * with a restored database: here a reflink copy under a new id) is kept by
+ * a restart and registered by import, then is like any other snapshot;
+ * what cannot be imported is refused with its reason. */
+static void test_import(void **unused)
+{
+	struct tc *t = fs_tc();
+	if (t == NULL) {
+		skip();
+		return;
+	}
+	uint32_t w, v;
+	assert_int_equal(tc_create_disk(t, "i.vhd", 4 * MiB, &w), 0);
+	assert_int_equal(tc_create_disk(t, "j.vhd", 4 * MiB, &v), 0);
+	char *disk = tc_path(t, "i.vhd");
+	write_pattern(disk, 'A', 0, 4 * MiB);
+	char **ids = NULL;
+	assert_int_equal(snap_create(t, &w, 1, &ids), 0);
+	write_pattern(disk, 'B', 0, 4 * MiB);
+	struct core_snapshot *s = core_snapshot_get(t, t->core, ids[0]);
+	const char *nid = "4f1c2a7e-0d3b-4c5a-9e8f-112233445566";
+	int st = 0;
+	char *dir = talloc_asprintf(t, "%s/%s/%s", t->root, SNAP_DIR_NAME, s->disk_guid);
+	tu_run(t, &st, "cp --reflink=always %s %s/%s.vhd", s->file, dir, nid);
+	assert_int_equal(st, 0);
+	tc_close(t);
+	assert_int_equal(tc_open(t), 0); /* kept: unregistered, not an orphan */
+
+	assert_int_equal(snap_import(t, "not-a-guid", NULL), -EINVAL);
+	assert_int_equal(snap_import(t, ids[0], NULL), -EEXIST);
+	assert_int_equal(snap_import(t, "4f1c2a7e-0d3b-4c5a-9e8f-000000000000", NULL), -ENOENT);
+	struct core_snapshot_import hint = { .orig_wtd = v };
+	assert_int_equal(snap_import(t, nid, &hint), -EXDEV);
+	/* a file that is no VHD */
+	const char *bad = "4f1c2a7e-0d3b-4c5a-9e8f-000000000001";
+	tu_write_file(talloc_asprintf(t, "%s/%s.vhd", dir, bad), "x", 1);
+	assert_int_equal(snap_import(t, bad, NULL), -EMEDIUMTYPE);
+	/* a directory of no registered disk */
+	const char *lost = "4f1c2a7e-0d3b-4c5a-9e8f-000000000002";
+	tu_run(t, &st, "mkdir -p %s/%s/%s && cp --reflink=always %s %s/%s/%s/%s.vhd", t->root,
+	       SNAP_DIR_NAME, lost, s->file, t->root, SNAP_DIR_NAME, lost, lost);
+	assert_int_equal(st, 0);
+	assert_int_equal(snap_import(t, lost, NULL), -ENODEV);
+
+	hint = (struct core_snapshot_import){ .orig_wtd = w, .timestamp = 130000000000000001LL };
+	snprintf(hint.set_id, sizeof(hint.set_id), "%s", s->set_id);
+	assert_int_equal(snap_import(t, "4F1C2A7E-0D3B-4C5A-9E8F-112233445566", &hint), 0);
+	struct core_snapshot *im = core_snapshot_get(t, t->core, nid);
+	assert_non_null(im);
+	assert_int_equal(im->orig_wtd, w);
+	assert_string_equal(im->set_id, s->set_id);
+	assert_int_equal(im->timestamp, 130000000000000001LL);
+	assert_int_equal(im->size, 4 * MiB);
+	assert_string_equal(im->description, "imported");
+	assert_int_equal(snap_import(t, nid, NULL), -EEXIST);
+	/* a restart keeps it; it rolls back like any snapshot; delete removes it */
+	tc_close(t);
+	assert_int_equal(tc_open(t), 0);
+	assert_non_null(core_snapshot_get(t, t->core, nid));
+	assert_int_equal(snap_rollback(t, nid), 0);
+	assert_int_equal(read_byte(disk, 0), 'A');
+	assert_int_equal(snap_delete(t, nid), 0);
+	assert_int_not_equal(access(talloc_asprintf(t, "%s/%s.vhd", dir, nid), F_OK), 0);
 	unmount_root(t);
 	tc_free(t);
 }
@@ -573,6 +742,9 @@ int main(void)
 		cmocka_unit_test(test_rollback_crash_renamed),
 		cmocka_unit_test(test_create_crash),
 		cmocka_unit_test(test_delete_crash),
+		cmocka_unit_test(test_create_crash_committed),
+		cmocka_unit_test(test_delete_crash_renamed),
+		cmocka_unit_test(test_import),
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_ext4_refused),
 	};
