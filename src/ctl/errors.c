@@ -97,9 +97,15 @@ static const struct {
 	{ "PrepareCreateSnapshot", HR_WIN32(ERROR_FILE_NOT_FOUND),
 	  "no such virtual disk, or it is disabled" },
 	{ "PrepareCreateSnapshot", HR_WIN32(ERROR_INVALID_FUNCTION),
-	  "this disk cannot have snapshots (not a fixed VHD, or its file system cannot reflink)" },
+	  "this disk cannot have snapshots (not a fixed VHD)" },
 	{ "DoEndSnapshot", HR_WIN32(ERROR_INVALID_FUNCTION),
-	  "this disk cannot have snapshots (not a fixed VHD, or its file system cannot reflink)" },
+	  "this disk cannot have snapshots (not a fixed VHD)" },
+	{ "PrepareCreateSnapshot", HR(0x8004230C),
+	  "this disk cannot have snapshots: its file system cannot reflink (ext4, XFS without "
+	  "reflink=1; see docs/snapshots.md)" },
+	{ "DoEndSnapshot", HR(0x8004230C),
+	  "this disk cannot have snapshots: its file system cannot reflink (ext4, XFS without "
+	  "reflink=1; see docs/snapshots.md)" },
 	{ "GetSnapshot", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such snapshot" },
 	{ "Rollback", HR_WIN32(ERROR_SHARING_VIOLATION),
 	  "initiators are logged in to a target that maps the disk: log them out first" },

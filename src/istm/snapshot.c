@@ -281,6 +281,13 @@ static void dv_mount(struct dcom_call *call, void *object, void *rv)
 		dcom_call_done(call, HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED));
 }
 
+const char *istm_snapshot_object_id(struct dcom_object *obj)
+{
+	if (dcom_object_class(obj) != &istm_snapshot_class)
+		return NULL;
+	return ((struct istm_snapshot *)dcom_object_impl(obj))->id;
+}
+
 static const dcom_method_fn snapshot_methods[] = {
 	[NDR_ISNAPSHOT_GET_ID] = get_id,
 	[NDR_ISNAPSHOT_GET_ORIGWTD] = get_orig_wtd,

@@ -22,6 +22,10 @@
 #ifndef ERROR_IO_PENDING
 #define ERROR_IO_PENDING 997u
 #endif
+/* MS-ISTM 2.2.1: "Shadow copying the specified volume is not supported":
+ * a disk whose file system cannot reflink (ext4). ERROR_INVALID_FUNCTION
+ * stays for a disk of the wrong VhdType (3.38.4.3, <80>). */
+#define VSS_E_VOLUME_NOT_SUPPORTED 0x8004230Cu
 #ifndef ERROR_TOO_MANY_LINKS
 #define ERROR_TOO_MANY_LINKS 1142u
 #endif
@@ -141,7 +145,8 @@ static void prepare_create(struct dcom_call *call, void *object, void *rv)
 	int rc = core_snapshot_supported(r, ctx->core, d->wtd, &why);
 	if (rc < 0) {
 		log_info("PrepareCreateSnapshot of disk %u: %s", d->wtd, why ? why : "refused");
-		dcom_call_done(call, HRESULT_FROM_WIN32(ERROR_INVALID_FUNCTION));
+		dcom_call_done(call, rc == -EOPNOTSUPP ? VSS_E_VOLUME_NOT_SUPPORTED
+						       : HRESULT_FROM_WIN32(ERROR_INVALID_FUNCTION));
 		return;
 	}
 	char id[CORE_GUID_LEN + 1];
@@ -264,7 +269,7 @@ static void do_create(struct dcom_call *call, void *object, void *rv)
 static const struct istm_errmap create_errors[] = {
 	{ -ENOENT, HR_WIN32(ERROR_FILE_NOT_FOUND) },
 	{ -EMEDIUMTYPE, HR_WIN32(ERROR_INVALID_FUNCTION) },
-	{ -EOPNOTSUPP, HR_WIN32(ERROR_INVALID_FUNCTION) },
+	{ -EOPNOTSUPP, VSS_E_VOLUME_NOT_SUPPORTED },
 	{ -EMLINK, HR_WIN32(ERROR_TOO_MANY_LINKS) },
 	{ -EINVAL, E_INVALIDARG },
 	{ 0, 0 },
@@ -358,12 +363,9 @@ static void delete_snapshot(struct dcom_call *call, void *object, void *rv)
 	tevent_req_set_callback(subreq, deleted, call);
 }
 
-/* 3.38.4.7: as Windows (<81>), E_NOTIMPL: every snapshot istmd has is in
- * the collection already, and one from elsewhere has no file here. */
-static void import_snapshot(struct dcom_call *call, void *object, void *rv)
+bool istm_snapshot_pending(struct istm_context *ctx, const char *id)
 {
-	struct ISnapshotMgr_ImportSnapshot *r = rv;
-	dcom_call_done(call, r->in.pSnapshot == NULL ? E_POINTER : E_NOTIMPL);
+	return pend_find(ctx->snap_pending, id) != NULL;
 }
 
 static const dcom_method_fn snapshot_mgr_methods[] = {
@@ -373,7 +375,7 @@ static const dcom_method_fn snapshot_mgr_methods[] = {
 	[NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT] = do_create,
 	[NDR_ISNAPSHOTMGR_DOENDSNAPSHOT] = do_end,
 	[NDR_ISNAPSHOTMGR_DELETESNAPSHOT] = delete_snapshot,
-	[NDR_ISNAPSHOTMGR_IMPORTSNAPSHOT] = import_snapshot,
+	[NDR_ISNAPSHOTMGR_IMPORTSNAPSHOT] = istm_import_snapshot, /* 3.38.4.7 */
 };
 
 static const struct dcom_chain snapshot_mgr_chains[] = {

@@ -30,6 +30,7 @@ static const struct {
 	{ RPC_E_INVALID_IPID, "RPC_E_INVALID_IPID" },
 	{ RPC_E_INVALID_OBJECT, "RPC_E_INVALID_OBJECT" },
 	{ RPC_E_INVALID_OBJREF, "RPC_E_INVALID_OBJREF" },
+	{ 0x8004230Cu, "VSS_E_VOLUME_NOT_SUPPORTED" }, /* MS-ISTM 2.2.1 */
 };
 
 static const struct {

@@ -11,10 +11,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cmocka.h>
 
 #include "backend_testutil.h"
 #include "core/snapshots.h"
+#include "dcom/objref.h"
+#include "istm/notify.h"
 #include "istm/istm.h"
 #include "istm_fixture.h"
 #include "istmd/hresult.h"
@@ -310,6 +316,257 @@ static void test_set_and_storage(void **unused)
 	xfs_free(x);
 }
 
+#define VSS_E_VOLUME_NOT_SUPPORTED 0x8004230Cu
+
+static char plain_mount[4096];
+
+/* A disk of the IWTDisk object of WTD. */
+static struct dcom_object *disk_obj(struct ix *x, uint32_t wtd)
+{
+	struct IWTDiskMgr_GetWTDisk *gd = ix_r(x, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK);
+	gd->in.nWTD = wtd;
+	assert_int_equal(ix_call(x, x->disks, &idl_iface_IWTDiskMgr, NDR_IWTDISKMGR_GETWTDISK, gd),
+			 S_OK);
+	return ix_object(x, *gd->out.ppWTDisk, &idl_iface_IWTDisk, NULL);
+}
+
+static void storage_of(struct ix *x, uint32_t wtd, const char **path, int64_t *size)
+{
+	struct dcom_object *d = disk_obj(x, wtd);
+	struct IWTDisk_get_SnapshotStoragePath *sp =
+		ix_r(x, &idl_iface_IWTDisk, NDR_IWTDISK_GET_SNAPSHOTSTORAGEPATH);
+	assert_int_equal(ix_call(x, d, &idl_iface_IWTDisk, NDR_IWTDISK_GET_SNAPSHOTSTORAGEPATH, sp),
+			 S_OK);
+	*path = *sp->out.pSnapshotStoragePath;
+	struct IWTDisk_get_SnapshotStorageSize *ss =
+		ix_r(x, &idl_iface_IWTDisk, NDR_IWTDISK_GET_SNAPSHOTSTORAGESIZE);
+	assert_int_equal(ix_call(x, d, &idl_iface_IWTDisk, NDR_IWTDISK_GET_SNAPSHOTSTORAGESIZE, ss),
+			 S_OK);
+	*size = *ss->out.pSize;
+}
+
+/* Two storage roots, XFS (reflink=1) and ext4: IsSnapshotsSupported and
+ * each disk's snapshot storage tell the truth per volume; the ext4 disk is
+ * refused with VSS_E_VOLUME_NOT_SUPPORTED (MS-ISTM 2.2.1: shadow copying
+ * the volume is not supported), nothing is left behind, and a set over
+ * both disks is refused as a whole. */
+static void test_two_volumes(void **unused)
+{
+	struct ix *x = xfs_ix();
+	if (x == NULL) {
+		skip();
+		return;
+	}
+	struct tc *t = x->tc;
+	int st = 0;
+	char *plain = talloc_asprintf(t, "%s/plain", t->dir);
+	tu_run(t, &st,
+	       "mkdir -p %s && truncate -s 64M %s/e.img && mkfs.ext4 -q -F %s/e.img >/dev/null 2>&1"
+	       " && mount -o loop %s/e.img %s", plain, t->dir, t->dir, t->dir, plain);
+	if (st != 0) {
+		xfs_free(x);
+		skip();
+		return;
+	}
+	snprintf(plain_mount, sizeof(plain_mount), "%s", plain);
+	const char *roots[] = { t->root, plain, NULL };
+	char *err = NULL;
+	struct storage_paths *sp = NULL;
+	assert_int_equal(storage_paths_new(t, roots, NULL, &sp, &err), 0);
+	t->sp = sp;
+	t->opts.storage = sp;
+	ix_restart(x);
+
+	void *r0 = ix_r(x, &idl_iface_IWTGeneral, NDR_IWTGENERAL_ISSNAPSHOTSSUPPORTED);
+	assert_int_equal(ix_call(x, x->general, &idl_iface_IWTGeneral,
+				 NDR_IWTGENERAL_ISSNAPSHOTSSUPPORTED, r0),
+			 S_OK);
+	uint32_t a = ix_disk(x, "a.vhd", 4 * MIB);
+	struct core_disk_spec spec = { .path = talloc_asprintf(t, "%s/e.vhd", plain),
+				       .description = "e", .type = CORE_WTD_FILE,
+				       .new_size = 4 * MIB, .new_type = CORE_VHD_FIXED,
+				       .sparse = true };
+	struct tevent_req *req = core_disk_create_send(t, t->core, &spec);
+	tc_wait(t, req);
+	uint32_t e = 0;
+	assert_int_equal(core_disk_create_recv(req, t, &e, NULL), 0);
+	talloc_free(req);
+
+	const char *path = NULL;
+	int64_t size = 0;
+	storage_of(x, a, &path, &size);
+	assert_string_equal(path, "D:\\");
+	assert_int_equal(size, -1);
+	storage_of(x, e, &path, &size);
+	assert_string_equal(path, "");
+	assert_int_equal(size, 0);
+
+	struct GUID ia, ie;
+	assert_int_equal(prepare(x, a, &ia), S_OK);
+	assert_int_equal(prepare(x, e, &ie), VSS_E_VOLUME_NOT_SUPPORTED);
+	/* the client gives the set up: the prepared snapshot is forgotten */
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DELETESNAPSHOT, &ia), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &ia),
+			 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
+	/* the core refuses the whole set before any clone */
+	uint32_t both[2] = { a, e };
+	req = core_snapshot_create_send(t, t->core, both, 2, NULL, NULL);
+	tc_wait(t, req);
+	assert_int_equal(core_snapshot_create_recv(req, t, NULL, NULL, NULL), -EOPNOTSUPP);
+	talloc_free(req);
+	struct core_snapshot **list = NULL;
+	size_t n = 1;
+	assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &list, &n), 0);
+	assert_int_equal(n, 0);
+	char *left = tu_run(t, &st, "find %s/.istmd-snapshots %s/.istmd-snapshots -type f "
+			    "2>/dev/null | wc -l", t->root, plain);
+	assert_int_equal(atoi(left), 0);
+	/* the XFS disk alone still works */
+	assert_int_equal(prepare(x, a, &ia), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &ia), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOENDSNAPSHOT, &ia), S_OK);
+	assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &list, &n), 0);
+	assert_int_equal(n, 1);
+	ix_free(x);
+	char *out = tu_run(NULL, &st, "umount -l '%s'; umount -l '%s'", plain_mount, mounted);
+	talloc_free(out);
+	plain_mount[0] = mounted[0] = '\0';
+}
+
+static uint32_t import_snapshot(struct ix *x, struct MInterfacePointer *mip)
+{
+	struct ISnapshotMgr_ImportSnapshot *r = ix_r(x, MGR, NDR_ISNAPSHOTMGR_IMPORTSNAPSHOT);
+	r->in.pSnapshot = mip;
+	return ix_call(x, snap_mgr(x), MGR, NDR_ISNAPSHOTMGR_IMPORTSNAPSHOT, r);
+}
+
+/* An ISnapshot OBJREF of a foreign exporter (OXID 7), one resolver binding. */
+static struct MInterfacePointer *foreign_snapshot(TALLOC_CTX *mem, const char *binding,
+						  const struct GUID *iid)
+{
+	size_t n = strlen(binding);
+	uint16_t *arr = talloc_zero_array(mem, uint16_t, n + 5);
+	arr[0] = 7; /* ncacn_ip_tcp */
+	for (size_t i = 0; i < n; i++)
+		arr[1 + i] = (uint16_t)binding[i];
+	struct OBJREF o = { .signature = OBJREF_SIGNATURE, .flags = OBJREF_FLAG_STANDARD };
+	o.iid = *iid;
+	o.u_objref.u_standard.std = (struct STDOBJREF){ .cPublicRefs = 5, .oxid = 7, .oid = 9 };
+	o.u_objref.u_standard.std.ipid.time_low = 9;
+	o.u_objref.u_standard.saResAddr = (struct DUALSTRINGARRAY){
+		.wNumEntries = (uint16_t)(n + 5), .wSecurityOffset = (uint16_t)(n + 3),
+		.aStringArray = arr
+	};
+	struct MInterfacePointer *mip = NULL;
+	assert_int_equal(dcom_objref_push(mem, &o, &mip), 0);
+	return mip;
+}
+
+/* ImportSnapshot (MS-ISTM 3.38.4.7) in process: istmd's own ISnapshot
+ * pointer of a registered snapshot is ERROR_ALREADY_EXISTS; once the
+ * snapshot is deleted, ERROR_FILE_NOT_FOUND; once its file is back (a
+ * restore from backup), S_OK and the snapshot is in the collection again,
+ * with its id, disk and content, and survives a restart. Bad input: E_POINTER,
+ * E_INVALIDARG (not an OBJREF, another interface, another object of istmd,
+ * a client's object without [notify] settings), a client's object whose
+ * resolver is closed: RPC_S_SERVER_UNAVAILABLE. */
+static void test_import(void **unused)
+{
+	struct ix *x = xfs_ix();
+	if (x == NULL) {
+		skip();
+		return;
+	}
+	struct tc *t = x->tc;
+	uint32_t wtd = ix_disk(x, "i.vhd", 4 * MIB);
+	char *path = ix_path(x, "i.vhd");
+	fill(path, 'A', 4 * MIB);
+	struct GUID id;
+	assert_int_equal(prepare(x, wtd, &id), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &id), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOENDSNAPSHOT, &id), S_OK);
+	fill(path, 'B', 4 * MIB);
+	struct ISnapshotMgr_GetSnapshot *g = ix_r(x, MGR, NDR_ISNAPSHOTMGR_GETSNAPSHOT);
+	g->in.SnapshotId = id;
+	assert_int_equal(ix_call(x, snap_mgr(x), MGR, NDR_ISNAPSHOTMGR_GETSNAPSHOT, g), S_OK);
+	struct MInterfacePointer *mip = *g->out.ppSnapshot;
+	struct GUID_txt_buf buf;
+	const char *text = GUID_buf_string(&id, &buf);
+	struct core_snapshot *s = core_snapshot_get(t, t->core, text);
+	assert_non_null(s);
+	char *file = talloc_strdup(t, s->file);
+	int st = 0;
+	tu_run(t, &st, "cp --reflink=always %s %s/saved.bak", file, t->root);
+	assert_int_equal(st, 0);
+
+	assert_int_equal(import_snapshot(x, mip), HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS));
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DELETESNAPSHOT, &id), S_OK);
+	assert_int_not_equal(access(file, F_OK), 0);
+	assert_int_equal(import_snapshot(x, mip), HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
+	/* the file restored from the backup: imported under its id */
+	tu_run(t, &st, "mkdir -p $(dirname %s) && cp --reflink=always %s/saved.bak %s", file,
+	       t->root, file);
+	assert_int_equal(st, 0);
+	assert_int_equal(import_snapshot(x, mip), S_OK);
+	s = core_snapshot_get(t, t->core, text);
+	assert_non_null(s);
+	assert_int_equal(s->orig_wtd, wtd);
+	assert_int_equal(first_byte(s->file), 'A');
+	struct dcom_object *so = NULL;
+	assert_int_equal(get_snapshot(x, &id, &so), S_OK);
+	assert_int_equal(u32_prop(x, so, NDR_ISNAPSHOT_GET_ORIGWTD), wtd);
+	ix_restart(x);
+	assert_non_null(core_snapshot_get(x->tc, x->tc->core, text));
+	void *rb = ix_r(x, SNAP, NDR_ISNAPSHOT_ROLLBACK);
+	assert_int_equal(get_snapshot(x, &id, &so), S_OK);
+	assert_int_equal(ix_call(x, so, SNAP, NDR_ISNAPSHOT_ROLLBACK, rb), S_OK);
+	assert_int_equal(first_byte(path), 'A');
+
+	/* bad input */
+	assert_int_equal(import_snapshot(x, NULL), E_POINTER);
+	struct MInterfacePointer junk = { .ulCntData = 4,
+					  .abData = (uint8_t *)talloc_strdup(x->mem, "junk") };
+	assert_int_equal(import_snapshot(x, &junk), E_INVALIDARG);
+	const struct GUID *iid = &idl_iface_ISnapshot.table->syntax_id.uuid;
+	assert_int_equal(import_snapshot(x, foreign_snapshot(x->mem, "127.0.32.1[9]",
+					 &idl_iface_IHost.table->syntax_id.uuid)),
+			 E_INVALIDARG);
+	/* the IPID of istmd's enumerator: an object of istmd, no snapshot */
+	struct ISnapshotMgr_EnumSnapshots *e = ix_r(x, MGR, NDR_ISNAPSHOTMGR_ENUMSNAPSHOTS);
+	assert_int_equal(ix_call(x, snap_mgr(x), MGR, NDR_ISNAPSHOTMGR_ENUMSNAPSHOTS, e), S_OK);
+	struct OBJREF eo;
+	assert_int_equal(dcom_objref_pull(x->mem, *e->out.ppEnumSnapshot, &eo), 0);
+	eo.iid = *iid;
+	struct MInterfacePointer *bad = NULL;
+	assert_int_equal(dcom_objref_push(x->mem, &eo, &bad), 0);
+	assert_int_equal(import_snapshot(x, bad), E_INVALIDARG);
+	/* a client's object: without [notify] settings istmd cannot call it */
+	assert_int_equal(import_snapshot(x, foreign_snapshot(x->mem, "127.0.32.1[9]", iid)),
+			 E_INVALIDARG);
+	/* with them: a closed resolver port */
+	int sock = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(sock >= 0);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.32.1", &a.sin_addr);
+	assert_int_equal(bind(sock, (struct sockaddr *)&a, sizeof(a)), 0);
+	socklen_t len = sizeof(a);
+	assert_int_equal(getsockname(sock, (struct sockaddr *)&a, &len), 0);
+	close(sock);
+	char *binding = talloc_asprintf(x->mem, "127.0.32.1[%u]", ntohs(a.sin_port));
+	struct istm_notify_config c = { .user = "", .domain = "", .password = "",
+					.timeout_ms = 500, .ping_period_s = 120,
+					.max_sinks_per_account = 4, .queue = 4 };
+	x->istm->notify_config = &c;
+	assert_int_equal(import_snapshot(x, foreign_snapshot(x->mem, binding, iid)),
+			 HRESULT_FROM_WIN32(1722u));
+	x->istm->notify_config = NULL;
+	struct core_snapshot **list = NULL;
+	size_t n = 0;
+	assert_int_equal(core_snapshot_list(x->mem, x->tc->core, CORE_NO_WTD, &list, &n), 0);
+	assert_int_equal(n, 1);
+	xfs_free(x);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -319,8 +576,16 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_three_phase_export_rollback),
 		cmocka_unit_test(test_set_and_storage),
+		cmocka_unit_test(test_two_volumes),
+		cmocka_unit_test(test_import),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	if (plain_mount[0] != '\0') {
+		char cmd[4200];
+		snprintf(cmd, sizeof(cmd), "umount -l '%s'", plain_mount);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot unmount %s\n", plain_mount);
+	}
 	if (mounted[0] != '\0') {
 		char cmd[4200];
 		snprintf(cmd, sizeof(cmd), "umount -l '%s'", mounted);
