@@ -226,6 +226,16 @@ static int create(struct ctl_conn *c, const struct ctl_options *o, char **args, 
 		if (ret == 0)
 			ids[i] = *r.out.pSnapshotId;
 	}
+	/* A set refused at one disk is refused as a whole: the snapshots
+	 * prepared already are forgotten (DeleteSnapshot of a prepared id),
+	 * or the server would take them with this client's next set. */
+	for (int i = 0; ret != 0 && ids != NULL && i < n; i++) {
+		if (GUID_all_zero(&ids[i]))
+			continue;
+		struct ISnapshotMgr_DeleteSnapshot d = { .in.SnapshotId = ids[i] };
+		uint32_t dhr = 0; /* the set's error is the one reported */
+		ctl_call(c, mgr, M, NDR_ISNAPSHOTMGR_DELETESNAPSHOT, &d, "DeleteSnapshot", NULL, &dhr);
+	}
 	if (ret == 0) {
 		struct ISnapshotMgr_DoCreateSnapshot r = { .in.SnapshotId = ids[0] };
 		ret = ctl_call(c, mgr, M, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &r, "DoCreateSnapshot",

@@ -7,7 +7,9 @@
  *
  * Commands on standard input, one per line, answered on standard output:
  *   new PATH   -> "objref HEX" (an IWTDisk OBJREF, resolver = ADDR[N])
- *   calls      -> "calls N" (get_DevicePath calls received)
+ *   snapshot ID WTD FILETIME -> "objref HEX" (an ISnapshot OBJREF whose
+ *                 Id, OrigWTD and TimeStamp answer these, for ImportSnapshot)
+ *   calls      -> "calls N" (get_DevicePath and ISnapshot get_* calls received)
  * SIGTERM or end of input: exit 0. */
 #include <errno.h>
 #include <getopt.h>
@@ -64,6 +66,95 @@ static const struct dcom_class disk_class = {
 	.num_chains = 1,
 };
 
+/* ---- ISnapshot objects (ImportSnapshot, MS-ISTM 3.38.4.7) ---- */
+struct snap {
+	struct console *c;
+	struct GUID id;
+	uint32_t wtd;
+	int64_t timestamp;
+};
+
+static void snap_get_id(struct dcom_call *call, void *object, void *rv)
+{
+	struct snap *s = object;
+	struct ISnapshot_get_Id *r = rv;
+	s->c->calls++;
+	*r->out.pId = s->id;
+	dcom_call_done(call, S_OK);
+}
+
+static void snap_get_orig_wtd(struct dcom_call *call, void *object, void *rv)
+{
+	struct snap *s = object;
+	struct ISnapshot_get_OrigWTD *r = rv;
+	s->c->calls++;
+	*r->out.pWTD = s->wtd;
+	dcom_call_done(call, S_OK);
+}
+
+static void snap_get_time_stamp(struct dcom_call *call, void *object, void *rv)
+{
+	struct snap *s = object;
+	struct ISnapshot_get_TimeStamp *r = rv;
+	s->c->calls++;
+	*r->out.pTimeStamp = s->timestamp;
+	dcom_call_done(call, S_OK);
+}
+
+static const dcom_method_fn snap_methods[] = {
+	[NDR_ISNAPSHOT_GET_ID] = snap_get_id,
+	[NDR_ISNAPSHOT_GET_ORIGWTD] = snap_get_orig_wtd,
+	[NDR_ISNAPSHOT_GET_TIMESTAMP] = snap_get_time_stamp,
+};
+static const struct dcom_chain snap_chains[] = { DCOM_CHAIN(ISnapshot, snap_methods) };
+static const struct dcom_class snap_class = {
+	.name = "TestSnapshot",
+	.chains = snap_chains,
+	.num_chains = 1,
+};
+
+static int export_print(struct console *c, TALLOC_CTX *tmp, struct dcom_object *obj,
+			const struct idl_interface *iface)
+{
+	struct dcom_peer *peer = dcom_peer_get(c->ex, NULL, "console");
+	struct STDOBJREF std;
+	struct MInterfacePointer *mip = NULL;
+	if (obj == NULL || peer == NULL || dcom_export(obj, iface, 5, peer, &std) == NULL ||
+	    dcom_objref_standard(tmp, c->ex, &iface->table->syntax_id.uuid, &std, c->listen,
+				 &mip) != 0)
+		return -ENOMEM;
+	printf("objref ");
+	for (uint32_t i = 0; i < mip->ulCntData; i++)
+		printf("%02x", mip->abData[i]);
+	printf("\n");
+	return 0;
+}
+
+static int cmd_snapshot(struct console *c, const char *args)
+{
+	char id[64];
+	unsigned long wtd = 0;
+	long long ts = 0;
+	if (sscanf(args, "%63s %lu %lld", id, &wtd, &ts) != 3)
+		return -EINVAL;
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct snap *s = talloc_zero(NULL, struct snap);
+	if (tmp == NULL || s == NULL)
+		return -ENOMEM;
+	if (!NT_STATUS_IS_OK(GUID_from_string(id, &s->id))) {
+		talloc_free(s);
+		talloc_free(tmp);
+		return -EINVAL;
+	}
+	s->c = c;
+	s->wtd = (uint32_t)wtd;
+	s->timestamp = ts;
+	int rc = export_print(c, tmp, dcom_object_new(tmp, c->ex, &snap_class, s),
+			      &idl_iface_ISnapshot);
+	talloc_free(tmp); /* the object lives while exported */
+	return rc;
+}
+
 static int cmd_new(struct console *c, const char *path)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
@@ -95,6 +186,8 @@ static void command(struct console *c, char *line)
 	int rc = 0;
 	if (strncmp(line, "new ", 4) == 0)
 		rc = cmd_new(c, line + 4);
+	else if (strncmp(line, "snapshot ", 9) == 0)
+		rc = cmd_snapshot(c, line + 9);
 	else if (strcmp(line, "calls") == 0)
 		printf("calls %u\n", c->calls);
 	else
