@@ -3,7 +3,7 @@
 restarted; 100 snapshots of one disk and the space they take (issue 13).
 
 istmd and a private tgtd, the storage root on a loop-mounted XFS image
-(reflink=1). To make the kill land inside an operation, strace holds one
+(reflink=1) or btrfs (E2E_SNAP_FS). To make the kill land inside an operation, strace holds one
 system call of the running daemon (e2e_crash.py's way: no test hook in
 istmd), the test SIGKILLs istmd while istmctl waits for its answer, then
 starts istmd again and checks, through istmctl, iSCSI and the files:
@@ -50,6 +50,7 @@ n.method("ISnapshotMgr", "DoEndSnapshot", 7, ins=(("SnapshotId", GUID),))
 n.IIDS.setdefault("ISnapshotMgr", n.ISNAPSHOTMGR)
 
 INI = "iqn.2024-02.org.example:snapkill"
+FS = os.environ.get("E2E_SNAP_FS", "xfs")
 MIB = 1 << 20
 SIZE = 16 * MIB
 
@@ -242,11 +243,12 @@ def main():
     img = os.path.join(img_dir, "root.img")
     try:
         subprocess.run(["truncate", "-s", "512M", img], check=True, timeout=30)
-        subprocess.run(["mkfs.xfs", "-q", "-f", "-m", "reflink=1", img], check=True, timeout=60,
-                       capture_output=True)
+        mkfs = (["mkfs.xfs", "-q", "-f", "-m", "reflink=1"] if FS == "xfs"
+                else ["mkfs.btrfs", "-q", "-f"])
+        subprocess.run(mkfs + [img], check=True, timeout=60, capture_output=True)
         subprocess.run(["mount", "-o", "loop", img, env.storage], check=True, timeout=30)
     except (subprocess.CalledProcessError, FileNotFoundError) as e:
-        print("# skip: cannot make an XFS image here: %s" % e)
+        print("# skip: cannot make a %s image here: %s" % (FS, e))
         shutil.rmtree(img_dir, ignore_errors=True)
         shutil.rmtree(env.dir, ignore_errors=True)
         sys.exit(77)
