@@ -272,6 +272,9 @@ static const struct istm_errmap create_errors[] = {
 	{ -EOPNOTSUPP, VSS_E_VOLUME_NOT_SUPPORTED },
 	{ -EMLINK, HR_WIN32(ERROR_TOO_MANY_LINKS) },
 	{ -EINVAL, E_INVALIDARG },
+	/* an unregistered snapshot file has the id (3.38.4.3: the GUID MUST
+	 * NOT match an existing snapshot's) */
+	{ -EEXIST, E_INVALIDARG },
 	{ 0, 0 },
 };
 

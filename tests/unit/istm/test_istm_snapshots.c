@@ -507,6 +507,13 @@ static void test_import(void **unused)
 	tu_run(t, &st, "mkdir -p $(dirname %s) && cp --reflink=always %s/saved.bak %s", file,
 	       t->root, file);
 	assert_int_equal(st, 0);
+	/* its id is an existing (unregistered) snapshot's: a new one with it is
+	 * refused (3.38.4.3: the GUID MUST NOT match an existing snapshot) */
+	struct GUID again = id;
+	assert_int_equal(prepare_id(x, wtd, &again), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &id), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOENDSNAPSHOT, &id), E_INVALIDARG);
+	assert_int_equal(first_byte(file), 'A');
 	assert_int_equal(import_snapshot(x, mip), S_OK);
 	s = core_snapshot_get(t, t->core, text);
 	assert_non_null(s);
