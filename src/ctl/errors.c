@@ -106,6 +106,8 @@ static const struct {
 	{ "DoEndSnapshot", HR(0x8004230C),
 	  "this disk cannot have snapshots: its file system cannot reflink (ext4, XFS without "
 	  "reflink=1; see docs/snapshots.md)" },
+	{ "DoEndSnapshot", HR(0x80042317),
+	  "the disk has as many snapshots as it may have (4096): delete some first" },
 	{ "GetSnapshot", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such snapshot" },
 	{ "Rollback", HR_WIN32(ERROR_SHARING_VIOLATION),
 	  "initiators are logged in to a target that maps the disk: log them out first" },

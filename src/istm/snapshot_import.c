@@ -37,10 +37,8 @@
 #ifndef RPC_S_SERVER_UNAVAILABLE
 #define RPC_S_SERVER_UNAVAILABLE 1722u
 #endif
-#ifndef ERROR_TOO_MANY_LINKS
-#define ERROR_TOO_MANY_LINKS 1142u
-#endif
 #define VSS_E_VOLUME_NOT_SUPPORTED 0x8004230Cu
+#define VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED 0x80042317u
 
 static const struct istm_errmap import_errors[] = {
 	{ -EINVAL, E_INVALIDARG },                       /* not a snapshot id */
@@ -50,7 +48,7 @@ static const struct istm_errmap import_errors[] = {
 	{ -EXDEV, E_INVALIDARG },                        /* OrigWTD contradicts the file */
 	{ -EMEDIUMTYPE, HR_WIN32(ERROR_INVALID_FUNCTION) }, /* as PrepareCreateSnapshot */
 	{ -EOPNOTSUPP, VSS_E_VOLUME_NOT_SUPPORTED },
-	{ -EMLINK, HR_WIN32(ERROR_TOO_MANY_LINKS) },
+	{ -EMLINK, VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED },
 	{ -EBUSY, HR_WIN32(ERROR_BUSY) },
 	{ 0, 0 },
 };

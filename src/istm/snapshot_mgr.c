@@ -26,9 +26,9 @@
  * a disk whose file system cannot reflink (ext4). ERROR_INVALID_FUNCTION
  * stays for a disk of the wrong VhdType (3.38.4.3, <80>). */
 #define VSS_E_VOLUME_NOT_SUPPORTED 0x8004230Cu
-#ifndef ERROR_TOO_MANY_LINKS
-#define ERROR_TOO_MANY_LINKS 1142u
-#endif
+/* MS-ISTM 2.2.1: "The specified volume has already reached its maximum
+ * number of shadow copies": here the disk (CORE_SNAPSHOTS_PER_DISK_MAX). */
+#define VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED 0x80042317u
 
 /* Prepared and in-flight snapshots kept at most (older prepared ones go). */
 #define PENDING_MAX 256
@@ -270,7 +270,7 @@ static const struct istm_errmap create_errors[] = {
 	{ -ENOENT, HR_WIN32(ERROR_FILE_NOT_FOUND) },
 	{ -EMEDIUMTYPE, HR_WIN32(ERROR_INVALID_FUNCTION) },
 	{ -EOPNOTSUPP, VSS_E_VOLUME_NOT_SUPPORTED },
-	{ -EMLINK, HR_WIN32(ERROR_TOO_MANY_LINKS) },
+	{ -EMLINK, VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED },
 	{ -EINVAL, E_INVALIDARG },
 	/* an unregistered snapshot file has the id (3.38.4.3: the GUID MUST
 	 * NOT match an existing snapshot's) */

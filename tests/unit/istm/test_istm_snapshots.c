@@ -574,6 +574,50 @@ static void test_import(void **unused)
 	xfs_free(x);
 }
 
+#define VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED 0x80042317u
+
+/* A disk with CORE_SNAPSHOTS_PER_DISK_MAX snapshots (rows added to the
+ * database behind the core's back, then a restart): one more is
+ * VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED (MS-ISTM 2.2.1), and nothing is
+ * left of it. */
+static void test_limit(void **unused)
+{
+	struct ix *x = xfs_ix();
+	if (x == NULL) {
+		skip();
+		return;
+	}
+	uint32_t wtd = ix_disk(x, "l.vhd", 4 * MIB);
+	struct GUID id;
+	assert_int_equal(prepare(x, wtd, &id), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &id), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOENDSNAPSHOT, &id), S_OK);
+	int st = 0;
+	tu_run(x->tc, &st,
+	       "sqlite3 %s/state/istmd.db \"INSERT INTO snapshots (id, set_id, orig_wtd,"
+	       " disk_guid, root, timestamp, size) WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL"
+	       " SELECT i + 1 FROM c WHERE i < %d) SELECT printf('00000000-0000-4000-8000-%%012d',"
+	       " i), set_id, orig_wtd, disk_guid, root, timestamp, size FROM c, (SELECT * FROM"
+	       " snapshots LIMIT 1)\"", x->tc->dir, CORE_SNAPSHOTS_PER_DISK_MAX - 1);
+	if (st != 0) {
+		xfs_free(x);
+		skip();
+		return;
+	}
+	ix_restart(x);
+	struct core_snapshot **list = NULL;
+	size_t n = 0;
+	assert_int_equal(core_snapshot_list(x->mem, x->tc->core, wtd, &list, &n), 0);
+	assert_int_equal(n, CORE_SNAPSHOTS_PER_DISK_MAX);
+	assert_int_equal(prepare(x, wtd, &id), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOCREATESNAPSHOT, &id), S_OK);
+	assert_int_equal(by_id(x, NDR_ISNAPSHOTMGR_DOENDSNAPSHOT, &id),
+			 VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED);
+	char *left = tu_run(x->tc, &st, "find %s/.istmd-snapshots -type f | wc -l", x->tc->root);
+	assert_int_equal(atoi(left), 1);
+	xfs_free(x);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -585,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_set_and_storage),
 		cmocka_unit_test(test_two_volumes),
 		cmocka_unit_test(test_import),
+		cmocka_unit_test(test_limit),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	if (plain_mount[0] != '\0') {
