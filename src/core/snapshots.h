@@ -111,11 +111,18 @@ struct core_snapshot_schedule {
 	uint32_t *wtds;       /* the disks; none: every disk that can */
 	size_t n_wtds;
 	int64_t last_run;     /* FILETIME of the last run, 0: none yet */
+	/* Several schedules (core/snapshot_schedules.h): NULL or "" is the
+	 * default one, the one MS-ISTM sees; DAYS: bit 0 Sunday ... bit 6
+	 * Saturday, 0 every day. */
+	const char *name;
+	uint32_t days;
 };
-/* The schedule (start 0 when none), on MEM. */
+/* The default schedule (start 0 when none), on MEM. */
 struct core_snapshot_schedule *core_snapshot_schedule_get(TALLOC_CTX *mem, const struct core *c);
-/* Sets (START 0: clears) the schedule, durably. -EINVAL: interval 0 or
- * keep 0 or above CORE_SNAPSHOTS_PER_DISK_MAX. */
+/* Sets (START 0: clears) schedule S->name (the default one when NULL),
+ * durably. -EINVAL: bad name, interval 0, keep 0 or above
+ * CORE_SNAPSHOTS_PER_DISK_MAX, days with an interval above a day; -ENOENT:
+ * a disk; -EMLINK: CORE_SCHEDULES_MAX schedules exist. */
 struct tevent_req *core_snapshot_schedule_set_send(TALLOC_CTX *mem, struct core *c,
 						   const struct core_snapshot_schedule *s);
 int core_snapshot_schedule_set_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);

@@ -130,6 +130,23 @@ static const struct store_migration migrations[] = {
 	  "CREATE TABLE isns_servers ("
 	  "  name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
 	  "  seq INTEGER NOT NULL);" },
+	{ 8, "several named snapshot schedules, with days of the week",
+	  /* The one schedule of version 6 (row 1) becomes the one named
+	   * 'default', the one MS-ISTM's DVSetSnapshotSchedule reads and
+	   * writes. DAYS: bit 0 Sunday ... bit 6 Saturday, 0 every day. WTDS:
+	   * the disks, comma-separated, empty for all. */
+	  "CREATE TABLE snapshot_schedule_list ("
+	  "  name TEXT PRIMARY KEY,"
+	  "  wtds TEXT NOT NULL,"
+	  "  start INTEGER NOT NULL,"
+	  "  interval_s INTEGER NOT NULL,"
+	  "  days INTEGER NOT NULL DEFAULT 0,"
+	  "  keep INTEGER NOT NULL,"
+	  "  last_run INTEGER NOT NULL DEFAULT 0);"
+	  "INSERT INTO snapshot_schedule_list (name, wtds, start, interval_s, keep, last_run)"
+	  "  SELECT 'default', wtds, start, interval_s, keep, last_run FROM snapshot_schedules"
+	  "  WHERE id = 1 AND start > 0 AND interval_s > 0;"
+	  "DROP TABLE snapshot_schedules;" },
 };
 
 const struct store_migration *store_migrations(size_t *n)

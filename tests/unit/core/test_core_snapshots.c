@@ -18,6 +18,7 @@
 
 #include "backend/snap_provider.h"
 #include "backend_testutil.h"
+#include "core/snapshot_schedules.h"
 #include "core/snapshots.h"
 #include "core_testutil.h"
 
@@ -522,6 +523,83 @@ static void test_schedule(void **unused)
 	tc_free(t);
 }
 
+static size_t described_count(struct tc *t, uint32_t wtd, const char *description)
+{
+	struct core_snapshot **list = NULL;
+	size_t n = 0, k = 0;
+	assert_int_equal(core_snapshot_list(t, t->core, wtd, &list, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		k += strcmp(list[i]->description, description) == 0;
+	return k;
+}
+
+/* Several named schedules: each keeps its own N per disk, never touches
+ * another's snapshots or hand-made ones, and all come back after a
+ * restart. */
+static void test_schedules_named(void **unused)
+{
+	struct tc *t = fs_tc();
+	if (t == NULL) {
+		skip();
+		return;
+	}
+	uint32_t w1, w2;
+	assert_int_equal(tc_create_disk(t, "n1.vhd", 4 * MiB, &w1), 0);
+	assert_int_equal(tc_create_disk(t, "n2.vhd", 4 * MiB, &w2), 0);
+	assert_int_equal(snap_create(t, &w1, 1, NULL), 0); /* by hand */
+	int64_t now = 116444736000000000LL + (int64_t)time(NULL) * 10000000LL;
+	uint32_t only1[] = { w1 };
+	struct core_snapshot_schedule a = { .name = "a", .start = now, .interval_s = 1,
+					    .keep = 1, .wtds = only1, .n_wtds = 1 };
+	struct core_snapshot_schedule b = { .name = "b", .start = now, .interval_s = 1,
+					    .keep = 2 };
+	assert_int_equal(schedule_set(t, &a), 0);
+	assert_int_equal(schedule_set(t, &b), 0);
+	struct core_snapshot_schedule bad = { .name = "no/slash", .start = now,
+					      .interval_s = 1, .keep = 1 };
+	assert_int_equal(schedule_set(t, &bad), -EINVAL);
+	uint32_t nodisk[] = { 999 };
+	struct core_snapshot_schedule gone = { .name = "c", .start = now, .interval_s = 1,
+					       .keep = 1, .wtds = nodisk, .n_wtds = 1 };
+	assert_int_equal(schedule_set(t, &gone), -ENOENT);
+	tc_run_for(t, 4500);
+	assert_int_equal(described_count(t, w1, "scheduled:a"), 1);
+	assert_int_equal(described_count(t, w2, "scheduled:a"), 0);
+	assert_int_equal(described_count(t, w1, "scheduled:b"), 2);
+	assert_int_equal(described_count(t, w2, "scheduled:b"), 2);
+	assert_int_equal(described_count(t, w1, ""), 1); /* the hand-made one */
+	assert_int_equal(scheduled_count(t, w1), 0);     /* no default schedule */
+
+	struct core_snapshot_schedule **all = NULL;
+	size_t n = 0;
+	assert_int_equal(core_snapshot_schedule_list(t, t->core, &all, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(all[0]->name, "a");
+	assert_string_equal(all[1]->name, "b");
+	assert_true(all[0]->last_run > 0);
+
+	tc_close(t);
+	assert_int_equal(tc_open(t), 0);
+	struct core_snapshot_schedule *got = core_snapshot_schedule_find(t, t->core, "a");
+	assert_non_null(got);
+	assert_int_equal(got->keep, 1);
+	assert_int_equal(got->n_wtds, 1);
+	assert_int_equal(got->wtds[0], w1);
+	assert_non_null(core_snapshot_schedule_find(t, t->core, "b"));
+	assert_null(core_snapshot_schedule_find(t, t->core, "default"));
+	/* clearing one stops it and keeps its snapshots */
+	struct core_snapshot_schedule off = { .name = "b" };
+	assert_int_equal(schedule_set(t, &off), 0);
+	tc_run_for(t, 2500);
+	assert_null(core_snapshot_schedule_find(t, t->core, "b"));
+	assert_int_equal(described_count(t, w2, "scheduled:b"), 2);
+	assert_int_equal(described_count(t, w1, "scheduled:a"), 1);
+	off.name = "a";
+	assert_int_equal(schedule_set(t, &off), 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
 /* ext4 (the scratch directory's file system here) cannot reflink: refused,
  * and said so per disk. */
 static void test_ext4_refused(void **unused)
@@ -574,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_create_crash),
 		cmocka_unit_test(test_delete_crash),
 		cmocka_unit_test(test_schedule),
+		cmocka_unit_test(test_schedules_named),
 		cmocka_unit_test(test_ext4_refused),
 	};
 	const struct CMUnitTest btrfs[] = {
