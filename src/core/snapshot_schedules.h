@@ -50,6 +50,7 @@ int64_t core_schedule_next_run(const struct core_snapshot_schedule *s, int64_t n
 int core_schedule_check(struct core_snapshot_schedule *s, const char **why);
 /* Ids of the snapshots to delete so that disk WTD keeps at most KEEP of
  * those with DESCRIPTION: the oldest beyond KEEP (LIST is oldest first).
+ * Exported snapshots are neither counted nor deleted.
  * Returns how many were put in OUT (at most MAX). */
 size_t core_schedule_doomed(struct core_snapshot *const *list, size_t n, uint32_t wtd,
 			    const char *description, uint32_t keep, const char **out, size_t max);

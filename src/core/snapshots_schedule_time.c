@@ -123,14 +123,22 @@ int core_schedule_check(struct core_snapshot_schedule *s, const char **why)
 	return 0;
 }
 
+/* An exported snapshot is someone's disk now: keep-N neither counts nor
+ * deletes it (deleting it would delete that disk). */
+static bool counted(const struct core_snapshot *x, uint32_t wtd, const char *description)
+{
+	return x->orig_wtd == wtd && x->exported_wtd == CORE_NO_WTD &&
+	       strcmp(x->description, description) == 0;
+}
+
 size_t core_schedule_doomed(struct core_snapshot *const *list, size_t n, uint32_t wtd,
 			    const char *description, uint32_t keep, const char **out, size_t max)
 {
 	size_t have = 0, k = 0;
 	for (size_t i = 0; i < n; i++)
-		have += list[i]->orig_wtd == wtd && strcmp(list[i]->description, description) == 0;
+		have += counted(list[i], wtd, description);
 	for (size_t i = 0; i < n && have > keep && k < max; i++) {
-		if (list[i]->orig_wtd != wtd || strcmp(list[i]->description, description) != 0)
+		if (!counted(list[i], wtd, description))
 			continue;
 		out[k++] = list[i]->id;
 		have--;

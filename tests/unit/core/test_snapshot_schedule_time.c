@@ -144,6 +144,7 @@ static void test_doomed(void **unused)
 		v[i].id[0] = (char)('A' + i);
 		v[i].orig_wtd = wtd[i];
 		v[i].description = desc[i];
+		v[i].exported_wtd = CORE_NO_WTD;
 		list[i] = &v[i];
 	}
 	const char *out[7];
@@ -156,6 +157,10 @@ static void test_doomed(void **unused)
 	assert_int_equal(core_schedule_doomed(list, 7, 1, "scheduled", 1, out, 7), 0);
 	/* never the hand-made ones (description "") */
 	assert_int_equal(core_schedule_doomed(list, 7, 1, "scheduled:a", 1, out, 1), 1);
+	/* an exported one (E) is out of the count: B goes, F stays */
+	v[4].exported_wtd = 9;
+	assert_int_equal(core_schedule_doomed(list, 7, 1, "scheduled:a", 1, out, 7), 1);
+	assert_string_equal(out[0], "B");
 	char *d = core_schedule_description(NULL, "default");
 	assert_string_equal(d, "scheduled");
 	talloc_free(d);
