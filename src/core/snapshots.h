@@ -116,6 +116,9 @@ struct core_snapshot_schedule {
 	 * Saturday, 0 every day. */
 	const char *name;
 	uint32_t days;
+	/* the grid point of the last run really made, 0: none (LAST_RUN also
+	 * marks the runs skipped when the schedule was set) */
+	int64_t last_made;
 };
 /* The default schedule (start 0 when none), on MEM. */
 struct core_snapshot_schedule *core_snapshot_schedule_get(TALLOC_CTX *mem, const struct core *c);

@@ -139,7 +139,7 @@ static void record_committed(struct op *op)
 	struct record_state *st = op->state;
 	struct core_snapshot_schedule *s = sched_find(snap_model(op->c), st->name);
 	if (s != NULL)
-		s->last_run = st->when;
+		s->last_run = s->last_made = st->when;
 	op_finish(op, 0, NULL);
 }
 
@@ -155,6 +155,7 @@ static void record_last_run(struct op *op)
 	}
 	struct core_snapshot_schedule copy = *s;
 	copy.last_run = st->when;
+	copy.last_made = st->when;
 	struct store_tx *tx = store_tx_new(op);
 	if (tx == NULL || snap_tx_schedule(tx, &copy) < 0) {
 		op_finish(op, -ENOMEM, NULL);
@@ -456,6 +457,8 @@ static void set_start(struct op *op)
 				return;
 			}
 	}
+	const struct core_snapshot_schedule *old = sched_find(sm, s->name);
+	s->last_made = old != NULL ? old->last_made : 0;
 	/* A new or changed schedule's grid starts afresh: no catch-up for runs
 	 * before it was set. */
 	s->last_run = core_schedule_latest_due(s, snap_filetime_now());

@@ -265,7 +265,8 @@ static int put_schedule(struct store *s, void *arg, TALLOC_CTX *mem, char **why)
 		return -ENOMEM;
 	rc = store_prepare(s,
 			   "INSERT OR REPLACE INTO snapshot_schedule_list (name, wtds, start,"
-			   " interval_s, days, keep, last_run) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			   " interval_s, days, keep, last_run, last_made) VALUES (?, ?, ?, ?, ?, ?,"
+			   " ?, ?)",
 			   &st, mem, why);
 	if (rc < 0)
 		return rc;
@@ -276,6 +277,7 @@ static int put_schedule(struct store *s, void *arg, TALLOC_CTX *mem, char **why)
 	sqlite3_bind_int64(st, 5, x->days);
 	sqlite3_bind_int64(st, 6, x->keep);
 	sqlite3_bind_int64(st, 7, x->last_run);
+	sqlite3_bind_int64(st, 8, x->last_made);
 	return bind_run(s, mem, why, st);
 }
 
@@ -323,6 +325,7 @@ static struct core_snapshot_schedule *schedule_row(TALLOC_CTX *mem, sqlite3_stmt
 	x->days = (uint32_t)sqlite3_column_int64(st, 4);
 	x->keep = (uint32_t)sqlite3_column_int64(st, 5);
 	x->last_run = sqlite3_column_int64(st, 6);
+	x->last_made = sqlite3_column_int64(st, 7);
 	return x;
 }
 
@@ -333,8 +336,8 @@ static int load_schedules(struct store *s, struct snap_model *sm, char **why)
 		return -ENOMEM;
 	sqlite3_stmt *st;
 	int rc = store_prepare(s,
-			       "SELECT name, wtds, start, interval_s, days, keep, last_run FROM"
-			       " snapshot_schedule_list ORDER BY name",
+			       "SELECT name, wtds, start, interval_s, days, keep, last_run,"
+			       " last_made FROM snapshot_schedule_list ORDER BY name",
 			       &st, sm, why);
 	if (rc < 0)
 		return rc;

@@ -134,7 +134,9 @@ static const struct store_migration migrations[] = {
 	  /* The one schedule of version 6 (row 1) becomes the one named
 	   * 'default', the one MS-ISTM's DVSetSnapshotSchedule reads and
 	   * writes. DAYS: bit 0 Sunday ... bit 6 Saturday, 0 every day. WTDS:
-	   * the disks, comma-separated, empty for all. */
+	   * the disks, comma-separated, empty for all. LAST_RUN: the latest
+	   * grid point done or skipped (no catch-up before it); LAST_MADE: the
+	   * latest one really run. */
 	  "CREATE TABLE snapshot_schedule_list ("
 	  "  name TEXT PRIMARY KEY,"
 	  "  wtds TEXT NOT NULL,"
@@ -142,9 +144,12 @@ static const struct store_migration migrations[] = {
 	  "  interval_s INTEGER NOT NULL,"
 	  "  days INTEGER NOT NULL DEFAULT 0,"
 	  "  keep INTEGER NOT NULL,"
-	  "  last_run INTEGER NOT NULL DEFAULT 0);"
-	  "INSERT INTO snapshot_schedule_list (name, wtds, start, interval_s, keep, last_run)"
-	  "  SELECT 'default', wtds, start, interval_s, keep, last_run FROM snapshot_schedules"
+	  "  last_run INTEGER NOT NULL DEFAULT 0,"
+	  "  last_made INTEGER NOT NULL DEFAULT 0);"
+	  "INSERT INTO snapshot_schedule_list (name, wtds, start, interval_s, keep, last_run,"
+	  "  last_made)"
+	  "  SELECT 'default', wtds, start, interval_s, keep, last_run,"
+	  "  CASE WHEN last_run >= start THEN last_run ELSE 0 END FROM snapshot_schedules"
 	  "  WHERE id = 1 AND start > 0 AND interval_s > 0;"
 	  "DROP TABLE snapshot_schedules;" },
 };

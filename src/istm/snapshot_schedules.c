@@ -48,7 +48,7 @@ static bool to_wire(TALLOC_CTX *mem, const struct core_snapshot_schedule *s, int
 		.Days = s->days,
 		.Keep = s->keep,
 		.NumDisks = (uint32_t)s->n_wtds,
-		.LastRun = s->last_run > s->start ? s->last_run : 0,
+		.LastRun = s->last_made,
 		.NextRun = core_schedule_next_run(s, now),
 	};
 	if (s->n_wtds > 0) {
