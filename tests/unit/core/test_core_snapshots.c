@@ -20,6 +20,7 @@
 #include "backend_testutil.h"
 #include "core/snapshot_schedules.h"
 #include "core/snapshots.h"
+#include "core/store.h"
 #include "core_testutil.h"
 
 #define MiB (1024ull * 1024ull)
@@ -603,6 +604,49 @@ static void test_schedules_named(void **unused)
 	tc_free(t);
 }
 
+/* Down for five runs of an hourly schedule: at start-up one catch-up run,
+ * not five, then nothing until the next grid point (half an hour away). */
+static void test_schedule_catch_up_once(void **unused)
+{
+	struct tc *t = fs_tc();
+	if (t == NULL) {
+		skip();
+		return;
+	}
+	uint32_t w;
+	assert_int_equal(tc_create_disk(t, "c.vhd", 4 * MiB, &w), 0);
+	int64_t now = 116444736000000000LL + (int64_t)time(NULL) * 10000000LL;
+	int64_t start = now - (5 * 3600 + 1800) * 10000000LL;
+	struct core_snapshot_schedule s = { .name = "h", .start = start, .interval_s = 3600,
+					    .keep = 10 };
+	assert_int_equal(schedule_set(t, &s), 0);
+	tc_run_for(t, 300);
+	assert_int_equal(core_snapshot_schedule_runs(t->core), 0); /* no catch-up when set */
+	tc_close(t);
+	/* as if the last run was five grid points ago */
+	struct store *st = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(t, t->state, &st, &why), 0);
+	char *sql = talloc_asprintf(t, "UPDATE snapshot_schedule_list SET last_run = %lld,"
+				       " last_made = %lld WHERE name = 'h';",
+				    (long long)start, (long long)start);
+	assert_int_equal(store_exec(st, sql, &why), 0);
+	talloc_free(st);
+	assert_int_equal(tc_open(t), 0);
+	for (int i = 0; i < 30 && core_snapshot_schedule_runs(t->core) < 1; i++)
+		tc_run_for(t, 100);
+	tc_run_for(t, 1500);
+	assert_int_equal(core_snapshot_schedule_runs(t->core), 1);
+	assert_int_equal(described_count(t, w, "scheduled:h"), 1);
+	struct core_snapshot_schedule *got = core_snapshot_schedule_find(t, t->core, "h");
+	assert_int_equal(got->last_made, start + 5 * 3600 * 10000000LL);
+	assert_int_equal(core_schedule_next_run(got, now), start + 6 * 3600 * 10000000LL);
+	struct core_snapshot_schedule off = { .name = "h" };
+	assert_int_equal(schedule_set(t, &off), 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
 /* ext4 (the scratch directory's file system here) cannot reflink: refused,
  * and said so per disk. */
 static void test_ext4_refused(void **unused)
@@ -656,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_delete_crash),
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_schedules_named),
+		cmocka_unit_test(test_schedule_catch_up_once),
 		cmocka_unit_test(test_ext4_refused),
 	};
 	const struct CMUnitTest btrfs[] = {
