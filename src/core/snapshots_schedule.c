@@ -214,9 +214,15 @@ static void run_start(struct core *c, const struct core_snapshot_schedule *s, in
 		return;
 	}
 	if (s->n_wtds > 0) {
-		for (size_t i = 0; i < s->n_wtds && r->n < CORE_SNAPSHOT_SET_MAX; i++)
-			if (core_snapshot_supported(NULL, c, s->wtds[i], NULL) == 0)
+		for (size_t i = 0; i < s->n_wtds && r->n < CORE_SNAPSHOT_SET_MAX; i++) {
+			int rc = core_snapshot_supported(NULL, c, s->wtds[i], NULL);
+			if (rc == 0)
 				r->wtds[r->n++] = s->wtds[i];
+			else
+				log_info("snapshot schedule %s: disk %" PRIu32 " left out: %s",
+					 r->name, s->wtds[i],
+					 rc == -ENOENT ? "no such disk (deleted?)" : strerror(-rc));
+		}
 	} else {
 		for (size_t i = 0; i < c->model->n_disks; i++) {
 			const struct core_disk *d = c->model->disks[i]->d;
