@@ -96,12 +96,14 @@ int core_snapshot_export_recv(struct tevent_req *req, TALLOC_CTX *mem, uint32_t 
 struct tevent_req *core_snapshot_rollback_send(TALLOC_CTX *mem, struct core *c, const char *id);
 int core_snapshot_rollback_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
 
-/* ---- The snapshot schedule (MS-ISTM 3.52.4.11-12: one at a time), run by
- * istmd's own timer. Each run takes one set over its disks (all fixed,
- * enabled disks whose volume can, when WTDS is empty) and then deletes the
- * oldest scheduled snapshots of each disk beyond KEEP (snapshots taken by
- * hand are never deleted by it). A run missed while istmd was down is made
- * once, at start-up, then the schedule goes on from its grid. ---- */
+/* ---- Snapshot schedules, run by istmd's own timer: several, by name
+ * (core/snapshot_schedules.h); the one named "default" is MS-ISTM's
+ * (3.52.4.11-12: one at a time). Each run takes one set over its disks (all
+ * fixed, enabled disks whose volume can, when WTDS is empty) and then
+ * deletes the oldest snapshots of that schedule of each disk beyond KEEP
+ * (snapshots taken by hand or by another schedule are never deleted by
+ * it). A run missed while istmd was down is made once, at start-up, then
+ * the schedule goes on from its grid. ---- */
 #define CORE_SCHEDULE_DESCRIPTION "scheduled"
 #define CORE_SCHEDULE_KEEP_DEFAULT 64
 struct core_snapshot_schedule {
