@@ -117,12 +117,14 @@ int core_snapshot_export_recv(struct tevent_req *req, TALLOC_CTX *mem, uint32_t 
 struct tevent_req *core_snapshot_rollback_send(TALLOC_CTX *mem, struct core *c, const char *id);
 int core_snapshot_rollback_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);
 
-/* ---- The snapshot schedule (MS-ISTM 3.52.4.11-12: one at a time), run by
- * istmd's own timer. Each run takes one set over its disks (all fixed,
- * enabled disks whose volume can, when WTDS is empty) and then deletes the
- * oldest scheduled snapshots of each disk beyond KEEP (snapshots taken by
- * hand are never deleted by it). A run missed while istmd was down is made
- * once, at start-up, then the schedule goes on from its grid. ---- */
+/* ---- Snapshot schedules, run by istmd's own timer: several, by name
+ * (core/snapshot_schedules.h); the one named "default" is MS-ISTM's
+ * (3.52.4.11-12: one at a time). Each run takes one set over its disks (all
+ * fixed, enabled disks whose volume can, when WTDS is empty) and then
+ * deletes the oldest snapshots of that schedule of each disk beyond KEEP
+ * (snapshots taken by hand or by another schedule are never deleted by
+ * it). A run missed while istmd was down is made once, at start-up, then
+ * the schedule goes on from its grid. ---- */
 #define CORE_SCHEDULE_DESCRIPTION "scheduled"
 #define CORE_SCHEDULE_KEEP_DEFAULT 64
 struct core_snapshot_schedule {
@@ -132,11 +134,21 @@ struct core_snapshot_schedule {
 	uint32_t *wtds;       /* the disks; none: every disk that can */
 	size_t n_wtds;
 	int64_t last_run;     /* FILETIME of the last run, 0: none yet */
+	/* Several schedules (core/snapshot_schedules.h): NULL or "" is the
+	 * default one, the one MS-ISTM sees; DAYS: bit 0 Sunday ... bit 6
+	 * Saturday, 0 every day. */
+	const char *name;
+	uint32_t days;
+	/* the grid point of the last run really made, 0: none (LAST_RUN also
+	 * marks the runs skipped when the schedule was set) */
+	int64_t last_made;
 };
-/* The schedule (start 0 when none), on MEM. */
+/* The default schedule (start 0 when none), on MEM. */
 struct core_snapshot_schedule *core_snapshot_schedule_get(TALLOC_CTX *mem, const struct core *c);
-/* Sets (START 0: clears) the schedule, durably. -EINVAL: interval 0 or
- * keep 0 or above CORE_SNAPSHOTS_PER_DISK_MAX. */
+/* Sets (START 0: clears) schedule S->name (the default one when NULL),
+ * durably. -EINVAL: bad name, interval 0, keep 0 or above
+ * CORE_SNAPSHOTS_PER_DISK_MAX, days with an interval above a day; -ENOENT:
+ * a disk; -EMLINK: CORE_SCHEDULES_MAX schedules exist. */
 struct tevent_req *core_snapshot_schedule_set_send(TALLOC_CTX *mem, struct core *c,
 						   const struct core_snapshot_schedule *s);
 int core_snapshot_schedule_set_recv(struct tevent_req *req, TALLOC_CTX *mem, char **why);

@@ -33,13 +33,14 @@ struct snap_model {
 	size_t n;
 	struct snap_root *roots; /* sp->count entries */
 	size_t n_roots;
-	struct core_snapshot_schedule *schedule; /* never NULL once open; start 0: none */
+	struct core_snapshot_schedule **schedules; /* by name, each with a start */
+	size_t n_schedules;
 	struct tevent_timer *timer;
 	bool running;            /* a scheduled run is under way */
 	uint64_t runs;
 };
 
-/* snapshots_schedule.c: arms the timer for the loaded schedule (open). */
+/* snapshots_schedule.c: arms the timer for the loaded schedules (open). */
 void snapshots_start(struct core *c);
 int snap_tx_schedule(struct store_tx *tx, const struct core_snapshot_schedule *s);
 /* Create with a description (the scheduler's); core_snapshot_create_send

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/snapshot_schedules.h"
 #include "core/snapshots_internal.h"
 #include "core/store_internal.h"
 #include "istmd/log.h"
@@ -299,14 +300,19 @@ static void finish_rollback(struct store *s, const struct storage_paths *sp, str
 	talloc_free(tmp);
 }
 
+/* Schedules: one row per name in snapshot_schedule_list (schema 8). */
 static int put_schedule(struct store *s, void *arg, TALLOC_CTX *mem, char **why)
 {
 	const struct core_snapshot_schedule *x = arg;
 	sqlite3_stmt *st;
 	int rc;
 	if (x->start == 0) {
-		rc = store_prepare(s, "DELETE FROM snapshot_schedules WHERE id = 1", &st, mem, why);
-		return rc < 0 ? rc : bind_run(s, mem, why, st);
+		rc = store_prepare(s, "DELETE FROM snapshot_schedule_list WHERE name = ?", &st,
+				   mem, why);
+		if (rc < 0)
+			return rc;
+		sqlite3_bind_text(st, 1, x->name, -1, SQLITE_STATIC);
+		return bind_run(s, mem, why, st);
 	}
 	char *wtds = talloc_strdup(mem, "");
 	for (size_t i = 0; wtds != NULL && i < x->n_wtds; i++)
@@ -314,16 +320,20 @@ static int put_schedule(struct store *s, void *arg, TALLOC_CTX *mem, char **why)
 	if (wtds == NULL)
 		return -ENOMEM;
 	rc = store_prepare(s,
-			   "INSERT OR REPLACE INTO snapshot_schedules (id, wtds, start, interval_s,"
-			   " keep, last_run) VALUES (1, ?, ?, ?, ?, ?)",
+			   "INSERT OR REPLACE INTO snapshot_schedule_list (name, wtds, start,"
+			   " interval_s, days, keep, last_run, last_made) VALUES (?, ?, ?, ?, ?, ?,"
+			   " ?, ?)",
 			   &st, mem, why);
 	if (rc < 0)
 		return rc;
-	sqlite3_bind_text(st, 1, wtds, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, x->start);
-	sqlite3_bind_int64(st, 3, x->interval_s);
-	sqlite3_bind_int64(st, 4, x->keep);
-	sqlite3_bind_int64(st, 5, x->last_run);
+	sqlite3_bind_text(st, 1, x->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, wtds, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, x->start);
+	sqlite3_bind_int64(st, 4, x->interval_s);
+	sqlite3_bind_int64(st, 5, x->days);
+	sqlite3_bind_int64(st, 6, x->keep);
+	sqlite3_bind_int64(st, 7, x->last_run);
+	sqlite3_bind_int64(st, 8, x->last_made);
 	return bind_run(s, mem, why, st);
 }
 
@@ -332,8 +342,9 @@ int snap_tx_schedule(struct store_tx *tx, const struct core_snapshot_schedule *x
 	struct core_snapshot_schedule *copy = talloc_memdup(NULL, x, sizeof(*x));
 	if (copy == NULL)
 		return -ENOMEM;
+	copy->name = talloc_strdup(copy, x->name && *x->name ? x->name : CORE_SCHEDULE_DEFAULT);
 	copy->wtds = talloc_zero_array(copy, uint32_t, x->n_wtds + 1);
-	if (copy->wtds == NULL) {
+	if (copy->wtds == NULL || copy->name == NULL) {
 		talloc_free(copy);
 		return -ENOMEM;
 	}
@@ -342,43 +353,72 @@ int snap_tx_schedule(struct store_tx *tx, const struct core_snapshot_schedule *x
 	return store_tx_call(tx, put_schedule, copy);
 }
 
-static int load_schedule(struct store *s, struct snap_model *sm, char **why)
+static struct core_snapshot_schedule *schedule_row(TALLOC_CTX *mem, sqlite3_stmt *st)
 {
-	sm->schedule = talloc_zero(sm, struct core_snapshot_schedule);
-	if (sm->schedule == NULL)
+	struct core_snapshot_schedule *x = talloc_zero(mem, struct core_snapshot_schedule);
+	if (x == NULL)
+		return NULL;
+	x->name = store_col_text(x, st, 0);
+	const char *w = (const char *)sqlite3_column_text(st, 1);
+	size_t n = 0;
+	for (const char *q = w; q != NULL && *q; q++)
+		n += *q == ',';
+	x->wtds = talloc_zero_array(x, uint32_t, n + 2);
+	if (x->wtds == NULL || x->name == NULL) {
+		talloc_free(x);
+		return NULL;
+	}
+	for (const char *q = w; q != NULL && *q && x->n_wtds < n + 1;) {
+		char *end = NULL;
+		unsigned long v = strtoul(q, &end, 10);
+		if (end == q)
+			break;
+		x->wtds[x->n_wtds++] = (uint32_t)v;
+		q = *end == ',' ? end + 1 : end;
+	}
+	x->start = sqlite3_column_int64(st, 2);
+	x->interval_s = (uint32_t)sqlite3_column_int64(st, 3);
+	x->days = (uint32_t)sqlite3_column_int64(st, 4);
+	x->keep = (uint32_t)sqlite3_column_int64(st, 5);
+	x->last_run = sqlite3_column_int64(st, 6);
+	x->last_made = sqlite3_column_int64(st, 7);
+	return x;
+}
+
+static int load_schedules(struct store *s, struct snap_model *sm, char **why)
+{
+	sm->schedules = talloc_zero_array(sm, struct core_snapshot_schedule *, 0);
+	if (sm->schedules == NULL)
 		return -ENOMEM;
-	sm->schedule->wtds = talloc_zero_array(sm->schedule, uint32_t, 1);
 	sqlite3_stmt *st;
 	int rc = store_prepare(s,
-			       "SELECT wtds, start, interval_s, keep, last_run FROM"
-			       " snapshot_schedules WHERE id = 1",
+			       "SELECT name, wtds, start, interval_s, days, keep, last_run,"
+			       " last_made FROM snapshot_schedule_list ORDER BY name",
 			       &st, sm, why);
 	if (rc < 0)
 		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		struct core_snapshot_schedule *x = sm->schedule;
-		const char *w = (const char *)sqlite3_column_text(st, 0);
-		size_t n = 0;
-		for (const char *q = w; q != NULL && *q; q++)
-			n += *q == ',';
-		x->wtds = talloc_zero_array(x, uint32_t, n + 2);
-		for (const char *q = w; x->wtds != NULL && q != NULL && *q;) {
-			char *end = NULL;
-			unsigned long v = strtoul(q, &end, 10);
-			if (end == q)
-				break;
-			x->wtds[x->n_wtds++] = (uint32_t)v;
-			q = *end == ',' ? end + 1 : end;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct core_snapshot_schedule *x = schedule_row(sm, st);
+		struct core_snapshot_schedule **a =
+			x ? talloc_realloc(sm, sm->schedules, struct core_snapshot_schedule *,
+					   sm->n_schedules + 1)
+			  : NULL;
+		if (a == NULL) {
+			rc = -ENOMEM;
+			break;
 		}
-		x->start = sqlite3_column_int64(st, 1);
-		x->interval_s = (uint32_t)sqlite3_column_int64(st, 2);
-		x->keep = (uint32_t)sqlite3_column_int64(st, 3);
-		x->last_run = sqlite3_column_int64(st, 4);
-		if (x->interval_s == 0)
-			x->start = 0;
+		sm->schedules = a;
+		if (x->interval_s == 0 || x->start <= 0) {
+			talloc_free(x); /* not a schedule: never written so */
+			continue;
+		}
+		sm->schedules[sm->n_schedules++] = x;
 	}
 	sqlite3_finalize(st);
-	return 0;
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = store_fail(s, step, sm, why, "reading snapshot schedules");
+	return rc;
 }
 
 int snapshots_open(struct store *s, const struct storage_paths *sp, struct model *m, char **why)
@@ -393,7 +433,7 @@ int snapshots_open(struct store *s, const struct storage_paths *sp, struct model
 	sm->n_roots = sp->count;
 	int rc = load_rows(s, sm, why);
 	if (rc == 0)
-		rc = load_schedule(s, sm, why);
+		rc = load_schedules(s, sm, why);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < sm->n; i++)

@@ -130,6 +130,28 @@ static const struct store_migration migrations[] = {
 	  "CREATE TABLE isns_servers ("
 	  "  name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
 	  "  seq INTEGER NOT NULL);" },
+	{ 8, "several named snapshot schedules, with days of the week",
+	  /* The one schedule of version 6 (row 1) becomes the one named
+	   * 'default', the one MS-ISTM's DVSetSnapshotSchedule reads and
+	   * writes. DAYS: bit 0 Sunday ... bit 6 Saturday, 0 every day. WTDS:
+	   * the disks, comma-separated, empty for all. LAST_RUN: the latest
+	   * grid point done or skipped (no catch-up before it); LAST_MADE: the
+	   * latest one really run. */
+	  "CREATE TABLE snapshot_schedule_list ("
+	  "  name TEXT PRIMARY KEY,"
+	  "  wtds TEXT NOT NULL,"
+	  "  start INTEGER NOT NULL,"
+	  "  interval_s INTEGER NOT NULL,"
+	  "  days INTEGER NOT NULL DEFAULT 0,"
+	  "  keep INTEGER NOT NULL,"
+	  "  last_run INTEGER NOT NULL DEFAULT 0,"
+	  "  last_made INTEGER NOT NULL DEFAULT 0);"
+	  "INSERT INTO snapshot_schedule_list (name, wtds, start, interval_s, keep, last_run,"
+	  "  last_made)"
+	  "  SELECT 'default', wtds, start, interval_s, keep, last_run,"
+	  "  CASE WHEN last_run >= start THEN last_run ELSE 0 END FROM snapshot_schedules"
+	  "  WHERE id = 1 AND start > 0 AND interval_s > 0;"
+	  "DROP TABLE snapshot_schedules;" },
 };
 
 const struct store_migration *store_migrations(size_t *n)

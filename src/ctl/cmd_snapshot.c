@@ -3,8 +3,7 @@
  * DoCreateSnapshot (the set is taken at one instant), DoEndSnapshot per
  * snapshot (MS-ISTM 3.38.4.3-5); list = EnumSnapshots and Next one at a
  * time; show/rollback/export = GetSnapshot then the ISnapshot method;
- * export --map = IHost AddWTDisk and Save; schedule = IWTGeneral
- * DVSetSnapshotSchedule / DVGetSnapshotSchedule. */
+ * export --map = IHost AddWTDisk and Save; schedule: cmd_snapshot_schedule.c. */
 #include "ctl/cmd_snapshot.h"
 
 #include <inttypes.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 
 #include "ctl/cmd_common.h"
+#include "ctl/cmd_snapshot_schedule.h"
 #include "ctl/errors.h"
 #include "ctl/parse.h"
 #include "ctl/remote.h"
@@ -26,44 +26,19 @@
 #define FT_UNIX_EPOCH 116444736000000000LL
 #define FT_PER_S 10000000LL
 
-enum { OPT_MAP = 1, OPT_EVERY_DAY, OPT_DAY, OPT_AT };
+enum { OPT_MAP = 1 };
 
 static struct {
 	const char *map;
-	bool every_day;
-	int day; /* -1: not given */
-	int at;  /* seconds after midnight UTC, -1: not given */
-} opt = { .day = -1, .at = -1 };
-
-static const char *const days[] = { "sunday", "monday", "tuesday", "wednesday",
-				    "thursday", "friday", "saturday" };
+} opt;
 
 static bool set_option(int o, const char *arg)
 {
+	bool ok;
+	if (ctl_schedule_option(o, arg, &ok))
+		return ok;
 	switch (o) {
 	case OPT_MAP: opt.map = arg; return true;
-	case OPT_EVERY_DAY: opt.every_day = true; return true;
-	case OPT_DAY:
-		for (int i = 0; i < 7; i++)
-			if (strncasecmp(arg, days[i], 3) == 0 && strlen(arg) >= 3 &&
-			    strncasecmp(arg, days[i], strlen(arg)) == 0) {
-				opt.day = i;
-				return true;
-			}
-		ctl_error(0, "istmctl snapshot schedule: bad --day '%s' (sunday ... saturday)", arg);
-		return false;
-	case OPT_AT: {
-		unsigned h, m, sec = 0;
-		char extra;
-		int k = sscanf(arg, "%u:%u:%u%c", &h, &m, &sec, &extra);
-		if ((k != 2 && k != 3) || h > 23 || m > 59 || sec > 59) {
-			ctl_error(0, "istmctl snapshot schedule: bad --at '%s' (HH:MM[:SS], UTC)",
-				  arg);
-			return false;
-		}
-		opt.at = (int)(h * 3600 + m * 60 + sec);
-		return true;
-	}
 	default: return false;
 	}
 }
@@ -383,91 +358,8 @@ static int export(struct ctl_conn *c, const struct ctl_options *o, char **args, 
 			     host ? ctl_quote(c, opt.map) : "");
 }
 
-/* The next instant at opt.at (UTC) on opt.day (or any day), as FILETIME. */
-static int64_t next_start(void)
-{
-	time_t now = time(NULL);
-	time_t midnight = now - now % 86400;
-	time_t t = midnight + opt.at;
-	if (t <= now)
-		t += 86400;
-	if (!opt.every_day) {
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		t += (time_t)((opt.day - tm.tm_wday + 7) % 7) * 86400;
-	}
-	return FT_UNIX_EPOCH + (int64_t)t * FT_PER_S;
-}
-
-static int schedule_show(struct ctl_conn *c, const struct ctl_options *o, struct dcom_iface *g)
-{
-	struct SNAPSHOT_SCHEDULE_SETTINGS in = { 0 };
-	struct IWTGeneral_DVGetSnapshotSchedule r = { .in.pSchedule = &in };
-	int ret = ctl_call(c, g, &idl_iface_IWTGeneral, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE, &r,
-			   "DVGetSnapshotSchedule", NULL, NULL);
-	if (ret != 0)
-		return ret;
-	const struct SNAPSHOT_SCHEDULE_SETTINGS *s = r.out.pSchedule;
-	if (o->json) {
-		if (s->hyStartTime == 0)
-			return ctl_emit(c, json_pack("{s:b}", "scheduled", 0));
-		return ctl_emit(c, json_pack("{s:b, s:b, s:s, s:s}", "scheduled", 1, "every_day",
-					     s->bEveryday, "day", days[s->eDay % 7], "start",
-					     time_text(c, s->hyStartTime)));
-	}
-	if (s->hyStartTime == 0)
-		printf("no snapshot schedule\n");
-	else
-		printf("snapshots of every disk that can have them %s, from %s\n",
-		       s->bEveryday ? "every day" : talloc_asprintf(c, "every %s", days[s->eDay % 7]),
-		       time_text(c, s->hyStartTime));
-	return 0;
-}
-
-static int check_schedule(const struct ctl_options *o, const char *who, char **args, int n)
-{
-	(void)o;
-	(void)n;
-	if (strcmp(args[0], "set") == 0) {
-		if (opt.at < 0 || (opt.every_day == (opt.day >= 0))) {
-			ctl_error(0, "%s: set needs --at HH:MM and either --every-day or --day DAY",
-				  who);
-			return CTL_EXIT_USAGE;
-		}
-	} else if (strcmp(args[0], "show") != 0 && strcmp(args[0], "clear") != 0) {
-		ctl_error(0, "%s: set, show or clear, not '%s'", who, args[0]);
-		return CTL_EXIT_USAGE;
-	}
-	return 0;
-}
-
-static int schedule(struct ctl_conn *c, const struct ctl_options *o, char **args, int n)
-{
-	(void)n;
-	struct dcom_iface *g;
-	int ret = ctl_manager(c, CTL_WT_GENERAL, &g);
-	if (ret != 0 || strcmp(args[0], "show") == 0)
-		return ret != 0 ? ret : schedule_show(c, o, g);
-	struct IWTGeneral_DVSetSnapshotSchedule r = { 0 };
-	if (strcmp(args[0], "set") == 0) {
-		r.in.Schedule.bEveryday = opt.every_day;
-		r.in.Schedule.eDay = (enum DayOfWeek)(opt.day >= 0 ? opt.day : 0);
-		r.in.Schedule.hyStartTime = next_start();
-	}
-	ret = ctl_call(c, g, &idl_iface_IWTGeneral, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, &r,
-		       "DVSetSnapshotSchedule", NULL, NULL);
-	return ret != 0 ? ret : schedule_show(c, o, g);
-}
-
 static const struct option export_options[] = {
 	{ "map", required_argument, NULL, OPT_MAP },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const struct option schedule_options[] = {
-	{ "every-day", no_argument, NULL, OPT_EVERY_DAY },
-	{ "day", required_argument, NULL, OPT_DAY },
-	{ "at", required_argument, NULL, OPT_AT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -479,8 +371,11 @@ static const struct ctl_action actions[] = {
 	{ "rollback", "ID (no initiator may be logged in to the disk)", 1, 1, NULL, NULL,
 	  rollback },
 	{ "export", "ID [--map TARGET]", 1, 1, export_options, NULL, export },
-	{ "schedule", "set --at HH:MM (--every-day|--day DAY) | show | clear", 1, 1,
-	  schedule_options, check_schedule, schedule },
+	{ "schedule",
+	  "set NAME (--disks WTD|PATH,...|--all) --every N(m|h|d|w) [--at HH:MM] "
+	  "[--days mon,...] --keep N | show [NAME] | list | clear NAME | "
+	  "set --at HH:MM (--every-day|--day DAY) | clear (the MS-ISTM default schedule)",
+	  1, 2, ctl_schedule_options, ctl_schedule_check, ctl_schedule_run },
 };
 
 int cmd_snapshot(const struct ctl_options *options, int argc, char **argv)

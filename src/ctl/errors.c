@@ -119,6 +119,16 @@ static const struct {
 	  "the snapshot is being exported or rolled back, or its exported disk is in use" },
 	{ "DVSetSnapshotSchedule", HR_WIN32(ERROR_NOT_SUPPORTED),
 	  "no storage root of this server can make snapshots" },
+	/* istmd's own IIstmdSnapshotSchedules (idl/istmd-ext.idl) */
+	{ "SetSchedule", HR_WIN32(ERROR_NOT_SUPPORTED),
+	  "no storage root of this server can make snapshots" },
+	{ "SetSchedule", E_INVALIDARG,
+	  "bad schedule (name: 1-64 letters, digits, '.', '_', '-'; keep 1-4096; --days "
+	  "needs --every of at most 1d)" },
+	{ "SetSchedule", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such virtual disk" },
+	{ "SetSchedule", HR_WIN32(68u), "istmd keeps at most 64 snapshot schedules" },
+	{ "GetSchedule", HR_WIN32(ERROR_NOT_FOUND), "no snapshot schedule has this name" },
+	{ "ClearSchedule", HR_WIN32(ERROR_NOT_FOUND), "no snapshot schedule has this name" },
 	/* any method */
 	{ NULL, E_ACCESSDENIED,
 	  "access denied (the account must be an istmd admin; paths must be under a storage root)" },

@@ -3,14 +3,17 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/iscsi_backend.h"
 #include "core/core.h"
+#include "core/snapshot_schedules.h"
 #include "core/snapshots.h"
 #include "idl/ndr_ms_istm.h"
 #include "istm/errmap.h"
 #include "istm/general_notify.h"
+#include "istm/snapshot_schedules.h"
 #include "istmd/hresult.h"
 #include "istmd/log.h"
 
@@ -166,6 +169,11 @@ static void unregister_notification(struct dcom_call *call, void *object, void *
 
 #define FT_PER_S 10000000LL
 #define FT_DAY (86400 * FT_PER_S)
+static int64_t snap_now(void)
+{
+	return 116444736000000000LL + (int64_t)time(NULL) * FT_PER_S;
+}
+
 /* FILETIME day 0 (1601-01-01) was a Monday. */
 static int filetime_weekday(int64_t ft)
 {
@@ -210,6 +218,7 @@ static void dv_set_snapshot_schedule(struct dcom_call *call, void *object, void 
 		s->keep = CORE_SCHEDULE_KEEP_DEFAULT;
 	s->start = in->hyStartTime;
 	s->interval_s = in->bEveryday ? 86400 : 7 * 86400;
+	s->days = 0; /* the default schedule: its disks and keep-N stay */
 	if (!in->bEveryday && s->start != 0)
 		s->start += (int64_t)(((int)in->eDay - filetime_weekday(s->start) + 7) % 7) * FT_DAY;
 	struct tevent_req *subreq = core_snapshot_schedule_set_send(r, ctx->core, s);
@@ -232,8 +241,11 @@ static void dv_get_snapshot_schedule(struct dcom_call *call, void *object, void 
 	}
 	*r->out.pSchedule = (struct SNAPSHOT_SCHEDULE_SETTINGS){ 0 };
 	if (s->start != 0) {
-		r->out.pSchedule->bEveryday = s->interval_s == 86400;
-		r->out.pSchedule->eDay = (enum DayOfWeek)filetime_weekday(s->start);
+		/* a default schedule istmctl set with days or another interval:
+		 * not every day, and eDay is the day of its next run */
+		r->out.pSchedule->bEveryday = s->interval_s == 86400 && s->days == 0;
+		r->out.pSchedule->eDay = (enum DayOfWeek)filetime_weekday(
+			s->days == 0 ? s->start : core_schedule_next_due(s, snap_now()));
 		r->out.pSchedule->hyStartTime = s->start;
 	}
 	dcom_call_done(call, S_OK);
@@ -263,11 +275,15 @@ static const dcom_method_fn general_methods[] = {
 
 static const struct dcom_chain general_chains[] = {
 	DCOM_CHAIN(IWTGeneral2, general_methods),
+	/* istmd's own, idl/istmd-ext.idl: several named schedules */
+	{ .iface = &idl_iface_IIstmdSnapshotSchedules,
+	  .methods = istm_schedule_methods,
+	  .num_methods = NDR_IISTMDSNAPSHOTSCHEDULES_CALL_COUNT },
 };
 
 const struct dcom_class istm_general_class = {
 	.name = "WTGeneral",
 	.chains = general_chains,
-	.num_chains = 1,
+	.num_chains = sizeof(general_chains) / sizeof(general_chains[0]),
 	.singleton = true,
 };

@@ -9,11 +9,13 @@
 #include "idl/ndr_ms_oaut.h"
 #include "idl/ndr_ms_vds.h"
 #include "idl/ndr_ms_dtyp.h"
+#include "idl/ndr_istmd_ext.h"
 #include "replay/model.h"
 
 static const struct idl_interface *const *const all_files[] = {
 	idl_interfaces_ms_dcom, idl_interfaces_ms_istm, idl_interfaces_ms_rpce,
 	idl_interfaces_ms_oaut, idl_interfaces_ms_vds,  idl_interfaces_ms_dtyp,
+	idl_interfaces_istmd_ext, /* istmd's own (snapshot schedules) */
 };
 
 const struct idl_interface *rp_iface_find(const struct ndr_syntax_id *id)

@@ -18,7 +18,9 @@
 
 #include "backend/snap_provider.h"
 #include "backend_testutil.h"
+#include "core/snapshot_schedules.h"
 #include "core/snapshots.h"
+#include "core/store.h"
 #include "core_testutil.h"
 
 #define MiB (1024ull * 1024ull)
@@ -697,6 +699,126 @@ static void test_schedule(void **unused)
 	tc_free(t);
 }
 
+static size_t described_count(struct tc *t, uint32_t wtd, const char *description)
+{
+	struct core_snapshot **list = NULL;
+	size_t n = 0, k = 0;
+	assert_int_equal(core_snapshot_list(t, t->core, wtd, &list, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		k += strcmp(list[i]->description, description) == 0;
+	return k;
+}
+
+/* Several named schedules: each keeps its own N per disk, never touches
+ * another's snapshots or hand-made ones, and all come back after a
+ * restart. */
+static void test_schedules_named(void **unused)
+{
+	struct tc *t = fs_tc();
+	if (t == NULL) {
+		skip();
+		return;
+	}
+	uint32_t w1, w2;
+	assert_int_equal(tc_create_disk(t, "n1.vhd", 4 * MiB, &w1), 0);
+	assert_int_equal(tc_create_disk(t, "n2.vhd", 4 * MiB, &w2), 0);
+	assert_int_equal(snap_create(t, &w1, 1, NULL), 0); /* by hand */
+	int64_t now = 116444736000000000LL + (int64_t)time(NULL) * 10000000LL;
+	uint32_t only1[] = { w1 };
+	struct core_snapshot_schedule a = { .name = "a", .start = now, .interval_s = 1,
+					    .keep = 1, .wtds = only1, .n_wtds = 1 };
+	struct core_snapshot_schedule b = { .name = "b", .start = now, .interval_s = 1,
+					    .keep = 2 };
+	assert_int_equal(schedule_set(t, &a), 0);
+	assert_int_equal(schedule_set(t, &b), 0);
+	struct core_snapshot_schedule bad = { .name = "no/slash", .start = now,
+					      .interval_s = 1, .keep = 1 };
+	assert_int_equal(schedule_set(t, &bad), -EINVAL);
+	uint32_t nodisk[] = { 999 };
+	struct core_snapshot_schedule gone = { .name = "c", .start = now, .interval_s = 1,
+					       .keep = 1, .wtds = nodisk, .n_wtds = 1 };
+	assert_int_equal(schedule_set(t, &gone), -ENOENT);
+	tc_run_for(t, 4500);
+	assert_int_equal(described_count(t, w1, "scheduled:a"), 1);
+	assert_int_equal(described_count(t, w2, "scheduled:a"), 0);
+	assert_int_equal(described_count(t, w1, "scheduled:b"), 2);
+	assert_int_equal(described_count(t, w2, "scheduled:b"), 2);
+	assert_int_equal(described_count(t, w1, ""), 1); /* the hand-made one */
+	assert_int_equal(scheduled_count(t, w1), 0);     /* no default schedule */
+
+	struct core_snapshot_schedule **all = NULL;
+	size_t n = 0;
+	assert_int_equal(core_snapshot_schedule_list(t, t->core, &all, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(all[0]->name, "a");
+	assert_string_equal(all[1]->name, "b");
+	assert_true(all[0]->last_run > 0);
+
+	tc_close(t);
+	assert_int_equal(tc_open(t), 0);
+	struct core_snapshot_schedule *got = core_snapshot_schedule_find(t, t->core, "a");
+	assert_non_null(got);
+	assert_int_equal(got->keep, 1);
+	assert_int_equal(got->n_wtds, 1);
+	assert_int_equal(got->wtds[0], w1);
+	assert_non_null(core_snapshot_schedule_find(t, t->core, "b"));
+	assert_null(core_snapshot_schedule_find(t, t->core, "default"));
+	/* clearing one stops it and keeps its snapshots */
+	struct core_snapshot_schedule off = { .name = "b" };
+	assert_int_equal(schedule_set(t, &off), 0);
+	tc_run_for(t, 2500);
+	assert_null(core_snapshot_schedule_find(t, t->core, "b"));
+	assert_int_equal(described_count(t, w2, "scheduled:b"), 2);
+	assert_int_equal(described_count(t, w1, "scheduled:a"), 1);
+	off.name = "a";
+	assert_int_equal(schedule_set(t, &off), 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
+/* Down for five runs of an hourly schedule: at start-up one catch-up run,
+ * not five, then nothing until the next grid point (half an hour away). */
+static void test_schedule_catch_up_once(void **unused)
+{
+	struct tc *t = fs_tc();
+	if (t == NULL) {
+		skip();
+		return;
+	}
+	uint32_t w;
+	assert_int_equal(tc_create_disk(t, "c.vhd", 4 * MiB, &w), 0);
+	int64_t now = 116444736000000000LL + (int64_t)time(NULL) * 10000000LL;
+	int64_t start = now - (5 * 3600 + 1800) * 10000000LL;
+	struct core_snapshot_schedule s = { .name = "h", .start = start, .interval_s = 3600,
+					    .keep = 10 };
+	assert_int_equal(schedule_set(t, &s), 0);
+	tc_run_for(t, 300);
+	assert_int_equal(core_snapshot_schedule_runs(t->core), 0); /* no catch-up when set */
+	tc_close(t);
+	/* as if the last run was five grid points ago */
+	struct store *st = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(t, t->state, &st, &why), 0);
+	char *sql = talloc_asprintf(t, "UPDATE snapshot_schedule_list SET last_run = %lld,"
+				       " last_made = %lld WHERE name = 'h';",
+				    (long long)start, (long long)start);
+	assert_int_equal(store_exec(st, sql, &why), 0);
+	talloc_free(st);
+	assert_int_equal(tc_open(t), 0);
+	for (int i = 0; i < 30 && core_snapshot_schedule_runs(t->core) < 1; i++)
+		tc_run_for(t, 100);
+	tc_run_for(t, 1500);
+	assert_int_equal(core_snapshot_schedule_runs(t->core), 1);
+	assert_int_equal(described_count(t, w, "scheduled:h"), 1);
+	struct core_snapshot_schedule *got = core_snapshot_schedule_find(t, t->core, "h");
+	assert_int_equal(got->last_made, start + 5 * 3600 * 10000000LL);
+	assert_int_equal(core_schedule_next_run(got, now), start + 6 * 3600 * 10000000LL);
+	struct core_snapshot_schedule off = { .name = "h" };
+	assert_int_equal(schedule_set(t, &off), 0);
+	unmount_root(t);
+	tc_free(t);
+}
+
 /* ext4 (the scratch directory's file system here) cannot reflink: refused,
  * and said so per disk. */
 static void test_ext4_refused(void **unused)
@@ -752,6 +874,8 @@ int main(void)
 		cmocka_unit_test(test_delete_crash_renamed),
 		cmocka_unit_test(test_import),
 		cmocka_unit_test(test_schedule),
+		cmocka_unit_test(test_schedules_named),
+		cmocka_unit_test(test_schedule_catch_up_once),
 		cmocka_unit_test(test_ext4_refused),
 	};
 	const struct CMUnitTest btrfs[] = {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "backend_testutil.h"
+#include "core/snapshot_schedules.h"
 #include "core/snapshots.h"
 #include "core/store.h"
 #include "core/store_internal.h"
@@ -258,6 +259,12 @@ static void fill_version(struct store *s, int version)
 				 0);
 	if (version >= 3) /* v3's code wrote the identifier with the disk */
 		assert_int_equal(store_exec(s, "UPDATE disks SET device_id = guid;", &why), 0);
+	if (version >= 6 && version < 8) /* v6's one schedule: weekly, disks 3 */
+		assert_int_equal(store_exec(s,
+					    "INSERT INTO snapshot_schedules VALUES"
+					    " (1, '3', 130000000000000000, 604800, 5, 0);",
+					    &why),
+				 0);
 }
 
 static void test_migrations_from_every_version(void **unused)
@@ -309,6 +316,17 @@ static void test_migrations_from_every_version(void **unused)
 		size_t n_snaps = 1;
 		assert_int_equal(core_snapshot_list(t, t->core, CORE_NO_WTD, &snaps, &n_snaps), 0);
 		assert_int_equal(n_snaps, 0);
+		/* v6's one schedule became the one named default (v8) */
+		struct core_snapshot_schedule *sch = core_snapshot_schedule_get(t, t->core);
+		assert_string_equal(sch->name, CORE_SCHEDULE_DEFAULT);
+		assert_int_equal(sch->start, v >= 6 ? 130000000000000000LL : 0);
+		if (v >= 6) {
+			assert_int_equal(sch->interval_s, 604800);
+			assert_int_equal(sch->keep, 5);
+			assert_int_equal(sch->days, 0);
+			assert_int_equal(sch->n_wtds, 1);
+			assert_int_equal(sch->wtds[0], 3);
+		}
 		uint32_t wtd;
 		/* the root is elsewhere but the next index still follows meta */
 		assert_int_equal(tc_create_disk(t, "new.vhd", 8 * MiB, &wtd), 0);

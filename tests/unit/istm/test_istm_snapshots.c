@@ -19,6 +19,7 @@
 
 #include "backend_testutil.h"
 #include "core/snapshots.h"
+#include "idl/ndr_istmd_ext.h"
 #include "dcom/objref.h"
 #include "istm/notify.h"
 #include "istm/istm.h"
@@ -618,6 +619,139 @@ static void test_limit(void **unused)
 	xfs_free(x);
 }
 
+/* istmd's own IIstmdSnapshotSchedules on the IWTGeneral object: several
+ * named schedules beside the MS-ISTM default one, their errors, restart. */
+static uint32_t sched_list(struct ix *x, uint32_t *n, struct ISTMD_SNAPSHOT_SCHEDULE **out)
+{
+	const struct idl_interface *S = &idl_iface_IIstmdSnapshotSchedules;
+	struct IIstmdSnapshotSchedules_ListSchedules *l =
+		ix_r(x, S, NDR_IISTMDSNAPSHOTSCHEDULES_LISTSCHEDULES);
+	uint32_t hr = ix_call(x, x->general, S, NDR_IISTMDSNAPSHOTSCHEDULES_LISTSCHEDULES, l);
+	*n = *l->out.pCount;
+	*out = *l->out.ppSchedules;
+	return hr;
+}
+
+static uint32_t sched_set(struct ix *x, const struct ISTMD_SNAPSHOT_SCHEDULE *in)
+{
+	const struct idl_interface *S = &idl_iface_IIstmdSnapshotSchedules;
+	struct IIstmdSnapshotSchedules_SetSchedule *r =
+		ix_r(x, S, NDR_IISTMDSNAPSHOTSCHEDULES_SETSCHEDULE);
+	r->in.pSchedule = talloc_memdup(r, in, sizeof(*in));
+	return ix_call(x, x->general, S, NDR_IISTMDSNAPSHOTSCHEDULES_SETSCHEDULE, r);
+}
+
+static uint32_t sched_by_name(struct ix *x, uint32_t opnum, const char *name,
+			      struct ISTMD_SNAPSHOT_SCHEDULE **out)
+{
+	const struct idl_interface *S = &idl_iface_IIstmdSnapshotSchedules;
+	if (opnum == NDR_IISTMDSNAPSHOTSCHEDULES_GETSCHEDULE) {
+		struct IIstmdSnapshotSchedules_GetSchedule *g = ix_r(x, S, opnum);
+		g->in.Name = name;
+		uint32_t hr = ix_call(x, x->general, S, opnum, g);
+		*out = g->out.pSchedule;
+		return hr;
+	}
+	struct IIstmdSnapshotSchedules_ClearSchedule *c = ix_r(x, S, opnum);
+	c->in.Name = name;
+	return ix_call(x, x->general, S, opnum, c);
+}
+
+static void test_named_schedules(void **unused)
+{
+	struct ix *x = xfs_ix();
+	if (x == NULL) {
+		skip();
+		return;
+	}
+	uint32_t a = ix_disk(x, "a.vhd", 4 * MIB);
+	const int64_t y2030 = 135379296000000000LL; /* 2030-01-01 00:00 UTC */
+	uint32_t disks[] = { a }, nodisk[] = { 999 };
+	struct ISTMD_SNAPSHOT_SCHEDULE h = { .Name = "hourly", .Start = y2030,
+					     .IntervalSeconds = 3600, .Keep = 5,
+					     .NumDisks = 1, .Disks = disks };
+	assert_int_equal(sched_set(x, &h), S_OK);
+	struct ISTMD_SNAPSHOT_SCHEDULE bad = h;
+	bad.Name = "a b";
+	assert_int_equal(sched_set(x, &bad), E_INVALIDARG);
+	bad = h;
+	bad.Name = NULL;
+	assert_int_equal(sched_set(x, &bad), E_INVALIDARG);
+	bad = h;
+	bad.Keep = 0;
+	assert_int_equal(sched_set(x, &bad), E_INVALIDARG);
+	bad = h;
+	bad.Start = 0; /* clearing is ClearSchedule's */
+	assert_int_equal(sched_set(x, &bad), E_INVALIDARG);
+	bad = h;
+	bad.Days = 1;
+	bad.IntervalSeconds = 2 * 86400;
+	assert_int_equal(sched_set(x, &bad), E_INVALIDARG);
+	bad = h;
+	bad.Disks = nodisk;
+	assert_int_equal(sched_set(x, &bad), HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND));
+
+	struct ISTMD_SNAPSHOT_SCHEDULE *got = NULL;
+	assert_int_equal(sched_by_name(x, NDR_IISTMDSNAPSHOTSCHEDULES_GETSCHEDULE, "hourly", &got),
+			 S_OK);
+	assert_string_equal(got->Name, "hourly");
+	assert_int_equal(got->Start, y2030);
+	assert_int_equal(got->IntervalSeconds, 3600);
+	assert_int_equal(got->Keep, 5);
+	assert_int_equal(got->NumDisks, 1);
+	assert_int_equal(got->Disks[0], a);
+	assert_int_equal(got->LastRun, 0);
+	assert_int_equal(got->NextRun, y2030);
+	assert_int_equal(sched_by_name(x, NDR_IISTMDSNAPSHOTSCHEDULES_GETSCHEDULE, "nope", &got),
+			 HRESULT_FROM_WIN32(ERROR_NOT_FOUND));
+
+	/* the MS-ISTM schedule is the one named default: all disks, keep 64 */
+	const struct idl_interface *G = &idl_iface_IWTGeneral;
+	struct IWTGeneral_DVSetSnapshotSchedule *ds = ix_r(x, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE);
+	ds->in.Schedule = (struct SNAPSHOT_SCHEDULE_SETTINGS){ .bEveryday = 1,
+							       .hyStartTime = y2030 };
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, ds), S_OK);
+	uint32_t n = 0;
+	struct ISTMD_SNAPSHOT_SCHEDULE *all = NULL;
+	assert_int_equal(sched_list(x, &n, &all), S_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(all[0].Name, "default");
+	assert_int_equal(all[0].IntervalSeconds, 86400);
+	assert_int_equal(all[0].Keep, CORE_SCHEDULE_KEEP_DEFAULT);
+	assert_int_equal(all[0].NumDisks, 0);
+	assert_string_equal(all[1].Name, "hourly");
+	/* keep-N set by name survives a DVSetSnapshotSchedule of the default */
+	struct ISTMD_SNAPSHOT_SCHEDULE d = { .Name = "default", .Start = y2030,
+					     .IntervalSeconds = 86400, .Keep = 3,
+					     .Days = (1u << 1) | (1u << 5) };
+	assert_int_equal(sched_set(x, &d), S_OK);
+	struct IWTGeneral_DVGetSnapshotSchedule *gs = ix_r(x, G, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE);
+	gs->in.pSchedule = talloc_zero(gs, struct SNAPSHOT_SCHEDULE_SETTINGS);
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVGETSNAPSHOTSCHEDULE, gs), S_OK);
+	assert_false(gs->out.pSchedule->bEveryday); /* only Monday and Friday */
+	ds = ix_r(x, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE);
+	ds->in.Schedule = (struct SNAPSHOT_SCHEDULE_SETTINGS){ .bEveryday = 1,
+							       .hyStartTime = y2030 };
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, ds), S_OK);
+	assert_int_equal(sched_by_name(x, NDR_IISTMDSNAPSHOTSCHEDULES_GETSCHEDULE, "default", &got),
+			 S_OK);
+	assert_int_equal(got->Keep, 3);
+	assert_int_equal(got->Days, 0);
+
+	ix_restart(x);
+	assert_int_equal(sched_list(x, &n, &all), S_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(sched_by_name(x, NDR_IISTMDSNAPSHOTSCHEDULES_CLEARSCHEDULE, "hourly", &got),
+			 S_OK);
+	assert_int_equal(sched_by_name(x, NDR_IISTMDSNAPSHOTSCHEDULES_CLEARSCHEDULE, "hourly", &got),
+			 HRESULT_FROM_WIN32(ERROR_NOT_FOUND));
+	ds = ix_r(x, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE); /* hyStartTime 0: clears */
+	assert_int_equal(ix_call(x, x->general, G, NDR_IWTGENERAL_DVSETSNAPSHOTSCHEDULE, ds), S_OK);
+	assert_int_equal(sched_list(x, &n, &all), S_OK);
+	assert_int_equal(n, 0);
+	xfs_free(x);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -630,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_two_volumes),
 		cmocka_unit_test(test_import),
 		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_named_schedules),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	if (plain_mount[0] != '\0') {

@@ -7,17 +7,19 @@
 #include "ndr_test_util.h"
 
 const struct idl_test_call *const test_call_tables[] = {
-	idl_test_calls_ms_istm, idl_test_calls_ms_dcom, idl_test_calls_ms_rpce, idl_test_calls_idlc_features, NULL,
+	idl_test_calls_ms_istm, idl_test_calls_ms_dcom, idl_test_calls_ms_rpce, idl_test_calls_idlc_features,
+	idl_test_calls_istmd_ext, NULL,
 };
 
 const struct idl_test_type *const test_type_tables[] = {
 	idl_test_types_ms_istm, idl_test_types_ms_dcom, idl_test_types_ms_rpce,
 	idl_test_types_ms_vds, idl_test_types_ms_oaut, idl_test_types_ms_dtyp, idl_test_types_idlc_features,
-	NULL,
+	idl_test_types_istmd_ext, NULL,
 };
 
 static const struct idl_interface *const *const interface_lists[] = {
-	idl_interfaces_ms_istm, idl_interfaces_ms_dcom, idl_interfaces_ms_rpce, idl_interfaces_idlc_features, NULL,
+	idl_interfaces_ms_istm, idl_interfaces_ms_dcom, idl_interfaces_ms_rpce, idl_interfaces_idlc_features,
+	idl_interfaces_istmd_ext, NULL,
 };
 
 const struct ndr_interface_call *test_call_entry(const struct idl_test_call *t)

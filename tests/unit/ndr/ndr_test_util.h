@@ -10,6 +10,7 @@
 #include "idl/test_ms_istm.h"
 #include "idl/test_ms_rpce.h"
 #include "idl/test_idlc_features.h"
+#include "idl/test_istmd_ext.h"
 
 /* NULL-terminated lists of the generated tables of every IDL file with calls
  * (types: every file). */
