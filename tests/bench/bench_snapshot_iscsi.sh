@@ -36,6 +36,7 @@ for b in bench_iscsi bench_scale; do
 done
 
 bench_dir_init
+export BENCH_ADDR BENCH_EPM BENCH_USER BENCH_PASSWORD_FILE=$BENCH_DIR/password
 IMG=$BENCH_DIR/xfs.img
 cleanup() {
 	[ -n "${WP:-}" ] && kill "$WP" 2>/dev/null
@@ -51,24 +52,29 @@ truncate -s $((SIZE * 3 + (4 << 30))) "$IMG" &&
 	mkfs.xfs -q -f -m reflink=1 "$IMG" &&
 	mount -o loop "$IMG" "$BENCH_DIR/storage" || { echo "cannot make the XFS image" >&2; exit 77; }
 bench_conf
+sed -i 's/^level = warning$/level = notice/' "$BENCH_DIR/istmd.conf" # the holds
 tgtd_start || exit 1
 istmd_start || exit 1
 ictl() { "$ISTMCTL" -s "$BENCH_ADDR:$BENCH_EPM" -u "$BENCH_USER" -p "$BENCH_DIR/password" "$@"; }
 INI=iqn.2025-01.org.istmd:bench-snap
 A=$BENCH_DIR/storage/a.vhd
 B=$BENCH_DIR/storage/b.vhd
-ictl target create snap >/dev/null &&
-	ictl disk create "$A" --size "$SIZE" >/dev/null &&
-	ictl disk create "$B" --size $((64 << 20)) >/dev/null || exit 1
-WA=$(ictl --json disk list | tr '{' '\n' | grep -F "\"$A\"" | sed -n 's/.*"wtd": *\([0-9]*\).*/\1/p')
-WB=$(ictl --json disk list | tr '{' '\n' | grep -F "\"$B\"" | sed -n 's/.*"wtd": *\([0-9]*\).*/\1/p')
+wtd() { sed -n 's/.*"wtd": *\([0-9]*\).*/\1/p' | head -1; }
+ictl target create snap >/dev/null || exit 1
+WA=$(ictl --json disk create "$A" --size "$SIZE" | wtd)
+WB=$(ictl --json disk create "$B" --size $((64 << 20)) | wtd)
+C=$BENCH_DIR/storage/c.vhd
+WC=$(ictl --json disk create "$C" --size $((1 << 30)) | wtd)
+[ -n "$WA" ] && [ -n "$WB" ] && [ -n "$WC" ] || { echo "cannot create the disks" >&2; exit 1; }
 # written once before it is served: the baseline overwrites data in place
 dd if=/dev/zero of="$A" bs=1M count=$((SIZE >> 20)) conv=notrunc,fsync status=none
+dd if=/dev/zero of="$C" bs=1M count=1024 conv=notrunc,fsync status=none
 ictl map snap "$WA" >/dev/null && ictl map snap "$WB" >/dev/null &&
+	ictl map snap "$WC" >/dev/null &&
 	ictl allow snap "$INI" >/dev/null || exit 1
 IQN=$(ictl --json target show snap | sed -n 's/.*"iqn": *"\([^"]*\)".*/\1/p' | head -1)
 for i in $(seq 100); do
-	[ "$(tgtadm -C "$BENCH_TGT" --mode target --op show | grep -c "Backing store path: /dev/loop")" -ge 2 ] && break
+	[ "$(tgtadm -C "$BENCH_TGT" --mode target --op show | grep -c "Backing store path: /dev/loop")" -ge 3 ] && break
 	sleep 0.1
 done
 
@@ -76,9 +82,10 @@ snap_ids() { ictl --json snapshot list "$WA" | tr ',{' '\n\n' | sed -n 's/.*"id"
 # state N: no snapshot of the disk, then N taken just before the run
 set_state() {
 	for id in $(snap_ids); do ictl snapshot delete "$id" >/dev/null; done
+	sync -f "$BENCH_DIR/storage" # XFS frees the deleted files' extents now, not during the run
 	for _ in $(seq "$1"); do ictl snapshot create "$WA" >/dev/null || exit 1; done
 }
-extents() { xfs_io -r -c "fiemap" "$A" 2>/dev/null | grep -vc "hole\|^$A:"; }
+extents() { xfs_io -r -c "fiemap" "${1:-$A}" 2>/dev/null | grep -vc "hole\|^/"; }
 
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# disk $((SIZE >> 20)) MiB fixed VHD on XFS reflink (loop image), tgtd + istmd, bench_iscsi QD 8, ${SECS} s per run, medians of $REPS"
@@ -107,16 +114,24 @@ for t in "seq 65536" "rand 4096"; do
 done
 set_state 0
 
-# the hold of 2-disk sets under an initiator's writes
-"$BENCH_BIN/bench_iscsi" --portal "$BENCH_ADDR:3260" --target "$IQN" --initiator "$INI" \
-	--lun 1 --pattern rand --rw write --bs 4096 --qd 8 --seconds 60 --span "$SIZE" > /dev/null &
-WP=$!
-sleep 2
-for _ in $(seq 9); do ictl snapshot create "$WA" "$WB" >/dev/null; sleep 0.5; done
-kill "$WP" 2>/dev/null; wait "$WP" 2>/dev/null; WP=
-grep -o "2 disk(s) at one instant, content held for [0-9]* us ([0-9]* us" "$BENCH_DIR/istmd.log" |
-	sed 's/.*held for \([0-9]*\) us (\([0-9]*\) us/\1 \2/' > "$BENCH_DIR/holds"
-printf '2-disk sets under random 4 KiB writes (QD 8), %s sets, extents of a.vhd %s: held median %s us (max %s), of which stopping tgtd median %s us\n' \
-	"$(wc -l < "$BENCH_DIR/holds")" "$(extents)" \
-	"$(cut -d' ' -f1 "$BENCH_DIR/holds" | median)" "$(cut -d' ' -f1 "$BENCH_DIR/holds" | sort -g | tail -1)" \
-	"$(cut -d' ' -f2 "$BENCH_DIR/holds" | median)"
+# the hold of 2-disk sets under an initiator's random 4 KiB writes: a disk
+# written once (few extents), then A after the runs above (many extents)
+hold_sets() { # LUN DISK1 DISK2 FILE LABEL
+	local from
+	from=$(wc -l < "$BENCH_DIR/istmd.log")
+	"$BENCH_BIN/bench_iscsi" --portal "$BENCH_ADDR:3260" --target "$IQN" --initiator "$INI" \
+		--lun "$1" --pattern rand --rw write --bs 4096 --qd 8 --seconds 60 > /dev/null &
+	WP=$!
+	sleep 2
+	for _ in $(seq 9); do ictl snapshot create "$2" "$3" >/dev/null; sleep 0.3; done
+	kill "$WP" 2>/dev/null; wait "$WP" 2>/dev/null; WP=
+	tail -n +"$from" "$BENCH_DIR/istmd.log" |
+		grep -o "2 disk(s) at one instant, content held for [0-9]* us ([0-9]* us" |
+		sed 's/.*held for \([0-9]*\) us (\([0-9]*\) us/\1 \2/' > "$BENCH_DIR/holds"
+	printf '2-disk sets, %s (%s extents), under random 4 KiB writes at QD 8: %s sets, held median %s us (max %s), of which stopping tgtd median %s us (max %s)\n' \
+		"$5" "$(extents "$4")" "$(wc -l < "$BENCH_DIR/holds")" \
+		"$(cut -d' ' -f1 "$BENCH_DIR/holds" | median)" "$(cut -d' ' -f1 "$BENCH_DIR/holds" | sort -g | tail -1)" \
+		"$(cut -d' ' -f2 "$BENCH_DIR/holds" | median)" "$(cut -d' ' -f2 "$BENCH_DIR/holds" | sort -g | tail -1)"
+}
+hold_sets 3 "$WC" "$WB" "$C" "a 1 GiB disk written once"
+hold_sets 1 "$WA" "$WB" "$A" "the 2 GiB disk after the runs above"
