@@ -554,9 +554,13 @@ static void create_committed(struct op *op)
 	for (size_t i = 0; i < s->n; i++)
 		if (snap_add(op->c, s->snaps[i]) < 0)
 			log_err("snapshots: out of memory keeping %s", s->ids[i]);
-	log_notice("snapshot set %s: %zu disk(s) at one instant, content held for %" PRIu64
-		   " us (%" PRIu64 " us to stop the target's I/O)", s->set_id, s->n,
-		   s->job->hold_us, s->job->stop_us);
+	if (s->job->hold_be != NULL)
+		log_notice("snapshot set %s: %zu disk(s) at one instant, content held for %" PRIu64
+			   " us (%" PRIu64 " us to stop the target's I/O)", s->set_id, s->n,
+			   s->job->hold_us, s->job->stop_us);
+	else
+		log_notice("snapshot set %s: %zu disk(s) at one instant, content held for %" PRIu64
+			   " us", s->set_id, s->n, s->job->hold_us);
 	struct create_result res = { .ids = talloc_steal(NULL, s->ids), .hold_us = s->job->hold_us };
 	op_set_result(op, &res, sizeof(res));
 	struct create_result *r = op->result;

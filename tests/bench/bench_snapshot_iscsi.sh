@@ -118,7 +118,7 @@ set_state 0
 # written once (few extents), then A after the runs above (many extents)
 hold_sets() { # LUN DISK1 DISK2 FILE LABEL
 	local from
-	from=$(wc -l < "$BENCH_DIR/istmd.log")
+	from=$(($(wc -l < "$BENCH_DIR/istmd.log") + 1))
 	"$BENCH_BIN/bench_iscsi" --portal "$BENCH_ADDR:3260" --target "$IQN" --initiator "$INI" \
 		--lun "$1" --pattern rand --rw write --bs 4096 --qd 8 --seconds 60 > /dev/null &
 	WP=$!
