@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 static int reflink_clone(int src_fd, int dst_fd)
@@ -101,14 +103,28 @@ int snap_sync(int dir_fd, const char *name)
 	return rc;
 }
 
-int snap_clone_to(const struct snap_provider *p, int src_fd, int dir_fd, const char *name,
-		  bool durable)
+int snap_clone_open(const struct snap_provider *p, int src_fd, int dir_fd, const char *name)
 {
 	int fd = openat(dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	int rc = p->clone(src_fd, fd);
-	if (rc == 0 && durable && fsync(fd) < 0)
+	if (rc < 0) {
+		close(fd);
+		unlinkat(dir_fd, name, 0);
+		return rc;
+	}
+	return fd;
+}
+
+int snap_clone_to(const struct snap_provider *p, int src_fd, int dir_fd, const char *name,
+		  bool durable)
+{
+	int fd = snap_clone_open(p, src_fd, dir_fd, name);
+	if (fd < 0)
+		return fd;
+	int rc = 0;
+	if (durable && fsync(fd) < 0)
 		rc = -errno;
 	close(fd);
 	if (rc == 0 && durable && fsync(dir_fd) < 0)
@@ -116,6 +132,12 @@ int snap_clone_to(const struct snap_provider *p, int src_fd, int dir_fd, const c
 	if (rc < 0)
 		unlinkat(dir_fd, name, 0);
 	return rc;
+}
+
+bool snap_refresh_is_cheap(int src_fd)
+{
+	struct statfs fs;
+	return fstatfs(src_fd, &fs) == 0 && fs.f_type == XFS_SUPER_MAGIC;
 }
 
 int snap_shared_bytes(int fd, uint64_t *shared, uint64_t *total)
@@ -155,4 +177,18 @@ int snap_shared_bytes(int fd, uint64_t *shared, uint64_t *total)
 	}
 	free(fm);
 	return 0;
+}
+
+int snap_cow_hint(int src_fd)
+{
+	if (!snap_refresh_is_cheap(src_fd))
+		return -EOPNOTSUPP;
+	struct fsxattr fa;
+	if (ioctl(src_fd, FS_IOC_FSGETXATTR, &fa) < 0)
+		return -errno;
+	if ((fa.fsx_xflags & FS_XFLAG_COWEXTSIZE) && fa.fsx_cowextsize != 0)
+		return 0; /* the administrator's or ours */
+	fa.fsx_xflags |= FS_XFLAG_COWEXTSIZE;
+	fa.fsx_cowextsize = SNAP_COWEXTSIZE;
+	return ioctl(src_fd, FS_IOC_FSSETXATTR, &fa) < 0 ? -errno : 0;
 }

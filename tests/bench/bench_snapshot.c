@@ -1,25 +1,33 @@
 /* bench_snapshot: how long istmd's snapshot engine takes against the
  * baseline `cp --reflink=always` of the same file, for a 1 GiB and a
  * 100 GiB sparse-but-written fixed VHD on XFS (reflink=1, a loop-mounted
- * image), and the copy-on-write cost: direct-I/O write throughput to the
- * disk's file with 0, 1 and 10 snapshots (every write lands on a block the
- * snapshots share, the worst case).
+ * image), interleaved, medians of 5; then how long the content is held
+ * against the number of extents of the disk's file: the clone istmd held
+ * before (a first FICLONE into an empty file) against what it holds now (a
+ * FICLONE onto a clone made before the hold, after writes in between), and
+ * istmd's own figure for a snapshot of a disk of that many extents.
+ * The copy-on-write cost through iSCSI is bench_snapshot_iscsi.sh.
  *
  *   bench_snapshot [WORKDIR]      (root: mounts an image; default /var/tmp)
  *
  * Not part of ctest (docs/snapshots.md has figures). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <talloc.h>
 #include <tevent.h>
 
+#include "backend/snap_provider.h"
 #include "backend/storage_paths.h"
 #include "core/core.h"
 #include "core/snapshots.h"
@@ -62,27 +70,100 @@ static void scatter(const char *path, uint64_t size, uint64_t stride)
 	free(buf);
 }
 
-static double write_mib_s(const char *path, uint64_t size)
+static int cmp_d(const void *a, const void *b)
 {
-	int fd = open(path, O_WRONLY | O_DIRECT);
-	void *buf;
-	if (fd < 0 || posix_memalign(&buf, 4096, 64 * 1024) != 0)
-		return 0;
-	memset(buf, 0xa5, 64 * 1024);
-	uint64_t bytes = 256 * MiB, done = 0;
-	srand(1);
-	double t0 = now_ms();
-	while (done < bytes) {
-		uint64_t off = ((uint64_t)rand() % (size / (64 * 1024))) * 64 * 1024;
-		if (pwrite(fd, buf, 64 * 1024, (off_t)off) != 64 * 1024)
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Extents of FD's file (FIEMAP, counting only). */
+static long extents(int fd)
+{
+	struct fiemap fm = { .fm_length = FIEMAP_MAX_OFFSET };
+	return ioctl(fd, FS_IOC_FIEMAP, &fm) == 0 ? (long)fm.fm_mapped_extents : -1;
+}
+
+static long extents_of(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	long n = fd >= 0 ? extents(fd) : -1;
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+/* Makes PATH's data area N separate extents: 64 KiB written every 128 KiB,
+ * backwards so that XFS cannot merge neighbours. */
+static void fragment(const char *path, long n)
+{
+	int fd = open(path, O_WRONLY);
+	char buf[65536];
+	memset(buf, 0x3c, sizeof(buf));
+	for (long i = n - 1; fd >= 0 && i >= 0; i--)
+		if (pwrite(fd, buf, sizeof(buf), (off_t)i * 131072) != (ssize_t)sizeof(buf))
 			break;
-		done += 64 * 1024;
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
 	}
-	fsync(fd);
-	double ms = now_ms() - t0;
-	close(fd);
-	free(buf);
-	return (double)done / MiB / (ms / 1000);
+}
+
+/* A few 4 KiB writes (what initiators write between the clone made before
+ * the hold and the hold), made durable as the engine does. */
+static void touch(int fd, long n, int k)
+{
+	char buf[4096];
+	memset(buf, 0x11 * (k + 1), sizeof(buf));
+	for (int i = 0; i < 16; i++)
+		if (pwrite(fd, buf, sizeof(buf), (off_t)((i * 7919 + k) % n) * 131072) < 0)
+			break;
+	fdatasync(fd);
+}
+
+/* 8 processes writing 64 KiB O_DIRECT blocks through PATH's first SIZE
+ * bytes, interleaved (process t writes blocks t, t+8, t+16...): the order
+ * in which an initiator's sequential writes at queue depth 8 arrive. */
+static void writers8(const char *path, uint64_t size)
+{
+	pid_t pids[8];
+	for (int t = 0; t < 8; t++) {
+		pids[t] = fork();
+		if (pids[t] != 0)
+			continue;
+		int fd = open(path, O_WRONLY | O_DIRECT);
+		void *buf;
+		if (fd < 0 || posix_memalign(&buf, 4096, 65536) != 0)
+			_exit(1);
+		memset(buf, 0x77, 65536);
+		for (uint64_t b = (uint64_t)t; (b + 1) * 65536 <= size; b += 8)
+			if (pwrite(fd, buf, 65536, (off_t)(b * 65536)) != 65536)
+				_exit(1);
+		_exit(0);
+	}
+	for (int t = 0; t < 8; t++)
+		if (pids[t] > 0)
+			waitpid(pids[t], NULL, 0);
+}
+
+static int cow_hint(const char *path, unsigned bytes)
+{
+	int fd = open(path, O_RDONLY);
+	struct fsxattr fa;
+	int rc = fd >= 0 && ioctl(fd, FS_IOC_FSGETXATTR, &fa) == 0 ? 0 : -1;
+	if (rc == 0) {
+		fa.fsx_xflags |= FS_XFLAG_COWEXTSIZE;
+		fa.fsx_cowextsize = bytes;
+		rc = ioctl(fd, FS_IOC_FSSETXATTR, &fa);
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int snapshot(struct core *c, uint32_t wtd, double *ms, uint64_t *hold_us)
@@ -135,12 +216,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "core: %s\n", err);
 		return 1;
 	}
-	printf("%-34s %12s %12s %12s\n", "disk", "istmd ms", "hold us", "cp --reflink ms");
+	printf("snapshot time, istmd (clone, fsync, database commit) against cp --reflink=always\n"
+	       "+ sync -f of the same file, interleaved, medians of 5:\n");
+	printf("%-34s %8s %10s %10s %12s\n", "disk", "extents", "istmd ms", "hold us",
+	       "cp --reflink ms");
 	const struct { const char *name; uint64_t size, stride; } disks[] = {
 		{ "1 GiB, 1 MiB written every 4 MiB", 1 * GiB, 4 * MiB },
 		{ "100 GiB, 1 MiB every 64 MiB", 100 * GiB, 64 * MiB },
 	};
-	uint32_t wtd1 = 0;
 	for (size_t i = 0; i < 2; i++) {
 		char path[4300];
 		snprintf(path, sizeof(path), "%s/d%zu.vhd", root, i);
@@ -154,57 +237,120 @@ int main(int argc, char **argv)
 			fprintf(stderr, "disk: %s\n", err);
 			return 1;
 		}
-		if (i == 0)
-			wtd1 = wtd;
 		scatter(path, disks[i].size, disks[i].stride);
-		double best = 1e9, sum = 0;
-		uint64_t hold = 0, hmax = 0;
+		double ist[5], cp[5], hold[5];
 		for (int k = 0; k < 5; k++) {
-			double ms;
-			if (snapshot(c, wtd, &ms, &hold) != 0)
+			uint64_t h = 0;
+			if (snapshot(c, wtd, &ist[k], &h) != 0)
 				return 1;
-			sum += ms;
-			best = ms < best ? ms : best;
-			hmax = hold > hmax ? hold : hmax;
-		}
-		double cp_sum = 0;
-		for (int k = 0; k < 5; k++) {
+			hold[k] = (double)h;
 			snprintf(cmd, sizeof(cmd), "cp --reflink=always %s %s/cp%zu-%d && sync -f %s",
 				 path, root, i, k, root);
 			double t0 = now_ms();
 			if (run(cmd) != 0)
 				return 1;
-			cp_sum += now_ms() - t0;
+			cp[k] = now_ms() - t0;
 		}
-		printf("%-34s %12.1f %12llu %12.1f   (means of 5; istmd best %.1f)\n",
-		       disks[i].name, sum / 5, (unsigned long long)hmax, cp_sum / 5, best);
+		printf("%-34s %8ld %10.1f %10.0f %12.1f\n", disks[i].name, extents_of(path),
+		       median(ist, 5), median(hold, 5), median(cp, 5));
 	}
-	/* copy-on-write cost on the 1 GiB disk: fresh disk, 0, 1, 10 snapshots */
-	char p1[4300];
-	snprintf(p1, sizeof(p1), "%s/cow.vhd", root);
-	struct core_disk_spec spec = { .path = p1, .type = CORE_WTD_FILE, .new_size = GiB,
-				       .new_type = CORE_VHD_FIXED, .sparse = false };
-	req = core_disk_create_send(mem, c, &spec);
-	wait_req(req);
-	uint32_t cow;
-	if (core_disk_create_recv(req, mem, &cow, &err) != 0)
-		return 1;
-	scatter(p1, GiB, MiB);
-	printf("\nrandom 64 KiB O_DIRECT writes to a 1 GiB disk (256 MiB written):\n");
-	int have = 0;
-	for (int want = 0; want <= 10; want = want == 0 ? 1 : 10) {
-		double ms;
-		uint64_t h;
-		while (have < want && snapshot(c, cow, &ms, &h) == 0)
-			have++;
-		/* a snapshot just before: every block is shared again */
-		if (want > 0 && snapshot(c, cow, &ms, &h) == 0)
-			have++;
-		printf("  %2d snapshot(s): %8.1f MiB/s\n", want, write_mib_s(p1, GiB));
-		if (want == 10)
-			break;
+
+	/* The hold against the number of extents. */
+	printf("\ncontent held against extents of the disk's file (medians of 5, interleaved):\n"
+	       "  before = a first FICLONE into an empty file (what was held until now);\n"
+	       "  after  = FICLONE onto a clone made before the hold, 16 blocks written\n"
+	       "           in between (what is held now);\n"
+	       "  istmd  = the hold istmd reports for a snapshot of that disk\n");
+	printf("%10s %12s %12s %12s %14s\n", "extents", "before ms", "after ms", "istmd ms",
+	       "after us/ext");
+	const long counts[] = { 256, 1600, 4000, 16000 };
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		char path[4300];
+		snprintf(path, sizeof(path), "%s/x%ld.vhd", root, counts[i]);
+		struct core_disk_spec spec = { .path = path, .type = CORE_WTD_FILE,
+					       .new_size = (uint64_t)counts[i] * 131072 + MiB,
+					       .new_type = CORE_VHD_FIXED, .sparse = true };
+		req = core_disk_create_send(mem, c, &spec);
+		wait_req(req);
+		uint32_t wtd;
+		if (core_disk_create_recv(req, mem, &wtd, &err) != 0) {
+			fprintf(stderr, "disk: %s\n", err);
+			return 1;
+		}
+		fragment(path, counts[i]);
+		int src = open(path, O_RDWR);
+		long ext = extents(src);
+		double before[5], after[5], ist[5];
+		for (int k = 0; k < 5; k++) {
+			char name[64];
+			snprintf(name, sizeof(name), "b%ld-%d", counts[i], k);
+			int dfd = open(root, O_RDONLY | O_DIRECTORY);
+			double t0 = now_ms();
+			int rc = snap_clone_to(&snap_provider_reflink, src, dfd, name, false);
+			before[k] = now_ms() - t0;
+			unlinkat(dfd, name, 0);
+			snprintf(name, sizeof(name), "a%ld-%d", counts[i], k);
+			int fd = snap_clone_open(&snap_provider_reflink, src, dfd, name);
+			touch(src, counts[i], k);
+			t0 = now_ms();
+			if (rc == 0 && fd >= 0)
+				rc = snap_provider_reflink.clone(src, fd);
+			after[k] = now_ms() - t0;
+			if (fd >= 0)
+				close(fd);
+			unlinkat(dfd, name, 0);
+			close(dfd);
+			uint64_t h = 0;
+			double ms;
+			touch(src, counts[i], k + 5);
+			if (rc != 0 || fd < 0 || snapshot(c, wtd, &ms, &h) != 0) {
+				fprintf(stderr, "clone failed\n");
+				return 1;
+			}
+			ist[k] = (double)h / 1000;
+		}
+		close(src);
+		double am = median(after, 5);
+		printf("%10ld %12.1f %12.1f %12.1f %14.2f\n", ext, median(before, 5), am,
+		       median(ist, 5), am * 1000 / (double)ext);
 	}
-	(void)wtd1;
+
+	/* Copy-on-write fragmentation: XFS's default hint against istmd's. */
+	printf("\nafter a snapshot, 8 writers of 64 KiB through a written 1 GiB disk\n"
+	       "(QD-8 sequential order), medians of 3, interleaved:\n");
+	printf("%-36s %12s %16s\n", "cowextsize", "extents", "next hold ms");
+	const struct { const char *name; unsigned hint; } hints[] = {
+		{ "XFS default (128 KiB, set by hand)", 128 * 1024 },
+		{ "istmd's hint (4 MiB, set by istmd)", 0 },
+	};
+	double ext[2][3], nh[2][3];
+	for (int k = 0; k < 3; k++)
+		for (int h = 0; h < 2; h++) {
+			char path[4300];
+			snprintf(path, sizeof(path), "%s/h%d-%d.vhd", root, h, k);
+			struct core_disk_spec spec = { .path = path, .type = CORE_WTD_FILE,
+						       .new_size = GiB, .new_type = CORE_VHD_FIXED,
+						       .sparse = true };
+			req = core_disk_create_send(mem, c, &spec);
+			wait_req(req);
+			uint32_t wtd;
+			double ms;
+			uint64_t hold;
+			if (core_disk_create_recv(req, mem, &wtd, &err) != 0)
+				return 1;
+			scatter(path, GiB, MiB); /* all written: few extents */
+			if (hints[h].hint != 0 && cow_hint(path, hints[h].hint) != 0)
+				fprintf(stderr, "cannot set the hint\n");
+			if (snapshot(c, wtd, &ms, &hold) != 0)
+				return 1;
+			writers8(path, GiB);
+			ext[h][k] = (double)extents_of(path);
+			if (snapshot(c, wtd, &ms, &hold) != 0)
+				return 1;
+			nh[h][k] = (double)hold / 1000;
+		}
+	for (int h = 0; h < 2; h++)
+		printf("%-36s %12.0f %16.2f\n", hints[h].name, median(ext[h], 3), median(nh[h], 3));
 	req = core_close_send(mem, c);
 	wait_req(req);
 	talloc_free(mem);
