@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "backend/lio_internal.h"
+#include "backend/session_auth.h"
 #include "backend/tgt_sockets.h"
 #include "istmd/log.h"
 #include "istmd/treq.h"
@@ -36,6 +37,7 @@ struct lio_backend {
 	struct lio_nop *nops;
 	size_t n_nops;
 	struct tgt_port_map *ports; /* which socket is which connection */
+	struct session_auth *auth;  /* sessions' authentication as first seen */
 };
 
 struct lio_nop {
@@ -203,6 +205,10 @@ static void lio_req_done(struct tevent_req *subreq)
 		fill_nop(state->lb, &j->targets[i]);
 	if (j->op == LIO_APPLY && j->rc == 0)
 		remember_nop(state->lb, j->want);
+	/* LIO's info files do not say how a session authenticated: the TPG's
+	 * setting when it was first seen (as with tgt) */
+	if (j->op == LIO_SESSIONS && j->rc == 0 && state->lb->auth != NULL)
+		session_auth_first(state->lb->auth, j->sessions, j->n_sessions, j->iqn == NULL);
 	if (j->op == LIO_SESSIONS && j->rc == 0 && j->have_sockets && state->lb->ports != NULL)
 		tgt_sockets_match(state->lb->ports, j, j->sockets, j->n_sockets, j->sessions,
 				  j->n_sessions);
@@ -432,6 +438,7 @@ int lio_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	lb->base.n_portals = opts->n_portals;
 	lb->pool = workpool_create(lb, ev, 1);
 	lb->ports = tgt_port_map_new(lb);
+	lb->auth = session_auth_new(lb);
 	lb->watch_ms = opts->watch_interval_ms ? opts->watch_interval_ms : 2000;
 	if (lb->ctx.root == NULL || lb->ctx.hba == NULL || lb->ctx.owned == NULL ||
 	    lb->base.portals == NULL || lb->pool == NULL) {

@@ -121,6 +121,10 @@ static int read_table(TALLOC_CTX *mem, const char *path, bool v6, const struct t
 	FILE *f = fopen(path, "re");
 	if (f == NULL)
 		return errno == ENOENT ? 0 : -errno; /* no IPv6 here */
+	/* One read() for the whole table where it fits: the kernel resumes a
+	 * later read by position, and entries removed meanwhile (connections
+	 * closing, TIME_WAIT expiring) would make it skip live ones. */
+	setvbuf(f, NULL, _IOFBF, 256 * 1024);
 	char line[512];
 	if (fgets(line, sizeof(line), f) == NULL) { /* the header */
 		fclose(f);

@@ -322,7 +322,8 @@ def body():
         check(conns == [want], "EnumConnections: %s == %s" % (conns, [want]))
         resp = expect(call(sm, n.ISessionManager2_GetConnection(TSIH=tsih1, CID=0)), n.S_OK,
                       "GetConnection(%d, 0)" % tsih1)
-        check(conn_tuple(resp["pConnectionInfo"]) == want, "GetConnection: CID, addresses, ports")
+        got = conn_tuple(resp["pConnectionInfo"])
+        check(got == want, "GetConnection: CID, addresses, ports: %s" % (got,))
         expect(call(sm, n.ISessionManager2_GetConnection(TSIH=tsih1, CID=7)),
                n.ERROR_FILE_NOT_FOUND, "GetConnection of an unknown CID")
         unknown = (tsih1 + 100) % 65536 or 1
