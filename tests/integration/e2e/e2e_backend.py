@@ -115,6 +115,22 @@ class TgtView:
         self.tgtadm("--mode", "target", "--op", "update", "--tid", self._tid(iqn), "--name",
                     "MaxConnections", "--value", str(value))
 
+    def params(self, iqn):
+        """{key: value} of the negotiation parameters the target offers."""
+        text = self.tgtadm("--mode", "target", "--op", "show", "--tid", self._tid(iqn))
+        return {k: int(v) for k, v in re.findall(
+            r"^(MaxRecvDataSegmentLength|FirstBurstLength|MaxBurstLength|MaxConnections)="
+            r"(\d+)$", text, re.M)}
+
+    def drift(self, iqn, initiator):
+        """Changes behind istmd's back: the initiator's ACL entry removed and
+        the target taken offline."""
+        tid = self._tid(iqn)
+        self.tgtadm("--mode", "target", "--op", "unbind", "--tid", tid, "--initiator-name",
+                    initiator)
+        self.tgtadm("--mode", "target", "--op", "update", "--tid", tid, "--name", "state",
+                    "--value", "offline")
+
     def portal_connections(self):
         """[(initiator address, port)] of the TCP connections to the portal."""
         with open("/proc/net/tcp") as f:
@@ -212,6 +228,19 @@ class LioView:
 
     def set_max_connections(self, iqn, value):
         self.run("echo %d > %s/iscsi/%s/tpgt_1/param/MaxConnections" % (value, CFS, iqn))
+
+    def params(self, iqn):
+        keys = ("MaxRecvDataSegmentLength", "FirstBurstLength", "MaxBurstLength",
+                "MaxConnections")
+        rc, out = self.run("cd %s/iscsi/%s/tpgt_1/param && cat %s" % (CFS, iqn, " ".join(keys)))
+        return dict(zip(keys, (int(v) for v in out.split()))) if rc == 0 else {}
+
+    def drift(self, iqn, initiator):
+        """Changes behind istmd's back: the initiator's ACL removed and the
+        TPG disabled."""
+        self.run("G=%s/iscsi/%s/tpgt_1; echo 0 > $G/enable; for m in $G/acls/%s/lun_*; do "
+                 "rm $m/mapped; rmdir $m; done; rmdir $G/acls/%s" % (CFS, iqn, initiator,
+                                                                     initiator))
 
     def portal_connections(self):
         return _tcp_table(self.run("cat /proc/net/tcp")[1], self.target_port)

@@ -395,12 +395,14 @@ def body():
     return 0
 
 
-def lio_main(test):
+def lio_main(test, extra_conf=()):
     """TEST (a function of no arguments) against istmd and LIO in the QEMU
-    guest: e2e_env.Env boots it and starts istmd there; the ISTMD_*
-    variables with_istmd.sh would set name that istmd."""
+    guest: e2e_env.Env boots it and starts istmd there (EXTRA_CONF: lines
+    for its [iscsi] section); the ISTMD_* variables with_istmd.sh would set
+    name that istmd."""
     from e2e_env import ADMIN, ADMIN_PASSWORD, EPM_PORT, OBJECT_PORT, Env
     env = Env(__doc__)
+    env.extra_conf = list(extra_conf)
 
     def body(env):
         global B, PORTAL

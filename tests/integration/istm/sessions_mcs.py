@@ -26,6 +26,10 @@ from istm_client import admin, call, check, expect, ok, pdeathsig, start_tgtd  #
 import sessions_live as live  # noqa: E402
 
 MCS = os.environ["MCS_INITIATOR"]
+# [iscsi] max_connections when the test sets it (MCS_MAX_CONNECTIONS), else
+# the default, 8; the initiator offers 8
+MAXCONN = os.environ.get("MCS_MAX_CONNECTIONS")
+EXPECT = int(MAXCONN or 8)
 
 
 def conn_count(tsih):
@@ -74,15 +78,16 @@ def body():
         mgr = client.activate(n.CLSID_HOSTMGR, n.IHOSTMGR3)
         sm = client.activate(n.CLSID_SESSIONMANAGER, n.ISESSIONMANAGER2)
         iqn = live.make_target(mgr)
-        check(B.max_connections(iqn) == 8, "the target offers MaxConnections=8 (the default "
-              "[iscsi] max_connections)")
+        check(B.max_connections(iqn) == EXPECT, "the target offers MaxConnections=%d "
+              "([iscsi] max_connections%s)" % (EXPECT, "" if MAXCONN else ", the default"))
         # the reconciler (every 2 s with tgt, 5 s with LIO here) sets it again
         B.set_max_connections(iqn, 1)
         check(B.max_connections(iqn) == 1, "MaxConnections changed behind istmd's back")
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and B.max_connections(iqn) != 8:
+        while time.monotonic() < deadline and B.max_connections(iqn) != EXPECT:
             time.sleep(0.2)
-        check(B.max_connections(iqn) == 8, "the reconciler set MaxConnections=8 again")
+        check(B.max_connections(iqn) == EXPECT, "the reconciler set MaxConnections=%d again"
+              % EXPECT)
 
         # AddIscsiConnection once the session exists and has been looked at (a
         # console's refresh here; istmd's login poll does the same within a second):
@@ -96,7 +101,7 @@ def body():
 
         p, port0, port1, maxconn = mcs(iqn, live.INI1, 0, look)
         holders.append(p)
-        check(maxconn == "8", "MaxConnections negotiated: %s" % maxconn)
+        check(maxconn == str(EXPECT), "MaxConnections negotiated: %s" % maxconn)
         sessions = live.tgt_sessions()
         check(len(sessions) == 1, "one session in tgtd: %s" % sessions)
         tsih = list(sessions)[0]
@@ -153,5 +158,5 @@ def body():
 
 if __name__ == "__main__":
     if "--backend" in sys.argv and "lio" in sys.argv:
-        sys.exit(live.lio_main(body))
+        sys.exit(live.lio_main(body, ["max_connections = %s" % MAXCONN] if MAXCONN else []))
     sys.exit(main())
