@@ -441,7 +441,7 @@ int lio_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	lb->auth = session_auth_new(lb);
 	lb->watch_ms = opts->watch_interval_ms ? opts->watch_interval_ms : 2000;
 	if (lb->ctx.root == NULL || lb->ctx.hba == NULL || lb->ctx.owned == NULL ||
-	    lb->base.portals == NULL || lb->pool == NULL) {
+	    lb->base.portals == NULL || lb->pool == NULL || lb->ports == NULL || lb->auth == NULL) {
 		talloc_free(lb);
 		return -ENOMEM;
 	}
