@@ -106,6 +106,9 @@ def body(env):
     ids = [] if env.lio else ["192.0.2.0/24", "fd00::/8", "dns:host.invalid"]
     env.istmctl("allow", "one", INI, *ids)
     env.istmctl("allow", "two", "*")
+    rc, out = env.initiator(t1, INI, "login", chap=CHAP)
+    env.check(rc == 0, "an initiator that offers CHAP logs in without it while the target "
+              "has none: %s" % out.strip())
     env.istmctl("chap", "one", "--user", CHAP[0], stdin=CHAP[1] + "\n")
     env.istmctl("chap", "one", "--mutual", "--user", MUTUAL[0], stdin=MUTUAL[1] + "\n")
     env.check(login_ok(env, t1, 16 * MIB), "an initiator logs in with one-way and mutual CHAP")
