@@ -1,7 +1,14 @@
 /* The LIO backend's tevent side: each operation is one job on a worker
  * pool of one thread (configfs writes may block on the kernel, and one at a
  * time keeps a target's steps in order), and a timer that watches whether
- * configfs and iscsi_target_mod are there (UP/DOWN). */
+ * configfs and iscsi_target_mod are there (UP/DOWN).
+ *
+ * Initiator ports: LIO's ACL info names a connection's address, not its
+ * port. Its connections are kernel sockets on the portals' local ends, in
+ * /proc/net/tcp (read by the sessions job, on the worker); which socket is
+ * which connection is learnt on the loop as with tgt (tgt_sockets.h): only
+ * when certain, so two connections that appear at once from one address
+ * keep port 0 until one of them is told apart. */
 #include "backend/lio_backend.h"
 
 #include <errno.h>
@@ -10,6 +17,8 @@
 #include <sys/stat.h>
 
 #include "backend/lio_internal.h"
+#include "backend/session_auth.h"
+#include "backend/tgt_sockets.h"
 #include "istmd/log.h"
 #include "istmd/treq.h"
 #include "istmd/workpool.h"
@@ -27,6 +36,8 @@ struct lio_backend {
 	 * so a target with dynamic ACLs only ("*") cannot show them */
 	struct lio_nop *nops;
 	size_t n_nops;
+	struct tgt_port_map *ports; /* which socket is which connection */
+	struct session_auth *auth;  /* sessions' authentication as first seen */
 };
 
 struct lio_nop {
@@ -86,7 +97,24 @@ struct lio_job {
 	size_t n_foreign;
 	struct iscsi_session_info *sessions;
 	size_t n_sessions;
+	struct tgt_socket *sockets; /* LIO's connections (LIO_SESSIONS) */
+	size_t n_sockets;
+	bool have_sockets;
 };
+
+/* The established sockets on LIO's portals; unreadable: none (ports 0). */
+static void read_sockets(struct lio_job *j)
+{
+	struct iscsi_portal *portals;
+	size_t n;
+	if (lio_all_portals(j, &j->ctx, &portals, &n) != 0 ||
+	    tgt_sockets_read_local(j, "/proc", portals, n, &j->sockets, &j->n_sockets) != 0) {
+		j->sockets = NULL;
+		j->n_sockets = 0;
+		return;
+	}
+	j->have_sockets = true;
+}
 
 static void lio_job_run(void *arg)
 {
@@ -104,6 +132,8 @@ static void lio_job_run(void *arg)
 		break;
 	case LIO_SESSIONS:
 		j->rc = lio_sessions(j, &j->ctx, j->iqn, &j->sessions, &j->n_sessions);
+		if (j->rc == 0 && j->n_sessions > 0)
+			read_sockets(j);
 		break;
 	}
 }
@@ -175,6 +205,13 @@ static void lio_req_done(struct tevent_req *subreq)
 		fill_nop(state->lb, &j->targets[i]);
 	if (j->op == LIO_APPLY && j->rc == 0)
 		remember_nop(state->lb, j->want);
+	/* LIO's info files do not say how a session authenticated: the TPG's
+	 * setting when it was first seen (as with tgt) */
+	if (j->op == LIO_SESSIONS && j->rc == 0 && state->lb->auth != NULL)
+		session_auth_first(state->lb->auth, j->sessions, j->n_sessions, j->iqn == NULL);
+	if (j->op == LIO_SESSIONS && j->rc == 0 && j->have_sockets && state->lb->ports != NULL)
+		tgt_sockets_match(state->lb->ports, j, j->sockets, j->n_sockets, j->sessions,
+				  j->n_sessions);
 	for (size_t i = 0; j->op == LIO_LIST && j->rc == 0 && i < j->n_foreign; i++)
 		if (!reported(state->lb, j->foreign[i]))
 			log_notice("lio: target %s was not created by istmd: reported, never "
@@ -400,9 +437,11 @@ int lio_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	lb->base.portals = portals;
 	lb->base.n_portals = opts->n_portals;
 	lb->pool = workpool_create(lb, ev, 1);
+	lb->ports = tgt_port_map_new(lb);
+	lb->auth = session_auth_new(lb);
 	lb->watch_ms = opts->watch_interval_ms ? opts->watch_interval_ms : 2000;
 	if (lb->ctx.root == NULL || lb->ctx.hba == NULL || lb->ctx.owned == NULL ||
-	    lb->base.portals == NULL || lb->pool == NULL) {
+	    lb->base.portals == NULL || lb->pool == NULL || lb->ports == NULL || lb->auth == NULL) {
 		talloc_free(lb);
 		return -ENOMEM;
 	}

@@ -62,6 +62,10 @@ int lio_list(TALLOC_CTX *mem, const struct lio_ctx *ctx, struct iscsi_target **t
  * and the TPG's dynamic_sessions. */
 int lio_sessions(TALLOC_CTX *mem, const struct lio_ctx *ctx, const char *iqn,
 		 struct iscsi_session_info **sessions, size_t *n_sessions);
+/* Every portal (np) of every iSCSI WWN, foreign ones too: where LIO's
+ * connections end (lio_backend.c finds their sockets by these). */
+int lio_all_portals(TALLOC_CTX *mem, const struct lio_ctx *ctx, struct iscsi_portal **out,
+		    size_t *n);
 /* Parses an ACL's info file (exposed for the unit test). Appends to *out. */
 int lio_parse_acl_info(TALLOC_CTX *mem, const char *target_iqn, const char *text,
 		       struct iscsi_session_info **out, size_t *n);

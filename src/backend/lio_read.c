@@ -373,3 +373,37 @@ int lio_sessions(TALLOC_CTX *mem, const struct lio_ctx *ctx, const char *iqn,
 	talloc_free(tmp);
 	return rc;
 }
+
+int lio_all_portals(TALLOC_CTX *mem, const struct lio_ctx *ctx, struct iscsi_portal **out,
+		    size_t *n)
+{
+	*out = talloc_zero_array(mem, struct iscsi_portal, 0);
+	*n = 0;
+	if (*out == NULL)
+		return -ENOMEM;
+	char *dir = talloc_asprintf(mem, "%s/iscsi", ctx->root);
+	size_t nw, nt, np;
+	char **wwns = lio_list_dir(mem, dir, &nw);
+	for (size_t w = 0; w < nw; w++) {
+		if (!looks_like_wwn(wwns[w]))
+			continue;
+		char *wwn = talloc_asprintf(mem, "%s/%s", dir, wwns[w]);
+		char **tpgs = lio_list_dir(mem, wwn, &nt);
+		for (size_t t = 0; t < nt; t++) {
+			if (strncmp(tpgs[t], "tpgt_", 5) != 0)
+				continue;
+			char *npdir = talloc_asprintf(mem, "%s/%s/np", wwn, tpgs[t]);
+			char **nps = lio_list_dir(mem, npdir, &np);
+			for (size_t i = 0; i < np; i++) {
+				struct iscsi_portal *more =
+					talloc_realloc(mem, *out, struct iscsi_portal, *n + 1);
+				if (more == NULL)
+					return -ENOMEM;
+				*out = more;
+				if (lio_np_parse(more, nps[i], &more[*n]) == 0)
+					(*n)++;
+			}
+		}
+	}
+	return 0;
+}

@@ -4,24 +4,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include "backend/session_auth.h"
 #include "backend/tgt_sockets.h"
 #include "istmd/treq.h"
 #include "istmd/workpool.h"
 
-/* A session's authentication as first seen: tgtd does not say what a session
- * negotiated, but its target's incoming accounts at login time decide it (tgt
- * requires CHAP when the target has one). Remembered per TSIH from the first
- * look (the login poll's, within a second of the login), so that a later
- * change of the target's CHAP settings does not rewrite live sessions. */
-struct seen_auth {
-	uint16_t tsih;
-	enum iscsi_auth_method auth;
-};
-
 struct tgt_ports {
 	struct tgt_ports_raw raw;
-	struct seen_auth *seen;
-	size_t n_seen;
+	struct session_auth *auth; /* as first seen (session_auth.h) */
 	struct workpool *pool; /* one thread: procfs reads */
 	struct tgt_port_map *map;
 	const char *proc;
@@ -37,8 +27,9 @@ struct tgt_ports *tgt_ports_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 	p->raw = *raw;
 	p->pool = workpool_create(p, ev, 1);
 	p->map = tgt_port_map_new(p);
+	p->auth = session_auth_new(p);
 	p->proc = talloc_strdup(p, proc);
-	if (p->pool == NULL || p->map == NULL || p->proc == NULL) {
+	if (p->pool == NULL || p->map == NULL || p->auth == NULL || p->proc == NULL) {
 		talloc_free(p);
 		return NULL;
 	}
@@ -49,40 +40,9 @@ void tgt_ports_set_pid(struct tgt_ports *p, pid_t pid)
 {
 	if (pid != p->pid) {
 		tgt_port_map_reset(p->map);
-		TALLOC_FREE(p->seen);
-		p->n_seen = 0;
+		session_auth_reset(p->auth);
 	}
 	p->pid = pid;
-}
-
-/* Gives each session its authentication as first seen, and remembers the
- * new ones. COMPLETE: SESSIONS is every session of tgtd (the others ended). */
-static void first_auth(struct tgt_ports *p, struct iscsi_session_info *sessions, size_t n,
-		       bool complete)
-{
-	struct seen_auth *next = talloc_zero_array(p, struct seen_auth, n + p->n_seen + 1);
-	size_t k = 0;
-	if (next == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		bool found = false;
-		for (size_t j = 0; j < p->n_seen && !found; j++)
-			if (p->seen[j].tsih == sessions[i].tsih) {
-				sessions[i].auth = p->seen[j].auth;
-				found = true;
-			}
-		next[k++] = (struct seen_auth){ sessions[i].tsih, sessions[i].auth };
-	}
-	for (size_t j = 0; !complete && j < p->n_seen; j++) {
-		bool listed = false;
-		for (size_t i = 0; i < n && !listed; i++)
-			listed = sessions[i].tsih == p->seen[j].tsih;
-		if (!listed)
-			next[k++] = p->seen[j];
-	}
-	talloc_free(p->seen);
-	p->seen = next;
-	p->n_seen = k;
 }
 
 /* ---- reading the sockets on the workpool ---- */
@@ -174,7 +134,7 @@ static void sessions_listed(struct tevent_req *subreq)
 		tevent_req_error(req, -rc);
 		return;
 	}
-	first_auth(s->p, s->sessions, s->n, !s->iqn);
+	session_auth_first(s->p->auth, s->sessions, s->n, !s->iqn);
 	if (s->p->pid <= 0 || s->n == 0) {
 		tevent_req_done(req);
 		return;
@@ -249,7 +209,7 @@ static void nexus_listed(struct tevent_req *subreq)
 		tevent_req_error(req, -rc);
 		return;
 	}
-	first_auth(s->p, s->sessions, s->n, true);
+	session_auth_first(s->p->auth, s->sessions, s->n, true);
 	/* No session, nothing to learn: an idle tgtd costs one request. */
 	if (s->p->pid <= 0 || s->n == 0) {
 		tevent_req_done(req);

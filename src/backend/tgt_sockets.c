@@ -90,12 +90,41 @@ static bool parse_endpoint(const char *s, bool v6, char *addr, size_t size, uint
 	return inet_ntop(AF_INET6, &a6, addr, (socklen_t)size) != NULL;
 }
 
-static int read_table(TALLOC_CTX *mem, const char *path, bool v6, const uint64_t *inodes,
-		      size_t n_inodes, struct tgt_socket **v, size_t *n)
+/* Which sockets of a table are wanted: those with one of INODES (a
+ * process's), or those whose local end is one of PORTALS (the kernel's own,
+ * which no process holds). */
+struct table_filter {
+	const uint64_t *inodes;
+	size_t n_inodes;
+	const struct iscsi_portal *portals;
+	size_t n_portals;
+};
+
+static bool same_address(const char *a, const char *b);
+
+/* Whether LOCAL:PORT is one of the portals (a wildcard address matches any). */
+static bool local_is_portal(const struct table_filter *f, const char *local, uint16_t port)
+{
+	for (size_t i = 0; i < f->n_portals; i++) {
+		const char *a = f->portals[i].address;
+		if (f->portals[i].port != port || a == NULL)
+			continue;
+		if (strcmp(a, "0.0.0.0") == 0 || strcmp(a, "::") == 0 || same_address(a, local))
+			return true;
+	}
+	return false;
+}
+
+static int read_table(TALLOC_CTX *mem, const char *path, bool v6, const struct table_filter *flt,
+		      struct tgt_socket **v, size_t *n)
 {
 	FILE *f = fopen(path, "re");
 	if (f == NULL)
 		return errno == ENOENT ? 0 : -errno; /* no IPv6 here */
+	/* One read() for the whole table where it fits: the kernel resumes a
+	 * later read by position, and entries removed meanwhile (connections
+	 * closing, TIME_WAIT expiring) would make it skip live ones. */
+	setvbuf(f, NULL, _IOFBF, 256 * 1024);
 	char line[512];
 	if (fgets(line, sizeof(line), f) == NULL) { /* the header */
 		fclose(f);
@@ -109,11 +138,14 @@ static int read_table(TALLOC_CTX *mem, const char *path, bool v6, const uint64_t
 		if (sscanf(line, " %*s %63s %63s %x %*s %*s %*s %*s %*s %llu", local, remote, &state,
 			   &ino) != 4)
 			continue;
-		if (state != TCP_ESTABLISHED_STATE || !has_inode(inodes, n_inodes, ino))
+		if (state != TCP_ESTABLISHED_STATE ||
+		    (flt->portals == NULL && !has_inode(flt->inodes, flt->n_inodes, ino)))
 			continue;
 		struct tgt_socket s = { .inode = ino };
 		if (!parse_endpoint(local, v6, s.local, sizeof(s.local), &s.local_port) ||
 		    !parse_endpoint(remote, v6, s.remote, sizeof(s.remote), &s.remote_port))
+			continue;
+		if (flt->portals != NULL && (ino == 0 || !local_is_portal(flt, s.local, s.local_port)))
 			continue;
 		struct tgt_socket *grown = talloc_realloc(mem, *v, struct tgt_socket, *n + 1);
 		if (grown == NULL) {
@@ -142,13 +174,40 @@ int tgt_sockets_read(TALLOC_CTX *mem_ctx, const char *proc, pid_t pid,
 	if (rc == 0 && v == NULL)
 		rc = -ENOMEM;
 	/* The tables of tgtd's network namespace, which may not be ours. */
+	struct table_filter flt = { .inodes = inodes, .n_inodes = n_inodes };
 	if (rc == 0) {
 		snprintf(path, sizeof(path), "%s/%d/net/tcp", proc, (int)pid);
-		rc = read_table(tmp, path, false, inodes, n_inodes, &v, &count);
+		rc = read_table(tmp, path, false, &flt, &v, &count);
 	}
 	if (rc == 0) {
 		snprintf(path, sizeof(path), "%s/%d/net/tcp6", proc, (int)pid);
-		rc = read_table(tmp, path, true, inodes, n_inodes, &v, &count);
+		rc = read_table(tmp, path, true, &flt, &v, &count);
+	}
+	if (rc == 0) {
+		*sockets = talloc_steal(mem_ctx, v);
+		*n = count;
+	}
+	talloc_free(tmp);
+	return rc;
+}
+
+int tgt_sockets_read_local(TALLOC_CTX *mem_ctx, const char *proc,
+			   const struct iscsi_portal *portals, size_t n_portals,
+			   struct tgt_socket **sockets, size_t *n)
+{
+	struct table_filter flt = { .portals = portals, .n_portals = n_portals };
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct tgt_socket *v = tmp ? talloc_array(tmp, struct tgt_socket, 0) : NULL;
+	size_t count = 0;
+	char path[PATH_MAX];
+	int rc = v != NULL ? 0 : -ENOMEM;
+	if (rc == 0 && n_portals > 0) {
+		snprintf(path, sizeof(path), "%s/net/tcp", proc);
+		rc = read_table(tmp, path, false, &flt, &v, &count);
+	}
+	if (rc == 0 && n_portals > 0) {
+		snprintf(path, sizeof(path), "%s/net/tcp6", proc);
+		rc = read_table(tmp, path, true, &flt, &v, &count);
 	}
 	if (rc == 0) {
 		*sockets = talloc_steal(mem_ctx, v);

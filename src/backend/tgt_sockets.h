@@ -29,6 +29,15 @@ struct tgt_socket {
 int tgt_sockets_read(TALLOC_CTX *mem_ctx, const char *proc, pid_t pid,
 		     struct tgt_socket **sockets, size_t *n);
 
+/* The established TCP connections whose local end is one of PORTALS (an
+ * address "0.0.0.0" or "::" matches any local address), from PROC/net/tcp and
+ * tcp6 ("/proc": this network namespace): the kernel's own sockets, which
+ * no process holds (LIO's, lio_backend.c). Sockets without an inode are left
+ * out. 0 or a negative errno; blocking on procfs: run on a workpool. */
+int tgt_sockets_read_local(TALLOC_CTX *mem_ctx, const char *proc,
+			   const struct iscsi_portal *portals, size_t n_portals,
+			   struct tgt_socket **sockets, size_t *n);
+
 /* Which socket is which connection (TSIH, CID), learnt over successive
  * looks and kept while both live. tgtadm prints no port, so a connection
  * is bound to a socket only when the choice is certain: at one look, it is

@@ -16,12 +16,18 @@ SIGKILLs istmd, and starts it again.
 - CreateWtFile held at the fallocate of the new VHD (created unnamed, linked
   when complete): after the restart there is no file at the path and no
   temporary file in the directory.
+
+The same code for both backends (issue 15 item 4, --backend): with LIO,
+istmd runs in the QEMU guest and strace runs there too (the guest runs the
+host's binaries; the test's directory is shared), istmctl and the checks on
+the files stay on the host.
 """
 import os
 import re
 import subprocess
 import time
 
+import e2e_backend
 from e2e_env import Env, Failure, skip_unless_possible
 
 MIB = 1 << 20
@@ -30,6 +36,9 @@ INI = "iqn.2024-03.org.example:crash"
 
 def traced(env, pid):
     """Whether every thread of PID is traced."""
+    if env.lio:
+        rc, out = env.guest.run("grep -h '^TracerPid:' /proc/%d/task/*/status" % pid)
+        return rc == 0 and out.split() != [] and "0" not in out.split()[1::2]
     try:
         for task in os.listdir("/proc/%d/task" % pid):
             with open("/proc/%d/task/%s/status" % (pid, task)) as f:
@@ -52,21 +61,21 @@ def kill_inside(env, command, syscalls, marker, path=None, what=""):
            "-e", "trace=" + syscalls, "-e", "inject=%s:delay_enter=4000000" % syscalls]
     if path:
         cmd[1:1] = ["-P", path]
-    tracer = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
+    # strace where istmd runs (with LIO in the guest), its messages in a file
+    err = os.path.join(env.dir, "strace.err")
+    tracer = e2e_backend.of_env(env).spawn(cmd, err)
+    deadline = time.monotonic() + (30 if env.lio else 10)
     while not traced(env, pid):
         if time.monotonic() > deadline or tracer.poll() is not None:
             tracer.kill()
-            raise Failure("strace could not attach to istmd: %s"
-                          % tracer.stderr.read().decode(errors="replace"))
+            raise Failure("strace could not attach to istmd: %s" % open(err).read())
         time.sleep(0.02)
     ctl = subprocess.Popen([env.args.istmctl, "--server", env.server(), "--user", "alice",
                             "--password-file", env.password_file] + command,
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
     seen = ""
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + (40 if env.lio else 20)
     while time.monotonic() < deadline and ctl.poll() is None:
         with open(out, errors="replace") if os.path.exists(out) else open(os.devnull) as f:
             seen = f.read()
@@ -136,8 +145,20 @@ def body(env):
     kill_inside(env, ["disk", "create", y, "--size", "32M"], "fallocate", r"fallocate\(",
                 what="CreateWtFile")
     env.start_istmd()
-    env.check(not os.path.exists(y) and leftovers(env) == [],
-              "killed while creating the VHD: no file at the path, no temporary file")
+    left = leftovers(env)
+    if env.lio:
+        # the guest sees the test's directory through 9p, which has no
+        # O_TMPFILE: istmd's fallback is a hidden name (vhd.c), and a kill
+        # leaves it behind (docs/lio-backend.md)
+        env.check(not os.path.exists(y) and len(left) <= 1
+                  and all(f.startswith(".istmd-tmp-") for f in left),
+                  "killed while creating the VHD: no file at the path; at most one hidden "
+                  "temporary file (9p: no O_TMPFILE): %s" % left)
+        for f in left:
+            os.unlink(os.path.join(env.storage, f))
+    else:
+        env.check(not os.path.exists(y) and left == [],
+                  "killed while creating the VHD: no file at the path, no temporary file")
     env.check(len(env.istmctl("disk", "list", "--json", json_out=True)["disks"]) == 1,
               "only the disk of case 2")
     d = env.istmctl("disk", "create", y, "--size", "32M", "--json", json_out=True)

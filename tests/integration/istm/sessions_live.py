@@ -3,13 +3,20 @@
 (MS-ISTM 3.34, 3.35) and IHost (Status, LastLogIn, IHost2 EnumSessions),
 with two libiscsi initiators (iscsi_hold, chosen ISIDs) held logged in to a
 private tgtd: the IQNs, TSIHs, addresses and ports every method reports,
-checked against what the initiators and tgtadm know, and the errors of
+checked against what the initiators and the backend know (tgtadm, or
+LIO's configfs and the guest kernel's TCP table), and the errors of
 GetSession/GetConnection/EnumConnections.
 
-Run by with_istmd.sh, with ISTMD_TGT_CONTROL_PORT, ISTMD_TGT_PORTAL and
-ISCSI_HOLD (the initiator program) in the environment. Exit status 77
-(skipped) without root or tgtd. Prints "ok - ..." lines and stops at the
-first failure.
+The same code for both backends (issue 15 item 4; e2e_backend.py says
+where to look):
+- tgt: run by with_istmd.sh, with ISTMD_TGT_CONTROL_PORT, ISTMD_TGT_PORTAL
+  and ISCSI_HOLD (the initiator program) in the environment; exit status 77
+  (skipped) without root or tgtd;
+- LIO: sessions_live.py --backend lio --istmd ... (e2e_env.py's options):
+  istmd and LIO in the QEMU guest (tests/lio/lio_guest.py), the initiators
+  on the host; LIO's real ISIDs, TSIHs and the initiators' ports from the
+  guest's /proc/net/tcp.
+Prints "ok - ..." lines and stops at the first failure.
 """
 import os
 import re
@@ -18,17 +25,21 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 import json  # noqa: E402
 import istm_client  # noqa: E402
 import istm_ndr as n  # noqa: E402
-from istm_client import (LOG, admin, call, check, enum_all, expect, interface, ok,  # noqa: E402
+from istm_client import (admin, call, check, enum_all, expect, interface, ok,  # noqa: E402
                          pdeathsig, query, start_tgtd)
 
-CONTROL_PORT = os.environ["ISTMD_TGT_CONTROL_PORT"]
-PORTAL = os.environ["ISTMD_TGT_PORTAL"]
-PORTAL_ADDR, PORTAL_PORT = PORTAL.rsplit(":", 1)
+import e2e_backend  # noqa: E402
+
+CONTROL_PORT = os.environ.get("ISTMD_TGT_CONTROL_PORT", "0")
+# where the host's initiators connect (with LIO: the forwarded port)
+PORTAL = os.environ.get("ISTMD_TGT_PORTAL", "")
 NAME = os.environ.get("ISTMD_NAME", "sess")
-HOLD = os.environ["ISCSI_HOLD"]
+HOLD = os.environ.get("ISCSI_HOLD", "")
+B = None  # the backend's view (e2e_backend.py), set by run()
 TGTD = "/usr/sbin/tgtd"
 TGTADM = "/usr/sbin/tgtadm"
 INI1 = "iqn.1991-05.com.contoso:sess-one"
@@ -39,22 +50,33 @@ INI3 = "iqn.1991-05.com.contoso:sess-chap"
 INI4 = "iqn.1991-05.com.contoso:sess-mutual"
 CHAP = ("sess-chap-user", "chap-secret-1234")
 MUTUAL = ("sess-target-user", "target-secret-5678")
-NO_ISID = "000000000000"
-AUTH_NONE, AUTH_CHAP = 0, 1  # MS-ISTM 2.2.3.1 AuthenticationMethod  # istmctl's ISID where the backend cannot tell
+NO_ISID = "000000000000"  # istmctl's ISID where the backend cannot tell
+AUTH_NONE, AUTH_CHAP = 0, 1  # MS-ISTM 2.2.3.1 AuthenticationMethod
 
 
 def tgtadm(*args):
-    return subprocess.run([TGTADM, "-C", CONTROL_PORT, "--lld", "iscsi"] + list(args),
-                          capture_output=True, text=True, timeout=10).stdout
+    return B.tgtadm(*args)
 
 
 def wait_for_backend():
-    for _ in range(100):
-        with open(LOG) as f:
-            if re.search(r"iSCSI backend tgt generation \d+", f.read()):
+    for _ in range(300):
+        with open(istm_client.LOG) as f:
+            if re.search(r"iSCSI backend %s generation \d+" % B.name, f.read()):
                 return
         time.sleep(0.1)
-    check(False, "istmd sees the tgtd")
+    check(False, "istmd sees the %s backend" % B.name)
+
+
+def isid_text(tsih):
+    """What istmctl shows as the session's ISID: the backend's, or 0s."""
+    isid = B.sessions()[tsih][1]
+    return NO_ISID if isid is None else "%012x" % isid
+
+
+def port_seen(port):
+    """Whether the target's kernel has a connection from the initiator's
+    address and PORT on the portal (its TCP table, where the target runs)."""
+    return (B.initiator_address, port) in B.portal_connections()
 
 
 def filetime(unix_seconds):
@@ -62,19 +84,9 @@ def filetime(unix_seconds):
 
 
 def tgt_sessions():
-    """TSIH -> initiator IQN, as tgtadm lists the target's I_T nexuses."""
-    out, cur = {}, None
-    for line in tgtadm("--mode", "target", "--op", "show").splitlines():
-        s = line.strip()
-        m = re.match(r"^I_T nexus: (\d+)$", s)
-        if m:
-            cur = int(m.group(1))
-            continue
-        m = re.match(r"^Initiator: (\S+)", s)
-        if m and cur is not None:
-            out[cur] = m.group(1)
-            cur = None
-    return out
+    """TSIH -> initiator IQN, as the backend lists its sessions (tgtadm's
+    I_T nexuses, LIO's ACL info files)."""
+    return {tsih: s[0] for tsih, s in B.sessions().items()}
 
 
 def hold(iqn, initiator, qualifier, *chap):
@@ -171,7 +183,7 @@ def check_istmctl(iqn, want):
                for c in one["connections"]] == want[tsih][2],
               "istmctl session show %d --json: %s" % (tsih, one))
         text1 = istmctl("session", "show", str(tsih))
-        check("Initiator:  %s" % ini in text1 and "CID 0: 127.0.0.1:" in text1,
+        check("Initiator:  %s" % ini in text1 and ("CID 0: %s:" % B.initiator_address) in text1,
               "istmctl session show %d: %s" % (tsih, text1))
     out = istmctl("session", "show", "65000", expect_rc=4)
     del out
@@ -235,10 +247,13 @@ def make_target(mgr):
         expect(call(host, n.IHost_AddID(pIDMethod=n.id_struct(n.ID_IQN, ini))), n.S_OK,
                "AddID %s" % ini)
     expect(call(host, n.IHost_Save()), n.S_OK, "Save")
-    iqns = [line.split(": ", 1)[1] for line in
-            tgtadm("--mode", "target", "--op", "show").splitlines()
-            if line.startswith("Target ")]
-    check(len(iqns) == 1, "tgtd serves the target (%s)" % iqns)
+    iqn = n.bstr_value(call(host, n.IHost_get_TargetIQN())["pTargetIQN"])
+    for _ in range(50):
+        iqns = B.iqns()
+        if iqns:
+            break
+        time.sleep(0.1)
+    check(iqns == [iqn], "%s serves the target (%s)" % (B.name, iqns))
     return iqns[0]
 
 
@@ -246,7 +261,20 @@ def main():
     if os.geteuid() != 0 or not os.access(TGTD, os.X_OK):
         print("skipped: tgtd needs root and the tgt package")
         return 77
+    global B
+    B = e2e_backend.tgt_view(CONTROL_PORT, *PORTAL.rsplit(":", 1))
     tgtd = start_tgtd(CONTROL_PORT, PORTAL)
+    try:
+        return body()
+    finally:
+        tgtd.kill()
+        tgtd.wait()
+
+
+def body():
+    """The test itself, with B set and the backend running."""
+    PORTAL_ADDR, PORTAL_PORT = B.target_address, B.target_port
+    ini_addr = B.initiator_address
     holders = []
     try:
         wait_for_backend()
@@ -285,13 +313,17 @@ def main():
         s = resp["pSessionInfo"]
         check((n.wchars(s["InitiatorIQN"]), n.wchars(s["HostTargetIQN"]), s["TSIH"]) ==
               (INI1, iqn, tsih1), "GetSession: the initiator, the target, the TSIH")
-        # one connection from 127.0.0.1 (loopback's source address): its ports are known
-        want = (0, "127.0.0.1", port1, PORTAL_ADDR, int(PORTAL_PORT))
+        # one connection from 127.0.0.1 (loopback's source address; with LIO
+        # in the guest QEMU's 10.0.2.2, the port kept): its ports are known
+        check(port_seen(port1), "the target's TCP table has the connection from %s:%d"
+              % (ini_addr, port1))
+        want = (0, ini_addr, port1, PORTAL_ADDR, int(PORTAL_PORT))
         conns = connections(sm, tsih1)
         check(conns == [want], "EnumConnections: %s == %s" % (conns, [want]))
         resp = expect(call(sm, n.ISessionManager2_GetConnection(TSIH=tsih1, CID=0)), n.S_OK,
                       "GetConnection(%d, 0)" % tsih1)
-        check(conn_tuple(resp["pConnectionInfo"]) == want, "GetConnection: CID, addresses, ports")
+        got = conn_tuple(resp["pConnectionInfo"])
+        check(got == want, "GetConnection: CID, addresses, ports: %s" % (got,))
         expect(call(sm, n.ISessionManager2_GetConnection(TSIH=tsih1, CID=7)),
                n.ERROR_FILE_NOT_FOUND, "GetConnection of an unknown CID")
         unknown = (tsih1 + 100) % 65536 or 1
@@ -316,20 +348,31 @@ def main():
         check(got == sorted([(INI1, iqn, tsih1), (INI2, iqn, tsih2)]),
               "EnumSessions2 lists both initiators with tgtd's TSIHs: %s" % got)
         check(sessions1(sm) == sorted([(INI1, iqn), (INI2, iqn)]), "EnumSessions lists both")
-        # both connections come from 127.0.0.1 and tgtadm prints no port: the first
-        # was learnt when it was the only one, so the second is the other socket
+        # both connections come from one address and neither tgtadm nor LIO
+        # prints a port: the first was learnt when it was the only one, so
+        # the second is the other socket
         for tsih, port in ((tsih1, port1), (tsih2, port2)):
             c = connections(sm, tsih)
-            check(c == [(0, "127.0.0.1", port, PORTAL_ADDR, int(PORTAL_PORT))],
+            check(c == [(0, ini_addr, port, PORTAL_ADDR, int(PORTAL_PORT))],
                   "EnumConnections(%d): %s" % (tsih, c))
         status, last2, tsihs = host_view(mgr)
         check(tsihs == sorted([tsih1, tsih2]) and last2 >= last,
               "IHost2 EnumSessions of the target: both")
-        # istmctl session list/show, with the ports EnumConnections gives; tgt
-        # reports no ISID (docs/compat.md): 0
+        # ISIDs: LIO's own (the initiator's qualifier in its low 16 bits);
+        # tgt reports none (docs/compat.md): 0
+        isids = {s["tsih"]: s["isid"] for s in sessions2(sm)}
+        if B.isid_known:
+            live = B.sessions()
+            check(all(isids[t] == live[t][1] for t in (tsih1, tsih2))
+                  and isids[tsih1] & 0xffff == 0x1111 and isids[tsih2] & 0xffff == 0x2222,
+                  "EnumSessions2: the backend's ISIDs, with the initiators' qualifiers: %s"
+                  % {t: "%012x" % i for t, i in isids.items()})
+        else:
+            check(isids == {tsih1: 0, tsih2: 0}, "EnumSessions2: ISID 0 (%s)" % B.name)
+        # istmctl session list/show, with the ports EnumConnections gives
         c1, c2 = connections(sm, tsih1), connections(sm, tsih2)
-        check_istmctl(iqn, {tsih1: (INI1, NO_ISID, [(0, "127.0.0.1", c1[0][2])]),
-                            tsih2: (INI2, NO_ISID, [(0, "127.0.0.1", c2[0][2])])})
+        check_istmctl(iqn, {tsih1: (INI1, isid_text(tsih1), [(0, ini_addr, c1[0][2])]),
+                            tsih2: (INI2, isid_text(tsih2), [(0, ini_addr, c2[0][2])])})
         ok("istmctl session list and show")
 
         stop(p1)
@@ -340,19 +383,43 @@ def main():
             time.sleep(0.1)
         got = [(s["ini"], s["tsih"]) for s in sessions2(sm)]
         check(got == [(INI2, tsih2)], "after the first logs out, one session: %s" % got)
-        want = (0, "127.0.0.1", port2, PORTAL_ADDR, int(PORTAL_PORT))
+        want = (0, ini_addr, port2, PORTAL_ADDR, int(PORTAL_PORT))
         check(connections(sm, tsih2) == [want], "its connection's ports are known again")
         expect(call(sm, n.ISessionManager2_GetSession(TSIH=tsih1)), n.ERROR_FILE_NOT_FOUND,
                "GetSession of the ended session")
         chap_sessions(mgr, sm, holders)
-        ok("sessions and connections from the live tgtd")
+        ok("sessions and connections from the live %s" % B.name)
     finally:
         for p in holders:
             stop(p)
-        tgtd.kill()
-        tgtd.wait()
     return 0
 
 
+def lio_main(test, extra_conf=()):
+    """TEST (a function of no arguments) against istmd and LIO in the QEMU
+    guest: e2e_env.Env boots it and starts istmd there (EXTRA_CONF: lines
+    for its [iscsi] section); the ISTMD_* variables with_istmd.sh would set
+    name that istmd."""
+    from e2e_env import ADMIN, ADMIN_PASSWORD, EPM_PORT, OBJECT_PORT, Env
+    env = Env(__doc__)
+    env.extra_conf = list(extra_conf)
+
+    def body(env):
+        global B, PORTAL
+        os.environ.update({"ISTMD_ADDR": env.addr, "ISTMD_EPM_PORT": str(EPM_PORT),
+                           "ISTMD_OBJECT_PORT": str(OBJECT_PORT), "ISTMD_ADMIN": ADMIN,
+                           "ISTMD_ADMIN_PASSWORD": ADMIN_PASSWORD, "ISTMD_DIR": env.dir,
+                           "ISTMD_LOG": env.log, "ISTMCTL": env.args.istmctl})
+        PORTAL = env.portal
+        B = e2e_backend.of_env(env)
+        rc = test()
+        if rc != 0:
+            raise SystemExit(rc)
+
+    return env.finish(body)
+
+
 if __name__ == "__main__":
+    if "--backend" in sys.argv and "lio" in sys.argv:
+        sys.exit(lio_main(body))
     sys.exit(main())

@@ -7,9 +7,12 @@ the TSIH returned, CID 1) and sends an INQUIRY on each; EnumConnections and
 GetConnection then show both connections with their own initiator ports,
 and after connection 1 logs out, one is left.
 
-Run by with_istmd.sh with ISTMD_TGT_CONTROL_PORT, ISTMD_TGT_PORTAL, ISTMCTL,
-ISCSI_HOLD and MCS_INITIATOR in the environment. Exit status 77 (skipped)
-without root or tgtd."""
+The same code for both backends (issue 15 item 4, as sessions_live.py):
+with tgt run by with_istmd.sh with ISTMD_TGT_CONTROL_PORT, ISTMD_TGT_PORTAL,
+ISTMCTL, ISCSI_HOLD and MCS_INITIATOR in the environment (exit status 77,
+skipped, without root or tgtd); with LIO as sessions_mcs.py --backend lio
+--istmd ... (e2e_env.py's options), istmd and LIO in the QEMU guest, where
+every connection comes from QEMU's 10.0.2.2 with the host's port kept."""
 import json
 import os
 import re
@@ -23,26 +26,24 @@ from istm_client import admin, call, check, expect, ok, pdeathsig, start_tgtd  #
 import sessions_live as live  # noqa: E402
 
 MCS = os.environ["MCS_INITIATOR"]
+# [iscsi] max_connections when the test sets it (MCS_MAX_CONNECTIONS), else
+# the default, 8; the initiator offers 8
+MAXCONN = os.environ.get("MCS_MAX_CONNECTIONS")
+EXPECT = int(MAXCONN or 8)
 
 
-def tid_of(iqn):
-    for line in live.tgtadm("--mode", "target", "--op", "show").splitlines():
-        m = re.match(r"^Target (\d+): (\S+)$", line)
-        if m and m.group(2) == iqn:
-            return m.group(1)
-    check(False, "tgtd has %s" % iqn)
-
-
-def conn_count(tid, tsih):
-    out = live.tgtadm("--mode", "conn", "--op", "show", "--tid", tid)
-    return len(re.findall(r"^Session: %d$" % tsih, out, re.M))
+def conn_count(tsih):
+    """The connections the backend lists in session TSIH."""
+    s = live.B.sessions().get(tsih)
+    return s[2] if s else 0
 
 
 def mcs(iqn, initiator, pause, between=None):
     """The MC/S initiator holding its two connections: (process, port0, port1,
     MaxConnections). With BETWEEN, called after the leading login, before the
     second (then PAUSE is ignored)."""
-    p = subprocess.Popen(["/usr/bin/python3", MCS, live.PORTAL_ADDR, live.PORTAL_PORT, iqn,
+    addr, port = live.PORTAL.rsplit(":", 1)
+    p = subprocess.Popen(["/usr/bin/python3", MCS, addr, port, iqn,
                           initiator, "wait" if between else str(pause)], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True, preexec_fn=pdeathsig)
     if between:
@@ -59,7 +60,17 @@ def main():
     if os.geteuid() != 0 or not os.access(live.TGTD, os.X_OK):
         print("skipped: tgtd needs root and the tgt package")
         return 77
+    live.B = live.e2e_backend.tgt_view(live.CONTROL_PORT, *live.PORTAL.rsplit(":", 1))
     tgtd = start_tgtd(live.CONTROL_PORT, live.PORTAL)
+    try:
+        return body()
+    finally:
+        tgtd.kill()
+        tgtd.wait()
+
+
+def body():
+    B = live.B
     holders = []
     try:
         live.wait_for_backend()
@@ -67,25 +78,20 @@ def main():
         mgr = client.activate(n.CLSID_HOSTMGR, n.IHOSTMGR3)
         sm = client.activate(n.CLSID_SESSIONMANAGER, n.ISESSIONMANAGER2)
         iqn = live.make_target(mgr)
-        tid = tid_of(iqn)
-        params = live.tgtadm("--mode", "target", "--op", "show", "--tid", tid)
-        check("MaxConnections=8" in params, "the target offers MaxConnections=8 (the default "
-              "[iscsi] max_connections)")
-        # the reconciler (every 2 s here) sets it again when it drifts
-        live.tgtadm("--mode", "target", "--op", "update", "--tid", tid, "--name",
-                    "MaxConnections", "--value", "1")
-        check("MaxConnections=1" in live.tgtadm("--mode", "target", "--op", "show", "--tid", tid),
-              "MaxConnections changed behind istmd's back")
-        for _ in range(100):
-            if "MaxConnections=8" in live.tgtadm("--mode", "target", "--op", "show", "--tid", tid):
-                break
-            time.sleep(0.1)
-        check("MaxConnections=8" in live.tgtadm("--mode", "target", "--op", "show", "--tid", tid),
-              "the reconciler set MaxConnections=8 again")
+        check(B.max_connections(iqn) == EXPECT, "the target offers MaxConnections=%d "
+              "([iscsi] max_connections%s)" % (EXPECT, "" if MAXCONN else ", the default"))
+        # the reconciler (every 2 s with tgt, 5 s with LIO here) sets it again
+        B.set_max_connections(iqn, 1)
+        check(B.max_connections(iqn) == 1, "MaxConnections changed behind istmd's back")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and B.max_connections(iqn) != EXPECT:
+            time.sleep(0.2)
+        check(B.max_connections(iqn) == EXPECT, "the reconciler set MaxConnections=%d again"
+              % EXPECT)
 
         # AddIscsiConnection once the session exists and has been looked at (a
         # console's refresh here; istmd's login poll does the same within a second):
-        # the new connection is then the only new one from 127.0.0.1 (docs/compat.md)
+        # the new connection is then the only new one from its address (docs/compat.md)
         def look():
             sessions = live.tgt_sessions()
             check(len(sessions) == 1, "the leading login made a session: %s" % sessions)
@@ -95,20 +101,23 @@ def main():
 
         p, port0, port1, maxconn = mcs(iqn, live.INI1, 0, look)
         holders.append(p)
-        check(maxconn == "8", "MaxConnections negotiated: %s" % maxconn)
+        check(maxconn == str(EXPECT), "MaxConnections negotiated: %s" % maxconn)
         sessions = live.tgt_sessions()
         check(len(sessions) == 1, "one session in tgtd: %s" % sessions)
         tsih = list(sessions)[0]
-        check(conn_count(tid, tsih) == 2, "tgtd lists two connections in session %d" % tsih)
-        target = (live.PORTAL_ADDR, int(live.PORTAL_PORT))
-        want = sorted([(0, "127.0.0.1", port0) + target, (1, "127.0.0.1", port1) + target])
+        check(conn_count(tsih) == 2, "%s lists two connections in session %d" % (B.name, tsih))
+        check(live.port_seen(port0) and live.port_seen(port1),
+              "the target's TCP table has both connections (ports %d, %d)" % (port0, port1))
+        target = (B.target_address, B.target_port)
+        ini = B.initiator_address
+        want = sorted([(0, ini, port0) + target, (1, ini, port1) + target])
         got = sorted(live.connections(sm, tsih))
         check(got == want, "EnumConnections: two connections, their own ports: %s == %s"
               % (got, want))
         for cid, port in ((0, port0), (1, port1)):
             resp = expect(call(sm, n.ISessionManager2_GetConnection(TSIH=tsih, CID=cid)),
                           n.S_OK, "GetConnection(%d, %d)" % (tsih, cid))
-            check(live.conn_tuple(resp["pConnectionInfo"]) == (cid, "127.0.0.1", port) + target,
+            check(live.conn_tuple(resp["pConnectionInfo"]) == (cid, ini, port) + target,
                   "GetConnection(%d, %d): port %d" % (tsih, cid, port))
         got = [(s["ini"], s["tsih"]) for s in live.sessions2(sm)]
         check(got == [(live.INI1, tsih)], "EnumSessions2: one session, %s" % got)
@@ -132,22 +141,22 @@ def main():
         p.stdin.flush()
         check(p.stdout.readline().split() == ["closed", "1"], "connection 1 logged out")
         for _ in range(50):
-            if conn_count(tid, tsih) == 1:
+            if conn_count(tsih) == 1:
                 break
             time.sleep(0.1)
         got = live.connections(sm, tsih)
-        check(got == [(0, "127.0.0.1", port0) + target],
+        check(got == [(0, ini, port0) + target],
               "after the logout of CID 1, one connection: %s" % got)
         expect(call(sm, n.ISessionManager2_GetConnection(TSIH=tsih, CID=1)),
                n.ERROR_FILE_NOT_FOUND, "GetConnection of the closed connection")
-        ok("multi-connection sessions")
+        ok("multi-connection sessions on %s" % B.name)
     finally:
         for h in holders:
             live.stop(h)
-        tgtd.kill()
-        tgtd.wait()
     return 0
 
 
 if __name__ == "__main__":
+    if "--backend" in sys.argv and "lio" in sys.argv:
+        sys.exit(live.lio_main(body, ["max_connections = %s" % MAXCONN] if MAXCONN else []))
     sys.exit(main())

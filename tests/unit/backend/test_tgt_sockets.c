@@ -202,12 +202,78 @@ static void test_learn(void **state)
 	talloc_free(mem);
 }
 
+/* The kernel's own sockets (LIO's): no process holds them, the portal's
+ * local end picks them out of this namespace's tables. */
+static const char kernel_tcp[] =
+	"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+	/* LIO's listener on 10.0.2.15:3260 */
+	"   0: 0F02000A:0CBC 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 200 1 0 100 0 -1\n"
+	/* 10.0.2.15:3260 <- 10.0.2.2:40000 and 10.0.2.2:40001 */
+	"   1: 0F02000A:0CBC 0202000A:9C40 01 00000000:00000000 00:00000000 00000000     0        0 201 1 0 20 4 -1\n"
+	"   2: 0F02000A:0CBC 0202000A:9C41 01 00000000:00000000 00:00000000 00000000     0        0 202 1 0 20 4 -1\n"
+	/* istmd's endpoint mapper 10.0.2.15:1135 <- 10.0.2.2:40002: not a portal */
+	"   3: 0F02000A:046F 0202000A:9C42 01 00000000:00000000 00:00000000 00000000     0        0 203 1 0 20 4 -1\n"
+	/* an ended connection (TIME_WAIT) and one without an inode */
+	"   4: 0F02000A:0CBC 0202000A:9C43 06 00000000:00000000 00:00000000 00000000     0        0 0 1 0 20 4 -1\n"
+	"   5: 0F02000A:0CBC 0202000A:9C44 01 00000000:00000000 00:00000000 00000000     0        0 0 1 0 20 4 -1\n";
+
+static void test_read_local(void **state)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/net", root);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/net/tcp", root);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(kernel_tcp, f);
+	fclose(f);
+	struct iscsi_portal portal = { "10.0.2.15", 3260 };
+	struct tgt_socket *s = NULL;
+	size_t n = 0;
+	assert_int_equal(tgt_sockets_read_local(NULL, root, &portal, 1, &s, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(s[0].local, "10.0.2.15");
+	assert_int_equal(s[0].local_port, 3260);
+	assert_string_equal(s[0].remote, "10.0.2.2");
+	assert_int_equal(s[0].remote_port, 40000);
+	assert_int_equal(s[0].inode, 201);
+	assert_int_equal(s[1].remote_port, 40001);
+	talloc_free(s);
+	/* a wildcard portal matches any local address; another port none */
+	struct iscsi_portal any = { "0.0.0.0", 3260 };
+	assert_int_equal(tgt_sockets_read_local(NULL, root, &any, 1, &s, &n), 0);
+	assert_int_equal(n, 2);
+	talloc_free(s);
+	struct iscsi_portal other = { "10.0.2.15", 3261 };
+	assert_int_equal(tgt_sockets_read_local(NULL, root, &other, 1, &s, &n), 0);
+	assert_int_equal(n, 0);
+	talloc_free(s);
+	/* two sockets from one address: told apart once one was seen alone */
+	struct tgt_port_map *m = tgt_port_map_new(NULL);
+	struct iscsi_connection_info c[2] = {
+		{ .cid = 0, .initiator_address = "10.0.2.2" },
+		{ .cid = 0, .initiator_address = "10.0.2.2" },
+	};
+	struct iscsi_session_info sessions[2] = {
+		{ .tsih = 1, .conns = &c[0], .n_conns = 1 },
+		{ .tsih = 2, .conns = &c[1], .n_conns = 1 },
+	};
+	assert_int_equal(tgt_sockets_read_local(m, root, &portal, 1, &s, &n), 0);
+	tgt_sockets_match(m, m, s, 1, sessions, 1);
+	assert_int_equal(c[0].initiator_port, 40000);
+	tgt_sockets_match(m, m, s, 2, sessions, 2);
+	assert_int_equal(c[0].initiator_port, 40000);
+	assert_int_equal(c[1].initiator_port, 40001);
+	talloc_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_learn),
+		cmocka_unit_test(test_read_local),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
