@@ -22,6 +22,7 @@ Needs VHDMK and VHDCHECK in the environment (ctest sets them).
 """
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -210,6 +211,20 @@ def differencing(env):
     env.check(sha(base) == before, "the parent is still unchanged")
 
 
+def check_vhdfs_logs(env):
+    """No sanitizer report from istmd-vhdfs in the guest (ASan builds):
+    its logs are in the shared state directory."""
+    run = os.path.join(env.state, "vhdfs")
+    bad = []
+    for name in sorted(os.listdir(run)) if os.path.isdir(run) else []:
+        if name.endswith(".log"):
+            with open(os.path.join(run, name), errors="replace") as f:
+                text = f.read()
+            if re.search(r"ERROR: (Address|Leak)Sanitizer|runtime error:", text):
+                bad.append(name + ":\n" + text[-3000:])
+    env.check(not bad, "no sanitizer report from istmd-vhdfs" + "".join("\n" + b for b in bad))
+
+
 def body(env):
     rc, out = env.guest.run("test -c /dev/fuse && test -e /dev/loop-control && "
                             "grep -qw fuse /proc/filesystems && echo ok")
@@ -220,6 +235,7 @@ def body(env):
     env.check(os.access(vhdfs, os.X_OK), "istmd-vhdfs is built next to istmd")
     dynamic(env)
     differencing(env)
+    check_vhdfs_logs(env)
 
 
 def main():
