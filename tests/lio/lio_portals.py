@@ -9,12 +9,17 @@
   appears in the TPG.
 - LIO's node ACLs name IQNs only: IHost::AddID of an IPv4, IPv6 or DNS ID
   answers ERROR_NOT_SUPPORTED and adds nothing (istmctl allow exits 8),
-  an IQN is accepted as before.
+  an IQN is accepted as before. An IP ID already in the database (put
+  there while istmd is stopped, as a database from tgt would have it) is
+  shown, gets no ACL, is named in the log as granting nothing, and
+  RemoveID takes it away.
 
     lio_portals.py --istmd PATH --istmctl PATH --iscsi PATH --addr 127.0.35.N
         --tgt-port N --backend lio --lio-cache DIR
 """
 import os
+import re
+import sqlite3
 import sys
 import time
 
@@ -30,6 +35,7 @@ INI = "iqn.2026-12.org.example:lio-portals"
 CFS = "/sys/kernel/config/target"
 GUEST = "10.0.2.15"
 ERROR_NOT_SUPPORTED = 0x80070032
+OLD_IP = "10.0.2.9"
 
 
 def wait_until(pred, seconds):
@@ -76,8 +82,15 @@ def portals(env, iqn):
     env.check(code == n.S_OK and listen == 0, "GetPortal(%s): bListen 0 (0x%08x, %s)"
               % (GUEST, code, listen))
 
-    # kept across a restart of istmd, and across a reconcile pass
+    # kept across a restart of istmd, and across a reconcile pass; the
+    # restart also brings an IP ID into the database behind istmd's back
+    # (as a database moved from tgt would have one)
     env.stop_istmd()
+    db = sqlite3.connect(os.path.join(env.state, "istmd.db"))
+    with db:
+        db.execute("INSERT INTO target_ids (target, method, value) SELECT guid, 2, ? "
+                   "FROM targets WHERE name = 'p'", (OLD_IP,))
+    db.close()
     env.start_istmd()
     time.sleep(6)  # reconcile_interval = 5: a pass has run
     env.check(np_of(env, iqn) == [] and not login(env, iqn),
@@ -125,6 +138,20 @@ def initiator_ids(env, iqn):
               "no address ID was recorded")
 
 
+def existing_ip_id(env, iqn):
+    """An IP ID already in the database: shown, never an ACL, named in the
+    log as granting nothing, removable."""
+    env.check(OLD_IP in env.istmctl("target", "show", "p"), "the old IP ID is shown")
+    env.check(re.search(r"lio: target %s: .*%s grants nothing" % (re.escape(iqn),
+                                                                  re.escape(OLD_IP)),
+                        env.log_tail(0, 10 ** 6)) is not None,
+              "istmd's log says the old IP ID grants nothing on LIO")
+    acls = env.guest.run("ls %s/iscsi/%s/tpgt_1/acls" % (CFS, iqn))[1].split()
+    env.check(OLD_IP not in " ".join(acls), "LIO has no ACL for it: %s" % acls)
+    env.istmctl("deny", "p", OLD_IP)
+    env.check(OLD_IP not in env.istmctl("target", "show", "p"), "RemoveID takes it away")
+
+
 def body(env):
     path = os.path.join(env.storage, "p.vhd")
     env.istmctl("disk", "create", path, "--size", "16M", "--sparse")
@@ -133,8 +160,9 @@ def body(env):
     env.istmctl("allow", "p", INI)
     env.check(wait_until(lambda: login(env, iqn), 30), "the initiator logs in")
     env.check(np_of(env, iqn) == ["%s:3260" % GUEST], "the TPG listens on the configured portal")
-    portals(env, iqn)
     initiator_ids(env, iqn)
+    portals(env, iqn)
+    existing_ip_id(env, iqn)
 
 
 if __name__ == "__main__":
