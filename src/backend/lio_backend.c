@@ -334,6 +334,15 @@ static int lio_plain_recv(struct tevent_req *req)
 static struct tevent_req *lio_remove_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 					  struct iscsi_backend *be, const char *iqn)
 {
+	struct lio_backend *lb = (struct lio_backend *)be;
+	for (size_t i = 0; iqn != NULL && i < lb->n_own; i++)
+		if (strcasecmp(lb->own[i].iqn, iqn) == 0) {
+			/* the list stays one array: the last entry takes its place */
+			talloc_free(lb->own[i].iqn);
+			talloc_free(lb->own[i].portals);
+			lb->own[i] = lb->own[--lb->n_own];
+			break;
+		}
 	struct lio_job *j = job_new(LIO_REMOVE);
 	if (j != NULL && (j->iqn = talloc_strdup(j, iqn)) == NULL)
 		TALLOC_FREE(j);
