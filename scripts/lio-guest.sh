@@ -85,6 +85,10 @@ for m in crc32c_generic configfs target_core_mod target_core_file target_core_ib
          iscsi_target_mod virtio_pci virtio_net virtio_blk 9pnet 9pnet_virtio 9p ext4 loop; do
   add_mod "$m"
 done
+# FUSE (a module in Debian's 6.1: fuse.ko; loop.ko is above) for istmd-vhdfs,
+# which serves dynamic and differencing VHDs (docs/vhd-serving.md); devtmpfs
+# makes /dev/fuse when it loads
+add_mod fuse
 printf '%s\n' "${order[@]}" > "$root/modules.list"
 cp "$bb" "$root/bin/busybox"
 

@@ -167,6 +167,10 @@ struct iscsi_backend_caps {
 	/* The backend serves a regular file itself, limited to the LUN's size
 	 * (LIO's fd_dev_size): a fixed VHD needs no loop device. */
 	bool file_luns;
+	/* Access control by initiator IQN only (LIO's node ACLs): IP, IPv6
+	 * and DNS initiator IDs could not be enforced, so the core refuses
+	 * them (ERROR_NOT_SUPPORTED) instead of promising a restriction. */
+	bool iqn_acls_only;
 };
 
 /* The backend daemon (tgtd) went away, or is (back) up. Each UP carries a new

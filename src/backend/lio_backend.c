@@ -38,6 +38,9 @@ struct lio_backend {
 	size_t n_nops;
 	struct tgt_port_map *ports; /* which socket is which connection */
 	struct session_auth *auth;  /* sessions' authentication as first seen */
+	/* each applied target's own portals (SetPortalConfig re-applies np) */
+	struct lio_own_portals *own;
+	size_t n_own;
 };
 
 struct lio_nop {
@@ -79,7 +82,87 @@ static void fill_nop(const struct lio_backend *lb, struct iscsi_target *t)
 		}
 }
 
-enum lio_op { LIO_APPLY, LIO_REMOVE, LIO_LIST, LIO_SESSIONS };
+/* Remembers the portals WANT names itself (none: the default listeners),
+ * for SetPortalConfig and for list(). */
+static void remember_own(struct lio_backend *lb, const struct iscsi_target *want)
+{
+	struct lio_own_portals *e = NULL;
+	for (size_t i = 0; i < lb->n_own && e == NULL; i++)
+		if (strcasecmp(lb->own[i].iqn, want->iqn) == 0)
+			e = &lb->own[i];
+	if (e == NULL) {
+		struct lio_own_portals *more =
+			talloc_realloc(lb, lb->own, struct lio_own_portals, lb->n_own + 1);
+		if (more == NULL)
+			return;
+		lb->own = more;
+		e = &more[lb->n_own];
+		*e = (struct lio_own_portals){ .iqn = talloc_strdup(more, want->iqn) };
+		if (e->iqn == NULL)
+			return;
+		lb->n_own++;
+	}
+	TALLOC_FREE(e->portals);
+	e->n_portals = 0;
+	e->portals = talloc_zero_array(lb->own, struct iscsi_portal, want->n_portals + 1);
+	for (size_t i = 0; e->portals != NULL && i < want->n_portals; i++) {
+		e->portals[i].port = want->portals[i].port;
+		e->portals[i].address = talloc_strdup(e->portals, want->portals[i].address);
+		if (e->portals[i].address != NULL)
+			e->n_portals++;
+	}
+}
+
+/* The listeners switched off (SetPortalConfig bUse = false). */
+static int switched_off(const struct iscsi_backend *be, TALLOC_CTX *mem,
+			struct iscsi_portal **out, size_t *n)
+{
+	*out = talloc_zero_array(mem, struct iscsi_portal, be->n_settings + 1);
+	if (*out == NULL)
+		return -ENOMEM;
+	*n = 0;
+	for (size_t i = 0; i < be->n_settings; i++)
+		if (!be->settings[i].listen) {
+			(*out)[*n].port = be->settings[i].port;
+			(*out)[*n].address = talloc_strdup(*out, be->settings[i].address);
+			if ((*out)[(*n)++].address == NULL)
+				return -ENOMEM;
+		}
+	return 0;
+}
+
+/* A target's own portals that are switched off are not in np; list()
+ * shows them anyway, so that drift detection does not re-apply the
+ * target at every pass for a listener the administrator switched off. */
+static void fill_own_off(const struct lio_backend *lb, TALLOC_CTX *mem, struct iscsi_target *t)
+{
+	for (size_t i = 0; i < lb->n_own; i++) {
+		const struct lio_own_portals *e = &lb->own[i];
+		if (strcasecmp(e->iqn, t->iqn) != 0)
+			continue;
+		for (size_t k = 0; k < e->n_portals; k++) {
+			bool there = false;
+			for (size_t j = 0; j < t->n_portals && !there; j++)
+				there = t->portals[j].port == e->portals[k].port &&
+					iscsi_same_address(t->portals[j].address,
+							   e->portals[k].address);
+			if (there || !iscsi_backend_portal_disabled(&lb->base, e->portals[k].address,
+								    e->portals[k].port))
+				continue;
+			struct iscsi_portal *more = talloc_realloc(mem, t->portals, struct iscsi_portal,
+								   t->n_portals + 1);
+			if (more == NULL)
+				return;
+			t->portals = more;
+			more[t->n_portals].port = e->portals[k].port;
+			more[t->n_portals].address = talloc_strdup(more, e->portals[k].address);
+			if (more[t->n_portals].address != NULL)
+				t->n_portals++;
+		}
+	}
+}
+
+enum lio_op { LIO_APPLY, LIO_REMOVE, LIO_LIST, LIO_SESSIONS, LIO_PORTALS };
 
 /* Everything a job needs, in its own talloc tree (workpool rules). */
 struct lio_job {
@@ -100,6 +183,9 @@ struct lio_job {
 	struct tgt_socket *sockets; /* LIO's connections (LIO_SESSIONS) */
 	size_t n_sockets;
 	bool have_sockets;
+	struct lio_portal_plan plan;
+	struct iscsi_portal *live;
+	size_t n_live;
 };
 
 /* The established sockets on LIO's portals; unreadable: none (ports 0). */
@@ -134,6 +220,9 @@ static void lio_job_run(void *arg)
 		j->rc = lio_sessions(j, &j->ctx, j->iqn, &j->sessions, &j->n_sessions);
 		if (j->rc == 0 && j->n_sessions > 0)
 			read_sockets(j);
+		break;
+	case LIO_PORTALS:
+		j->rc = lio_portals(j, &j->ctx, &j->plan, &j->live, &j->n_live, &j->why);
 		break;
 	}
 }
@@ -201,8 +290,10 @@ static void lio_req_done(struct tevent_req *subreq)
 	}
 	state->job = job;
 	struct lio_job *j = state->job;
-	for (size_t i = 0; j->op == LIO_LIST && j->rc == 0 && i < j->n_targets; i++)
+	for (size_t i = 0; j->op == LIO_LIST && j->rc == 0 && i < j->n_targets; i++) {
 		fill_nop(state->lb, &j->targets[i]);
+		fill_own_off(state->lb, j, &j->targets[i]);
+	}
 	if (j->op == LIO_APPLY && j->rc == 0)
 		remember_nop(state->lb, j->want);
 	/* LIO's info files do not say how a session authenticated: the TPG's
@@ -256,6 +347,19 @@ static struct tevent_req *lio_apply_send(TALLOC_CTX *mem_ctx, struct tevent_cont
 		    iscsi_backend_listeners(be, j, &j->portals, &j->n_portals) != 0)
 			TALLOC_FREE(j);
 	}
+	if (j != NULL && want->n_portals > 0) {
+		/* its own portals, without the listeners switched off */
+		struct iscsi_portal *off;
+		size_t n_off;
+		if (switched_off(be, j, &off, &n_off) != 0 ||
+		    lio_portals_filter(j, want->portals, want->n_portals, off, n_off,
+				       &j->portals, &j->n_portals) != 0)
+			TALLOC_FREE(j);
+		else
+			j->want->n_portals = 0; /* lio_apply() uses j->portals */
+	}
+	if (j != NULL)
+		remember_own(lb, want);
 	return lio_req_send(mem_ctx, ev, lb, j);
 }
 
@@ -267,6 +371,15 @@ static int lio_plain_recv(struct tevent_req *req)
 static struct tevent_req *lio_remove_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 					  struct iscsi_backend *be, const char *iqn)
 {
+	struct lio_backend *lb = (struct lio_backend *)be;
+	for (size_t i = 0; iqn != NULL && i < lb->n_own; i++)
+		if (strcasecmp(lb->own[i].iqn, iqn) == 0) {
+			/* the list stays one array: the last entry takes its place */
+			talloc_free(lb->own[i].iqn);
+			talloc_free(lb->own[i].portals);
+			lb->own[i] = lb->own[--lb->n_own];
+			break;
+		}
 	struct lio_job *j = job_new(LIO_REMOVE);
 	if (j != NULL && (j->iqn = talloc_strdup(j, iqn)) == NULL)
 		TALLOC_FREE(j);
@@ -320,6 +433,49 @@ static struct tevent_req *lio_nexus_send(TALLOC_CTX *mem_ctx, struct tevent_cont
 	return lio_sessions_send(mem_ctx, ev, be, NULL);
 }
 
+static struct tevent_req *lio_portals_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+					   struct iscsi_backend *be)
+{
+	struct lio_backend *lb = (struct lio_backend *)be;
+	struct lio_job *j = job_new(LIO_PORTALS);
+	struct lio_portal_plan *p = j ? &j->plan : NULL;
+	if (p != NULL &&
+	    (iscsi_backend_listeners(be, j, &p->listeners, &p->n_listeners) != 0 ||
+	     switched_off(be, j, &p->off, &p->n_off) != 0 ||
+	     (p->own = talloc_zero_array(j, struct lio_own_portals, lb->n_own + 1)) == NULL))
+		TALLOC_FREE(j);
+	for (size_t i = 0; j != NULL && i < lb->n_own; i++) {
+		struct lio_own_portals *o = &j->plan.own[i];
+		o->iqn = talloc_strdup(j, lb->own[i].iqn);
+		o->portals = talloc_zero_array(j, struct iscsi_portal, lb->own[i].n_portals + 1);
+		if (o->iqn == NULL || o->portals == NULL) {
+			TALLOC_FREE(j);
+			break;
+		}
+		for (size_t k = 0; k < lb->own[i].n_portals; k++) {
+			o->portals[k].port = lb->own[i].portals[k].port;
+			o->portals[k].address = talloc_strdup(o->portals,
+							      lb->own[i].portals[k].address);
+		}
+		o->n_portals = lb->own[i].n_portals;
+		j->plan.n_own++;
+	}
+	return lio_req_send(mem_ctx, ev, lb, j);
+}
+
+static int lio_portals_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
+			    struct iscsi_portal **live, size_t *n_live)
+{
+	struct lio_req_state *state = tevent_req_data(req, struct lio_req_state);
+	int rc = treq_errno(req);
+	if (rc != 0)
+		return rc;
+	talloc_steal(mem_ctx, state->job);
+	*live = state->job->live;
+	*n_live = state->job->n_live;
+	return 0;
+}
+
 static const struct iscsi_backend_ops lio_ops = {
 	.name = "lio",
 	.apply_send = lio_apply_send,
@@ -332,6 +488,8 @@ static const struct iscsi_backend_ops lio_ops = {
 	.sessions_recv = lio_sessions_recv,
 	.nexus_send = lio_nexus_send,
 	.nexus_recv = lio_sessions_recv,
+	.portals_send = lio_portals_send,
+	.portals_recv = lio_portals_recv,
 };
 
 /* configfs creates the fabric's directory on the first mkdir (loading
@@ -420,6 +578,7 @@ int lio_backend_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
 		.session_isid = true,
 		.exact_lun_size = true,
 		.file_luns = true,
+		.iqn_acls_only = true,
 	};
 	lb->ctx.root = talloc_strdup(lb, opts->configfs ? opts->configfs
 						      : "/sys/kernel/config/target");

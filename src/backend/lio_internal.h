@@ -70,4 +70,29 @@ int lio_all_portals(TALLOC_CTX *mem, const struct lio_ctx *ctx, struct iscsi_por
 int lio_parse_acl_info(TALLOC_CTX *mem, const char *target_iqn, const char *text,
 		       struct iscsi_session_info **out, size_t *n);
 
+/* ---- lio_portals.c: SetPortalConfig (MS-ISTM 3.30.4.16) ---- */
+/* The portals a target named itself, as last applied (none: it uses the
+ * default listeners). */
+struct lio_own_portals {
+	char *iqn;
+	struct iscsi_portal *portals;
+	size_t n_portals;
+};
+struct lio_portal_plan {
+	struct iscsi_portal *listeners; /* iscsi_backend_listeners() */
+	size_t n_listeners;
+	struct iscsi_portal *off; /* the listeners switched off */
+	size_t n_off;
+	struct lio_own_portals *own; /* the targets applied since istmd started */
+	size_t n_own;
+};
+/* PS without the ones in OFF, into *OUT (on MEM; the addresses are PS's). */
+int lio_portals_filter(TALLOC_CTX *mem, const struct iscsi_portal *ps, size_t n,
+		       const struct iscsi_portal *off, size_t n_off, struct iscsi_portal **out,
+		       size_t *n_out);
+/* Makes every owned TPG's np match PLAN; *live: the default listeners and
+ * every np of the owned TPGs. 0 or a negative errno (*why on MEM). */
+int lio_portals(TALLOC_CTX *mem, const struct lio_ctx *ctx, const struct lio_portal_plan *plan,
+		struct iscsi_portal **live, size_t *n_live, char **why);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "core/draft.h"
 #include "core/rules.h"
+#include "istmd/why.h"
 
 static int draft_destructor(struct core_target_draft *d)
 {
@@ -275,6 +276,18 @@ int core_draft_add_id(struct core_target_draft *d, enum core_id_method m, const 
 	int rc = rules_id(m, value, t, &canon, why);
 	if (rc < 0)
 		return rc;
+	if (d->c->caps.iqn_acls_only &&
+	    (m == CORE_ID_IP || m == CORE_ID_IPV6 || m == CORE_ID_DNS)) {
+		/* LIO's node ACLs name IQNs only: an address could not be
+		 * enforced, and an ID that is not enforced must not be accepted
+		 * (docs/compat.md, "Backends: tgt and LIO") */
+		talloc_free(canon);
+		return why_set(t, why, -EOPNOTSUPP,
+			       "%s identifiers cannot be enforced by the %s backend (access "
+			       "control by IQN only); use the initiator's IQN",
+			       core_id_method_name(m),
+			       d->c->backend ? iscsi_backend_name(d->c->backend) : "iSCSI");
+	}
 	struct core_initiator_id id = { m, canon };
 	if (find_id(t, &id) >= 0) {
 		talloc_free(canon);

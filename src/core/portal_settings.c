@@ -34,6 +34,11 @@ static void portal_set_committed(struct op *op)
 		m->portal_settings = talloc_steal(m, s->next);
 		m->n_portal_settings = s->n_next;
 		core_watch_fire(op->c);
+		/* Backends with portals per target (LIO's np per TPG) keep the
+		 * listeners on each target: every target is applied again, so
+		 * that each gets them whatever the backend knew of it. */
+		for (size_t i = 0; op->c->caps.per_target_portals && i < m->n_targets; i++)
+			reconciler_target_changed(op->c, m->targets[i]->t->guid);
 	} else if (op->c->backend != NULL) {
 		/* back to what the store says */
 		iscsi_backend_set_portal_settings(op->c->backend, m->portal_settings,

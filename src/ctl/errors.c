@@ -34,7 +34,8 @@ static const struct {
 	{ "TargetIQN", HR_WIN32(ERROR_FILE_EXISTS), "another target already has this IQN" },
 	{ "AddID", HR_WIN32(ERROR_INVALID_DATA), "not a valid initiator identifier" },
 	{ "AddID", HR_WIN32(ERROR_NOT_SUPPORTED),
-	  "this server cannot enforce that kind of identifier (MAC addresses, NetBIOS names)" },
+	  "this server cannot enforce that kind of identifier (MAC addresses, NetBIOS names; "
+	  "with the LIO backend IP addresses and DNS names too: allow the IQN)" },
 	{ "AddID", E_INVALIDARG, "the server refused the identifier (too many on this target?)" },
 	{ "AddWTDisk", HR_WIN32(ERROR_FILE_NOT_FOUND), "no such virtual disk" },
 	{ "AddWTDisk", HR_WIN32(ERROR_HANDLE_EOF), "the target has as many LUNs as it can have" },

@@ -110,6 +110,36 @@ static void test_ids_and_chap_reach_backend(void **unused)
 	tc_free(t);
 }
 
+/* A backend whose access control is by IQN only (LIO): IP, IPv6 and DNS
+ * IDs are refused (-EOPNOTSUPP: ERROR_NOT_SUPPORTED) rather than accepted
+ * and not enforced; IQNs and "*" work; a malformed address is still -EINVAL. */
+static void test_iqn_only_backend_refuses_address_ids(void **unused)
+{
+	struct tc *t = tc_new(true);
+	t->fb->base.caps.iqn_acls_only = true;
+	assert_int_equal(tc_open(t), 0);
+	assert_int_equal(tc_create_target(t, "t1", NULL), 0);
+	struct core_target *tg = core_target_by_name(t, t->core, "t1");
+	struct core_target_draft *d = core_target_draft_open(t, t->core, tg->guid);
+	char *why = NULL;
+	assert_int_equal(core_draft_add_id(d, CORE_ID_IP, "192.0.2.7", &why), -EOPNOTSUPP);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "IQN"));
+	assert_int_equal(core_draft_add_id(d, CORE_ID_IPV6, "2001:db8::1", NULL), -EOPNOTSUPP);
+	assert_int_equal(core_draft_add_id(d, CORE_ID_DNS, "localhost", NULL), -EOPNOTSUPP);
+	assert_int_equal(core_draft_add_id(d, CORE_ID_IP, "not-an-address", NULL), -EINVAL);
+	assert_int_equal(core_draft_add_id(d, CORE_ID_IQN, "iqn.1991-05.com.microsoft:host", NULL),
+			 0);
+	assert_int_equal(core_draft_add_id(d, CORE_ID_IQN, "*", NULL), 0);
+	assert_int_equal(tc_save(t, d), 0);
+	struct iscsi_target *live = fake_backend_target(t->fb, tg->iqn);
+	assert_non_null(live);
+	for (size_t i = 0; i < live->n_acl; i++)
+		assert_int_not_equal(live->acl[i].kind, ISCSI_ACL_ADDRESS);
+	assert_int_equal(live->n_acl, 2);
+	tc_free(t);
+}
+
 static void test_backend_restart_reapplies(void **unused)
 {
 	struct tc *t = setup_target_with_lun(NULL);
@@ -435,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_rename_iqn_replaces_live),
 		cmocka_unit_test(test_last_login_observed),
 		cmocka_unit_test(test_restart_core_keeps_everything_served),
+		cmocka_unit_test(test_iqn_only_backend_refuses_address_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
