@@ -48,6 +48,7 @@ struct op_state {
 	bool reread;      /* planned again from a fresh read after a failure */
 	const struct tgt_live_target *target; /* the one WANT or IQN names */
 	size_t cursor;                        /* list/sessions: the target under way */
+	size_t window_first, window_count;    /* list: parameters read anyway */
 
 	struct tgt_plan plan;
 	size_t step;
@@ -349,6 +350,8 @@ static void apply_got_params(struct tevent_req *req, char *text)
 		tevent_req_error(req, -rc);
 		return;
 	}
+	tgt_cache_set_params(state->tb->cache, state->target->tid, state->target->iqn,
+			     &state->live.params);
 	apply_plan(req);
 }
 
@@ -413,21 +416,33 @@ static bool is_iscsi(const struct tgt_live_target *t)
 
 static void list_next(struct tevent_req *req);
 
+/* The live target at the cursor with PARAMS joins the list. */
+static int list_add(struct op_state *state, const struct iscsi_negotiation *params)
+{
+	const struct tgt_live_target *lt = &state->live.targets[state->cursor];
+	int rc = tgt_live_to_target(state->targets, &state->live, lt, params,
+				    &state->targets[state->n_targets]);
+	if (rc == 0) {
+		state->n_targets++;
+		state->cursor++;
+	}
+	return rc;
+}
+
 static void list_got_params(struct tevent_req *req, char *text)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
 	const struct tgt_live_target *lt = &state->live.targets[state->cursor];
 	struct iscsi_negotiation params;
 	int rc = tgt_parse_params(text, &params);
-	if (rc == 0)
-		rc = tgt_live_to_target(state->targets, &state->live, lt, &params,
-					&state->targets[state->n_targets]);
+	if (rc == 0) {
+		tgt_cache_set_params(state->tb->cache, lt->tid, lt->iqn, &params);
+		rc = list_add(state, &params);
+	}
 	if (rc < 0) {
 		tevent_req_error(req, -rc);
 		return;
 	}
-	state->n_targets++;
-	state->cursor++;
 	list_next(req);
 }
 
@@ -454,9 +469,33 @@ static bool listed(const struct op_state *state, const struct tgt_live_target *t
 	return is_iscsi(t);
 }
 
+/* A target's parameters take a request of their own: known ones come from
+ * the cache, except for the refresh window's (tgt_cache.h). */
 static void list_next(struct tevent_req *req)
 {
-	next_live_target(req, listed, TGT_MODE_TARGET, list_got_params);
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	while (state->cursor < state->live.n_targets) {
+		const struct tgt_live_target *lt = &state->live.targets[state->cursor];
+		struct iscsi_negotiation params;
+		if (!listed(state, lt)) {
+			state->cursor++;
+			continue;
+		}
+		if (!tgt_cache_in_window(state->cursor, state->live.n_targets, state->window_first,
+					 state->window_count) &&
+		    tgt_cache_params(state->tb->cache, lt->tid, lt->iqn, &params)) {
+			int rc = list_add(state, &params);
+			if (rc < 0) {
+				tevent_req_error(req, -rc);
+				return;
+			}
+			continue;
+		}
+		struct tgt_request r = show_req(TGT_MODE_TARGET, lt->tid);
+		op_send(req, &r, list_got_params);
+		return;
+	}
+	tevent_req_done(req);
 }
 
 static void list_read(struct tevent_req *req)
@@ -466,6 +505,8 @@ static void list_read(struct tevent_req *req)
 	if (tevent_req_nomem(state->targets, req))
 		return;
 	state->cursor = 0;
+	tgt_cache_refresh_window(state->tb->cache, state->live.n_targets, &state->window_first,
+				 &state->window_count);
 	list_next(req);
 }
 
