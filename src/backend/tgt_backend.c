@@ -90,8 +90,16 @@ static void request(struct tevent_req *req, const struct tgt_request *r, op_cb c
 	state->last = *r;
 	state->cb = cb;
 	state->gone_ok = gone_ok;
-	state->subreq = tgt_ipc_send(state, state->ev, state->tb->socket_path, r,
-				     state->tb->request_ms);
+	/* tgtd prints every target for a "target show" of all of them, in
+	 * time that grows faster than their number: at 10,000 targets on a
+	 * busy machine it takes longer than the request limit, and each
+	 * timeout made the next operation read it again (issue 16). The
+	 * operation's own limit still bounds it. */
+	unsigned ms = state->tb->request_ms;
+	if (r->mode == TGT_MODE_TARGET && r->op == TGT_OP_SHOW && r->tid == TGT_GLOBAL_TID &&
+	    state->tb->operation_ms > ms)
+		ms = state->tb->operation_ms;
+	state->subreq = tgt_ipc_send(state, state->ev, state->tb->socket_path, r, ms);
 	if (tevent_req_nomem(state->subreq, req))
 		return;
 	tevent_req_set_callback(state->subreq, op_request_done, req);
