@@ -38,6 +38,8 @@ struct op_state {
 	op_cb cb;           /* what to do with the reply of the request under way */
 	bool gone_ok;       /* ... and whether "no such session or target" is one */
 	struct tgt_request last; /* for error messages */
+	bool show_all;           /* LAST shows every target ... */
+	struct timeval sent;     /* ... sent then */
 
 	struct iscsi_target *want; /* apply */
 	char *iqn;                 /* remove, sessions (NULL: all) */
@@ -81,6 +83,28 @@ static void op_cleanup(struct tevent_req *req, enum tevent_req_state req_state)
 
 static void op_request_done(struct tevent_req *subreq);
 
+/* tgtd prints every target for a "target show" of all of them, in time
+ * that grows faster than their number: at 10,000 targets on a busy machine
+ * it takes longer than the request limit, and each timeout made the next
+ * operation read it again (issue 16). Its limit follows what it took: 4x
+ * the last one, doubled after a timeout, never below request_ms nor above
+ * the operation's limit (a hung tgtd is still seen in request_ms at first). */
+static unsigned show_all_ms(const struct tgt_backend *tb)
+{
+	unsigned ms = tb->show_all_ms > tb->request_ms ? tb->show_all_ms : tb->request_ms;
+	return ms < tb->operation_ms ? ms : tb->operation_ms;
+}
+
+static void show_all_took(struct op_state *state, int rc)
+{
+	struct tgt_backend *tb = state->tb;
+	struct timeval now = tevent_timeval_current();
+	struct timeval took = tevent_timeval_until(&state->sent, &now);
+	uint64_t ms = (uint64_t)took.tv_sec * 1000u + (uint64_t)took.tv_usec / 1000u;
+	uint64_t next = rc == -ETIMEDOUT ? 2 * (uint64_t)show_all_ms(tb) : 4 * ms;
+	tb->show_all_ms = next < tb->operation_ms ? (unsigned)next : tb->operation_ms;
+}
+
 /* Sends R; CB gets the reply text. Errors end the operation, but with
  * GONE_OK an answer that the session or target is gone (ENOENT, EINVAL):
  * then CB gets no text. */
@@ -90,15 +114,13 @@ static void request(struct tevent_req *req, const struct tgt_request *r, op_cb c
 	state->last = *r;
 	state->cb = cb;
 	state->gone_ok = gone_ok;
-	/* tgtd prints every target for a "target show" of all of them, in
-	 * time that grows faster than their number: at 10,000 targets on a
-	 * busy machine it takes longer than the request limit, and each
-	 * timeout made the next operation read it again (issue 16). The
-	 * operation's own limit still bounds it. */
 	unsigned ms = state->tb->request_ms;
-	if (r->mode == TGT_MODE_TARGET && r->op == TGT_OP_SHOW && r->tid == TGT_GLOBAL_TID &&
-	    state->tb->operation_ms > ms)
-		ms = state->tb->operation_ms;
+	state->show_all = r->mode == TGT_MODE_TARGET && r->op == TGT_OP_SHOW &&
+			  r->tid == TGT_GLOBAL_TID;
+	if (state->show_all) {
+		ms = show_all_ms(state->tb);
+		state->sent = tevent_timeval_current();
+	}
 	state->subreq = tgt_ipc_send(state, state->ev, state->tb->socket_path, r, ms);
 	if (tevent_req_nomem(state->subreq, req))
 		return;
@@ -123,6 +145,8 @@ static void op_request_done(struct tevent_req *subreq)
 	int rc = tgt_ipc_recv(subreq, state, &text, NULL);
 	state->subreq = NULL;
 	TALLOC_FREE(subreq);
+	if (state->show_all)
+		show_all_took(state, rc);
 	if (state->gone_ok && (rc == -ENOENT || rc == -EINVAL)) {
 		text = NULL;
 	} else if (rc < 0) {
