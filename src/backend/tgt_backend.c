@@ -38,6 +38,8 @@ struct op_state {
 	op_cb cb;           /* what to do with the reply of the request under way */
 	bool gone_ok;       /* ... and whether "no such session or target" is one */
 	struct tgt_request last; /* for error messages */
+	bool show_all;           /* LAST shows every target ... */
+	struct timeval sent;     /* ... sent then */
 
 	struct iscsi_target *want; /* apply */
 	char *iqn;                 /* remove, sessions (NULL: all) */
@@ -48,6 +50,7 @@ struct op_state {
 	bool reread;      /* planned again from a fresh read after a failure */
 	const struct tgt_live_target *target; /* the one WANT or IQN names */
 	size_t cursor;                        /* list/sessions: the target under way */
+	size_t window_first, window_count;    /* list: parameters read anyway */
 
 	struct tgt_plan plan;
 	size_t step;
@@ -80,6 +83,28 @@ static void op_cleanup(struct tevent_req *req, enum tevent_req_state req_state)
 
 static void op_request_done(struct tevent_req *subreq);
 
+/* tgtd prints every target for a "target show" of all of them, in time
+ * that grows faster than their number: at 10,000 targets on a busy machine
+ * it takes longer than the request limit, and each timeout made the next
+ * operation read it again (issue 16). Its limit follows what it took: 4x
+ * the last one, doubled after a timeout, never below request_ms nor above
+ * the operation's limit (a hung tgtd is still seen in request_ms at first). */
+static unsigned show_all_ms(const struct tgt_backend *tb)
+{
+	unsigned ms = tb->show_all_ms > tb->request_ms ? tb->show_all_ms : tb->request_ms;
+	return ms < tb->operation_ms ? ms : tb->operation_ms;
+}
+
+static void show_all_took(struct op_state *state, int rc)
+{
+	struct tgt_backend *tb = state->tb;
+	struct timeval now = tevent_timeval_current();
+	struct timeval took = tevent_timeval_until(&state->sent, &now);
+	uint64_t ms = (uint64_t)took.tv_sec * 1000u + (uint64_t)took.tv_usec / 1000u;
+	uint64_t next = rc == -ETIMEDOUT ? 2 * (uint64_t)show_all_ms(tb) : 4 * ms;
+	tb->show_all_ms = next < tb->operation_ms ? (unsigned)next : tb->operation_ms;
+}
+
 /* Sends R; CB gets the reply text. Errors end the operation, but with
  * GONE_OK an answer that the session or target is gone (ENOENT, EINVAL):
  * then CB gets no text. */
@@ -89,8 +114,14 @@ static void request(struct tevent_req *req, const struct tgt_request *r, op_cb c
 	state->last = *r;
 	state->cb = cb;
 	state->gone_ok = gone_ok;
-	state->subreq = tgt_ipc_send(state, state->ev, state->tb->socket_path, r,
-				     state->tb->request_ms);
+	unsigned ms = state->tb->request_ms;
+	state->show_all = r->mode == TGT_MODE_TARGET && r->op == TGT_OP_SHOW &&
+			  r->tid == TGT_GLOBAL_TID;
+	if (state->show_all) {
+		ms = show_all_ms(state->tb);
+		state->sent = tevent_timeval_current();
+	}
+	state->subreq = tgt_ipc_send(state, state->ev, state->tb->socket_path, r, ms);
 	if (tevent_req_nomem(state->subreq, req))
 		return;
 	tevent_req_set_callback(state->subreq, op_request_done, req);
@@ -114,6 +145,8 @@ static void op_request_done(struct tevent_req *subreq)
 	int rc = tgt_ipc_recv(subreq, state, &text, NULL);
 	state->subreq = NULL;
 	TALLOC_FREE(subreq);
+	if (state->show_all)
+		show_all_took(state, rc);
 	if (state->gone_ok && (rc == -ENOENT || rc == -EINVAL)) {
 		text = NULL;
 	} else if (rc < 0) {
@@ -349,6 +382,8 @@ static void apply_got_params(struct tevent_req *req, char *text)
 		tevent_req_error(req, -rc);
 		return;
 	}
+	tgt_cache_set_params(state->tb->cache, state->target->tid, state->target->iqn,
+			     &state->live.params);
 	apply_plan(req);
 }
 
@@ -413,21 +448,33 @@ static bool is_iscsi(const struct tgt_live_target *t)
 
 static void list_next(struct tevent_req *req);
 
+/* The live target at the cursor with PARAMS joins the list. */
+static int list_add(struct op_state *state, const struct iscsi_negotiation *params)
+{
+	const struct tgt_live_target *lt = &state->live.targets[state->cursor];
+	int rc = tgt_live_to_target(state->targets, &state->live, lt, params,
+				    &state->targets[state->n_targets]);
+	if (rc == 0) {
+		state->n_targets++;
+		state->cursor++;
+	}
+	return rc;
+}
+
 static void list_got_params(struct tevent_req *req, char *text)
 {
 	struct op_state *state = tevent_req_data(req, struct op_state);
 	const struct tgt_live_target *lt = &state->live.targets[state->cursor];
 	struct iscsi_negotiation params;
 	int rc = tgt_parse_params(text, &params);
-	if (rc == 0)
-		rc = tgt_live_to_target(state->targets, &state->live, lt, &params,
-					&state->targets[state->n_targets]);
+	if (rc == 0) {
+		tgt_cache_set_params(state->tb->cache, lt->tid, lt->iqn, &params);
+		rc = list_add(state, &params);
+	}
 	if (rc < 0) {
 		tevent_req_error(req, -rc);
 		return;
 	}
-	state->n_targets++;
-	state->cursor++;
 	list_next(req);
 }
 
@@ -454,9 +501,33 @@ static bool listed(const struct op_state *state, const struct tgt_live_target *t
 	return is_iscsi(t);
 }
 
+/* A target's parameters take a request of their own: known ones come from
+ * the cache, except for the refresh window's (tgt_cache.h). */
 static void list_next(struct tevent_req *req)
 {
-	next_live_target(req, listed, TGT_MODE_TARGET, list_got_params);
+	struct op_state *state = tevent_req_data(req, struct op_state);
+	while (state->cursor < state->live.n_targets) {
+		const struct tgt_live_target *lt = &state->live.targets[state->cursor];
+		struct iscsi_negotiation params;
+		if (!listed(state, lt)) {
+			state->cursor++;
+			continue;
+		}
+		if (!tgt_cache_in_window(state->cursor, state->live.n_targets, state->window_first,
+					 state->window_count) &&
+		    tgt_cache_params(state->tb->cache, lt->tid, lt->iqn, &params)) {
+			int rc = list_add(state, &params);
+			if (rc < 0) {
+				tevent_req_error(req, -rc);
+				return;
+			}
+			continue;
+		}
+		struct tgt_request r = show_req(TGT_MODE_TARGET, lt->tid);
+		op_send(req, &r, list_got_params);
+		return;
+	}
+	tevent_req_done(req);
 }
 
 static void list_read(struct tevent_req *req)
@@ -466,6 +537,8 @@ static void list_read(struct tevent_req *req)
 	if (tevent_req_nomem(state->targets, req))
 		return;
 	state->cursor = 0;
+	tgt_cache_refresh_window(state->tb->cache, state->live.n_targets, &state->window_first,
+				 &state->window_count);
 	list_next(req);
 }
 

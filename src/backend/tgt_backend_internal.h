@@ -17,6 +17,8 @@ struct tgt_backend {
 	struct iscsi_portal *portals;
 	size_t n_portals;
 	unsigned request_ms, operation_ms;
+	/* the limit for a show of every target: 0 is request_ms (tgt_backend.c) */
+	unsigned show_all_ms;
 	struct tevent_queue *queue;
 	struct tgt_monitor *monitor;
 	TALLOC_CTX *secrets_mem;

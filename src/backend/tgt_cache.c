@@ -21,6 +21,15 @@ struct tgt_cache {
 	size_t n_portals;
 	struct hindex *by_iqn, *by_tid; /* -> position + 1 */
 	int32_t free_hint;
+	/* per target (parallel to TARGETS): its negotiation parameters */
+	struct cached_params *params;
+	bool params_trusted; /* false since an invalidation: a fill forgets them */
+	size_t refresh_next; /* the next refresh window's first list position */
+};
+
+struct cached_params {
+	struct iscsi_negotiation p;
+	bool known;
 };
 
 #define POS(p) ((void *)(uintptr_t)((p) + 1))
@@ -39,6 +48,7 @@ bool tgt_cache_valid(const struct tgt_cache *c)
 void tgt_cache_invalidate(struct tgt_cache *c)
 {
 	c->valid = false;
+	c->params_trusted = false;
 }
 
 static bool is_iscsi(const struct tgt_live_target *t)
@@ -138,11 +148,17 @@ static ssize_t append(struct tgt_cache *c)
 		if (h == NULL)
 			return -ENOMEM;
 		c->holds = h;
+		struct cached_params *p = talloc_realloc(c->mem, c->params, struct cached_params,
+							 want);
+		if (p == NULL)
+			return -ENOMEM;
+		c->params = p;
 	}
 	c->holds[n] = talloc_new(c->mem);
 	if (c->holds[n] == NULL)
 		return -ENOMEM;
 	memset(&c->targets[n], 0, sizeof(c->targets[n]));
+	memset(&c->params[n], 0, sizeof(c->params[n]));
 	c->n_targets++;
 	return (ssize_t)n;
 }
@@ -166,36 +182,62 @@ static void remove_at(struct tgt_cache *c, size_t pos)
 			hindex_put(c->by_iqn, l->iqn, POS(pos)); /* cannot fail: one just left */
 		c->targets[pos] = *l;
 		c->holds[pos] = c->holds[last];
+		c->params[pos] = c->params[last];
 	}
 	c->n_targets--;
 }
 
+/* The parameters the old contents knew of target T (same tid, same IQN). */
+static const struct cached_params *old_params(const struct tgt_cache *old,
+					      const struct tgt_live_target *t)
+{
+	if (old->by_tid == NULL || t->iqn == NULL)
+		return NULL;
+	void *v = hindex_get_u64(old->by_tid, (uint64_t)(uint32_t)t->tid);
+	if (v == NULL)
+		return NULL;
+	size_t pos = UNPOS(v);
+	const struct tgt_live_target *o = &old->targets[pos];
+	if (!old->params[pos].known || o->iqn == NULL || strcmp(o->iqn, t->iqn) != 0)
+		return NULL;
+	return &old->params[pos];
+}
+
 int tgt_cache_fill(struct tgt_cache *c, const struct tgt_live *live)
 {
+	/* the old contents, for the parameters they knew */
+	struct tgt_cache old = *c;
+	bool carry = c->valid && c->params_trusted;
 	c->valid = false;
-	TALLOC_FREE(c->mem);
+	c->params_trusted = true;
 	c->targets = NULL;
 	c->holds = NULL;
+	c->params = NULL;
 	c->n_targets = 0;
+	c->by_iqn = c->by_tid = NULL;
 	c->mem = talloc_new(c);
+	int rc = -ENOMEM;
 	if (c->mem == NULL)
-		return -ENOMEM;
+		goto out;
 	c->by_iqn = hindex_new(c->mem, HINDEX_STR);
 	c->by_tid = hindex_new(c->mem, HINDEX_U64);
 	if (c->by_iqn == NULL || c->by_tid == NULL)
-		return -ENOMEM;
+		goto out;
 	for (size_t i = 0; i < live->n_targets; i++) {
 		ssize_t pos = append(c);
 		if (pos < 0 || !dup_target(c->holds[pos], &live->targets[i], &c->targets[pos]) ||
 		    index_at(c, (size_t)pos) < 0)
-			return -ENOMEM;
+			goto out;
+		const struct cached_params *p = carry ? old_params(&old, &live->targets[i]) : NULL;
+		if (p != NULL)
+			c->params[pos] = *p;
 	}
 	bool ok = true;
 	c->accounts = dup_list(c->mem, live->accounts, live->n_accounts, &ok);
 	c->n_accounts = live->n_accounts;
 	c->portals = talloc_zero_array(c->mem, struct iscsi_portal, live->n_portals + 1);
 	if (!ok || c->portals == NULL)
-		return -ENOMEM;
+		goto out;
 	for (size_t i = 0; i < live->n_portals; i++) {
 		c->portals[i] = live->portals[i];
 		c->portals[i].address = dup(c->portals, live->portals[i].address, &ok);
@@ -203,7 +245,55 @@ int tgt_cache_fill(struct tgt_cache *c, const struct tgt_live *live)
 	c->n_portals = live->n_portals;
 	c->free_hint = 1;
 	c->valid = ok;
-	return ok ? 0 : -ENOMEM;
+	rc = ok ? 0 : -ENOMEM;
+out:
+	talloc_free(old.mem);
+	return rc;
+}
+
+/* The position of target TID if it is named IQN, else -1. */
+static ssize_t find(const struct tgt_cache *c, int32_t tid, const char *iqn)
+{
+	if (!c->valid || iqn == NULL)
+		return -1;
+	void *v = hindex_get_u64(c->by_tid, (uint64_t)(uint32_t)tid);
+	if (v == NULL)
+		return -1;
+	size_t pos = UNPOS(v);
+	const char *have = c->targets[pos].iqn;
+	return have != NULL && strcmp(have, iqn) == 0 ? (ssize_t)pos : -1;
+}
+
+bool tgt_cache_params(const struct tgt_cache *c, int32_t tid, const char *iqn,
+		      struct iscsi_negotiation *out)
+{
+	ssize_t pos = find(c, tid, iqn);
+	if (pos < 0 || !c->params[pos].known)
+		return false;
+	*out = c->params[pos].p;
+	return true;
+}
+
+void tgt_cache_set_params(struct tgt_cache *c, int32_t tid, const char *iqn,
+			  const struct iscsi_negotiation *params)
+{
+	ssize_t pos = find(c, tid, iqn);
+	if (pos >= 0)
+		c->params[pos] = (struct cached_params){ *params, true };
+}
+
+void tgt_cache_refresh_window(struct tgt_cache *c, size_t n, size_t *first, size_t *count)
+{
+	*count = n < TGT_CACHE_REFRESH ? n : TGT_CACHE_REFRESH;
+	*first = n > 0 ? c->refresh_next % n : 0;
+	c->refresh_next = n > 0 ? (*first + *count) % n : 0;
+}
+
+bool tgt_cache_in_window(size_t i, size_t n, size_t first, size_t count)
+{
+	if (n == 0 || i >= n)
+		return false;
+	return (i + n - first) % n < count;
 }
 
 void tgt_cache_view(const struct tgt_cache *c, struct tgt_live *out)
@@ -329,6 +419,9 @@ int tgt_cache_applied(struct tgt_cache *c, const struct iscsi_target *want,
 		const char *old_iqn = t->iqn;
 		if (!from_want(c->holds[pos], want, plan->tid, t))
 			rc = -ENOMEM;
+		/* the plan set every parameter to WANT's (or tgt's default) */
+		c->params[pos].known = true;
+		tgt_params_effective(&want->params, &c->params[pos].p);
 		/* sessions are not the plan's business: keep what was seen */
 		t->nexus = nexus ? talloc_steal(c->holds[pos], nexus) : NULL;
 		t->n_nexus = n_nexus;

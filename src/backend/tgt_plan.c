@@ -419,6 +419,27 @@ static const char *yes_no(enum iscsi_tristate v)
 	return v == ISCSI_YES ? "Yes" : "No";
 }
 
+void tgt_params_effective(const struct iscsi_negotiation *want, struct iscsi_negotiation *out)
+{
+	*out = *want;
+	/* as plan_params: 0 and ISCSI_DEFAULT are tgt's defaults */
+	for (size_t i = 0; i < tgt_n_number_params; i++) {
+		size_t off = tgt_number_params[i].offset;
+		uint32_t *w = (uint32_t *)((char *)out + off);
+		if (*w == 0)
+			*w = *(const uint32_t *)((const char *)&tgt_default_params + off);
+	}
+	enum iscsi_tristate *flags[] = { &out->initial_r2t, &out->immediate_data,
+					 &out->header_digest, &out->data_digest };
+	const enum iscsi_tristate defs[] = {
+		tgt_default_params.initial_r2t, tgt_default_params.immediate_data,
+		tgt_default_params.header_digest, tgt_default_params.data_digest
+	};
+	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+		if (*flags[i] == ISCSI_DEFAULT)
+			*flags[i] = defs[i];
+}
+
 static void plan_params(struct builder *b, int32_t tid, const struct iscsi_negotiation *now,
 			const struct iscsi_negotiation *want)
 {

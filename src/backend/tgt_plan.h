@@ -76,6 +76,10 @@ struct tgt_live {
 /* tgt's per-target defaults (usr/iscsi/target.c iscsi_target_create). */
 extern const struct iscsi_negotiation tgt_default_params;
 
+/* The parameters a target has once a plan for WANT ran: WANT's, tgt's
+ * default where WANT leaves one to the backend. */
+void tgt_params_effective(const struct iscsi_negotiation *want, struct iscsi_negotiation *out);
+
 const struct tgt_live_target *tgt_live_find(const struct tgt_live *live, const char *iqn);
 const char *tgt_secrets_get(const struct tgt_secrets *s, const char *user);
 /* Sets or (secret NULL) forgets; copies onto MEM (the cache's context). */

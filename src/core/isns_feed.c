@@ -13,9 +13,18 @@
 #include "core/core_internal.h"
 #include "istmd/log.h"
 
+/* Building the view costs time in the number of targets: with no server
+ * there is nothing to register (the view names no target), and a build
+ * waits at least FEED_SLOW_FACTOR times as long as the last one took, so
+ * that creating thousands of targets one by one does not rebuild the whole
+ * view for each (issue 16). */
+#define FEED_SLOW_FACTOR 10
+
 struct isns_feed {
 	struct core *c;
 	struct isns_agent *agent;
+	struct tevent_timer *timer; /* a build put off until NOT_BEFORE */
+	struct timeval not_before;
 };
 
 static bool wildcard(const char *a)
@@ -87,9 +96,12 @@ static int build_view(TALLOC_CTX *mem, struct core *c, struct isns_view *v)
 	memset(v, 0, sizeof(*v));
 	v->servers = (const char **)m->isns_servers;
 	v->n_servers = m->n_isns_servers;
-	v->targets = talloc_zero_array(mem, struct isns_view_target, m->n_targets + 1);
+	v->targets = talloc_zero_array(mem, struct isns_view_target,
+				       m->n_isns_servers > 0 ? m->n_targets + 1 : 1);
 	if (v->targets == NULL)
 		return -ENOMEM;
+	if (m->n_isns_servers == 0)
+		return 0; /* nobody to register with; adding a server builds it */
 	/* the portals of targets that name none: where the backend listens */
 	struct iscsi_portal *listeners = NULL;
 	size_t n_listeners = 0;
@@ -138,14 +150,41 @@ static int build_view(TALLOC_CTX *mem, struct core *c, struct isns_view *v)
 	return 0;
 }
 
-static void feed_changed(void *priv)
+static void feed_build(struct isns_feed *f)
 {
-	struct isns_feed *f = priv;
+	struct timeval start = tevent_timeval_current();
 	TALLOC_CTX *tmp = talloc_new(f);
 	struct isns_view v;
 	if (tmp == NULL || build_view(tmp, f->c, &v) < 0 || isns_agent_set_view(f->agent, &v) < 0)
 		log_warn("iSNS: out of memory: registrations not updated");
 	talloc_free(tmp);
+	struct timeval now = tevent_timeval_current();
+	struct timeval took = tevent_timeval_until(&start, &now);
+	uint64_t us = ((uint64_t)took.tv_sec * 1000000u + (uint64_t)took.tv_usec) *
+		      FEED_SLOW_FACTOR;
+	f->not_before = tevent_timeval_add(&now, (uint32_t)(us / 1000000u), (uint32_t)(us % 1000000u));
+}
+
+static void feed_timer(struct tevent_context *ev, struct tevent_timer *te, struct timeval now,
+		       void *priv)
+{
+	struct isns_feed *f = priv;
+	f->timer = NULL;
+	feed_build(f);
+}
+
+static void feed_changed(void *priv)
+{
+	struct isns_feed *f = priv;
+	if (f->timer != NULL)
+		return; /* a build is due: it sees this change too */
+	struct timeval now = tevent_timeval_current();
+	if (tevent_timeval_compare(&now, &f->not_before) < 0) {
+		f->timer = tevent_add_timer(f->c->ev, f, f->not_before, feed_timer, f);
+		if (f->timer != NULL)
+			return;
+	}
+	feed_build(f);
 }
 
 int core_isns_feed(struct core *c, struct isns_agent *agent)

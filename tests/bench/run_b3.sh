@@ -12,6 +12,8 @@ b3_has_tid() {
 }
 
 if want B3; then
+	# the baselines' second tgtd listens here
+	BENCH_FLOOR_ADDR=${BENCH_FLOOR_ADDR:-${BENCH_ADDR%.*}.$((${BENCH_ADDR##*.} + 1))}
 	sizes="100 1000 10000"
 	[ "$QUICK" = 1 ] && sizes="100 1000"
 	fresh_state || exit 1
@@ -39,6 +41,9 @@ if want B3; then
 
 		# restart to the first successful call
 		istmd_stop
+		# tgtd's own cost of one create at this size (istmd stopped)
+		B3[cfloor_$n]=$(BENCH_FLOOR_ADDR=$BENCH_ADDR "$BENCH_BIN/bench_tgtfloor" "$BENCH_TGT" 20 --existing |
+			tee -a "$RAW" | field floor_ms_per_target)
 		"$ISTMD" --config "$BENCH_DIR/istmd.conf" --foreground >>"$BENCH_DIR/istmd.log" 2>&1 &
 		ISTMD_PID=$!
 		B3[restart_$n]=$("$BENCH_BIN/bench_scale" --first-call 120 2>/dev/null | tee -a "$RAW" | field first_call_s)
@@ -55,9 +60,10 @@ if want B3; then
 		B3[reapply_$n]=$(echo "$(date +%s.%N) - $t0" | bc)
 		[ "$(b3_count_live)" -ge "$n" ] || B3[reapply_$n]=nan
 		# the floor: the same requests straight to a second, fresh tgtd
-		tgtd_start "$((BENCH_TGT + 1))" "127.0.17.2:3260"
+		tgtd_start "$((BENCH_TGT + 1))" "$BENCH_FLOOR_ADDR:3260"
 		BASE_TGTD_PID=$LAST_TGTD_PID
-		B3[floor_$n]=$("$BENCH_BIN/bench_tgtfloor" "$((BENCH_TGT + 1))" "$n" | tee -a "$RAW" | field floor_s)
+		B3[floor_$n]=$(BENCH_FLOOR_ADDR=$BENCH_FLOOR_ADDR "$BENCH_BIN/bench_tgtfloor" "$((BENCH_TGT + 1))" "$n" |
+			tee -a "$RAW" | field floor_s)
 		tgtd_kill "$BASE_TGTD_PID"
 		BASE_TGTD_PID=
 		echo "B3 n=$n ${B3[create_$n]} ${B3[walk_$n]} ${B3[dwalk_$n]} ${B3[rss_$n]} ${B3[restart_$n]} ${B3[reapply_$n]} ${B3[floor_$n]}" >> "$RAW"
@@ -65,6 +71,7 @@ if want B3; then
 	first=${sizes%% *}
 	for n in $sizes; do
 		row "B3 create per target at $n (last 100)" "${B3[create_$n]}" "${B3[create_$first]}" "ms (at $first)"
+		row "B3 create at $n vs tgtd floor (1 create)" "${B3[create_$n]}" "${B3[cfloor_$n]}" "ms (tgtd floor)"
 		row "B3 IEnumHost walk, $n targets" "${B3[walk_$n]}" "${B3[walk_$first]}" "s (at $first)"
 		row "B3 EnumWTDisks walk, $n disks" "${B3[dwalk_$n]}" "${B3[dwalk_$first]}" "s (at $first)"
 		row "B3 restart to first call, $n" "${B3[restart_$n]}" "${B3[restart_$first]}" "s (at $first)"

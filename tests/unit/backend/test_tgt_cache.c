@@ -151,11 +151,117 @@ static void test_portal_change_invalidates(void **unused)
 	talloc_free(mem);
 }
 
+/* Negotiation parameters (issue 16): known after a plan ran (tgt's
+ * defaults where the target leaves them), kept by a fill for the same tid
+ * and IQN, forgotten for another IQN at that tid and after an
+ * invalidation. */
+static void test_params_follow_plans_and_fills(void **unused)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct tgt_cache *c = tgt_cache_new(mem);
+	struct tgt_secrets secrets = { 0 };
+	struct iscsi_portal portal = { "127.0.0.1", 3260 };
+	struct tgt_live empty = { .portals = &portal, .n_portals = 1 };
+	assert_int_equal(tgt_cache_fill(c, &empty), 0);
+	struct fixture f;
+	struct tgt_plan p;
+	struct iscsi_negotiation got;
+	make(&f, 1, false);
+	f.want.params.max_burst_length = 1048576;
+	f.want.params.header_digest = ISCSI_YES;
+	assert_false(tgt_cache_params(c, 1, f.iqn, &got));
+	plan(mem, c, &secrets, &f.want, &p);
+	assert_int_equal(tgt_cache_applied(c, &f.want, &p), 0);
+	assert_true(tgt_cache_params(c, p.tid, f.iqn, &got));
+	assert_int_equal(got.max_burst_length, 1048576);
+	assert_int_equal(got.header_digest, ISCSI_YES);
+	assert_int_equal(got.max_recv_data_segment_length,
+			 tgt_default_params.max_recv_data_segment_length);
+	assert_int_equal(got.initial_r2t, tgt_default_params.initial_r2t);
+	assert_false(tgt_cache_params(c, p.tid, "iqn.2024-01.other:x", &got));
+
+	/* a fill from tgtd's list (which has no parameters) keeps them ... */
+	struct tgt_live_target lt[2] = {
+		{ .tid = 1, .iqn = f.iqn, .driver = "iscsi", .ready = true },
+		{ .tid = 2, .iqn = "iqn.2024-01.org.istmd:t2", .driver = "iscsi" },
+	};
+	struct tgt_live live = { .targets = lt, .n_targets = 2, .portals = &portal,
+				 .n_portals = 1 };
+	assert_int_equal(tgt_cache_fill(c, &live), 0);
+	assert_true(tgt_cache_params(c, 1, f.iqn, &got));
+	assert_int_equal(got.max_burst_length, 1048576);
+	assert_false(tgt_cache_params(c, 2, lt[1].iqn, &got));
+	struct iscsi_negotiation read = tgt_default_params;
+	read.max_connections = 4;
+	tgt_cache_set_params(c, 2, lt[1].iqn, &read);
+	assert_true(tgt_cache_params(c, 2, lt[1].iqn, &got));
+	assert_int_equal(got.max_connections, 4);
+	tgt_cache_set_params(c, 3, "iqn.2024-01.none:x", &read); /* unknown: ignored */
+	assert_false(tgt_cache_params(c, 3, "iqn.2024-01.none:x", &got));
+
+	/* ... but not for another target at the same tid */
+	lt[1].iqn = "iqn.2024-01.org.istmd:t2-again";
+	assert_int_equal(tgt_cache_fill(c, &live), 0);
+	assert_true(tgt_cache_params(c, 1, f.iqn, &got));
+	assert_false(tgt_cache_params(c, 2, lt[1].iqn, &got));
+
+	/* removal moves the last target into the hole: its parameters follow */
+	tgt_cache_set_params(c, 2, lt[1].iqn, &read);
+	struct tgt_live view;
+	tgt_cache_view(c, &view);
+	assert_int_equal(tgt_plan_remove(mem, &view, f.iqn, &p), 0);
+	assert_int_equal(tgt_cache_removed(c, f.iqn, &p), 0);
+	assert_false(tgt_cache_params(c, 1, f.iqn, &got));
+	assert_true(tgt_cache_params(c, 2, lt[1].iqn, &got));
+	assert_int_equal(got.max_connections, 4);
+
+	/* an invalidation (a failure, a tgtd restart) forgets them all */
+	tgt_cache_invalidate(c);
+	assert_false(tgt_cache_params(c, 2, lt[1].iqn, &got));
+	assert_int_equal(tgt_cache_fill(c, &live), 0);
+	assert_false(tgt_cache_params(c, 2, lt[1].iqn, &got));
+	talloc_free(mem);
+}
+
+/* The refresh window moves on at each list and covers every position. */
+static void test_refresh_window(void **unused)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct tgt_cache *c = tgt_cache_new(mem);
+	const size_t n = 300;
+	unsigned seen[300] = { 0 };
+	size_t first, count, calls = (n + TGT_CACHE_REFRESH - 1) / TGT_CACHE_REFRESH;
+	for (size_t k = 0; k < calls; k++) {
+		tgt_cache_refresh_window(c, n, &first, &count);
+		assert_int_equal(count, TGT_CACHE_REFRESH);
+		size_t in = 0;
+		for (size_t i = 0; i < n; i++)
+			if (tgt_cache_in_window(i, n, first, count)) {
+				seen[i]++;
+				in++;
+			}
+		assert_int_equal(in, count);
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_true(seen[i] >= 1);
+	/* fewer targets than the window: all of them, every time */
+	tgt_cache_refresh_window(c, 5, &first, &count);
+	assert_int_equal(count, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_true(tgt_cache_in_window(i, 5, first, count));
+	tgt_cache_refresh_window(c, 0, &first, &count);
+	assert_int_equal(count, 0);
+	assert_false(tgt_cache_in_window(0, 0, first, count));
+	talloc_free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply_then_nothing_to_do),
 		cmocka_unit_test(test_portal_change_invalidates),
+		cmocka_unit_test(test_params_follow_plans_and_fills),
+		cmocka_unit_test(test_refresh_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
