@@ -257,7 +257,7 @@ void rpc_handle_request(struct rpc_conn *conn, struct ncacn_packet *pkt, DATA_BL
 static uint32_t check_verification_trailer(struct rpc_call *call, struct ndr_pull *pull)
 {
 	struct dcerpc_sec_verification_trailer *vt = NULL;
-	TALLOC_CTX *tmp = talloc_new(call);
+	TALLOC_CTX *tmp = talloc_new(call->conn->server->scratch);
 	uint32_t fault = 0;
 
 	enum ndr_err_code err = ndr_pop_dcerpc_sec_verification_trailer(pull, tmp, &vt);
@@ -313,7 +313,9 @@ static void call_dispatch(struct rpc_call *call)
 		}
 	}
 
-	struct ndr_pull *pull = ndr_pull_init_blob(&call->stub, call);
+	/* The pull state lives in the server's scratch pool (freed below on
+	 * every path): what it reads goes to call->r. */
+	struct ndr_pull *pull = ndr_pull_init_blob(&call->stub, conn->server->scratch);
 	if (pull == NULL) {
 		fault_call(call, DCERPC_PFC_FLAG_DID_NOT_EXECUTE, DCERPC_FAULT_OUT_OF_RESOURCES);
 		talloc_free(call);
@@ -327,6 +329,7 @@ static void call_dispatch(struct rpc_call *call)
 	if (fault != 0) {
 		log_info("%s opnum %u from %s:%u: verification trailer does not match",
 			 table->name, opnum, conn->remote_addr, conn->remote_port);
+		talloc_free(pull);
 		fault_call(call, 0, fault);
 		talloc_free(call);
 		return;
@@ -335,6 +338,7 @@ static void call_dispatch(struct rpc_call *call)
 	const struct ndr_interface_call *ic = &table->calls[opnum];
 	call->r = talloc_zero_size(call, ic->struct_size);
 	if (call->r == NULL) {
+		talloc_free(pull);
 		fault_call(call, DCERPC_PFC_FLAG_DID_NOT_EXECUTE, DCERPC_FAULT_OUT_OF_RESOURCES);
 		talloc_free(call);
 		return;
@@ -344,6 +348,7 @@ static void call_dispatch(struct rpc_call *call)
 	if (!NDR_ERR_CODE_IS_SUCCESS(err)) {
 		log_info("%s.%s from %s:%u: bad stub data: %s", table->name, ic->name,
 			 conn->remote_addr, conn->remote_port, ndr_map_error2string(err));
+		talloc_free(pull);
 		fault_call(call, 0, DCERPC_FAULT_NDR);
 		talloc_free(call);
 		return;
@@ -391,7 +396,7 @@ static uint32_t send_response(struct rpc_call *call)
 	const struct ndr_interface_call *ic = &call->pctx->iface->idl->table->calls[call->opnum];
 	uint32_t fault = 0;
 
-	struct ndr_push *push = ndr_push_init_ctx(call);
+	struct ndr_push *push = ndr_push_init_ctx(conn->server->scratch);
 	if (push == NULL)
 		return DCERPC_FAULT_OUT_OF_RESOURCES;
 	enum ndr_err_code err = ic->ndr_push(push, NDR_OUT, call->r);

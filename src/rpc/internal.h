@@ -48,8 +48,12 @@ struct rpc_assoc {
 
 struct rpc_listener;
 
+/* Bytes of the server's scratch pool: a few calls' NDR state at once. */
+#define RPC_SCRATCH_POOL 16384
+
 struct rpc_server {
 	struct tevent_context *ev;
+	void *scratch; /* talloc_pool for transient per-call state (call.c) */
 	struct auth_accounts *accounts;
 	const struct auth_server_options *auth_options; /* NULL: host defaults */
 	struct rpc_limits limits;
