@@ -265,6 +265,11 @@ static uint32_t check_verification_trailer(struct rpc_call *call, struct ndr_pul
 		fault = DCERPC_FAULT_OTHER;
 		goto out;
 	}
+	/* No trailer (no commands): nothing to compare. Windows sends one
+	 * only on a context's first call with NTLM (MS-RPCE 2.2.2.13.2-4,
+	 * <41>-<43>), istmd's client never. */
+	if (vt->count.count == 0)
+		goto out;
 	const uint32_t bitmask1 =
 		call->conn->client_hdr_signing ? DCERPC_SEC_VT_CLIENT_SUPPORTS_HEADER_SIGNING : 0;
 	const struct dcerpc_sec_vt_pcontext pcontext = {
