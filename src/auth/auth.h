@@ -97,5 +97,11 @@ int auth_seal(struct auth_ctx *ctx, TALLOC_CTX *mem_ctx, uint8_t *data, size_t l
 	      const uint8_t *whole_pdu, size_t pdu_length, DATA_BLOB *sig);
 int auth_unseal(struct auth_ctx *ctx, uint8_t *data, size_t length,
 		const uint8_t *whole_pdu, size_t pdu_length, const DATA_BLOB *sig);
+/* auth_sign() and auth_seal() writing the signature to SIG, auth_sig_size()
+ * bytes the caller provides (e.g. its place in the PDU): no allocation. */
+int auth_sign_to(struct auth_ctx *ctx, const uint8_t *data, size_t length,
+		 const uint8_t *whole_pdu, size_t pdu_length, uint8_t *sig);
+int auth_seal_to(struct auth_ctx *ctx, uint8_t *data, size_t length, const uint8_t *whole_pdu,
+		 size_t pdu_length, uint8_t *sig);
 
 #endif

@@ -110,22 +110,45 @@ bool auth_can_seal(const struct auth_ctx *ctx)
 #define COVERED(data, length, pdu, pdu_length) \
 	((pdu) != NULL ? (pdu) : (data)), ((pdu) != NULL ? (pdu_length) : (length))
 
-/* Signs (DATA NULL) or seals into a fresh 16-byte signature on MEM_CTX. */
-static int protect(struct auth_ctx *ctx, TALLOC_CTX *mem_ctx, uint8_t *seal_data, size_t length,
-		   const uint8_t *covered, size_t covered_len, DATA_BLOB *sig)
+/* Signs (DATA NULL) or seals, the signature written to SIG (auth_sig_size()
+ * bytes): no allocation per PDU. */
+static int protect_to(struct auth_ctx *ctx, uint8_t *seal_data, size_t length,
+		      const uint8_t *covered, size_t covered_len, uint8_t *sig)
 {
 	struct ntlm_session *s = session_of(ctx);
 	if (s == NULL)
 		return -EPROTO;
+	return seal_data != NULL ? ntlm_session_seal(s, seal_data, length, covered, covered_len, sig)
+				 : ntlm_session_sign(s, covered, covered_len, sig);
+}
+
+/* As protect_to(), into a fresh 16-byte signature on MEM_CTX. */
+static int protect(struct auth_ctx *ctx, TALLOC_CTX *mem_ctx, uint8_t *seal_data, size_t length,
+		   const uint8_t *covered, size_t covered_len, DATA_BLOB *sig)
+{
+	if (session_of(ctx) == NULL)
+		return -EPROTO;
 	*sig = data_blob_talloc_zero(mem_ctx, NTLM_SIG_SIZE);
 	if (sig->data == NULL)
 		return -ENOMEM;
-	int ret = seal_data != NULL
-			  ? ntlm_session_seal(s, seal_data, length, covered, covered_len, sig->data)
-			  : ntlm_session_sign(s, covered, covered_len, sig->data);
+	int ret = protect_to(ctx, seal_data, length, covered, covered_len, sig->data);
 	if (ret < 0)
 		data_blob_free(sig);
 	return ret;
+}
+
+int auth_sign_to(struct auth_ctx *ctx, const uint8_t *data, size_t length,
+		 const uint8_t *whole_pdu, size_t pdu_length, uint8_t *sig)
+{
+	return protect_to(ctx, NULL, 0, COVERED(data, length, whole_pdu, pdu_length), sig);
+}
+
+int auth_seal_to(struct auth_ctx *ctx, uint8_t *data, size_t length, const uint8_t *whole_pdu,
+		 size_t pdu_length, uint8_t *sig)
+{
+	static uint8_t nothing[1]; /* sealing an empty stub still signs */
+	return protect_to(ctx, data != NULL ? data : nothing, length,
+			  COVERED(data, length, whole_pdu, pdu_length), sig);
 }
 
 int auth_sign(struct auth_ctx *ctx, TALLOC_CTX *mem_ctx, const uint8_t *data, size_t length,

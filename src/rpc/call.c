@@ -226,6 +226,12 @@ void rpc_handle_request(struct rpc_conn *conn, struct ncacn_packet *pkt, DATA_BL
 	if (call->stub.length + stub_len > l->max_request_size) {
 		/* MS-RPCE 3.3.3.5.4: status 5 for requests over the limit. */
 		fault = DCERPC_FAULT_ACCESS_DENIED;
+	} else if (first && (pkt->pfc_flags & DCERPC_PFC_FLAG_LAST)) {
+		/* A call in one fragment is pulled from the receive buffer,
+		 * before anything else reads the socket (call_dispatch()):
+		 * no copy. */
+		call->stub = data_blob_const(stub, stub_len);
+		call->stub_borrowed = true;
 	} else if (stub_append(call, stub, stub_len) != 0) {
 		fault = DCERPC_FAULT_OUT_OF_RESOURCES;
 		fault_flags = DCERPC_PFC_FLAG_DID_NOT_EXECUTE;
@@ -251,7 +257,7 @@ void rpc_handle_request(struct rpc_conn *conn, struct ncacn_packet *pkt, DATA_BL
 static uint32_t check_verification_trailer(struct rpc_call *call, struct ndr_pull *pull)
 {
 	struct dcerpc_sec_verification_trailer *vt = NULL;
-	TALLOC_CTX *tmp = talloc_new(call);
+	TALLOC_CTX *tmp = talloc_new(call->conn->server->scratch);
 	uint32_t fault = 0;
 
 	enum ndr_err_code err = ndr_pop_dcerpc_sec_verification_trailer(pull, tmp, &vt);
@@ -259,6 +265,11 @@ static uint32_t check_verification_trailer(struct rpc_call *call, struct ndr_pul
 		fault = DCERPC_FAULT_OTHER;
 		goto out;
 	}
+	/* No trailer (no commands): nothing to compare. Windows sends one
+	 * only on a context's first call with NTLM (MS-RPCE 2.2.2.13.2-4,
+	 * <41>-<43>), istmd's client never. */
+	if (vt->count.count == 0)
+		goto out;
 	const uint32_t bitmask1 =
 		call->conn->client_hdr_signing ? DCERPC_SEC_VT_CLIENT_SUPPORTS_HEADER_SIGNING : 0;
 	const struct dcerpc_sec_vt_pcontext pcontext = {
@@ -307,7 +318,9 @@ static void call_dispatch(struct rpc_call *call)
 		}
 	}
 
-	struct ndr_pull *pull = ndr_pull_init_blob(&call->stub, call);
+	/* The pull state lives in the server's scratch pool (freed below on
+	 * every path): what it reads goes to call->r. */
+	struct ndr_pull *pull = ndr_pull_init_blob(&call->stub, conn->server->scratch);
 	if (pull == NULL) {
 		fault_call(call, DCERPC_PFC_FLAG_DID_NOT_EXECUTE, DCERPC_FAULT_OUT_OF_RESOURCES);
 		talloc_free(call);
@@ -321,6 +334,7 @@ static void call_dispatch(struct rpc_call *call)
 	if (fault != 0) {
 		log_info("%s opnum %u from %s:%u: verification trailer does not match",
 			 table->name, opnum, conn->remote_addr, conn->remote_port);
+		talloc_free(pull);
 		fault_call(call, 0, fault);
 		talloc_free(call);
 		return;
@@ -329,6 +343,7 @@ static void call_dispatch(struct rpc_call *call)
 	const struct ndr_interface_call *ic = &table->calls[opnum];
 	call->r = talloc_zero_size(call, ic->struct_size);
 	if (call->r == NULL) {
+		talloc_free(pull);
 		fault_call(call, DCERPC_PFC_FLAG_DID_NOT_EXECUTE, DCERPC_FAULT_OUT_OF_RESOURCES);
 		talloc_free(call);
 		return;
@@ -338,6 +353,7 @@ static void call_dispatch(struct rpc_call *call)
 	if (!NDR_ERR_CODE_IS_SUCCESS(err)) {
 		log_info("%s.%s from %s:%u: bad stub data: %s", table->name, ic->name,
 			 conn->remote_addr, conn->remote_port, ndr_map_error2string(err));
+		talloc_free(pull);
 		fault_call(call, 0, DCERPC_FAULT_NDR);
 		talloc_free(call);
 		return;
@@ -348,7 +364,11 @@ static void call_dispatch(struct rpc_call *call)
 	talloc_free(pull);
 	if (conn->server->session_log != NULL)
 		rpc_session_log_request(conn->server->session_log, call);
-	data_blob_free(&call->stub);
+	if (call->stub_borrowed)
+		call->stub = data_blob_null; /* it points into the connection's buffer */
+	else
+		data_blob_free(&call->stub);
+	call->stub_borrowed = false;
 
 	idl_init_out_fn init_out = iface->idl->init_out ? iface->idl->init_out[opnum] : NULL;
 	if (init_out != NULL && !init_out(call->r, call->r)) {
@@ -369,20 +389,21 @@ static void call_dispatch(struct rpc_call *call)
 	iface->dispatch(call, opnum, call->r, iface->private_data);
 }
 
+/* A response fragment up to this size is laid out on the stack and handed to
+ * the socket from there (most calls: no allocation for the reply). */
+#define RPC_SMALL_FRAG 1024
+
 /* Marshals R's [out] side and queues it in response fragments of at most
  * max_xmit bytes, each signed or sealed (C706 12.6.4.10, MS-RPCE 2.2.2.6). */
 static uint32_t send_response(struct rpc_call *call)
 {
 	struct rpc_conn *conn = call->conn;
 	const struct ndr_interface_call *ic = &call->pctx->iface->idl->table->calls[call->opnum];
-	TALLOC_CTX *tmp = talloc_new(call);
 	uint32_t fault = 0;
 
-	struct ndr_push *push = ndr_push_init_ctx(tmp);
-	if (push == NULL) {
-		fault = DCERPC_FAULT_OUT_OF_RESOURCES;
-		goto out;
-	}
+	struct ndr_push *push = ndr_push_init_ctx(conn->server->scratch);
+	if (push == NULL)
+		return DCERPC_FAULT_OUT_OF_RESOURCES;
 	enum ndr_err_code err = ic->ndr_push(push, NDR_OUT, call->r);
 	if (!NDR_ERR_CODE_IS_SUCCESS(err)) {
 		log_err("%s: cannot marshal the response: %s", ic->name, ndr_map_error2string(err));
@@ -398,7 +419,7 @@ static uint32_t send_response(struct rpc_call *call)
 	size_t sig_size = rpc_sec_sig_size(sec);
 	size_t chunk_max = rpc_pdu_max_stub_chunk(conn->max_xmit, sig_size, with_auth);
 	size_t done = 0;
-	uint8_t zeros[64] = { 0 };
+	static const uint8_t zeros[64];
 	if (chunk_max == 0 || sig_size > sizeof(zeros)) {
 		fault = DCERPC_FAULT_OTHER;
 		goto out;
@@ -406,24 +427,11 @@ static uint32_t send_response(struct rpc_call *call)
 	do {
 		size_t len = stub.length - done < chunk_max ? stub.length - done : chunk_max;
 		size_t pad = with_auth ? rpc_auth_pad(len) : 0;
-		struct ncacn_packet pkt;
 		uint8_t flags = 0;
 		if (done == 0)
 			flags |= DCERPC_PFC_FLAG_FIRST;
 		if (done + len == stub.length)
 			flags |= DCERPC_PFC_FLAG_LAST;
-		rpc_pdu_init(&pkt, DCERPC_PKT_RESPONSE, flags, call->call_id);
-		pkt.u.response.alloc_hint = (uint32_t)(stub.length - done);
-		pkt.u.response.context_id = call->context_id;
-		pkt.u.response.cancel_count = call->cancel_count;
-		DATA_BLOB body = data_blob_talloc_zero(tmp, len + pad);
-		if (body.data == NULL && len + pad != 0) {
-			fault = DCERPC_FAULT_OUT_OF_RESOURCES;
-			goto out;
-		}
-		if (len != 0)
-			memcpy(body.data, stub.data + done, len);
-		pkt.u.response.stub_and_verifier = body;
 		struct dcerpc_auth auth = {
 			.auth_type = call->auth_type,
 			.auth_level = call->auth_level,
@@ -431,10 +439,26 @@ static uint32_t send_response(struct rpc_call *call)
 			.auth_context_id = sec ? sec->context_id : 0,
 			.credentials = data_blob_const(zeros, sig_size),
 		};
-		DATA_BLOB frag;
-		if (rpc_pdu_push(tmp, &pkt, with_auth ? &auth : NULL, &frag) != 0 ||
-		    (with_auth && rpc_sec_protect_fragment(sec, frag.data, frag.length,
+		size_t frag_len = RPC_RESPONSE_HDR_LEN + len +
+				  (with_auth ? pad + RPC_AUTH_TRAILER_LEN + sig_size : 0);
+		uint8_t small[RPC_SMALL_FRAG];
+		uint8_t *frag = frag_len <= sizeof(small) ? small : talloc_size(conn, frag_len);
+		if (frag == NULL) {
+			if (done == 0) {
+				fault = DCERPC_FAULT_OUT_OF_RESOURCES;
+				goto out;
+			}
+			rpc_conn_terminate(conn, "out of memory");
+			goto out;
+		}
+		if (rpc_pdu_put_response(frag, frag_len, flags, call->call_id,
+					 (uint32_t)(stub.length - done), call->context_id,
+					 call->cancel_count, stub.data + done, len,
+					 with_auth ? &auth : NULL) != frag_len ||
+		    (with_auth && rpc_sec_protect_fragment(sec, frag, frag_len,
 							   RPC_RESPONSE_HDR_LEN, len + pad) != 0)) {
+			if (frag != small)
+				talloc_free(frag);
 			/* Nothing sent yet for a first fragment: a fault still fits. */
 			if (done == 0) {
 				fault = DCERPC_FAULT_OTHER;
@@ -443,12 +467,14 @@ static uint32_t send_response(struct rpc_call *call)
 			rpc_conn_terminate(conn, "cannot protect a response fragment");
 			goto out;
 		}
-		talloc_steal(conn, frag.data);
-		rpc_conn_send(conn, frag);
+		if (frag == small)
+			rpc_conn_send_bytes(conn, small, frag_len);
+		else
+			rpc_conn_send(conn, data_blob_const(frag, frag_len));
 		done += len;
 	} while (done < stub.length);
 out:
-	talloc_free(tmp);
+	talloc_free(push);
 	return fault;
 }
 

@@ -226,24 +226,72 @@ static void conn_flush(struct rpc_conn *conn)
 	conn_update_flags(conn);
 }
 
-void rpc_conn_send(struct rpc_conn *conn, DATA_BLOB blob)
+/* Nothing queued: hands DATA to the socket at once, so that the usual reply
+ * goes out whole with no allocation and no change to the descriptor's flags
+ * (TEVENT_FD_WRITE is asked for only when the socket is full). Returns the
+ * bytes it took, or -1 once the connection is terminated. */
+static ssize_t conn_send_now(struct rpc_conn *conn, const uint8_t *data, size_t len)
 {
-	if (conn->dead || conn->lingering || conn->close_pending)
-		return;
+	if (conn->out_head != NULL)
+		return 0; /* after what is queued */
+	ssize_t n = send(conn->fd, data, len, MSG_NOSIGNAL);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	rpc_conn_terminate(conn, strerror(errno));
+	return -1;
+}
+
+/* Queues BLOB (taken over), of which SENT bytes already went. */
+static void conn_queue(struct rpc_conn *conn, DATA_BLOB blob, size_t sent)
+{
 	struct rpc_out *o = talloc_zero(conn, struct rpc_out);
 	if (o == NULL) {
+		talloc_free(blob.data);
 		rpc_conn_terminate(conn, "out of memory");
 		return;
 	}
 	o->blob = blob;
 	talloc_steal(o, blob.data);
-	if (conn->out_tail != NULL)
+	if (conn->out_tail != NULL) {
 		conn->out_tail->next = o;
-	else
+	} else {
 		conn->out_head = o;
+		conn->out_off = sent;
+	}
 	conn->out_tail = o;
-	conn->out_bytes += blob.length;
-	conn_flush(conn);
+	conn->out_bytes += blob.length - sent;
+	conn_update_flags(conn); /* the socket is full: TEVENT_FD_WRITE flushes the rest */
+}
+
+void rpc_conn_send(struct rpc_conn *conn, DATA_BLOB blob)
+{
+	if (conn->dead || conn->lingering || conn->close_pending) {
+		talloc_free(blob.data);
+		return;
+	}
+	ssize_t n = conn_send_now(conn, blob.data, blob.length);
+	if (n < 0 || (size_t)n == blob.length) {
+		talloc_free(blob.data);
+		return;
+	}
+	conn_queue(conn, blob, (size_t)n);
+}
+
+void rpc_conn_send_bytes(struct rpc_conn *conn, const uint8_t *data, size_t len)
+{
+	if (conn->dead || conn->lingering || conn->close_pending)
+		return;
+	ssize_t n = conn_send_now(conn, data, len);
+	if (n < 0 || (size_t)n == len)
+		return;
+	DATA_BLOB rest = data_blob_talloc(conn, data + n, len - (size_t)n);
+	if (rest.data == NULL) {
+		rpc_conn_terminate(conn, "out of memory");
+		return;
+	}
+	conn_queue(conn, rest, 0);
 }
 
 void rpc_conn_close_after_send(struct rpc_conn *conn, const char *why)
@@ -301,9 +349,11 @@ static void conn_update_flags(struct rpc_conn *conn)
 	if (conn_may_read(conn))
 		flags |= TEVENT_FD_READ;
 	/* Read ahead left a PDU (or a header to check) in the buffer: the
-	 * socket may have nothing more to wake us up with. */
+	 * socket may have nothing more to wake us up with. Not while
+	 * conn_read() runs: it goes on with the buffer itself, and its caller
+	 * updates the flags when it returns. */
 	if (conn_may_read(conn) && !conn->lingering && !conn->close_pending && !conn->dead &&
-	    conn->in_len >= conn->in_want)
+	    !conn->in_reading && conn->in_len >= conn->in_want)
 		tevent_schedule_immediate(conn->read_im, conn->server->ev, conn_read_more, conn);
 	if (conn->out_head != NULL)
 		flags |= TEVENT_FD_WRITE;
@@ -423,14 +473,24 @@ static void process_pdu(struct rpc_conn *conn, const struct rpc_pdu_hdr *hdr)
 			conn_arm_timer(conn, conn->server->limits.idle_timeout);
 	}
 
-	TALLOC_CTX *tmp = talloc_new(conn);
-	struct ncacn_packet *pkt = talloc_zero(tmp, struct ncacn_packet);
-	if (tmp == NULL || pkt == NULL) {
-		talloc_free(tmp);
-		rpc_conn_terminate(conn, "out of memory");
-		return;
+	/* A request on a bound connection, i.e. nearly every PDU, is read in
+	 * place (pdu_fast.c); the others go through the NDR marshaller. */
+	struct ncacn_packet request;
+	struct ncacn_packet *pkt = &request;
+	TALLOC_CTX *tmp = NULL;
+	int rc;
+	if (hdr->ptype == DCERPC_PKT_REQUEST && conn->bound && conn->assoc != NULL) {
+		rc = rpc_pdu_pull_request(&raw, pkt);
+	} else {
+		tmp = talloc_new(conn);
+		pkt = talloc_zero(tmp, struct ncacn_packet);
+		if (tmp == NULL || pkt == NULL) {
+			talloc_free(tmp);
+			rpc_conn_terminate(conn, "out of memory");
+			return;
+		}
+		rc = rpc_pdu_pull(tmp, &raw, pkt);
 	}
-	int rc = rpc_pdu_pull(tmp, &raw, pkt);
 	if (rc != 0) {
 		log_info("malformed %s PDU (type %u) from %s:%u", rpc_ptype_name(hdr->ptype),
 			 hdr->ptype, conn->remote_addr, conn->remote_port);
@@ -555,33 +615,41 @@ static void conn_drain(struct rpc_conn *conn)
 	}
 }
 
+/* Processes the PDUs in the buffer, reading the socket at most once per
+ * wakeup: after a reply the client has usually not sent its next request
+ * yet, and a second recv() would only return EAGAIN (epoll, level-triggered,
+ * says when there is more, as in the echo baseline). */
 static void conn_read(struct rpc_conn *conn)
 {
 	struct rpc_pdu_hdr hdr;
+	bool received = false;
 
+	conn->in_reading = true;
 	for (unsigned pdus = 0; pdus < RPC_PDUS_PER_WAKEUP;) {
 		/* Lingering reads only to drain (conn_drain()): PDUs that
 		 * arrived after our last one, even in the same segment, are
 		 * never processed. */
 		if (conn->dead || conn->close_pending || conn->lingering || !conn_may_read(conn))
-			return;
+			break;
 		if (conn->in_len >= conn->in_want)
 			goto have;
+		if (received)
+			break;
 		/* Read ahead whatever the socket has, up to the buffer: one
 		 * recv per PDU instead of two (header, then body). Bytes of
 		 * the next PDU stay buffered for the next turn of this loop
 		 * (or conn_update_flags() schedules one). */
 		ssize_t n = recv(conn->fd, conn->in + conn->in_len, RPC_IN_BUF - conn->in_len, 0);
+		received = true;
 		if (n == 0) {
 			rpc_conn_terminate(conn, conn->in_len ? "closed in the middle of a PDU" :
 								"closed by the client");
-			return;
+			break;
 		}
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				return;
-			rpc_conn_terminate(conn, strerror(errno));
-			return;
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				rpc_conn_terminate(conn, strerror(errno));
+			break;
 		}
 		conn->in_len += (size_t)n;
 		if (conn->in_len < conn->in_want)
@@ -590,7 +658,7 @@ static void conn_read(struct rpc_conn *conn)
 		rpc_pdu_peek(conn->in, &hdr);
 		if (conn->in_want == RPC_HDR_LEN) {
 			if (!frame_ok(conn, &hdr))
-				return;
+				break;
 			conn->in_want = hdr.frag_length;
 			if (conn->in_len < conn->in_want)
 				continue;
@@ -603,6 +671,7 @@ static void conn_read(struct rpc_conn *conn)
 		if (conn->in_len > 0)
 			memmove(conn->in, conn->in + used, conn->in_len);
 	}
+	conn->in_reading = false;
 }
 
 static void conn_read_more(struct tevent_context *ev, struct tevent_immediate *im, void *priv)

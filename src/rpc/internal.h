@@ -48,8 +48,12 @@ struct rpc_assoc {
 
 struct rpc_listener;
 
+/* Bytes of the server's scratch pool: a few calls' NDR state at once. */
+#define RPC_SCRATCH_POOL 16384
+
 struct rpc_server {
 	struct tevent_context *ev;
+	void *scratch; /* talloc_pool for transient per-call state (call.c) */
 	struct auth_accounts *accounts;
 	const struct auth_server_options *auth_options; /* NULL: host defaults */
 	struct rpc_limits limits;
@@ -116,6 +120,7 @@ struct rpc_conn {
 	/* input: one PDU at a time */
 	uint8_t *in;
 	size_t in_len, in_want;
+	bool in_reading; /* conn_read() is processing IN */
 
 	/* output */
 	struct rpc_out *out_head, *out_tail;
@@ -158,6 +163,7 @@ struct rpc_call {
 	uint8_t auth_level, auth_type;
 	DATA_BLOB stub;       /* reassembled, unsealed stub */
 	size_t stub_alloc;
+	bool stub_borrowed; /* STUB points into conn->in until call_dispatch() pulled it */
 	void *r;
 	bool dispatched;
 	bool cancelled; /* co_cancel */
@@ -172,6 +178,9 @@ struct rpc_call {
 struct rpc_conn *rpc_conn_new(struct rpc_server *server, int fd, enum rpc_endpoint endpoint,
 			      bool refusing);
 void rpc_conn_send(struct rpc_conn *conn, DATA_BLOB blob);
+/* Sends LEN bytes of DATA, which the caller keeps: what the socket does not
+ * take at once is copied and queued. */
+void rpc_conn_send_bytes(struct rpc_conn *conn, const uint8_t *data, size_t len);
 void rpc_conn_close_after_send(struct rpc_conn *conn, const char *why);
 void rpc_conn_terminate(struct rpc_conn *conn, const char *why);
 void rpc_conn_send_fault(struct rpc_conn *conn, uint32_t call_id, uint16_t context_id,

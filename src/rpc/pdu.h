@@ -44,6 +44,19 @@ void rpc_pdu_peek(const uint8_t *buf, struct rpc_pdu_hdr *hdr);
  * frag_length disagreeing with the blob). PKT's blobs are copies on MEM_CTX. */
 int rpc_pdu_pull(TALLOC_CTX *mem_ctx, const DATA_BLOB *blob, struct ncacn_packet *pkt);
 
+/* A request fragment read in place (pdu_fast.c): the result of rpc_pdu_pull()
+ * for a request, but PKT's stub_and_verifier points into BLOB. Returns 0 or
+ * -EPROTO (too short, not a request, frag_length disagreeing). */
+int rpc_pdu_pull_request(const DATA_BLOB *blob, struct ncacn_packet *pkt);
+
+/* Lays out a response fragment in BUF (SIZE bytes), the bytes rpc_pdu_push()
+ * makes of it: header, STUB, and with AUTH its auth_pad_length zero bytes,
+ * the sec_trailer and AUTH->credentials. Returns the fragment's length, or 0
+ * when it does not fit. */
+size_t rpc_pdu_put_response(uint8_t *buf, size_t size, uint8_t pfc_flags, uint32_t call_id,
+			    uint32_t alloc_hint, uint16_t context_id, uint8_t cancel_count,
+			    const uint8_t *stub, size_t stub_len, const struct dcerpc_auth *auth);
+
 /* What dcerpc_verify_ncacn_packet_header does: version 5.0, expected type,
  * auth_length within MAX_AUTH_INFO, a representation we read (drep[0] only
  * the little-endian bit, the rest zero). Returns 0 or -EPROTO. */

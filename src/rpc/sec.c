@@ -203,24 +203,14 @@ int rpc_sec_protect_fragment(struct rpc_sec *sec, uint8_t *frag, size_t frag_len
 	if (!rpc_sec_protects(sec))
 		return 0;
 	size_t sig_size = auth_sig_size(sec->auth);
+	if (frag_len < sig_size)
+		return -EINVAL;
 	size_t whole = frag_len - sig_size;
-	DATA_BLOB sig = data_blob_null;
-	TALLOC_CTX *tmp = talloc_new(NULL);
-	int rc;
+	/* The signature goes straight to its place at the end of the PDU
+	 * (MS-RPCE 2.2.2.11), computed over everything before it. */
 	if (sec->auth_level == DCERPC_AUTH_LEVEL_PRIVACY)
-		rc = auth_seal(sec->auth, tmp, frag + body_off, body_len, frag, whole, &sig);
-	else
-		rc = auth_sign(sec->auth, tmp, frag + body_off, body_len, frag, whole, &sig);
-	if (rc == 0 && sig.length > sig_size)
-		rc = -EOVERFLOW;
-	if (rc == 0) {
-		/* A shorter signature leaves zeros in the space reserved for it
-		 * (MS-RPCE 2.2.2.11). */
-		memset(frag + whole, 0, sig_size);
-		memcpy(frag + whole, sig.data, sig.length);
-	}
-	talloc_free(tmp);
-	return rc;
+		return auth_seal_to(sec->auth, frag + body_off, body_len, frag, whole, frag + whole);
+	return auth_sign_to(sec->auth, frag + body_off, body_len, frag, whole, frag + whole);
 }
 
 const char *rpc_sec_user(const struct rpc_sec *sec)

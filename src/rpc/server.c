@@ -105,6 +105,15 @@ struct rpc_server *rpc_server_new(TALLOC_CTX *mem_ctx, struct tevent_context *ev
 		*err = talloc_strdup(mem_ctx, "out of memory");
 		return NULL;
 	}
+	/* Per-call marshalling state (NDR pull and push, the verification
+	 * trailer) comes from one pool and goes back to it before the call's
+	 * handler returns: no malloc() for it on the usual call. */
+	s->scratch = talloc_pool(s, RPC_SCRATCH_POOL);
+	if (s->scratch == NULL) {
+		talloc_free(s);
+		*err = talloc_strdup(mem_ctx, "out of memory");
+		return NULL;
+	}
 	s->ev = ev;
 	s->accounts = accounts;
 	s->auth_options = auth_options;

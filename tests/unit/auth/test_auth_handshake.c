@@ -144,6 +144,17 @@ static void exchange(TALLOC_CTX *mem, struct auth_ctx *from, struct auth_ctx *to
 
 	assert_int_equal(auth_sign(from, mem, p.stub, p.stub_len, p.bytes, pdu_len(&p), &sig), 0);
 	assert_int_equal(auth_check(to, p.stub, p.stub_len, p.bytes, pdu_len(&p), &sig), 0);
+
+	/* The same through the in-place variants the server uses: the
+	 * signature written to the caller's bytes, read by the usual checks. */
+	uint8_t in_place[16];
+	assert_int_equal(auth_seal_to(from, p.stub, p.stub_len, p.bytes, pdu_len(&p), in_place), 0);
+	assert_memory_not_equal(p.stub, orig.bytes + 16, p.stub_len);
+	DATA_BLOB sig2 = data_blob_const(in_place, sizeof(in_place));
+	assert_int_equal(auth_unseal(to, p.stub, p.stub_len, p.bytes, pdu_len(&p), &sig2), 0);
+	assert_memory_equal(p.bytes, orig.bytes, pdu_len(&p));
+	assert_int_equal(auth_sign_to(from, p.stub, p.stub_len, p.bytes, pdu_len(&p), in_place), 0);
+	assert_int_equal(auth_check(to, p.stub, p.stub_len, p.bytes, pdu_len(&p), &sig2), 0);
 }
 
 static void traffic(TALLOC_CTX *mem, struct auth_ctx *c, struct auth_ctx *s)
