@@ -16,17 +16,15 @@ if want B4; then
 		"$BENCH_BIN/bench_scale" --create-file "$f" "$size" | tee -a "$RAW" | field create_file_s >> "$a"
 		rm -f "$f"; sync
 		g=$BENCH_DIR/storage/b4-$i.img
-		t0=$(date +%s.%N)
-		fallocate -l "$size" "$g"
-		t1=$(date +%s.%N)
-		sync "$g" # CreateWtFile makes the file durable (fsync) before it answers
-		t2=$(date +%s.%N)
-		echo "$t1 - $t0" | bc >> "$b"
-		echo "$t2 - $t0" | bc >> "$c"
+		# in process (bench_falloc): fallocate, then fsync of file and directory
+		l=$("$BENCH_BIN/bench_falloc" "$g" "$size")
+		echo "B4 baseline $l" >> "$RAW"
+		echo "$l" | field falloc_s >> "$b"
+		echo "$l" | field falloc_fsync_s >> "$c"
 		rm -f "$g"; sync
 	done
 	row "B4 CreateWtFile fixed $label" "$(median < "$a")" "$(median < "$b")" "s (fallocate)"
-	row "B4 CreateWtFile fixed $label" "$(median < "$a")" "$(median < "$c")" "s (fallocate + fsync)"
+	row "B4 CreateWtFile fixed $label" "$(median < "$a")" "$(median < "$c")" "s (fallocate + fsync of file and directory)"
 fi
 
 # ---- B5: RSS per idle connection at 1,000 connections ----
@@ -78,7 +76,7 @@ if want B6; then
 	# the baseline: a second tgtd, the same size of raw file, the same flags
 	raw=$BENCH_DIR/storage/b6.raw
 	fallocate -l "$size" "$raw"
-	tgtd_start "$((BENCH_TGT + 1))" "127.0.17.2:3260" && BASE_TGTD_PID=$LAST_TGTD_PID
+	tgtd_start "$((BENCH_TGT + 1))" "$BENCH_ADDR2:3260" && BASE_TGTD_PID=$LAST_TGTD_PID
 	RAWIQN=iqn.2025-01.org.istmd:bench-raw
 	tgtadm -C "$((BENCH_TGT + 1))" --lld iscsi --mode target --op new --tid 1 -T "$RAWIQN"
 	tgtadm -C "$((BENCH_TGT + 1))" --lld iscsi --mode logicalunit --op new --tid 1 --lun 1 \
@@ -92,7 +90,7 @@ if want B6; then
 		for i in $(seq "$REPS"); do
 			"$BENCH_BIN/bench_iscsi" --portal "$BENCH_ADDR:3260" --target "$IQN" --initiator "$INI" \
 				--pattern "$1" --rw "$2" --bs "$3" --qd 8 --seconds "$secs" | tee -a "$RAW" >> "$a"
-			"$BENCH_BIN/bench_iscsi" --portal "127.0.17.2:3260" --target "$RAWIQN" --initiator "$INI" \
+			"$BENCH_BIN/bench_iscsi" --portal "$BENCH_ADDR2:3260" --target "$RAWIQN" --initiator "$INI" \
 				--pattern "$1" --rw "$2" --bs "$3" --qd 8 --seconds "$secs" | tee -a "$RAW" >> "$b"
 		done
 		row "B6 $1 $2 $(($3 / 1024)) KiB QD8, fixed VHD" "$(field mib_s < "$a" | median)" \
