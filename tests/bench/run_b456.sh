@@ -11,10 +11,12 @@ if want B4; then
 	[ -n "$ISTMD_PID" ] || istmd_start || exit 1
 	a=$BENCH_DIR/b4a.txt; b=$BENCH_DIR/b4b.txt; c=$BENCH_DIR/b4c.txt
 	: > "$a"; : > "$b"; : > "$c"
-	for i in $(seq "$REPS"); do
+	b4_istmd() {
 		f=$BENCH_DIR/storage/b4-$i.vhd
 		"$BENCH_BIN/bench_scale" --create-file "$f" "$size" | tee -a "$RAW" | field create_file_s >> "$a"
 		rm -f "$f"; sync
+	}
+	b4_base() {
 		g=$BENCH_DIR/storage/b4-$i.img
 		# in process (bench_falloc): fallocate, then fsync of file and directory
 		l=$("$BENCH_BIN/bench_falloc" "$g" "$size")
@@ -22,6 +24,11 @@ if want B4; then
 		echo "$l" | field falloc_s >> "$b"
 		echo "$l" | field falloc_fsync_s >> "$c"
 		rm -f "$g"; sync
+	}
+	# interleaved, and each side first every other time (the first after
+	# a large removal may pay for its discards)
+	for i in $(seq "$REPS"); do
+		if [ $((i % 2)) = 1 ]; then b4_istmd; b4_base; else b4_base; b4_istmd; fi
 	done
 	row "B4 CreateWtFile fixed $label" "$(median < "$a")" "$(median < "$b")" "s (fallocate)"
 	row "B4 CreateWtFile fixed $label" "$(median < "$a")" "$(median < "$c")" "s (fallocate + fsync of file and directory)"
