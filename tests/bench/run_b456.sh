@@ -14,7 +14,7 @@ if want B4; then
 	b4_istmd() {
 		f=$BENCH_DIR/storage/b4-$i.vhd
 		"$BENCH_BIN/bench_scale" --create-file "$f" "$size" | tee -a "$RAW" | field create_file_s >> "$a"
-		rm -f "$f"; sync
+		rm -f "$f"; sync; sleep 1 # let the freed extents settle (discard)
 	}
 	b4_base() {
 		g=$BENCH_DIR/storage/b4-$i.img
@@ -23,7 +23,7 @@ if want B4; then
 		echo "B4 baseline $l" >> "$RAW"
 		echo "$l" | field falloc_s >> "$b"
 		echo "$l" | field falloc_fsync_s >> "$c"
-		rm -f "$g"; sync
+		rm -f "$g"; sync; sleep 1
 	}
 	# interleaved, and each side first every other time (the first after
 	# a large removal may pay for its discards)
