@@ -243,9 +243,11 @@ static void retune(struct loopdev *d, unsigned flags)
 		int number;
 		int fd = open_loop(d->path, &number);
 		if (fd >= 0) {
-			if (ioctl(fd, LOOP_SET_DIRECT_IO, 1UL) == 0)
+			struct loopdev now;
+			if (ioctl(fd, LOOP_SET_DIRECT_IO, 1UL) == 0 && fill_info(fd, number, &now) == 0) {
 				log_notice("loop: %s now uses direct I/O", d->path);
-			(void)fill_info(fd, number, d);
+				*d = now;
+			}
 			close(fd);
 		}
 	}
