@@ -93,6 +93,25 @@ int loopdev_info(const char *dev, struct loopdev *out)
 	return rc;
 }
 
+/* The loop device's own request queue: no I/O scheduler. Every request is
+ * passed on at once to the backing file, whose own device schedules it; a
+ * scheduler here (udev rules may set one) only adds a lock and a queue per
+ * request on the path tgtd's I/O takes (docs/vhd-serving.md, "Fast I/O").
+ * Best effort: the device works either way. */
+static void tune_queue(int number)
+{
+	char path[64], cur[128];
+	snprintf(path, sizeof(path), "/sys/block/loop%d/queue/scheduler", number);
+	if (read_sysfs(path, cur, sizeof(cur)) != 0 || strstr(cur, "[none]") != NULL)
+		return;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "none", 4) != 4)
+		log_warn("loop: cannot set the I/O scheduler of loop%d to none: %s", number,
+			 strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 /* The old way, for kernels before 5.8 (no LOOP_CONFIGURE). */
 static int configure_legacy(int loop_fd, int file_fd, const struct loop_config *cfg)
 {
@@ -210,7 +229,29 @@ int loopdev_attach(int file_fd, const char *name, uint64_t sizelimit, unsigned f
 		log_warn("loop: %s over %s runs without direct I/O (the file system does not "
 			 "support it with 512-byte blocks)", out->path, name);
 	close(fd);
+	tune_queue(number);
 	return 0;
+}
+
+/* A device found already attached (by an earlier istmd, or attached while
+ * the file system refused direct I/O) gets what a new one would: direct
+ * I/O, switched on in place (LOOP_SET_DIRECT_IO works on a device in use),
+ * and no scheduler. Best effort: it serves correctly either way. */
+static void retune(struct loopdev *d, unsigned flags)
+{
+	if (!(flags & LOOPDEV_BUFFERED) && !d->direct_io) {
+		int number;
+		int fd = open_loop(d->path, &number);
+		if (fd >= 0) {
+			struct loopdev now;
+			if (ioctl(fd, LOOP_SET_DIRECT_IO, 1UL) == 0 && fill_info(fd, number, &now) == 0) {
+				log_notice("loop: %s now uses direct I/O", d->path);
+				*d = now;
+			}
+			close(fd);
+		}
+	}
+	tune_queue(d->number);
 }
 
 int loopdev_find(dev_t dev, ino_t ino, uint64_t sizelimit, struct loopdev *out)
@@ -293,6 +334,7 @@ int loopdev_ensure(int file_fd, const char *name, uint64_t sizelimit, unsigned f
 	struct loopdev found;
 	int rc = loopdev_find(st.st_dev, st.st_ino, sizelimit, &found);
 	if (rc == 0 && found.read_only == ((flags & LOOPDEV_READ_ONLY) != 0)) {
+		retune(&found, flags);
 		*out = found;
 		return 0;
 	}

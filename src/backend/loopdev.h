@@ -41,9 +41,9 @@ struct loopdev {
 /* Attaches a new loop device over the regular file open as FILE_FD (read-
  * write, or read-only with LOOPDEV_READ_ONLY; not O_PATH) at offset 0,
  * limited to SIZELIMIT bytes (> 0, a multiple of 512, at most the file's
- * size), with 512-byte logical blocks and, unless LOOPDEV_BUFFERED, direct
- * I/O; if the file system refuses direct I/O it attaches buffered and logs a
- * warning. NAME labels it in logs. 0, -EINVAL (bad size or not a regular
+ * size), with 512-byte logical blocks, no I/O scheduler and, unless
+ * LOOPDEV_BUFFERED, direct I/O; if the file system refuses direct I/O it
+ * attaches buffered and logs a warning. NAME labels it in logs. 0, -EINVAL (bad size or not a regular
  * file), -ERANGE (file shorter than SIZELIMIT), -EBADF (descriptor opened
  * without the access needed), or another negative errno. */
 int loopdev_attach(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
@@ -59,7 +59,9 @@ int loopdev_find(dev_t dev, ino_t ino, uint64_t sizelimit, struct loopdev *out);
 int loopdev_list(struct loopdev **out, size_t *n);
 
 /* loopdev_find() for FILE_FD's file, else loopdev_attach(): idempotent, for
- * the reconciler. A device found with other read-only flags does not count. */
+ * the reconciler. A device found with other read-only flags does not count.
+ * A device found without direct I/O gets it (unless LOOPDEV_BUFFERED), and
+ * any device no I/O scheduler, as loopdev_attach() gives a new one. */
 int loopdev_ensure(int file_fd, const char *name, uint64_t sizelimit, unsigned flags,
 		   struct loopdev *out);
 

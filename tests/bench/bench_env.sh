@@ -5,6 +5,7 @@
 #   BUILD       the build directory [./build]
 #   BENCH_ADDR  loopback address [127.0.17.1]
 #   BENCH_TGT   tgtd control port [1700] (a second one, +1, for baselines)
+#   BENCH_ADDR2 the baselines' second tgtd's portal address [127.0.17.2] (B6)
 #   BENCH_EPM   istmd's endpoint-mapper port [17135]; object port = +1
 #   BENCH_DIR   working directory [mktemp under /var/tmp: not tmpfs, so that
 #               file benchmarks see a real file system]
@@ -12,6 +13,7 @@
 BUILD=${BUILD:-$PWD/build}
 BENCH_ADDR=${BENCH_ADDR:-127.0.17.1}
 BENCH_TGT=${BENCH_TGT:-1700}
+BENCH_ADDR2=${BENCH_ADDR2:-127.0.17.2}
 BENCH_EPM=${BENCH_EPM:-17135}
 BENCH_USER=bench
 BENCH_PASSWORD=Bench-secret-1

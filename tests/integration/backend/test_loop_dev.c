@@ -127,6 +127,71 @@ static void test_attach_find_detach(void **unused)
 	assert_int_equal(loopdev_detach("/dev/sda"), -EINVAL);
 }
 
+static void sysfs_read(const struct loopdev *d, const char *attr, char *buf, size_t size)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/sys/block/loop%d/%s", d->number, attr);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, (int)size, f));
+	fclose(f);
+}
+
+static void sysfs_write(const struct loopdev *d, const char *attr, const char *value)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/sys/block/loop%d/%s", d->number, attr);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(value, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* What tgtd's I/O goes through (docs/vhd-serving.md, "Fast I/O"): 512-byte
+ * logical blocks, direct I/O to the file, no I/O scheduler; and a device
+ * found buffered or with a scheduler is brought back to that. */
+static void test_queue_setup(void **unused)
+{
+	const uint64_t data = 4 * MiB;
+	char *file = make_file("q.vhd", data + 512);
+	struct loopdev d, f;
+	char buf[128];
+	assert_int_equal(attach(file, data, 0, &d), 0);
+	sysfs_read(&d, "queue/logical_block_size", buf, sizeof(buf));
+	assert_int_equal(atoi(buf), 512);
+	sysfs_read(&d, "loop/dio", buf, sizeof(buf));
+	assert_int_equal(atoi(buf), 1);
+	sysfs_read(&d, "queue/scheduler", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "[none]"));
+
+	/* someone set a scheduler: ensure() removes it */
+	sysfs_write(&d, "queue/scheduler", "mq-deadline");
+	sysfs_read(&d, "queue/scheduler", buf, sizeof(buf));
+	if (strstr(buf, "[none]") == NULL) { /* else: no mq-deadline in this kernel */
+		assert_int_equal(ensure(file, data, 0, &f), 0);
+		assert_string_equal(f.path, d.path);
+		sysfs_read(&d, "queue/scheduler", buf, sizeof(buf));
+		assert_non_null(strstr(buf, "[none]"));
+	}
+	assert_int_equal(loopdev_detach(d.path), 0);
+
+	/* attached buffered (as an older istmd or a refusing kernel left it):
+	 * ensure() switches direct I/O on for the same device */
+	assert_int_equal(attach(file, data, LOOPDEV_BUFFERED, &d), 0);
+	assert_false(d.direct_io);
+	assert_int_equal(ensure(file, data, 0, &f), 0);
+	assert_string_equal(f.path, d.path);
+	assert_true(f.direct_io);
+	sysfs_read(&d, "loop/dio", buf, sizeof(buf));
+	assert_int_equal(atoi(buf), 1);
+	/* and LOOPDEV_BUFFERED keeps a buffered device as it is */
+	assert_int_equal(loopdev_detach(d.path), 0);
+	assert_int_equal(attach(file, data, LOOPDEV_BUFFERED, &d), 0);
+	assert_int_equal(ensure(file, data, LOOPDEV_BUFFERED, &f), 0);
+	assert_false(f.direct_io);
+	assert_int_equal(loopdev_detach(d.path), 0);
+}
+
 static void test_read_only(void **unused)
 {
 	char *file = make_file("ro.vhd", 1 * MiB + 512);
@@ -230,6 +295,7 @@ int main(void)
 	log_set_level(LOG_LVL_WARNING);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attach_find_detach),
+		cmocka_unit_test(test_queue_setup),
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_descriptor_not_name),
