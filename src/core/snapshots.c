@@ -202,8 +202,7 @@ struct snap_item {
 	char id[CORE_GUID_LEN + 1];
 	int root;
 	const struct snap_provider *provider;
-	bool made;    /* its file exists (as <id>.vhd.part until renamed) */
-	bool renamed; /* ... and has its final name <id>.vhd */
+	bool made; /* its clone exists, as <id>.vhd.part */
 };
 
 struct snap_job {
@@ -265,8 +264,8 @@ static void remove_items(struct snap_job *j)
 		if (dfd < 0)
 			continue;
 		char name[SNAP_NAME_MAX];
-		const char *suffix = j->remove ? (j->suffix ? j->suffix : SNAP_FILE_SUFFIX)
-				     : it->renamed ? SNAP_FILE_SUFFIX : SNAP_PART_SUFFIX;
+		const char *suffix = !j->remove ? SNAP_PART_SUFFIX /* a failed clone job */
+				     : j->suffix ? j->suffix : SNAP_FILE_SUFFIX;
 		snprintf(name, sizeof(name), "%s%s", it->id, suffix);
 		if (unlinkat(dfd, name, 0) == 0)
 			fsync(dfd);
