@@ -419,6 +419,14 @@ static void set_committed(struct op *op)
 	op_finish(op, 0, NULL);
 }
 
+static bool has_disk(const struct core_snapshot_schedule *s, uint32_t wtd)
+{
+	for (size_t i = 0; s != NULL && i < s->n_wtds; i++)
+		if (s->wtds[i] == wtd)
+			return true;
+	return false;
+}
+
 static void set_start(struct op *op)
 {
 	struct set_state *st = op->state;
@@ -452,8 +460,11 @@ static void set_start(struct op *op)
 		op_finish(op, -EINVAL, "a schedule covers at most %d disks", CORE_SNAPSHOT_SET_MAX);
 		return;
 	}
+	const struct core_snapshot_schedule *old = sched_find(sm, s->name);
 	for (size_t i = 0; i < s->n_wtds; i++) {
-		if (model_disk(op->c->model, s->wtds[i]) == NULL) {
+		/* a disk deleted since the schedule had it may stay (DVSetSnapshot-
+		 * Schedule keeps the default schedule's disks): runs leave it out */
+		if (model_disk(op->c->model, s->wtds[i]) == NULL && !has_disk(old, s->wtds[i])) {
 			op_finish(op, -ENOENT, "no disk %" PRIu32, s->wtds[i]);
 			return;
 		}
@@ -463,7 +474,6 @@ static void set_start(struct op *op)
 				return;
 			}
 	}
-	const struct core_snapshot_schedule *old = sched_find(sm, s->name);
 	s->last_made = old != NULL ? old->last_made : 0;
 	/* A new or changed schedule's grid starts afresh: no catch-up for runs
 	 * before it was set. */

@@ -72,12 +72,14 @@ static void set_done(struct tevent_req *subreq)
 	dcom_call_done(call, istm_hr(rc, schedule_errors));
 }
 
-/* Start 0 is not a way to clear here (ClearSchedule is): E_INVALIDARG. */
+/* Start 0 is not a way to clear here (ClearSchedule is): E_INVALIDARG; nor
+ * is an interval under a minute (a client could make istmd do nothing but
+ * snapshots; the core's own tests go lower). */
 static void set_schedule(struct dcom_call *call, void *object, void *rv)
 {
 	struct IIstmdSnapshotSchedules_SetSchedule *r = rv;
 	const struct ISTMD_SNAPSHOT_SCHEDULE *in = r->in.pSchedule;
-	if (in == NULL || in->Name == NULL || in->Start <= 0 ||
+	if (in == NULL || in->Name == NULL || in->Start <= 0 || in->IntervalSeconds < 60 ||
 	    (in->NumDisks > 0 && in->Disks == NULL)) {
 		dcom_call_done(call, E_INVALIDARG);
 		return;

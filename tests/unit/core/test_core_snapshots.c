@@ -770,6 +770,18 @@ static void test_schedules_named(void **unused)
 	assert_null(core_snapshot_schedule_find(t, t->core, "b"));
 	assert_int_equal(described_count(t, w2, "scheduled:b"), 2);
 	assert_int_equal(described_count(t, w1, "scheduled:a"), 1);
+	/* a disk deleted since: may stay in its schedule (runs leave it out),
+	 * is refused in another */
+	assert_int_equal(tc_delete_disk(t, w1, false), 0);
+	a.keep = 2;
+	assert_int_equal(schedule_set(t, &a), 0);
+	struct core_snapshot_schedule c = a;
+	c.name = "c";
+	assert_int_equal(schedule_set(t, &c), -ENOENT);
+	uint64_t runs = core_snapshot_schedule_runs(t->core);
+	tc_run_for(t, 2500);
+	assert_true(core_snapshot_schedule_runs(t->core) > runs);
+	assert_int_equal(described_count(t, w1, "scheduled:a"), 1);
 	off.name = "a";
 	assert_int_equal(schedule_set(t, &off), 0);
 	unmount_root(t);

@@ -681,6 +681,9 @@ static void test_named_schedules(void **unused)
 	bad.Keep = 0;
 	assert_int_equal(sched_set(x, &bad), E_INVALIDARG);
 	bad = h;
+	bad.IntervalSeconds = 59; /* at least a minute through DCOM */
+	assert_int_equal(sched_set(x, &bad), E_INVALIDARG);
+	bad = h;
 	bad.Start = 0; /* clearing is ClearSchedule's */
 	assert_int_equal(sched_set(x, &bad), E_INVALIDARG);
 	bad = h;
