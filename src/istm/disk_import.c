@@ -23,47 +23,25 @@
 #include "dcom/exporter.h"
 #include "dcom/objref.h"
 #include "idl/ndr_ms_istm.h"
+#include "istm/client_object.h"
 #include "istm/disk_internal.h"
 #include "istm/errmap.h"
-#include "istm/resolver_binding.h"
 #include "istm/notify.h"
 #include "istmd/hresult.h"
 #include "istmd/log.h"
 
-#define TOWER_NCACN_IP_TCP 7
-#define MAX_RESOLVERS 16
-#ifndef ERROR_TIMEOUT
-#define ERROR_TIMEOUT 1460u
-#endif
-#ifndef RPC_S_SERVER_UNAVAILABLE
-#define RPC_S_SERVER_UNAVAILABLE 1722u
-#endif
 
 struct import {
 	struct dcom_call *call;
 	struct istm_context *ctx;
 	const struct istm_notify_config *config;
-	struct MInterfacePointer *mip;
-	uint64_t oxid;
-	const char *caller; /* NULL: in-process */
-	char *resolvers[MAX_RESOLVERS];
-	uint16_t ports[MAX_RESOLVERS];
-	size_t n_resolvers, next_resolver;
-	struct dcom_client *client;
-	struct dcom_iface *iface;
+	struct istm_client_object *co;
 	struct IWTDisk_get_DevicePath *get;
 	uint32_t result; /* of the callback, to answer after the release */
 	char *path;
 	uint32_t wtd;
 	uint32_t *out_wtd;
 };
-
-/* A failed callback step: a timeout is ERROR_TIMEOUT, anything else the
- * object's server being unreachable. */
-static uint32_t client_hr(int rc)
-{
-	return rc == -ETIMEDOUT ? HR_WIN32(ERROR_TIMEOUT) : HR_WIN32(RPC_S_SERVER_UNAVAILABLE);
-}
 
 static void finish(struct import *im, uint32_t hr, const char *why)
 {
@@ -115,89 +93,17 @@ static void create(struct import *im)
 
 /* ---- calling a client's object back --------------------------------------------------- */
 
-/* Numeric "ADDRESS" or "ADDRESS[PORT]" bindings only (no blocking name
- * lookup), and with only_caller_address only the caller's. */
-static int add_resolver(uint16_t tower, const char *address, void *priv)
-{
-	struct import *im = priv;
-	char host[ISTM_RESOLVER_HOST_LEN];
-	uint16_t port;
-	if (tower != TOWER_NCACN_IP_TCP || im->n_resolvers >= MAX_RESOLVERS ||
-	    !istm_resolver_binding(address, im->caller, im->config->only_caller_address, host,
-				   &port))
-		return 0;
-	if ((im->resolvers[im->n_resolvers] = talloc_strdup(im, host)) == NULL)
-		return -ENOMEM;
-	im->ports[im->n_resolvers++] = port;
-	return 0;
-}
-
-static void connect_next(struct import *im, int last_rc);
-static void connected(struct tevent_req *subreq);
-static void resolved(struct tevent_req *subreq);
 static void got_path(struct tevent_req *subreq);
 static void released(struct tevent_req *subreq);
 
-static void connect_next(struct import *im, int last_rc)
-{
-	if (im->next_resolver >= im->n_resolvers) {
-		finish(im, client_hr(last_rc),
-		       talloc_asprintf(im, "no resolver of the IWTDisk OBJREF answered (%s)",
-				       strerror(-last_rc)));
-		return;
-	}
-	size_t i = im->next_resolver++;
-	const struct istm_notify_config *c = im->config;
-	struct dcom_client_options o = {
-		.host = im->resolvers[i],
-		.port = im->ports[i],
-		.timeout_ms = c->timeout_ms,
-		.auth = { .auth_type = c->auth_type, .auth_level = c->auth_level,
-			  .user = c->user, .domain = c->domain, .password = c->password },
-	};
-	TALLOC_FREE(im->client);
-	struct tevent_req *req = dcom_client_connect_send(im, im->ctx->ev, &o);
-	if (req == NULL) {
-		finish(im, E_OUTOFMEMORY, "out of memory");
-		return;
-	}
-	tevent_req_set_callback(req, connected, im);
-}
-
-static void connected(struct tevent_req *subreq)
+static void reached(struct tevent_req *subreq)
 {
 	struct import *im = tevent_req_callback_data(subreq, struct import);
-	int rc = dcom_client_connect_recv(subreq, im, &im->client);
+	char *why = NULL;
+	uint32_t hr = istm_client_object_recv(subreq, im, &im->co, &why);
 	talloc_free(subreq);
-	if (rc != 0) {
-		log_info("ImportWTDisk: resolver %s[%u]: %s", im->resolvers[im->next_resolver - 1],
-			 im->ports[im->next_resolver - 1], strerror(-rc));
-		connect_next(im, rc);
-		return;
-	}
-	struct tevent_req *req = dcom_client_resolve_oxid_send(im, im->ctx->ev, im->client, im->oxid);
-	if (req == NULL) {
-		finish(im, E_OUTOFMEMORY, "out of memory");
-		return;
-	}
-	tevent_req_set_callback(req, resolved, im);
-}
-
-static void resolved(struct tevent_req *subreq)
-{
-	struct import *im = tevent_req_callback_data(subreq, struct import);
-	uint32_t status = 0, fault = 0;
-	int rc = dcom_client_resolve_oxid_recv(subreq, &status, &fault);
-	talloc_free(subreq);
-	if (rc != 0 || status != 0) {
-		finish(im, rc ? client_hr(rc) : E_INVALIDARG,
-		       talloc_asprintf(im, "ResolveOxid2: %s status 0x%08x fault 0x%08x",
-				       rc ? strerror(-rc) : "", status, fault));
-		return;
-	}
-	rc = dcom_client_unmarshal(im, im->client, im->mip, &im->iface);
-	if (rc != 0) {
-		finish(im, E_INVALIDARG, "its OBJREF names no object of that exporter");
+	if (HR_FAILED(hr)) {
+		finish(im, hr, why);
 		return;
 	}
 	im->get = talloc_zero(im, struct IWTDisk_get_DevicePath);
@@ -206,7 +112,7 @@ static void resolved(struct tevent_req *subreq)
 		finish(im, E_OUTOFMEMORY, "out of memory");
 		return;
 	}
-	struct tevent_req *req = dcom_client_call_send(im, im->ctx->ev, im->iface,
+	struct tevent_req *req = dcom_client_call_send(im, im->ctx->ev, im->co->iface,
 						       &ndr_table_IWTDisk,
 						       NDR_IWTDISK_GET_DEVICEPATH, im->get, im->get);
 	if (req == NULL) {
@@ -223,7 +129,7 @@ static void got_path(struct tevent_req *subreq)
 	int rc = dcom_client_call_recv(subreq, &fault);
 	talloc_free(subreq);
 	if (rc != 0) {
-		finish(im, client_hr(rc),
+		finish(im, istm_client_hr(rc),
 		       talloc_asprintf(im, "get_DevicePath: %s (fault 0x%08x)", strerror(-rc),
 				       fault));
 		return;
@@ -237,7 +143,8 @@ static void got_path(struct tevent_req *subreq)
 			im->result = E_OUTOFMEMORY;
 	}
 	/* The reference the OBJREF gave us goes back before anything else. */
-	struct tevent_req *req = dcom_client_release_send(im, im->ctx->ev, im->iface);
+	struct tevent_req *req = istm_client_object_release_send(im, im->ctx->ev, im->co,
+								  "ImportWTDisk");
 	if (req == NULL) {
 		finish(im, E_OUTOFMEMORY, "out of memory");
 		return;
@@ -248,13 +155,8 @@ static void got_path(struct tevent_req *subreq)
 static void released(struct tevent_req *subreq)
 {
 	struct import *im = tevent_req_callback_data(subreq, struct import);
-	uint32_t hresult = 0, fault = 0;
-	int rc = dcom_client_release_recv(subreq, &hresult, &fault);
+	istm_client_object_release_recv(subreq);
 	talloc_free(subreq);
-	if (rc != 0)
-		log_info("ImportWTDisk: RemRelease: %s", strerror(-rc));
-	TALLOC_FREE(im->iface);
-	TALLOC_FREE(im->client);
 	if (HR_FAILED(im->result)) {
 		finish(im, im->result, "get_DevicePath failed on the client's object");
 		return;
@@ -310,25 +212,13 @@ void istm_import_wt_disk(struct dcom_call *call, void *object, void *rv)
 		finish(im, E_INVALIDARG, "no [notify] settings to call a client's object with");
 		return;
 	}
-	im->oxid = std->oxid;
 	const char *from = dcom_call_remote_address(call);
-	im->caller = strcmp(from, "local") ? talloc_strdup(im, from) : NULL;
-	im->mip = talloc_zero(im, struct MInterfacePointer);
-	if (im->mip == NULL ||
-	    (im->mip->abData = talloc_memdup(im->mip, r->in.pWTDisk->abData,
-					     r->in.pWTDisk->ulCntData)) == NULL) {
+	struct tevent_req *req = istm_client_object_send(im, ctx->ev, im->config,
+							 strcmp(from, "local") ? from : NULL,
+							 r->in.pWTDisk, &o, "ImportWTDisk");
+	if (req == NULL) {
 		finish(im, E_OUTOFMEMORY, "out of memory");
 		return;
 	}
-	im->mip->ulCntData = r->in.pWTDisk->ulCntData;
-	const struct DUALSTRINGARRAY *a = &o.u_objref.u_standard.saResAddr;
-	int rc = dcom_string_bindings(a->aStringArray, a->wNumEntries, a->wSecurityOffset,
-				      add_resolver, im);
-	if (rc != 0 || im->n_resolvers == 0) {
-		finish(im, E_INVALIDARG,
-		       "no resolver address in the OBJREF istmd may call ([notify] "
-		       "only_caller_address)");
-		return;
-	}
-	connect_next(im, -EHOSTUNREACH);
+	tevent_req_set_callback(req, reached, im);
 }
