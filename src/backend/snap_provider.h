@@ -51,12 +51,12 @@ int snap_clone_to(const struct snap_provider *p, int src_fd, int dir_fd, const c
  * descriptor (read-write), e.g. to clone onto it again. */
 int snap_clone_open(const struct snap_provider *p, int src_fd, int dir_fd, const char *name);
 
-/* Whether cloning SRC_FD again onto an earlier clone of it costs only the
- * extents that changed in between (XFS: its remap skips the extents both
- * files already share, about 2-25 us per extent against 70-300 us for a
- * first clone), so that a snapshot is best cloned before I/O is held and
- * refreshed inside the hold (docs/snapshots.md, "How long I/O is held").
- * btrfs re-inserts every extent: no gain, so false there. */
+/* Whether cloning SRC_FD again onto an earlier clone of it is much cheaper
+ * than a first clone (XFS: its remap skips the extents both files already
+ * share, 4.5-9 us per extent here against 60-150 us for a first clone), so
+ * that a snapshot is best cloned before I/O is held and refreshed inside
+ * the hold (docs/snapshots.md, "How long I/O is held"). btrfs re-inserts
+ * every extent: no gain, so false there. */
 bool snap_refresh_is_cheap(int src_fd);
 
 /* XFS: gives the disk's file SRC_FD a copy-on-write extent size hint of

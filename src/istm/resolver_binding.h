@@ -1,6 +1,6 @@
 /* The OXID resolver bindings of a client's OBJREF (MS-DCOM 2.2.19.3) that
  * istmd calls back: the notifier (notify_sink.c) and ImportWTDisk
- * (disk_import.c) share the rule. */
+ * (through client_object.c: ImportWTDisk and ImportSnapshot) share the rule. */
 #ifndef ISTMD_ISTM_RESOLVER_BINDING_H
 #define ISTMD_ISTM_RESOLVER_BINDING_H
 
