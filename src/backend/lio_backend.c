@@ -301,8 +301,9 @@ static void lio_req_done(struct tevent_req *subreq)
 	if (j->op == LIO_SESSIONS && j->rc == 0 && state->lb->auth != NULL)
 		session_auth_first(state->lb->auth, j->sessions, j->n_sessions, j->iqn == NULL);
 	if (j->op == LIO_SESSIONS && j->rc == 0 && j->have_sockets && state->lb->ports != NULL)
-		tgt_sockets_match(state->lb->ports, j, j->sockets, j->n_sockets, j->sessions,
-				  j->n_sessions);
+		/* the strings on the sessions array: callers keep only that */
+		tgt_sockets_match(state->lb->ports, j->sessions, j->sockets, j->n_sockets,
+				  j->sessions, j->n_sessions);
 	for (size_t i = 0; j->op == LIO_LIST && j->rc == 0 && i < j->n_foreign; i++)
 		if (!reported(state->lb, j->foreign[i]))
 			log_notice("lio: target %s was not created by istmd: reported, never "

@@ -53,6 +53,11 @@ class TgtView:
         self.target_address = portal_addr
         self.target_port = int(portal_port)
 
+    def now(self):
+        """The time where istmd runs (seconds since the epoch)."""
+        import time
+        return time.time()
+
     def tgtadm(self, *args):
         return subprocess.run([TGTADM, "-C", self.control_port, "--lld", "iscsi"] + list(args),
                               capture_output=True, text=True, timeout=10).stdout
@@ -192,6 +197,10 @@ class LioView:
 
     def run(self, command, timeout=60):
         return self.guest.run(command, timeout)
+
+    def now(self):
+        """The guest's time (its clock is not the host's)."""
+        return float(self.run("date +%s.%N")[1])
 
     def spawn(self, argv, log):
         import lio_guest
