@@ -255,6 +255,24 @@ struct tevent_req *core_open_send(TALLOC_CTX *mem, struct tevent_context *ev,
 	return req;
 }
 
+/* IDs stored while another backend enforced them (docs/compat.md,
+ * "Backends: tgt and LIO"): said once at start, kept and removable. */
+static void warn_unenforced_ids(const struct core *c)
+{
+	if (!c->caps.iqn_acls_only)
+		return;
+	for (size_t i = 0; i < c->model->n_targets; i++) {
+		const struct core_target *t = c->model->targets[i]->t;
+		for (size_t k = 0; k < t->n_ids; k++)
+			if (t->ids[k].method == CORE_ID_IP || t->ids[k].method == CORE_ID_IPV6 ||
+			    t->ids[k].method == CORE_ID_DNS)
+				log_warn("target %s: the %s backend controls access by IQN only; "
+					 "the initiator ID %s:%s grants nothing",
+					 t->iqn, iscsi_backend_name(c->backend),
+					 core_id_method_name(t->ids[k].method), t->ids[k].value);
+	}
+}
+
 static void open_done(struct tevent_req *subreq)
 {
 	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
@@ -282,6 +300,7 @@ static void open_done(struct tevent_req *subreq)
 	}
 	for (size_t i = 0; i < m->n_disks; i++)
 		model_disk_derive(c, m->disks[i]->d);
+	warn_unenforced_ids(c);
 	if (rc == 0)
 		rc = core_portal_settings_push(c);
 	if (rc == 0)

@@ -104,9 +104,16 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 			break;
 		case CORE_ID_IP:
 		case CORE_ID_IPV6:
-			d->acl[d->n_acl++] = (struct iscsi_acl_entry){ ISCSI_ACL_ADDRESS, id->value };
+			/* An IQN-only backend (LIO) cannot hold it: it grants
+			 * nothing there (logged at start, core.c), and asking
+			 * for it would be drift at every pass. */
+			if (!c->caps.iqn_acls_only)
+				d->acl[d->n_acl++] =
+					(struct iscsi_acl_entry){ ISCSI_ACL_ADDRESS, id->value };
 			break;
 		case CORE_ID_DNS: {
+			if (c->caps.iqn_acls_only)
+				break;
 			size_t n;
 			const char *const *addrs = dns_lookup(p, id->value, &n);
 			for (size_t k = 0; k < n; k++)

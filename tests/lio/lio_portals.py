@@ -142,7 +142,7 @@ def existing_ip_id(env, iqn):
     """An IP ID already in the database: shown, never an ACL, named in the
     log as granting nothing, removable."""
     env.check(OLD_IP in env.istmctl("target", "show", "p"), "the old IP ID is shown")
-    env.check(re.search(r"lio: target %s: .*%s grants nothing" % (re.escape(iqn),
+    env.check(re.search(r"target %s: .*%s grants nothing" % (re.escape(iqn),
                                                                   re.escape(OLD_IP)),
                         env.log_tail(0, 10 ** 6)) is not None,
               "istmd's log says the old IP ID grants nothing on LIO")

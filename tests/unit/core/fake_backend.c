@@ -75,6 +75,13 @@ static struct tevent_req *fb_apply_send(TALLOC_CTX *mem, struct tevent_context *
 		return finish(req, ev, fb->fail_rc ? fb->fail_rc : -EIO);
 	}
 	struct iscsi_target *copy = iscsi_target_copy(fb, want);
+	/* an IQN-only backend (LIO) keeps no address entries: its live
+	 * state never shows them */
+	for (size_t k = 0; be->caps.iqn_acls_only && k < copy->n_acl;)
+		if (copy->acl[k].kind == ISCSI_ACL_ADDRESS)
+			copy->acl[k] = copy->acl[--copy->n_acl];
+		else
+			k++;
 	ssize_t i = find(fb, want->iqn);
 	if (i >= 0) {
 		talloc_free(fb->live[i]);

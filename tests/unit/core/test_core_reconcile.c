@@ -140,6 +140,52 @@ static void test_iqn_only_backend_refuses_address_ids(void **unused)
 	tc_free(t);
 }
 
+/* An IP ID stored while the backend could enforce it (tgt), then an
+ * IQN-only backend (LIO): it grants nothing there and is no drift, so the
+ * target is not applied again at every full pass. */
+static void test_iqn_only_backend_stored_address_id(void **unused)
+{
+	struct tc *t = tc_new(true);
+	assert_int_equal(tc_open(t), 0);
+	assert_int_equal(tc_create_target(t, "t1", NULL), 0);
+	struct core_target *tg = core_target_by_name(t, t->core, "t1");
+	struct core_target_draft *d = core_target_draft_open(t, t->core, tg->guid);
+	assert_int_equal(core_draft_add_id(d, CORE_ID_IP, "192.0.2.7", NULL), 0);
+	assert_int_equal(core_draft_add_id(d, CORE_ID_IQN, "iqn.1991-05.com.microsoft:host", NULL),
+			 0);
+	assert_int_equal(tc_save(t, d), 0);
+	char *iqn = talloc_strdup(t, tg->iqn);
+	tc_close(t);
+	t->fb->base.caps.iqn_acls_only = true;
+	fake_backend_restart(t->fb);
+	assert_int_equal(tc_open(t), 0);
+	for (int i = 0; i < 2; i++) {
+		struct tevent_req *req = core_reconcile_check_send(t, t->core);
+		tc_wait(t, req);
+		assert_int_equal(core_reconcile_wait_recv(req), 0);
+		talloc_free(req);
+	}
+	struct iscsi_target *live = fake_backend_target(t->fb, iqn);
+	assert_non_null(live);
+	assert_int_equal(live->n_acl, 1);
+	unsigned applies = t->fb->applies;
+	uint64_t drifts0, drifts1;
+	core_reconcile_stats(t->core, NULL, &drifts0);
+	for (int i = 0; i < 2; i++) {
+		struct tevent_req *req = core_reconcile_check_send(t, t->core);
+		tc_wait(t, req);
+		assert_int_equal(core_reconcile_wait_recv(req), 0);
+		talloc_free(req);
+	}
+	core_reconcile_stats(t->core, NULL, &drifts1);
+	assert_int_equal(t->fb->applies, applies);
+	assert_int_equal(drifts1, drifts0);
+	/* still listed, still removable */
+	tg = core_target_by_name(t, t->core, "t1");
+	assert_int_equal(tg->n_ids, 2);
+	tc_free(t);
+}
+
 static void test_backend_restart_reapplies(void **unused)
 {
 	struct tc *t = setup_target_with_lun(NULL);
@@ -466,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_last_login_observed),
 		cmocka_unit_test(test_restart_core_keeps_everything_served),
 		cmocka_unit_test(test_iqn_only_backend_refuses_address_ids),
+		cmocka_unit_test(test_iqn_only_backend_stored_address_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
