@@ -225,7 +225,7 @@ static bool loop_wanted_now(const struct pass *p, const struct mdisk *md, bool a
 		return false; /* its file is being changed (a growth): served after */
 	if (attach)
 		return wants_loop(c, md->d) &&
-		       (p->full || !md->live.attached || md->live.loop.sizelimit != md->d->size ||
+		       (p->full || !md->live.attached || md->live.loop == NULL || md->live.loop->sizelimit != md->d->size ||
 			md->live.dirty);
 	return !wants_loop(c, md->d) && (p->full || md->live.attached);
 }
@@ -268,7 +268,8 @@ static void pass_loops(struct pass *p, bool attach)
 		it->size = md->d->size;
 		it->attach = attach;
 		it->have_dev = !attach && md->live.attached;
-		it->dev = md->live.loop;
+		if (md->live.loop != NULL)
+			it->dev = *md->live.loop;
 		it->file_dev = md->d->file_dev;
 		it->file_ino = md->d->file_ino;
 		it->vhdfs = core_disk_uses_vhdfs(c, md->d);
