@@ -189,7 +189,7 @@ void reconcile_disk_outcome(struct mdisk *md, const struct loop_item *it)
 			l->dirty = true;
 		} else if (it->attach) {
 			l->attached = true;
-			*l->loop = it->dev;
+			*l->loop = *it->dev;
 			l->vhdfs_pid = it->vhdfs_pid;
 		} else {
 			l->attached = false;
