@@ -449,6 +449,34 @@ struct core_target *core_target_by_iqn(TALLOC_CTX *mem, const struct core *c, co
 	return core_target_dup(mem, mt->t);
 }
 
+size_t core_target_count(const struct core *c)
+{
+	return c->model->n_targets;
+}
+
+size_t core_disk_count(const struct core *c)
+{
+	return c->model->n_disks;
+}
+
+int core_target_guids(TALLOC_CTX *mem, const struct core *c, char ***guids, size_t *n)
+{
+	const struct model *m = c->model;
+	char **list = talloc_zero_array(mem, char *, m->n_targets + 1);
+	if (list == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_targets; i++) {
+		list[i] = talloc_strdup(list, m->targets[i]->t->guid);
+		if (list[i] == NULL) {
+			talloc_free(list);
+			return -ENOMEM;
+		}
+	}
+	*guids = list;
+	*n = m->n_targets;
+	return 0;
+}
+
 int core_target_list(TALLOC_CTX *mem, const struct core *c, struct core_target ***targets,
 		     size_t *n)
 {

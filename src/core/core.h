@@ -152,6 +152,12 @@ struct core_target *core_target_by_iqn(TALLOC_CTX *mem, const struct core *c, co
 /* Every target, in creation order; *targets is a talloc array on MEM. */
 int core_target_list(TALLOC_CTX *mem, const struct core *c, struct core_target ***targets,
 		     size_t *n);
+/* How many targets and disks there are (no copies). */
+size_t core_target_count(const struct core *c);
+size_t core_disk_count(const struct core *c);
+/* Every target's GUID, in creation order (a talloc array of strings on
+ * MEM): what an enumeration needs, without copying every target. */
+int core_target_guids(TALLOC_CTX *mem, const struct core *c, char ***guids, size_t *n);
 /* The IQN a new target called NAME gets unless one is set. */
 char *core_target_default_iqn(TALLOC_CTX *mem, const struct core *c, const char *name);
 

@@ -434,7 +434,8 @@ static void delete_commit(struct op *op)
 	i->file_dev = md->d->file_dev;
 	i->file_ino = md->d->file_ino;
 	i->have_loop = md->live.attached;
-	i->loop = md->live.loop;
+	if (md->live.loop != NULL)
+		i->loop = *md->live.loop;
 	s->intent = i;
 	if (i->path == NULL || i->tmp_name == NULL || store_tx_delete_disk(tx, s->wtd) < 0 ||
 	    store_tx_put_intent(tx, i) < 0) {

@@ -83,7 +83,7 @@ struct iscsi_target *reconcile_describe(TALLOC_CTX *mem, struct core *c, const s
 		 * dynamic or differencing VHD: over istmd-vhdfs's raw file) */
 		lun->path = c->caps.file_luns && !core_disk_uses_vhdfs(c, md->d)
 				    ? md->d->path
-				    : md->live.loop.path;
+				    : md->live.loop != NULL ? md->live.loop->path : "";
 		lun->size = md->d->size;
 		lun->serial = md->d->serial;
 		lun->device_id = md->d->device_id;
@@ -189,9 +189,14 @@ void reconcile_disk_outcome(struct mdisk *md, const struct loop_item *it)
 		l->error = 0;
 		TALLOC_FREE(l->reason);
 		l->dirty = false;
-		if (it->attach) {
+		if (it->attach && l->loop == NULL)
+			l->loop = talloc(md, struct loopdev);
+		if (it->attach && l->loop == NULL) {
+			l->attached = false; /* out of memory: the next pass tries again */
+			l->dirty = true;
+		} else if (it->attach) {
 			l->attached = true;
-			l->loop = it->dev;
+			*l->loop = *it->dev;
 			l->vhdfs_pid = it->vhdfs_pid;
 		} else {
 			l->attached = false;

@@ -193,9 +193,9 @@ static int attach(const struct loop_job *j, struct loop_item *it)
 				   (long)it->vhdfs_pid, it->path);
 		fd = raw;
 	}
-	int rc = j->ops->ensure(fd, it->path, it->size, 0, &it->dev);
+	int rc = j->ops->ensure(fd, it->path, it->size, 0, it->dev);
 	close(fd); /* the loop device holds the file now */
-	if (rc == 0 && it->dev.size != it->size)
+	if (rc == 0 && it->dev->size != it->size)
 		rc = -EIO;
 	if (rc < 0)
 		note(it->reason, sizeof(it->reason), "cannot attach a loop device to", it->path, rc);
@@ -239,7 +239,7 @@ void loop_job_run(void *arg)
 			it->rc = 0; /* no device over it: nothing to detach */
 		else
 			it->rc = detach_file(j->ops, j->sp, it->path, it->file_dev, it->file_ino,
-					     it->size, it->have_dev ? &it->dev : NULL, it->reason,
+					     it->size, it->have_dev ? it->dev : NULL, it->reason,
 					     sizeof(it->reason));
 		if (!it->attach && it->rc == 0 && it->vhdfs)
 			stop_vhdfs(j->vc, j->sp, it->path, it->file_dev, it->file_ino);

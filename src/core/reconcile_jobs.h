@@ -12,7 +12,9 @@ struct loop_item {
 	uint64_t size;   /* attach: the size limit; detach: the one to detach, 0 any */
 	bool attach;     /* else detach */
 	bool have_dev;   /* detach: DEV is the device we attached */
-	struct loopdev dev; /* attach: out; detach: in */
+	/* attach: out; detach: in (when HAVE_DEV). Allocated only for those:
+	 * a loopdev is 4 KiB, and a full pass has an item per disk. */
+	struct loopdev *dev;
 	/* The file's identity on record (core_disk); attach with none on record
 	 * (0/0): out, what was found beneath the root, for the record. */
 	uint64_t file_dev, file_ino;

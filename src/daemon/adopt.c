@@ -240,13 +240,7 @@ static int check(TALLOC_CTX *mem, struct tevent_context *ev, struct core *core,
 	/* "Empty": no target and no disk. A database that had targets and lost
 	 * them all (deleted before a crash that left one in tgtd) usually keeps
 	 * its disks, and must repair tgtd as always. */
-	struct core_target **mine;
-	struct core_disk **disks;
-	size_t n_mine = 0, n_disks = 0;
-	if (core_target_list(mem, core, &mine, &n_mine) < 0 ||
-	    core_disk_list(mem, core, &disks, &n_disks) < 0)
-		return -1;
-	if (n_mine > 0 || n_disks > 0) {
+	if (core_target_count(core) > 0 || core_disk_count(core) > 0) {
 		if (adopting)
 			log_notice("--adopt: the database has targets already; nothing to adopt");
 		return 0; /* istmd owns this backend: documented behaviour */

@@ -53,16 +53,16 @@ static void enum_hosts(struct dcom_call *call, struct istm_context *ctx,
 		       struct MInterfacePointer **out)
 {
 	*out = NULL;
-	struct core_target **targets = NULL;
+	char **guids = NULL;
 	size_t n = 0;
 	struct istm_enum_items *items = istm_enum_items_new(call, &istm_enum_IEnumHost);
-	if (items == NULL || core_target_list(call, ctx->core, &targets, &n) < 0) {
+	if (items == NULL || core_target_guids(call, ctx->core, &guids, &n) < 0) {
 		dcom_call_done(call, E_OUTOFMEMORY);
 		return;
 	}
 	istm_enum_set_maker(items, make_host, ctx);
 	for (size_t i = 0; i < n; i++) {
-		const char *guid = targets[i]->guid;
+		const char *guid = guids[i];
 		if (istm_enum_add_key(items, guid, strlen(guid) + 1) < 0) {
 			dcom_call_done(call, E_OUTOFMEMORY);
 			return;
