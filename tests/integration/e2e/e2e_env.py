@@ -383,3 +383,33 @@ def skip_unless_possible():
     if os.geteuid() != 0 or not os.access(TGTD, os.X_OK):
         print("# skip: needs root and tgtd")
         sys.exit(77)
+
+
+MKFS = {"xfs": ["mkfs.xfs", "-q", "-f", "-m", "reflink=1"],
+        "btrfs": ["mkfs.btrfs", "-q", "-f"],
+        "ext4": ["mkfs.ext4", "-q", "-F"]}
+
+
+def finish_on_image(env, body, fs="xfs", size="512M"):
+    """Runs BODY with env.storage on a loop-mounted FS image of SIZE (the
+    snapshot tests: reflink needs XFS or btrfs), then unmounts it and exits
+    with the test's status; 77 (skip) where no such image can be made."""
+    img_dir = tempfile.mkdtemp(prefix="istmd-e2e-img-")
+    img = os.path.join(img_dir, "root.img")
+    try:
+        subprocess.run(["truncate", "-s", size, img], check=True, timeout=30)
+        subprocess.run(MKFS[fs] + [img], check=True, timeout=60, capture_output=True)
+        subprocess.run(["mount", "-o", "loop", img, env.storage], check=True, timeout=30)
+    except (subprocess.CalledProcessError, FileNotFoundError) as e:
+        print("# skip: cannot make a %s image here: %s" % (fs, e))
+        shutil.rmtree(img_dir, ignore_errors=True)
+        shutil.rmtree(env.dir, ignore_errors=True)
+        sys.exit(77)
+    status = 1
+    try:
+        status = env.finish(body)
+    finally:
+        subprocess.run(["umount", "-l", env.storage], timeout=30)
+        shutil.rmtree(img_dir, ignore_errors=True)
+        shutil.rmtree(env.dir, ignore_errors=True)
+    sys.exit(status)

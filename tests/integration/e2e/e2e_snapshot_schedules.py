@@ -14,13 +14,9 @@ storage root on a loop-mounted XFS image (reflink=1). Through istmctl:
   snapshots. The image is unmounted and removed at the end."""
 import calendar
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 
-from e2e_env import Env, skip_unless_possible
+from e2e_env import Env, finish_on_image, skip_unless_possible
 
 INI = "iqn.2024-02.org.example:sched"
 
@@ -159,26 +155,7 @@ def body(env):
 def main():
     skip_unless_possible()
     env = Env(__doc__)
-    img_dir = tempfile.mkdtemp(prefix="istmd-e2e-img-")
-    img = os.path.join(img_dir, "root.img")
-    try:
-        subprocess.run(["truncate", "-s", "512M", img], check=True, timeout=30)
-        subprocess.run(["mkfs.xfs", "-q", "-f", "-m", "reflink=1", img], check=True,
-                       timeout=60, capture_output=True)
-        subprocess.run(["mount", "-o", "loop", img, env.storage], check=True, timeout=30)
-    except (subprocess.CalledProcessError, FileNotFoundError) as e:
-        print("# skip: cannot make an XFS image here: %s" % e)
-        shutil.rmtree(img_dir, ignore_errors=True)
-        shutil.rmtree(env.dir, ignore_errors=True)
-        sys.exit(77)
-    status = 1
-    try:
-        status = env.finish(body)
-    finally:
-        subprocess.run(["umount", "-l", env.storage], timeout=30)
-        shutil.rmtree(img_dir, ignore_errors=True)
-        shutil.rmtree(env.dir, ignore_errors=True)
-    sys.exit(status)
+    finish_on_image(env, body, "xfs")
 
 
 if __name__ == "__main__":

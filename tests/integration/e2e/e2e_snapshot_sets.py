@@ -24,10 +24,9 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
-from e2e_env import Env, Failure, skip_unless_possible
+from e2e_env import Env, Failure, finish_on_image, skip_unless_possible
 
 INI = "iqn.2024-02.org.example:snapsets"
 WRITER = os.environ.get("SNAP_SET_WRITER", "")
@@ -203,26 +202,7 @@ def main():
         print("# skip: needs strace and SNAP_SET_WRITER")
         sys.exit(77)
     env = Env(__doc__)
-    img_dir = tempfile.mkdtemp(prefix="istmd-e2e-img-")
-    img = os.path.join(img_dir, "root.img")
-    try:
-        subprocess.run(["truncate", "-s", "512M", img], check=True, timeout=30)
-        subprocess.run(["mkfs.xfs", "-q", "-f", "-m", "reflink=1", img], check=True,
-                       timeout=60, capture_output=True)
-        subprocess.run(["mount", "-o", "loop", img, env.storage], check=True, timeout=30)
-    except (subprocess.CalledProcessError, FileNotFoundError) as e:
-        print("# skip: cannot make an XFS image here: %s" % e)
-        shutil.rmtree(img_dir, ignore_errors=True)
-        shutil.rmtree(env.dir, ignore_errors=True)
-        sys.exit(77)
-    status = 1
-    try:
-        status = env.finish(body)
-    finally:
-        subprocess.run(["umount", "-l", env.storage], timeout=30)
-        shutil.rmtree(img_dir, ignore_errors=True)
-        shutil.rmtree(env.dir, ignore_errors=True)
-    sys.exit(status)
+    finish_on_image(env, body, "xfs")
 
 
 if __name__ == "__main__":

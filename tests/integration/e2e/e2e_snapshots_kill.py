@@ -32,7 +32,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "istm"))
@@ -41,7 +40,8 @@ import istm_ndr as n  # noqa: E402
 from impacket.dcerpc.v5.dtypes import GUID, ULONG  # noqa: E402
 from istm_client import Client, call  # noqa: E402
 from e2e_crash import kill_inside  # noqa: E402
-from e2e_env import ADMIN, ADMIN_PASSWORD, EPM_PORT, Env, skip_unless_possible  # noqa: E402
+from e2e_env import (ADMIN, ADMIN_PASSWORD, EPM_PORT, Env, finish_on_image,  # noqa: E402
+                     skip_unless_possible)
 
 n.method("ISnapshotMgr", "PrepareCreateSnapshot", 5, ins=(("nWTD", ULONG), ("pSnapshotId", GUID)),
          outs=(("pSnapshotId", GUID),))
@@ -239,27 +239,7 @@ def main():
         print("# skip: no strace")
         sys.exit(77)
     env = Env(__doc__)
-    img_dir = tempfile.mkdtemp(prefix="istmd-e2e-img-")
-    img = os.path.join(img_dir, "root.img")
-    try:
-        subprocess.run(["truncate", "-s", "512M", img], check=True, timeout=30)
-        mkfs = (["mkfs.xfs", "-q", "-f", "-m", "reflink=1"] if FS == "xfs"
-                else ["mkfs.btrfs", "-q", "-f"])
-        subprocess.run(mkfs + [img], check=True, timeout=60, capture_output=True)
-        subprocess.run(["mount", "-o", "loop", img, env.storage], check=True, timeout=30)
-    except (subprocess.CalledProcessError, FileNotFoundError) as e:
-        print("# skip: cannot make a %s image here: %s" % (FS, e))
-        shutil.rmtree(img_dir, ignore_errors=True)
-        shutil.rmtree(env.dir, ignore_errors=True)
-        sys.exit(77)
-    status = 1
-    try:
-        status = env.finish(body)
-    finally:
-        subprocess.run(["umount", "-l", env.storage], timeout=30)
-        shutil.rmtree(img_dir, ignore_errors=True)
-        shutil.rmtree(env.dir, ignore_errors=True)
-    sys.exit(status)
+    finish_on_image(env, body, FS)
 
 
 if __name__ == "__main__":
