@@ -33,19 +33,6 @@ struct import_job {
 	char reason[512];
 };
 
-static bool guid_name(const char *s)
-{
-	if (strlen(s) != CORE_GUID_LEN)
-		return false;
-	for (int i = 0; i < CORE_GUID_LEN; i++) {
-		char ch = s[i];
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? ch != '-' : !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
-			return false;
-	}
-	return true;
-}
-
 /* Looks at <id>.vhd in one disk's directory: 1 found (J filled), 0 not. */
 static int look(struct import_job *j, int r, const char *disk)
 {
@@ -94,7 +81,7 @@ static void import_job_run(void *arg)
 		}
 		struct dirent *e;
 		while ((e = readdir(d)) != NULL)
-			if (guid_name(e->d_name) && look(j, (int)r, e->d_name)) {
+			if (snap_id_valid(e->d_name) && look(j, (int)r, e->d_name)) {
 				j->rc = 0;
 				break;
 			}
@@ -116,7 +103,7 @@ static void import_committed(struct op *op);
 static void import_start(struct op *op)
 {
 	struct import_state *s = op->state;
-	if (!guid_name(s->id)) {
+	if (!snap_id_valid(s->id)) {
 		op_finish(op, -EINVAL, "'%s' is not a snapshot id", s->id);
 		return;
 	}
@@ -202,7 +189,7 @@ static void import_found(struct op *op)
 		return;
 	}
 	memcpy(x->id, s->id, sizeof(x->id));
-	if (guid_name(s->hint.set_id))
+	if (snap_id_valid(s->hint.set_id))
 		memcpy(x->set_id, s->hint.set_id, sizeof(x->set_id));
 	else
 		core_guid_new(x->set_id);

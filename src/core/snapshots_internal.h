@@ -60,6 +60,9 @@ struct tevent_req *snap_create_send(TALLOC_CTX *mem, struct core *c, const uint3
 #define SNAP_DELETING_SUFFIX ".vhd.deleting"
 #define SNAP_NAME_MAX 64
 
+/* A snapshot id as istmd writes them: a lower-case GUID, its file's name. */
+bool snap_id_valid(const char *s);
+
 /* snapshots_store.c, on the store thread at open: loads the snapshots,
  * probes each root, removes orphan files and half rollbacks. */
 int snapshots_open(struct store *s, const struct storage_paths *sp, struct model *m,

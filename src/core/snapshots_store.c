@@ -159,15 +159,13 @@ static bool has_row(const struct snap_model *sm, const char *root, const char *d
 static bool is_guid_vhd(const char *name)
 {
 	size_t l = strlen(name);
-	if (l != 36 + strlen(SNAP_FILE_SUFFIX) || strcmp(name + 36, SNAP_FILE_SUFFIX) != 0)
+	if (l != CORE_GUID_LEN + strlen(SNAP_FILE_SUFFIX) ||
+	    strcmp(name + CORE_GUID_LEN, SNAP_FILE_SUFFIX) != 0)
 		return false;
-	for (int i = 0; i < 36; i++) {
-		char c = name[i];
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-	}
-	return true;
+	char id[CORE_GUID_LEN + 1];
+	memcpy(id, name, CORE_GUID_LEN);
+	id[CORE_GUID_LEN] = '\0';
+	return snap_id_valid(id);
 }
 
 /* Finishes what an interrupted operation left in one disk's directory
