@@ -364,6 +364,15 @@ static struct tevent_req *lio_apply_send(TALLOC_CTX *mem_ctx, struct tevent_cont
 	return lio_req_send(mem_ctx, ev, lb, j);
 }
 
+/* The finished job, handed to MEM_CTX with what it read; NULL on error
+ * (*RC set). */
+static struct lio_job *lio_job_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx, int *rc)
+{
+	struct lio_req_state *state = tevent_req_data(req, struct lio_req_state);
+	*rc = treq_errno(req);
+	return *rc != 0 ? NULL : talloc_steal(mem_ctx, state->job);
+}
+
 static int lio_plain_recv(struct tevent_req *req)
 {
 	return treq_errno(req);
@@ -396,13 +405,12 @@ static struct tevent_req *lio_list_send(TALLOC_CTX *mem_ctx, struct tevent_conte
 static int lio_list_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			 struct iscsi_target **targets, size_t *n_targets)
 {
-	struct lio_req_state *state = tevent_req_data(req, struct lio_req_state);
-	int rc = treq_errno(req);
-	if (rc != 0)
+	int rc;
+	struct lio_job *j = lio_job_recv(req, mem_ctx, &rc);
+	if (j == NULL)
 		return rc;
-	talloc_steal(mem_ctx, state->job);
-	*targets = state->job->targets;
-	*n_targets = state->job->n_targets;
+	*targets = j->targets;
+	*n_targets = j->n_targets;
 	return 0;
 }
 
@@ -418,13 +426,12 @@ static struct tevent_req *lio_sessions_send(TALLOC_CTX *mem_ctx, struct tevent_c
 static int lio_sessions_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			     struct iscsi_session_info **sessions, size_t *n_sessions)
 {
-	struct lio_req_state *state = tevent_req_data(req, struct lio_req_state);
-	int rc = treq_errno(req);
-	if (rc != 0)
+	int rc;
+	struct lio_job *j = lio_job_recv(req, mem_ctx, &rc);
+	if (j == NULL)
 		return rc;
-	talloc_steal(mem_ctx, state->job);
-	*sessions = state->job->sessions;
-	*n_sessions = state->job->n_sessions;
+	*sessions = j->sessions;
+	*n_sessions = j->n_sessions;
 	return 0;
 }
 
@@ -467,13 +474,12 @@ static struct tevent_req *lio_portals_send(TALLOC_CTX *mem_ctx, struct tevent_co
 static int lio_portals_recv(struct tevent_req *req, TALLOC_CTX *mem_ctx,
 			    struct iscsi_portal **live, size_t *n_live)
 {
-	struct lio_req_state *state = tevent_req_data(req, struct lio_req_state);
-	int rc = treq_errno(req);
-	if (rc != 0)
+	int rc;
+	struct lio_job *j = lio_job_recv(req, mem_ctx, &rc);
+	if (j == NULL)
 		return rc;
-	talloc_steal(mem_ctx, state->job);
-	*live = state->job->live;
-	*n_live = state->job->n_live;
+	*live = j->live;
+	*n_live = j->n_live;
 	return 0;
 }
 
